@@ -1,0 +1,192 @@
+"""Load the catalog from ``data/catalog/*.yaml``, apply overrides by name, check cross-references."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from planner.catalog.schema import Catalog
+from planner.errors import InputError, problem
+from planner.yamlio import allowed_fields, closest, pydantic_problems, read_yaml
+
+DEFAULT_CATALOG_DIR = Path(__file__).resolve().parents[2] / "data" / "catalog"
+OVERRIDE_SOURCE = "scenario_override"
+RANGE_WORDS = ("low", "value", "high")
+
+
+def read_raw_catalog(directory: str | Path = DEFAULT_CATALOG_DIR) -> tuple[dict, dict[str, str]]:
+    """Merge every YAML file of the catalog folder; return the raw tables and table -> file."""
+    directory = Path(directory)
+    files = sorted(directory.glob("*.yaml"))
+    if not files:
+        raise InputError(problem(str(directory), "", "no catalog files (*.yaml) found"))
+    raw: dict[str, Any] = {}
+    origin: dict[str, str] = {}
+    for f in files:
+        doc = read_yaml(f)
+        if not isinstance(doc, dict):
+            raise InputError(problem(str(f), "", "a catalog file must be a mapping of tables"))
+        for table, body in doc.items():
+            if table in raw:
+                raise InputError(problem(str(f), table, f"table also defined in {origin[table]}"))
+            raw[table] = body
+            origin[table] = str(f)
+    return raw, origin
+
+
+def _is_quantity(node: Any) -> bool:
+    return isinstance(node, dict) and "value" in node and "unit" in node
+
+
+def apply_overrides(raw: dict, overrides: dict[str, Any], where: str) -> list[str]:
+    """Set catalog values by dotted path in place; return problems (unknown paths, bad values).
+
+    A bare number or year table replaces a quantity's value (recorded as a scenario override, our
+    assumption); the words ``low``/``high``/``value`` pick that end of the catalog's own range and keep
+    its provenance; a mapping with ``value`` and ``unit`` replaces the whole quantity.
+    """
+    problems = []
+    for path, new in overrides.items():
+        parts = str(path).split(".")
+        node = raw
+        ok = True
+        for i, part in enumerate(parts[:-1]):
+            if not isinstance(node, dict) or part not in node:
+                options = node.keys() if isinstance(node, dict) else []
+                problems.append(problem(where, f"catalog.{path}",
+                                        f"no catalog entry {'.'.join(parts[:i + 1])!r}{closest(part, options)}"))
+                ok = False
+                break
+            node = node[part]
+        if not ok:
+            continue
+        last = parts[-1]
+        if not isinstance(node, dict) or last not in node:
+            options = node.keys() if isinstance(node, dict) else []
+            problems.append(problem(where, f"catalog.{path}", f"no catalog value {last!r}{closest(last, options)}"))
+            continue
+        target = node[last]
+        if _is_quantity(target):
+            node[last] = _override_quantity(target, new, where, f"catalog.{path}", problems)
+        elif isinstance(target, (dict, list)) and not isinstance(new, type(target)):
+            problems.append(problem(where, f"catalog.{path}", f"expected a {type(target).__name__}"))
+        else:
+            node[last] = new
+    return problems
+
+
+def _override_quantity(q: dict, new: Any, where: str, field: str, problems: list[str]) -> dict:
+    q = copy.deepcopy(q)
+    if isinstance(new, str) and new in RANGE_WORDS:
+        q["value"] = q.get(new, q["value"]) if q.get(new) is not None else q["value"]
+        q.pop("low", None)
+        q.pop("high", None)
+        q["note"] = f"{new} end of the catalog range" + (f"; {q['note']}" if q.get("note") else "")
+        return q
+    if _is_quantity(new):
+        return new
+    if isinstance(new, bool) or not isinstance(new, (int, float, dict)):
+        problems.append(problem(where, field, f"expected a number, a year table or one of {RANGE_WORDS}, "
+                                              f"got {new!r}"))
+        return q
+    q["value"] = new
+    for end in ("low", "high"):
+        lo_ok = isinstance(new, (int, float)) and isinstance(q.get(end), (int, float))
+        if not lo_ok or (end == "low" and q[end] > new) or (end == "high" and q[end] < new):
+            q.pop(end, None)
+    q["source"] = OVERRIDE_SOURCE
+    q["confidence"] = "our assumption"
+    q["note"] = f"set by {where}"
+    return q
+
+
+def validate_catalog(raw: dict, origin: dict[str, str], overridden: dict[str, str] | None = None) -> Catalog:
+    """Validate raw tables into a Catalog; every problem names its file and field.
+
+    ``overridden`` maps dotted catalog paths set by a scenario to that scenario's file, so that a bad
+    override is reported against the file that set it.
+    """
+    overridden = overridden or {}
+    raw = dict(raw)
+    sources = dict(raw.get("sources") or {})
+    sources.setdefault(OVERRIDE_SOURCE, {"title": "scenario override", "publisher": "scenario file"})
+    raw["sources"] = sources
+    try:
+        cat = Catalog.model_validate(raw)
+    except ValidationError as exc:
+        lines = []
+        for line in pydantic_problems(exc, "catalog", lookup=allowed_fields(Catalog)):
+            # route each problem to the file that defines its table
+            _, field, reason = line.split(": ", 2)
+            by = next((w for p, w in overridden.items() if field == p or field.startswith(p + ".")), None)
+            if by is not None:
+                lines.append(problem(by, f"catalog.{field}", reason))
+            else:
+                lines.append(problem(origin.get(field.split(".")[0], "catalog"), field, reason))
+        raise InputError(lines) from None
+    problems = check_references(cat, origin)
+    if problems:
+        raise InputError(problems)
+    return cat
+
+
+def check_references(cat: Catalog, origin: dict[str, str]) -> list[str]:
+    out = []
+    for path, q in cat.quantities():
+        if q.source not in cat.sources:
+            table = path.split(".")[0]
+            out.append(problem(origin.get(table, "catalog"), f"{path}.source",
+                               f"unknown source {q.source!r}{closest(q.source, cat.sources)}"))
+    for name, t in cat.dose_tables.items():
+        if t.source not in cat.sources:
+            out.append(problem(origin.get("dose_tables", "catalog"), f"dose_tables.{name}.source",
+                               f"unknown source {t.source!r}"))
+    for name, s in cat.sites.items():
+        if s.dose_table not in cat.dose_tables:
+            out.append(problem(origin.get("sites", "catalog"), f"sites.{name}.dose_table",
+                               f"unknown dose table {s.dose_table!r}{closest(s.dose_table, cat.dose_tables)}"))
+    for name, p in cat.platforms.items():
+        for s in p.sites:
+            if s not in cat.sites:
+                out.append(problem(origin.get("platforms", "catalog"), f"platforms.{name}.sites",
+                                   f"unknown site {s!r}{closest(s, cat.sites)}"))
+        for v in p.vehicles:
+            if v not in cat.launch_vehicles:
+                out.append(problem(origin.get("platforms", "catalog"), f"platforms.{name}.vehicles",
+                                   f"unknown launch vehicle {v!r}{closest(v, cat.launch_vehicles)}"))
+    return out
+
+
+def load_catalog(directory: str | Path = DEFAULT_CATALOG_DIR, overrides: dict[str, Any] | None = None,
+                 where: str = "overrides") -> Catalog:
+    raw, origin = read_raw_catalog(directory)
+    overrides = overrides or {}
+    problems = apply_overrides(raw, overrides, where)
+    if problems:
+        raise InputError(problems)
+    return validate_catalog(raw, origin, {str(p): where for p in overrides})
+
+
+def catalog_rows(cat: Catalog) -> list[dict[str, Any]]:
+    """One row per catalog number: path, value, low, high, unit, source, date, confidence."""
+    rows = []
+    for path, q in cat.quantities():
+        src = cat.sources.get(q.source)
+        rows.append({
+            "path": path,
+            "value": q.value,
+            "low": q.low,
+            "high": q.high,
+            "unit": q.unit,
+            "source": q.source,
+            "source_title": src.title if src else "",
+            "date": q.date or (str(src.year) if src and src.year else ""),
+            "confidence": q.confidence,
+            "assumption": q.is_assumption,
+            "note": q.note or "",
+        })
+    return rows
+

@@ -1,0 +1,444 @@
+"""Schemas of the catalog tables.
+
+Every number is a :class:`Quantity`: a base value (a number, or a year table for trajectories) with
+an optional low/high range, its unit, the id of its source (``sources.yaml``), a date and a confidence.
+Each field declares the unit it expects; a catalog file in another unit is rejected, never converted.
+"""
+
+from __future__ import annotations
+
+import bisect
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+
+Confidence = Literal["measured", "vendor", "published estimate", "our assumption"]
+CONFIDENCES: tuple[str, ...] = ("measured", "vendor", "published estimate", "our assumption")
+Scalar = float | dict[int, float]
+
+
+def table_at(table: dict[int, float], year: float) -> float:
+    """Linear interpolation in a year table, flat beyond its ends."""
+    years = sorted(table)
+    if year <= years[0]:
+        return float(table[years[0]])
+    if year >= years[-1]:
+        return float(table[years[-1]])
+    i = bisect.bisect_right(years, year)
+    y0, y1 = years[i - 1], years[i]
+    w = (year - y0) / (y1 - y0)
+    return float(table[y0] * (1 - w) + table[y1] * w)
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Source(Strict):
+    title: str
+    publisher: str
+    year: int | None = None
+    url: str | None = None
+    note: str | None = None
+
+
+class Quantity(Strict):
+    """One catalog number with its provenance."""
+
+    value: Scalar
+    low: Scalar | None = None
+    high: Scalar | None = None
+    unit: str
+    source: str
+    date: str | None = None
+    confidence: Confidence
+    note: str | None = None
+
+    def pick(self, which: str = "value") -> Scalar:
+        if which == "value":
+            return self.value
+        got = getattr(self, which)
+        return self.value if got is None else got
+
+    def at(self, year: float | None = None, which: str = "value") -> float:
+        """The number (``which`` = value, low or high) in ``year`` (tables are interpolated)."""
+        v = self.pick(which)
+        if isinstance(v, dict):
+            if year is None:
+                raise ValueError("a year table needs a year")
+            return table_at(v, year)
+        return float(v)
+
+    @property
+    def v(self) -> float:
+        """The base value of a scalar quantity."""
+        return self.at()
+
+    @property
+    def is_assumption(self) -> bool:
+        return self.confidence == "our assumption"
+
+    @model_validator(mode="after")
+    def _range_brackets_value(self):
+        for which in ("low", "high"):
+            other = getattr(self, which)
+            if other is None:
+                continue
+            if isinstance(other, dict) != isinstance(self.value, dict):
+                raise ValueError(f"{which} must have the same form (number or year table) as value")
+        if isinstance(self.value, (int, float)) and self.low is not None and self.high is not None:
+            if not (self.low <= self.value <= self.high):
+                raise ValueError(f"low {self.low} <= value {self.value} <= high {self.high} does not hold")
+        return self
+
+
+def _numbers(x: Scalar | None) -> list[float]:
+    if x is None:
+        return []
+    return list(x.values()) if isinstance(x, dict) else [x]
+
+
+def Q(unit: str, *, gt: float | None = None, ge: float | None = None,
+      le: float | None = None, lt: float | None = None):
+    """A Quantity field that must carry ``unit`` and whose numbers respect the bounds."""
+
+    def check(q: Quantity) -> Quantity:
+        if q.unit != unit:
+            raise ValueError(f"unit is {q.unit!r}, expected {unit!r}")
+        for which in ("value", "low", "high"):
+            for x in _numbers(getattr(q, which)):
+                if gt is not None and not x > gt:
+                    raise ValueError(f"{which} {x} must be > {gt}")
+                if ge is not None and not x >= ge:
+                    raise ValueError(f"{which} {x} must be >= {ge}")
+                if le is not None and not x <= le:
+                    raise ValueError(f"{which} {x} must be <= {le}")
+                if lt is not None and not x < lt:
+                    raise ValueError(f"{which} {x} must be < {lt}")
+        return q
+
+    return Annotated[Quantity, AfterValidator(check), Field(json_schema_extra={"unit": unit})]
+
+
+Year = Q("year", ge=1990, le=2200)
+Fraction = Q("1", ge=0, le=1)
+Positive = lambda unit: Q(unit, gt=0)  # noqa: E731
+NonNeg = lambda unit: Q(unit, ge=0)  # noqa: E731
+
+
+class Accelerator(Strict):
+    label: str
+    dense_bf16_tflops: Positive("TFLOP/s")
+    dense_fp8_tflops: Positive("TFLOP/s")
+    power_w: Positive("W")
+    host_power_fraction: Q("1", ge=0, le=3)
+    mass_kg_packaged: Positive("kg")
+    enclosure_area_m2: Positive("m2")
+    price_usd: Positive("USD")
+    first_year: Year
+    last_year: Year
+    junction_max_k: Q("K", gt=250, lt=500)
+    hbm_max_k: Q("K", gt=250, lt=500)
+    tid_onset_krad: Positive("krad(Si)")
+    tid_hard_krad: Positive("krad(Si)")
+    degraded_capacity_fraction: Fraction
+    annual_failure_rate: Fraction
+    sdc_per_krad: NonNeg("1/krad(Si)")
+    crash_per_krad: NonNeg("1/krad(Si)")
+
+    @model_validator(mode="after")
+    def _years(self):
+        if self.last_year.v < self.first_year.v:
+            raise ValueError("last_year is before first_year")
+        if self.tid_hard_krad.v < self.tid_onset_krad.v:
+            raise ValueError("tid_hard_krad is below tid_onset_krad")
+        return self
+
+
+class LaunchVehicle(Strict):
+    label: str
+    payload_leo_t: Positive("t")
+    volume_m3: Positive("m3")
+    price_musd_per_flight: Positive("MUSD")
+    cadence_flights_per_yr: NonNeg("1/yr")
+    first_year: Year
+    refuelable: bool = False
+    dry_mass_t: Positive("t") | None = None
+    propellant_t: Positive("t") | None = None
+    isp_s: Positive("s") | None = None
+    failure_rate: Fraction
+    insurance_fraction: Fraction
+    co2_t_per_flight: NonNeg("t")
+    expended_ship_cost_musd: NonNeg("MUSD") | None = None
+
+    @model_validator(mode="after")
+    def _refuel_needs_rocket(self):
+        if self.refuelable and None in (self.dry_mass_t, self.propellant_t, self.isp_s):
+            raise ValueError("a refuelable vehicle needs dry_mass_t, propellant_t and isp_s")
+        return self
+
+
+class DoseTable(Strict):
+    label: str
+    shielding_mm_al: list[float] = Field(min_length=2)
+    dose_rad_si_per_yr: list[float] = Field(min_length=2)
+    source: str
+    confidence: Confidence
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _shape(self):
+        if len(self.shielding_mm_al) != len(self.dose_rad_si_per_yr):
+            raise ValueError("shielding_mm_al and dose_rad_si_per_yr differ in length")
+        if any(b <= a for a, b in zip(self.shielding_mm_al, self.shielding_mm_al[1:])):
+            raise ValueError("shielding_mm_al must increase")
+        if any(d <= 0 for d in self.dose_rad_si_per_yr):
+            raise ValueError("doses must be > 0")
+        return self
+
+
+SiteKind = Literal["leo", "geo", "lagrange", "lunar_surface"]
+
+
+class Site(Strict):
+    label: str
+    kind: SiteKind
+    altitude_km: NonNeg("km") | None = None
+    beta_deg: Q("deg", ge=0, le=90) | None = None
+    eclipse_fraction: Fraction | None = None
+    longest_eclipse_h: NonNeg("h") | None = None
+    solar_flux_w_m2: Positive("W/m2")
+    effective_sink_k: Q("K", ge=0, lt=400) | None = None
+    planet_ir_w_m2: NonNeg("W/m2") | None = None
+    albedo: Fraction | None = None
+    planet_view_factor: Fraction | None = None
+    sun_on_radiator_fraction: Fraction | None = None
+    dose_table: str
+    dose_margin: Q("1", ge=1)
+    gcr_spe_rad_per_yr: NonNeg("rad(Si)/yr")
+    seu_dose_rad_per_yr: NonNeg("rad(Si)/yr")
+    distance_to_earth_users_km: NonNeg("km")
+    distance_to_moon_users_km: NonNeg("km")
+    routing_ms: NonNeg("ms")
+    coverage_share_realtime: Fraction
+    atmospheric_density_kg_m3: NonNeg("kg/m3")
+    disposal_dv_m_s: NonNeg("m/s")
+    station_keeping_dv_m_s_per_yr: NonNeg("m/s/yr")
+    shell_capacity_units: Positive("units") | None = None
+    first_year: Year
+    fixed_cost_musd: NonNeg("MUSD")
+    fixed_opex_musd_per_yr: NonNeg("MUSD/yr")
+    fixed_mass_t: NonNeg("t")
+    fixed_life_yr: Positive("yr")
+    dv_from_leo_km_s: NonNeg("km/s") | None = None
+    return_dv_km_s: NonNeg("km/s") | None = None
+    terminal_rate_factor: Q("1", gt=0, le=1)
+    direct_payload_fraction: Fraction
+    downlink_availability: Fraction
+    serviceable: bool = True
+
+    @model_validator(mode="after")
+    def _one_thermal_method(self):
+        planet = [self.planet_ir_w_m2, self.albedo, self.planet_view_factor, self.sun_on_radiator_fraction]
+        has_sink = self.effective_sink_k is not None
+        has_planet = any(p is not None for p in planet)
+        if has_sink == has_planet:
+            raise ValueError(
+                "give either effective_sink_k (planet IR and albedo included) or planet_ir_w_m2, albedo, "
+                "planet_view_factor and sun_on_radiator_fraction (deep-space sink) - exactly one, never both")
+        if has_planet and any(p is None for p in planet):
+            raise ValueError("the deep-space sink method needs planet_ir_w_m2, albedo, planet_view_factor "
+                             "and sun_on_radiator_fraction")
+        if self.eclipse_fraction is None and (self.altitude_km is None or self.beta_deg is None):
+            raise ValueError("give eclipse_fraction, or altitude_km and beta_deg to compute it")
+        return self
+
+
+PlatformFamily = Literal["swarm", "module", "station"]
+
+
+class Platform(Strict):
+    label: str
+    family: PlatformFamily
+    sites: list[str] = Field(min_length=1)
+    vehicles: list[str] = Field(min_length=1)
+    whole_trip: bool
+    power_source: Literal["solar", "fission"] = "solar"
+    bus_mass_kg: NonNeg("kg")
+    bus_power_w: NonNeg("W")
+    bus_cost_usd: NonNeg("USD")
+    max_mass_kg: Positive("kg") | None = None
+    max_array_m2: Positive("m2")
+    max_radiator_m2: Positive("m2")
+    stowed_density_kg_m3: Positive("kg/m3")
+    structure_margin: Q("1", ge=0, le=1)
+    integration_cost_fraction: Q("1", ge=0, le=5)
+    terminals_per_unit: NonNeg("terminals")
+    design_life_yr: Positive("yr")
+    lead_time_yr: NonNeg("yr")
+    ops_cost_musd_per_unit_yr: NonNeg("MUSD/yr")
+    formation_units_max: Positive("units")
+    servicing_allowed: bool = False
+
+    @model_validator(mode="after")
+    def _caps(self):
+        if not self.whole_trip and self.max_mass_kg is None:
+            raise ValueError("a platform that shares trips needs max_mass_kg")
+        return self
+
+
+class SolarArray(Strict):
+    cell_efficiency: Q("1", gt=0, le=1)
+    fill_factor: Q("1", gt=0, le=1)
+    specific_power_w_per_kg: Positive("W/kg")
+    cost_usd_per_w: Positive("USD/W")
+    degradation_per_yr: Q("1/yr", ge=0, lt=1)
+    recharge_efficiency: Q("1", gt=0, le=1)
+
+
+class Radiator(Strict):
+    emissivity_bol: Q("1", gt=0, le=1)
+    absorptivity_bol: Q("1", ge=0, le=1)
+    emissivity_loss_per_yr: Q("1/yr", ge=0, lt=1)
+    absorptivity_rise_per_yr: Q("1/yr", ge=0, lt=1)
+    sides: Q("1", ge=1, le=2)
+    fin_efficiency: Q("1", gt=0, le=1)
+    areal_mass_kg_per_m2: Positive("kg/m2")
+    cost_usd_per_m2: Positive("USD/m2")
+    cold_plate_drop_k: NonNeg("K")
+    coolant_drop_k: NonNeg("K")
+    fin_drop_k: NonNeg("K")
+
+
+class Battery(Strict):
+    specific_energy_wh_per_kg: Positive("Wh/kg")
+    depth_of_discharge: Q("1", gt=0, le=1)
+    cost_usd_per_kwh: Positive("USD/kWh")
+
+
+class Shielding(Strict):
+    density_kg_per_m2_mm: Positive("kg/m2/mm")
+    cost_usd_per_kg: Positive("USD/kg")
+
+
+class OpticalTerminal(Strict):
+    mass_kg: Positive("kg")
+    power_w: NonNeg("W")
+    rate_gbps: Positive("Gbit/s")
+    cost_usd: Positive("USD")
+
+
+class HeatPump(Strict):
+    carnot_fraction: Q("1", gt=0, le=1)
+    mass_kg_per_kw_lifted: NonNeg("kg/kW")
+    cost_usd_per_kw_lifted: NonNeg("USD/kW")
+
+
+class FissionPower(Strict):
+    specific_mass_kg_per_kwe: Positive("kg/kWe")
+    cost_usd_per_kwe: Positive("USD/kWe")
+
+
+class Propellant(Strict):
+    isp_s: Positive("s")
+    cost_usd_per_kg: NonNeg("USD/kg")
+    drag_coefficient: Positive("1")
+    ram_area_fraction: Fraction
+
+
+class SpacePackaging(Strict):
+    mass_kg_per_accelerator: NonNeg("kg")
+    cost_multiplier: Q("1", ge=1)
+
+
+class Servicing(Strict):
+    repair_fraction: Fraction
+    cost_musd_per_unit_yr: NonNeg("MUSD/yr")
+    spares_mass_factor: Q("1", ge=0)
+
+
+class SingleEvents(Strict):
+    sdc_recovery_h: NonNeg("h")
+    crash_recovery_h: NonNeg("h")
+
+
+class Components(Strict):
+    solar_array: SolarArray
+    radiator: Radiator
+    battery: Battery
+    shielding: Shielding
+    optical_terminal: OpticalTerminal
+    heat_pump: HeatPump
+    fission_power: FissionPower
+    propellant: Propellant
+    space_packaging: SpacePackaging
+    servicing: Servicing
+    single_events: SingleEvents
+
+
+class GroundRegion(Strict):
+    label: str
+    facility_capex_musd_per_mw: NonNeg("MUSD/MW")
+    lease_musd_per_mw_yr: NonNeg("MUSD/MW/yr")
+    facility_life_yr: Positive("yr")
+    facility_opex_fraction_per_yr: Q("1/yr", ge=0, le=1)
+    construction_yr: NonNeg("yr")
+    queue_yr: NonNeg("yr")
+    grid_mw_per_yr: NonNeg("MW/yr")
+    existing_mw: NonNeg("MW")
+    pipeline_mw: NonNeg("MW")
+    energy_usd_per_kwh: Positive("USD/kWh")
+    pue: Q("1", ge=1, le=3)
+    water_l_per_kwh: NonNeg("L/kWh")
+    grid_co2_kg_per_kwh: NonNeg("kg/kWh")
+    accelerator_refresh_yr: Positive("yr")
+    accelerator_failure_rate: Fraction
+    host_power_fraction: Q("1", ge=0, le=3)
+    utilisation: Q("1", gt=0, le=1)
+    routing_ms: NonNeg("ms")
+    distance_to_users_km: NonNeg("km")
+    first_year: Year
+
+
+GROUND_PLATFORM = "ground_campus"
+
+
+class Catalog(Strict):
+    """The whole catalog: one attribute per table."""
+
+    sources: dict[str, Source]
+    accelerators: dict[str, Accelerator]
+    launch_vehicles: dict[str, LaunchVehicle]
+    dose_tables: dict[str, DoseTable]
+    sites: dict[str, Site]
+    platforms: dict[str, Platform]
+    components: Components
+    ground_regions: dict[str, GroundRegion]
+
+    def architectures(self) -> dict[str, tuple[str, str, str]]:
+        """Every valid architecture ``platform@site`` -> (platform, site, family); ground campuses included."""
+        out = {}
+        for pname, p in self.platforms.items():
+            for site in p.sites:
+                out[f"{pname}@{site}"] = (pname, site, p.family)
+        for region in self.ground_regions:
+            out[f"{GROUND_PLATFORM}@{region}"] = (GROUND_PLATFORM, region, "ground")
+        return out
+
+    def quantities(self) -> list[tuple[str, Quantity]]:
+        """Every ``(dotted.path, Quantity)`` in the catalog."""
+        out: list[tuple[str, Quantity]] = []
+
+        def walk(prefix: str, obj: Any):
+            if isinstance(obj, Quantity):
+                out.append((prefix, obj))
+            elif isinstance(obj, BaseModel):
+                for name in type(obj).model_fields:
+                    walk(f"{prefix}.{name}" if prefix else name, getattr(obj, name))
+            elif isinstance(obj, dict):
+                for k, v in obj.items():
+                    walk(f"{prefix}.{k}" if prefix else str(k), v)
+
+        for table in ("accelerators", "launch_vehicles", "sites", "platforms", "components", "ground_regions"):
+            walk(table, getattr(self, table))
+        return out

@@ -1,0 +1,54 @@
+"""Money over time: discounting, annuities and the value of capital left at the end of the horizon.
+
+Convention: a cash flow in year y is worth (1 + r)^-(y - base_year) today. An asset bought in year v for C
+serves the years v, v+1, ... for ``life`` years. Capital is counted one way per scenario: as capex in year v
+minus a residual-value credit for the years after the horizon, or as equal annuities paid in the years it
+serves inside the horizon. The two are equal in present value by construction (and tested).
+"""
+
+from __future__ import annotations
+
+import math
+
+
+def discount_factor(year: float, base_year: float, rate: float) -> float:
+    """Present value of $1 spent in ``year``."""
+    return (1.0 + rate) ** -(year - base_year)
+
+
+def _service_years(life_yr: float):
+    """(offset from the build year, share of that year served) for an asset of ``life_yr`` years."""
+    whole = math.floor(life_yr)
+    for k in range(whole):
+        yield k, 1.0
+    if life_yr > whole:
+        yield whole, life_yr - whole
+
+
+def annuity_per_capex(rate: float, life_yr: float) -> float:
+    """Payment per year of service (per $1 of capex) whose PV at the build year is $1.
+
+    a = 1 / sum_k share_k (1 + r)^-k over the years served, the first in the build year.
+    """
+    if life_yr <= 0:
+        raise ValueError("life_yr must be > 0")
+    return 1.0 / sum(share * (1.0 + rate) ** -k for k, share in _service_years(life_yr))
+
+
+def annuity_share(rate: float, life_yr: float, age: int) -> float:
+    """Annuity paid in the year ``age`` years after the build year (0 once the life is over)."""
+    for k, share in _service_years(life_yr):
+        if k == age:
+            return share * annuity_per_capex(rate, life_yr)
+    return 0.0
+
+
+def residual_fraction(rate: float, life_yr: float, build_year: int, last_year: int) -> float:
+    """Share of a capex (PV at its build year) that pays for service after ``last_year``.
+
+    The PV at the build year of the annuities for the years beyond the horizon; 0 if the asset's life ends
+    inside the horizon.
+    """
+    a = annuity_per_capex(rate, life_yr)
+    inside = last_year - build_year + 1
+    return sum(a * share * (1.0 + rate) ** -k for k, share in _service_years(life_yr) if k >= inside)

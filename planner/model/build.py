@@ -1,0 +1,92 @@
+"""Assemble the model: sets, then the fleet, launch, ground and demand blocks, then the objective.
+
+Every coefficient is a mutable Pyomo parameter, filled by each block's ``parameters(coef, sets)``; a re-solve
+with other numbers but the same index sets only refreshes parameter values (``PlanModel.update``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from dataclasses import dataclass, field
+
+import pyomo.environ as pyo
+
+from planner.model import demand, fleet, ground, launch, objective
+from planner.model.coefficients import Coefficients
+from planner.model.sets import Sets, build_sets
+
+BLOCKS = (fleet, launch, ground, demand, objective)
+
+
+def all_parameters(c: Coefficients, s: Sets) -> dict[str, dict]:
+    out: dict[str, dict] = {}
+    for block in BLOCKS:
+        out.update(block.parameters(c, s))
+    return out
+
+
+def structure_key(s: Sets) -> str:
+    """A hash of the index sets: equal keys mean a parameter update suffices, no rebuild."""
+    h = hashlib.sha256()
+    for name in ("units", "serviced", "trips", "ships", "openings", "serve", "builds", "chips", "unmet",
+                 "vehicles_years", "bandwidth", "shells"):
+        h.update(name.encode())
+        h.update(repr(getattr(s, name)).encode())
+    h.update(repr(sorted(s.pools.items())).encode())
+    h.update(repr(sorted(s.in_service.items())).encode())
+    return h.hexdigest()
+
+
+@dataclass
+class PlanModel:
+    m: pyo.ConcreteModel
+    coef: Coefficients
+    sets: Sets
+    key: str
+    params: dict[str, dict]
+    build_s: float = 0.0
+    changed_bounds: list = field(default_factory=list)
+
+    def update(self, coef: Coefficients) -> int:
+        """Refresh every parameter (and unit bounds) from new coefficients with the same structure.
+
+        Returns how many values changed. Raises ValueError if the index sets differ (rebuild instead).
+        """
+        sets = build_sets(coef)
+        if structure_key(sets) != self.key:
+            raise ValueError("the index sets changed: rebuild the model")
+        new = all_parameters(coef, sets)
+        changed = 0
+        for name, values in new.items():
+            old = self.params.get(name, {})
+            comp = getattr(self.m, name, None)
+            if comp is None:
+                continue
+            for idx, val in values.items():
+                if old.get(idx) != val:
+                    comp[idx] = val
+                    changed += 1
+        self.changed_bounds = []
+        for u in self.sets.units:
+            ub = coef.unit_ub[u]
+            if ub != self.coef.unit_ub[u]:
+                self.m.units[u].setub(ub)
+                self.m.serviced[u].setub(ub) if u in self.m.serviced else None
+                self.changed_bounds.append(u)
+        self.coef, self.sets, self.params = coef, sets, new
+        return changed
+
+
+def build_model(coef: Coefficients) -> PlanModel:
+    t0 = time.perf_counter()
+    sets = build_sets(coef)
+    params = all_parameters(coef, sets)
+    m = pyo.ConcreteModel(name=f"planner:{coef.scenario.name}")
+    fleet.define_fleet(m, coef, sets, params)
+    launch.define_launch(m, coef, sets, params)
+    ground.define_ground(m, coef, sets, params)
+    demand.define_demand(m, coef, sets, params)
+    objective.define_objective(m, coef, sets, params)
+    return PlanModel(m=m, coef=coef, sets=sets, key=structure_key(sets), params=params,
+                     build_s=time.perf_counter() - t0)

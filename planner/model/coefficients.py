@@ -1,0 +1,676 @@
+"""Physics and prices -> the numbers of the MILP. The only bridge between ``planner.physics`` and the model.
+
+Units inside the model: money in $M (present value at the base year unless named ``_undiscounted``), compute in
+EFLOP/s sustained over a year, accelerators in thousands (k-acc), mass in t, power in MW, link rates in Gbit/s.
+Everything here is a plain number keyed by a tuple; ``planner.model.build`` turns them into Pyomo parameters.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+from planner.catalog.schema import Catalog
+from planner.economics import annuity_per_capex, discount_factor, residual_fraction
+from planner.physics import links, orbit, power, radiation, thermal, transport
+from planner.physics.constants import HOURS_PER_YEAR
+from planner.physics.unit import UnitBudget, UnitSpec, max_accelerators, unit_budget
+from planner.scenario.load import ResolvedScenario, allowed_architectures
+from planner.scenario.schema import Scenario
+
+EFLOP_S_YR_IN_FLOP = 1e18 * 365.25 * 86_400.0  # one EFLOP/s sustained for a (Julian) year
+PFLOP_DAYS_PER_EFLOP_S_YR = 1000.0 * 365.25
+TFLOPS_TO_EFLOPS_PER_KACC = 1e-3  # 1 TFLOP/s per accelerator = 1e-3 EFLOP/s per thousand accelerators
+INF = float("inf")
+
+SPACE_CAPEX = ("accelerators", "bus", "arrays", "radiators", "batteries", "shielding", "terminals", "heat_pumps",
+               "fission_power", "propellant", "integration", "insurance")
+
+
+@dataclass(frozen=True)
+class Design:
+    """One unit design at one architecture: accelerator x radiator temperature x shielding."""
+
+    arch: str
+    accelerator: str
+    radiator_temp_k: float
+    shielding_mm: float
+    accelerators_per_unit: int
+    binding_cap: str
+    radiator_cap_k: float
+    radiator_cap_part: str
+    heat_pump: bool
+    sink_temp_k: float
+    emissivity_eol: float
+    absorptivity_eol: float
+    net_flux_w_m2: float
+    dose_rad_per_yr: float
+    life_yr: float
+    life_limit: str
+    degradation_onset_yr: float
+    budget: UnitBudget
+    capex_musd: dict[str, float]  # per unit, undiscounted, by category
+    trip_mass_t: float  # what one unit takes of a trip (a whole-trip unit takes the payload)
+    volume_m3: float
+    downlink_gbps: float
+    cluster_accelerators: float
+    ops_musd_per_yr: float
+    servicing_musd_per_yr: float
+    spares_t_per_yr: float
+    failure_rate: float
+    repair_fraction: float
+
+    @property
+    def key(self) -> str:
+        return f"{self.accelerator}/{self.radiator_temp_k:g}K/{self.shielding_mm:g}mm"
+
+
+@dataclass(frozen=True)
+class Route:
+    vehicle: str
+    site: str
+    payload_t: float
+    volume_m3: float
+    tankers: int
+    flights_per_trip: int
+    expended: bool
+
+
+@dataclass
+class Coefficients:
+    """Every number the model needs, keyed by sparse index tuples."""
+
+    scenario: Scenario
+    catalog: Catalog
+    years: list[int]
+    period_years: dict[int, list[int]]
+    df: dict[int, float]  # discount factor per calendar year (base rate)
+    weight: dict[int, float]  # sum of df over a period: PV of $1 per year during the period
+    archs: dict[str, dict[str, Any]]  # name -> platform, site, family, kind ('space'|'ground'), rtt_ms
+    workloads: list[str]
+    demand: dict[tuple[str, int], float]  # (w, y) -> EFLOP/s
+    designs: dict[tuple[str, str], Design]  # (a, d) -> Design
+    dropped: list[dict[str, Any]]  # designs left out and why
+    unit_vintages: dict[tuple[str, str], list[int]]
+    unit_cap: dict[tuple[str, str, int, int], float]  # (a, d, v, y) -> k-acc effective per unit
+    unit_cap_serviced: dict[tuple[str, str, int, int], float]
+    unit_cost: dict[tuple[str, str, int], float]  # (a, d, v) -> PV $M per unit (capital, ops)
+    serviced_cost: dict[tuple[str, str, int], float]  # PV $M per serviced unit on top of unit_cost
+    unit_capex_undiscounted: dict[tuple[str, str, int], float]
+    spares_t: dict[tuple[str, str, int, int], float]  # (a, d, v, y) -> t per serviced unit in year y
+    unit_ub: dict[tuple[str, str, int], float]
+    routes: dict[str, Route]
+    arch_routes: dict[str, list[str]]
+    trip_years: dict[str, list[int]]
+    trip_cost: dict[tuple[str, int], float]  # PV $M per trip
+    trip_cost_undiscounted: dict[tuple[str, int], float]
+    flight_price: dict[tuple[str, int], float]  # $M per flight, undiscounted
+    cadence: dict[tuple[str, int], float]  # flights per period
+    site_open: dict[str, dict[str, Any]]  # sites with a core: first_year, fixed_cost, opex, mass, arch list
+    open_cost: dict[tuple[str, int], float]  # PV $M if the core opens in y
+    open_opex: dict[tuple[str, int], float]  # PV $M per period the core is open
+    shells: dict[str, float]  # site -> capacity in units
+    eff: dict[tuple[str, str, str], float]  # (w, a, g) -> EFLOP/s per k-acc effective
+    eligible: dict[str, list[str]]  # w -> archs within latency and location
+    cluster_ok: dict[tuple[str, str, str], bool]  # (w, a, d) -> design meets the minimum cluster size
+    gbps_per_eflop: dict[str, float]
+    earth_users: dict[str, bool]
+    ground: dict[str, dict[str, Any]]  # region -> facility and energy numbers
+    build_years: dict[str, list[int]]
+    build_cum_cap: dict[tuple[str, int], float]  # cumulative MW that may be online by year y
+    build_cost: dict[tuple[str, int], float]  # PV $M per MW coming online in y
+    facility_share: dict[tuple[str, int, int], float]  # (r, v, y) -> share of MW built in v in service at y
+    chip_vintages: dict[tuple[str, str], list[int]]  # (r, g) -> vintages
+    chip_cost: dict[tuple[str, str, int], float]  # PV $M per k-acc bought in v (capital, energy, replacements)
+    chip_share: dict[tuple[str, str, int, int], float]  # (r, g, v, y) -> share in service
+    chip_mw: dict[tuple[str, str], float]  # MW of IT per k-acc
+    existing_cost: float  # PV $M of costs that no decision changes (opex of existing facilities)
+    unmet_cost: dict[tuple[str, int], float]  # PV $M per EFLOP/s unmet for a period
+    unmet_allowed: dict[str, bool]
+    budget: dict[int, float]  # undiscounted $M per period
+    flop_weight: dict[int, float]  # PV weight of 1 EFLOP/s served in a period (EFLOP/s-yr, discounted)
+    notes: list[str] = field(default_factory=list)
+
+
+# ----------------------------------------------------------------------------------------------- time
+
+
+def _periods(s: Scenario) -> dict[int, list[int]]:
+    ys = s.horizon.years
+    out = {}
+    for i, y in enumerate(ys):
+        end = ys[i + 1] if i + 1 < len(ys) else s.horizon.last_year + 1
+        out[y] = list(range(y, end))
+    return out
+
+
+def capital_charge(capex: float, build_year: int, life_yr: float, rate_family: float, rate_base: float,
+                   base_year: int, last_year: int, accounting: str) -> tuple[float, list[tuple[int, float]]]:
+    """PV (base rate) of a capex charged the scenario's way, and its undiscounted cash flows by year.
+
+    ``annuity``: equal payments at the family's rate for each year the asset serves inside the horizon.
+    ``residual``: the same annuity stream's PV paid as capex in the build year, minus the PV of the payments
+    beyond the horizon as a residual credit in the last year. Both give the same PV by construction.
+    """
+    a = capex * annuity_per_capex(rate_family, life_yr)
+    flows = []
+    for k in range(math.ceil(life_yr)):
+        share = min(1.0, life_yr - k)
+        flows.append((build_year + k, a * share))
+    inside = [(y, x) for y, x in flows if y <= last_year]
+    pv_inside = sum(x * discount_factor(y, base_year, rate_base) for y, x in inside)
+    if accounting == "annuity":
+        return pv_inside, inside
+    pv_all_at_build = sum(x * (1 + rate_base) ** -(y - build_year) for y, x in flows)
+    capex_marked = pv_all_at_build  # = capex when the family rate equals the base rate
+    credit_pv = capex_marked * discount_factor(build_year, base_year, rate_base) - pv_inside
+    credit_at_last = credit_pv / discount_factor(last_year, base_year, rate_base)
+    cash = [(build_year, capex_marked)]
+    if credit_pv > 1e-12:
+        cash.append((last_year, -credit_at_last))
+    return pv_inside, cash
+
+
+def service_shares(build_year: int, life_yr: float, periods: dict[int, list[int]]) -> dict[int, float]:
+    """Share of each period's years an asset built in ``build_year`` serves (fractional last year)."""
+    out = {}
+    for y, years in periods.items():
+        served = sum(max(0.0, min(1.0, build_year + life_yr - t)) for t in years if t >= build_year)
+        if served > 0:
+            out[y] = served / len(years)
+    return out
+
+
+# ---------------------------------------------------------------------------------------- environment
+
+
+def site_environment(cat: Catalog, site: str, terms) -> dict[str, float]:
+    st = cat.sites[site]
+    if st.eclipse_fraction is not None:
+        f = st.eclipse_fraction.v
+    else:
+        f = orbit.eclipse_fraction(st.altitude_km.v, st.beta_deg.v)
+    if st.longest_eclipse_h is not None:
+        longest = st.longest_eclipse_h.v
+    else:
+        longest = orbit.longest_eclipse_h(st.altitude_km.v, st.beta_deg.v)
+    if not terms.eclipse:
+        f, longest = 0.0, 0.0
+    drag = 0.0
+    if terms.drag and st.altitude_km is not None and st.atmospheric_density_kg_m3.v > 0:
+        p = cat.components.propellant
+        drag = orbit.drag_makeup_kg_per_m2_yr(st.atmospheric_density_kg_m3.v, st.altitude_km.v,
+                                              p.drag_coefficient.v, p.isp_s.v) * p.ram_area_fraction.v
+    return {"eclipse_fraction": f, "longest_eclipse_h": longest, "drag_kg_per_m2_yr": drag}
+
+
+def site_dose_rad_per_yr(cat: Catalog, site: str, shielding_mm: float) -> float:
+    st = cat.sites[site]
+    table = cat.dose_tables[st.dose_table]
+    return radiation.dose_behind_shielding_rad_per_yr(table.shielding_mm_al, table.dose_rad_si_per_yr, shielding_mm,
+                                                      st.dose_margin.v, st.gcr_spe_rad_per_yr.v)
+
+
+def rtt_ms(cat: Catalog, arch_info: dict, users: str) -> float:
+    if arch_info["kind"] == "ground":
+        g = cat.ground_regions[arch_info["site"]]
+        d = g.distance_to_users_km.v if users == "earth" else 384_400.0
+        return links.round_trip_ms(d, g.routing_ms.v)
+    st = cat.sites[arch_info["site"]]
+    d = st.distance_to_earth_users_km.v if users == "earth" else st.distance_to_moon_users_km.v
+    return links.round_trip_ms(d, st.routing_ms.v)
+
+
+def routes_for(cat: Catalog, site: str, vehicles: list[str]) -> dict[str, Route]:
+    """Delivery routes to ``site``: direct to LEO-class orbits, refuelled ship beyond LEO."""
+    st = cat.sites[site]
+    out = {}
+    for v in vehicles:
+        lv = cat.launch_vehicles[v]
+        if st.dv_from_leo_km_s is None:
+            route = Route(v, site, lv.payload_leo_t.v * st.direct_payload_fraction.v, lv.volume_m3.v, 0, 1, False)
+        else:
+            if not lv.refuelable:
+                continue
+            ret = st.return_dv_km_s.v if st.return_dv_km_s is not None else None
+            payload = transport.payload_per_trip_t(lv.dry_mass_t.v, lv.propellant_t.v, lv.isp_s.v,
+                                                   st.dv_from_leo_km_s.v, ret, lv.payload_leo_t.v)
+            if payload <= 0:
+                continue
+            prop = transport.propellant_needed_t(payload, lv.dry_mass_t.v, lv.isp_s.v, st.dv_from_leo_km_s.v, ret)
+            tankers = transport.tanker_flights_per_trip(prop, lv.payload_leo_t.v)
+            route = Route(v, site, payload, lv.volume_m3.v, tankers, 1 + tankers, ret is None)
+        out[f"{v}>{site}"] = route
+    return out
+
+
+def flight_price_musd(s: Scenario, cat: Catalog, vehicle: str, year: int) -> float:
+    lv = cat.launch_vehicles[vehicle]
+    t = s.trajectories
+    if t.launch_price_model == "learning_curve" and vehicle in t.learning_curve.vehicles:
+        lc = t.learning_curve
+        cum = _table(lc.world_cumulative_t, year)
+        usd_per_kg = transport.learning_curve_price(cum, lc.start_cumulative_t, lc.start_usd_per_kg, lc.learning_rate)
+        price = usd_per_kg * lv.payload_leo_t.v * 1000.0 / 1e6
+    else:
+        price = lv.price_musd_per_flight.at(year)
+    return price * t.launch_price_factor
+
+
+def _table(table: dict[int, float], year: int) -> float:
+    from planner.catalog.schema import table_at
+    return table_at(table, year)
+
+
+# -------------------------------------------------------------------------------------------- designs
+
+
+def size_design(s: Scenario, cat: Catalog, arch: str, platform: str, site: str, accelerator: str,
+                radiator_temp_k: float, shielding_mm: float, route: Route | None,
+                fixed_accelerators: int | None = None) -> tuple[Design | None, str]:
+    """Size one unit of a design; (None, reason) when the design cannot work."""
+    terms = s.terms
+    pf, st, g, comp = cat.platforms[platform], cat.sites[site], cat.accelerators[accelerator], cat.components
+    env = site_environment(cat, site, terms)
+    dose = site_dose_rad_per_yr(cat, site, shielding_mm)
+    life, limit = pf.design_life_yr.v, "design life"
+    onset = INF
+    if terms.total_dose:
+        tid_life = radiation.tid_life_yr(g.tid_hard_krad.v, dose)
+        if tid_life < life:
+            life, limit = tid_life, "total dose"
+        onset = radiation.degradation_onset_yr(g.tid_onset_krad.v, dose)
+    if life < 1.0:
+        return None, f"total dose ends its life in {life:.2f} years"
+    rad = comp.radiator
+    age = life if terms.coating_degradation else 0.0
+    eps, alpha = thermal.coatings_at_age(rad.emissivity_bol.v, rad.absorptivity_bol.v, rad.emissivity_loss_per_yr.v,
+                                         rad.absorptivity_rise_per_yr.v, age)
+    if st.effective_sink_k is not None:
+        sink = st.effective_sink_k.v
+        q = thermal.radiator_net_flux_w_m2(radiator_temp_k, eps, rad.sides.v, rad.fin_efficiency.v, sink_k=sink)
+    else:
+        absorbed = thermal.absorbed_environment_w_m2(eps, alpha, rad.sides.v, st.solar_flux_w_m2.v,
+                                                     st.sun_on_radiator_fraction.v, st.planet_ir_w_m2.v,
+                                                     st.albedo.v, st.planet_view_factor.v)
+        sink = thermal.effective_sink_temp_k(absorbed, eps, rad.sides.v, rad.fin_efficiency.v)
+        q = thermal.radiator_net_flux_w_m2(radiator_temp_k, eps, rad.sides.v, rad.fin_efficiency.v,
+                                           absorbed_w_m2=absorbed)
+    if q <= 0:
+        return None, f"a {radiator_temp_k:g} K radiator absorbs more than it emits here (net flux {q:.0f} W/m2)"
+    cap_k, cap_part = thermal.radiator_temp_cap_k(g.junction_max_k.v, g.hbm_max_k.v, rad.cold_plate_drop_k.v,
+                                                  rad.coolant_drop_k.v, rad.fin_drop_k.v)
+    sa, bat, term, pk = comp.solar_array, comp.battery, comp.optical_terminal, comp.space_packaging
+    eol = power.end_of_life_factor(sa.degradation_per_yr.v, life) if terms.array_degradation else 1.0
+    caps_on = terms.unit_caps
+    if pf.whole_trip:
+        max_mass = route.payload_t * 1000.0 if route else 0.0
+        max_vol = route.volume_m3 if route else 0.0
+    else:
+        max_mass, max_vol = pf.max_mass_kg.v, INF
+    manoeuvre = st.station_keeping_dv_m_s_per_yr.v * life + st.disposal_dv_m_s.v
+    spec = UnitSpec(
+        accel_power_w=g.power_w.v, host_power_fraction=g.host_power_fraction.v,
+        accel_mass_kg=g.mass_kg_packaged.v + pk.mass_kg_per_accelerator.v,
+        shielding_mass_kg_per_accel=radiation.shielding_mass_kg(g.enclosure_area_m2.v, shielding_mm,
+                                                                comp.shielding.density_kg_per_m2_mm.v),
+        bus_mass_kg=pf.bus_mass_kg.v, bus_power_w=pf.bus_power_w.v, terminals=pf.terminals_per_unit.v,
+        terminal_mass_kg=term.mass_kg.v, terminal_power_w=term.power_w.v, structure_margin=pf.structure_margin.v,
+        power_source=pf.power_source, solar_flux_w_m2=st.solar_flux_w_m2.v, cell_efficiency=sa.cell_efficiency.v,
+        fill_factor=sa.fill_factor.v, array_eol_factor=eol, eclipse_fraction=env["eclipse_fraction"],
+        recharge_efficiency=sa.recharge_efficiency.v, array_specific_power_w_per_kg=sa.specific_power_w_per_kg.v,
+        longest_eclipse_h=env["longest_eclipse_h"], depth_of_discharge=bat.depth_of_discharge.v,
+        battery_wh_per_kg=bat.specific_energy_wh_per_kg.v,
+        fission_kg_per_kwe=comp.fission_power.specific_mass_kg_per_kwe.v,
+        radiator_temp_k=radiator_temp_k, radiator_cap_k=cap_k, radiator_net_flux_w_m2=q,
+        radiator_kg_per_m2=rad.areal_mass_kg_per_m2.v, heat_pump_carnot_fraction=comp.heat_pump.carnot_fraction.v,
+        heat_pump_kg_per_kw=comp.heat_pump.mass_kg_per_kw_lifted.v, drag_kg_per_m2_yr=env["drag_kg_per_m2_yr"],
+        life_yr=life, manoeuvre_dv_m_s=manoeuvre, thruster_isp_s=comp.propellant.isp_s.v,
+        max_mass_kg=max_mass if caps_on else INF, max_array_m2=pf.max_array_m2.v if caps_on else INF,
+        max_radiator_m2=pf.max_radiator_m2.v if caps_on else INF, max_volume_m3=max_vol if caps_on else INF,
+        stowed_density_kg_m3=pf.stowed_density_kg_m3.v)
+    if fixed_accelerators is not None:
+        n, binding = fixed_accelerators, "fixed by the plan"
+    else:
+        n, binding = max_accelerators(spec)
+        if n < 1:
+            return None, f"not one accelerator fits (the {binding} cap binds first)"
+        if n == math.inf or n > 10_000_000:
+            return None, "no cap limits the unit: switch unit_caps on or fix its size"
+    b = unit_budget(spec, n)
+    excluded = set(terms.exclude_costs)
+    bol_w = b.array_area_m2 * power.array_power_bol_w_per_m2(st.solar_flux_w_m2.v, sa.cell_efficiency.v,
+                                                             sa.fill_factor.v)
+    capex = {
+        "accelerators": n * g.price_usd.v * pk.cost_multiplier.v / 1e6,
+        "bus": pf.bus_cost_usd.v / 1e6,
+        "arrays": bol_w * sa.cost_usd_per_w.v / 1e6,
+        "radiators": b.radiator_area_m2 * rad.cost_usd_per_m2.v / 1e6,
+        "batteries": b.battery_kwh * bat.cost_usd_per_kwh.v / 1e6,
+        "shielding": b.shielding_mass_kg * comp.shielding.cost_usd_per_kg.v / 1e6,
+        "terminals": pf.terminals_per_unit.v * term.cost_usd.v / 1e6,
+        "heat_pumps": (b.heat_rejected_w - b.heat_pump_power_w) / 1000.0 * comp.heat_pump.cost_usd_per_kw_lifted.v / 1e6
+        if b.heat_pump_power_w > 0 else 0.0,
+        "fission_power": b.load_w / 1000.0 * comp.fission_power.cost_usd_per_kwe.v / 1e6
+        if pf.power_source == "fission" else 0.0,
+        "propellant": b.propellant_mass_kg * comp.propellant.cost_usd_per_kg.v / 1e6,
+    }
+    capex = {k: (0.0 if k in excluded else v) for k, v in capex.items()}
+    integrable = sum(v for k, v in capex.items() if k not in ("accelerators", "propellant"))
+    capex["integration"] = 0.0 if "integration" in excluded else pf.integration_cost_fraction.v * integrable
+    lv = cat.launch_vehicles[pf.vehicles[0]]
+    risk = lv.insurance_fraction.v if lv.insurance_fraction.v > 0 else lv.failure_rate.v
+    capex["insurance"] = 0.0 if "insurance" in excluded else risk * sum(capex.values())
+    trip_mass = route.payload_t if (pf.whole_trip and route) else b.mass_kg / 1000.0
+    volume = route.volume_m3 if (pf.whole_trip and route) else b.volume_m3
+    serv = comp.servicing
+    lam = g.annual_failure_rate.v if terms.failures else 0.0
+    design = Design(
+        arch=arch, accelerator=accelerator, radiator_temp_k=radiator_temp_k, shielding_mm=shielding_mm,
+        accelerators_per_unit=n, binding_cap=binding, radiator_cap_k=cap_k, radiator_cap_part=cap_part,
+        heat_pump=radiator_temp_k > cap_k, sink_temp_k=sink, emissivity_eol=eps, absorptivity_eol=alpha,
+        net_flux_w_m2=q, dose_rad_per_yr=dose, life_yr=life, life_limit=limit, degradation_onset_yr=onset,
+        budget=b, capex_musd=capex, trip_mass_t=trip_mass, volume_m3=volume,
+        downlink_gbps=links.downlink_gbps(pf.terminals_per_unit.v, term.rate_gbps.v, st.terminal_rate_factor.v,
+                                          st.downlink_availability.v),
+        cluster_accelerators=n * pf.formation_units_max.v,
+        ops_musd_per_yr=0.0 if "operations" in excluded else pf.ops_cost_musd_per_unit_yr.v,
+        servicing_musd_per_yr=0.0 if "servicing" in excluded else
+        serv.cost_musd_per_unit_yr.v + n * lam * serv.repair_fraction.v * g.price_usd.v * pk.cost_multiplier.v / 1e6,
+        spares_t_per_yr=n * lam * serv.repair_fraction.v * spec.accel_mass_kg * serv.spares_mass_factor.v / 1000.0,
+        failure_rate=lam, repair_fraction=serv.repair_fraction.v)
+    return design, ""
+
+
+def design_levels(s: Scenario, cat: Catalog, accelerator: str) -> list[float]:
+    """Radiator levels worth building for an accelerator: the highest at or below its cap (a colder loop only
+    adds radiator at equal accelerator count) and every level above the cap (with a heat pump)."""
+    g, rad = cat.accelerators[accelerator], cat.components.radiator
+    cap, _ = thermal.radiator_temp_cap_k(g.junction_max_k.v, g.hbm_max_k.v, rad.cold_plate_drop_k.v,
+                                         rad.coolant_drop_k.v, rad.fin_drop_k.v)
+    levels = sorted(s.design_space.radiator_temps_k)
+    below = [t for t in levels if t <= cap]
+    above = [t for t in levels if t > cap]
+    return ([below[-1]] if below else []) + above
+
+
+# ---------------------------------------------------------------------------------------------- main
+
+
+def compute(rs: ResolvedScenario, fixed_accelerators: dict[tuple[str, str], int] | None = None) -> Coefficients:
+    """All coefficients of a resolved scenario.
+
+    ``fixed_accelerators`` keeps the accelerator count of given (architecture, design key) pairs, so a fixed
+    plan can be re-evaluated under other numbers (its units stay as built).
+    """
+    s, cat = rs.scenario, rs.catalog
+    terms = s.terms
+    years = s.horizon.years
+    periods = _periods(s)
+    first, last = s.horizon.first_year, s.horizon.last_year
+    base, r = s.money.base_year, s.money.discount_rate
+    acct = s.money.capital_accounting
+    df = {t: discount_factor(t, base, r) for t in range(first, last + 1)}
+    weight = {y: sum(df[t] for t in periods[y]) for y in years}
+    excluded = set(terms.exclude_costs)
+
+    arch_table = cat.architectures()
+    archs: dict[str, dict[str, Any]] = {}
+    for a in allowed_architectures(s, cat):
+        platform, site, family = arch_table[a]
+        kind = "ground" if family == "ground" else "space"
+        archs[a] = {"platform": platform, "site": site, "family": family, "kind": kind}
+    for a, info in archs.items():
+        info["rtt_ms"] = {u: rtt_ms(cat, info, u) for u in ("earth", "moon")}
+        info["rate"] = s.money.rate(info["family"])
+
+    # ---- demand and eligibility
+    wl = s.workloads
+    demand = {(w, y): wl[w].demand_at(y) for w in wl for y in years}
+    eligible = {w: [a for a, info in archs.items() if info["rtt_ms"][wl[w].users] <= wl[w].latency_limit_ms]
+                for w in wl}
+    gbps_per_eflop = {w: links.gbps_per_eflop_s(wl[w].bits_per_flop) for w in wl}
+    earth_users = {w: wl[w].users == "earth" for w in wl}
+
+    # ---- routes
+    routes: dict[str, Route] = {}
+    arch_routes: dict[str, list[str]] = {}
+    for a, info in archs.items():
+        if info["kind"] != "space":
+            continue
+        pf = cat.platforms[info["platform"]]
+        vehicles = pf.vehicles[:1] if pf.whole_trip else pf.vehicles
+        found = routes_for(cat, info["site"], vehicles)
+        routes.update(found)
+        arch_routes[a] = list(found)
+    trip_years = {k: [y for y in years if y >= cat.launch_vehicles[rt.vehicle].first_year.v] for k, rt in routes.items()}
+    flight_price, trip_cost, trip_cost_undiscounted = {}, {}, {}
+    for k, rt in routes.items():
+        lv = cat.launch_vehicles[rt.vehicle]
+        risk = lv.insurance_fraction.v if lv.insurance_fraction.v > 0 else lv.failure_rate.v
+        for y in trip_years[k]:
+            price = flight_price_musd(s, cat, rt.vehicle, y)
+            flight_price[(rt.vehicle, y)] = price
+            cost = 0.0 if "launch" in excluded else rt.flights_per_trip * price
+            if rt.expended and "launch" not in excluded:
+                cost += lv.expended_ship_cost_musd.at(y) if lv.expended_ship_cost_musd is not None else 0.0
+            cost *= 1.0 + (0.0 if "insurance" in excluded else risk)
+            trip_cost_undiscounted[(k, y)] = cost
+            trip_cost[(k, y)] = cost * df[y]
+    cadence = {}
+    if terms.cadence:
+        for v in {rt.vehicle for rt in routes.values()}:
+            for y in years:
+                cadence[(v, y)] = cat.launch_vehicles[v].cadence_flights_per_yr.at(y) * len(periods[y])
+
+    # ---- space designs
+    designs: dict[tuple[str, str], Design] = {}
+    dropped: list[dict[str, Any]] = []
+    unit_vintages: dict[tuple[str, str], list[int]] = {}
+    for a, info in archs.items():
+        if info["kind"] != "space":
+            continue
+        pf, st = cat.platforms[info["platform"]], cat.sites[info["site"]]
+        route = routes[arch_routes[a][0]] if arch_routes[a] else None
+        if pf.whole_trip and route is None:
+            dropped.append({"architecture": a, "design": "*", "reason": "no launch route reaches the site"})
+            continue
+        earliest = max(first + math.ceil(pf.lead_time_yr.v), int(st.first_year.v))
+        for g, acc in cat.accelerators.items():
+            vint = [y for y in years if earliest <= y and acc.first_year.v <= y <= acc.last_year.v]
+            if not vint:
+                continue
+            for temp in design_levels(s, cat, g):
+                for mm in s.design_space.shielding_mm_al:
+                    key = f"{g}/{temp:g}K/{mm:g}mm"
+                    fixed = (fixed_accelerators or {}).get((a, key))
+                    if fixed_accelerators is not None and fixed is None:
+                        continue
+                    d, why = size_design(s, cat, a, info["platform"], info["site"], g, temp, mm, route, fixed)
+                    if d is None:
+                        dropped.append({"architecture": a, "design": key, "reason": why})
+                        continue
+                    designs[(a, key)] = d
+                    unit_vintages[(a, key)] = vint
+
+    unit_cap, unit_cap_serviced, unit_cost, serviced_cost, unit_capex_und, spares = {}, {}, {}, {}, {}, {}
+    for (a, key), d in designs.items():
+        info = archs[a]
+        pf = cat.platforms[info["platform"]]
+        serviceable = pf.servicing_allowed and s.design_space.servicing and cat.sites[info["site"]].serviceable
+        g = cat.accelerators[d.accelerator]
+        capex = sum(d.capex_musd.values())
+        for v in unit_vintages[(a, key)]:
+            shares = service_shares(v, d.life_yr, periods)
+            pv, _ = capital_charge(capex, v, d.life_yr, info["rate"], r, base, last, acct)
+            ops = sum(d.ops_musd_per_yr * weight[y] * sh for y, sh in shares.items())
+            unit_cost[(a, key, v)] = pv + ops
+            unit_capex_und[(a, key, v)] = capex
+            for y, sh in shares.items():
+                age = y - v
+                tid = g.degraded_capacity_fraction.v if age >= d.degradation_onset_yr else 1.0
+                base_cap = d.accelerators_per_unit / 1000.0 * sh * tid
+                unit_cap[(a, key, v, y)] = base_cap * math.exp(-d.failure_rate * age)
+                if serviceable:
+                    unit_cap_serviced[(a, key, v, y)] = base_cap * math.exp(-d.failure_rate * (1 - d.repair_fraction) * age)
+                    spares[(a, key, v, y)] = d.spares_t_per_yr * len(periods[y]) * sh
+            if serviceable:
+                serviced_cost[(a, key, v)] = sum(d.servicing_musd_per_yr * weight[y] * sh for y, sh in shares.items())
+
+    # ---- sites with a core, shells
+    site_open, open_cost, open_opex = {}, {}, {}
+    for a, info in archs.items():
+        if info["kind"] != "space":
+            continue
+        st = cat.sites[info["site"]]
+        if st.fixed_cost_musd.v > 0 or st.fixed_opex_musd_per_yr.v > 0 or st.fixed_mass_t.v > 0:
+            entry = site_open.setdefault(info["site"], {
+                "first_year": int(st.first_year.v), "fixed_cost_musd": st.fixed_cost_musd.v,
+                "opex_musd_per_yr": st.fixed_opex_musd_per_yr.v, "mass_t": st.fixed_mass_t.v,
+                "life_yr": st.fixed_life_yr.v, "archs": [], "rate": info["rate"]})
+            entry["archs"].append(a)
+            entry["rate"] = max(entry["rate"], info["rate"])
+    for site, e in site_open.items():
+        for y in years:
+            if y < e["first_year"]:
+                continue
+            fixed = 0.0 if "site_fixed" in excluded else e["fixed_cost_musd"]
+            open_cost[(site, y)] = capital_charge(fixed, y, e["life_yr"], e["rate"], r, base, last, acct)[0]
+            open_opex[(site, y)] = 0.0 if "site_opex" in excluded else e["opex_musd_per_yr"] * weight[y]
+    shells = {}
+    if terms.shell_capacity:
+        for a, info in archs.items():
+            st = cat.sites[info["site"]] if info["kind"] == "space" else None
+            if st is not None and st.shell_capacity_units is not None:
+                shells[info["site"]] = st.shell_capacity_units.v
+
+    # ---- throughput per k-acc, cluster eligibility
+    se = cat.components.single_events
+    eff, cluster_ok = {}, {}
+    for w, spec in wl.items():
+        for a in eligible[w]:
+            info = archs[a]
+            for g, acc in cat.accelerators.items():
+                tflops = acc.dense_bf16_tflops.v if spec.precision == "bf16" else acc.dense_fp8_tflops.v
+                e = tflops * TFLOPS_TO_EFLOPS_PER_KACC * spec.software_efficiency
+                if info["kind"] == "space":
+                    st = cat.sites[info["site"]]
+                    if spec.needs_coverage and terms.coverage:
+                        e *= st.coverage_share_realtime.v
+                    if terms.single_events:
+                        e *= radiation.single_event_availability(
+                            st.seu_dose_rad_per_yr.v, acc.sdc_per_krad.v, acc.crash_per_krad.v,
+                            se.sdc_recovery_h.v, se.crash_recovery_h.v, spec.min_cluster_accelerators)
+                if e > 0:
+                    eff[(w, a, g)] = e
+        for (a, key), d in designs.items():
+            if a in eligible[w]:
+                cluster_ok[(w, a, key)] = d.cluster_accelerators >= spec.min_cluster_accelerators
+
+    # ---- ground
+    ground, build_years, build_cum_cap, build_cost, facility_share = {}, {}, {}, {}, {}
+    chip_vintages, chip_cost, chip_share, chip_mw = {}, {}, {}, {}
+    existing_cost = 0.0
+    for a, info in archs.items():
+        if info["kind"] != "ground":
+            continue
+        reg = info["site"]
+        gr = cat.ground_regions[reg]
+        rate = info["rate"]
+        ground[reg] = {"arch": a, "existing_mw": gr.existing_mw.v, "life_yr": gr.facility_life_yr.v}
+        start = max(first, int(gr.first_year.v))
+        pipeline_from = start + math.ceil(gr.construction_yr.v)
+        grid_from = start + math.ceil(gr.construction_yr.v + gr.queue_yr.v)
+        build_years[reg] = [y for y in years if y >= pipeline_from]
+        cum = gr.pipeline_mw.v
+        for y in years:
+            if y >= grid_from:
+                cum += sum(gr.grid_mw_per_yr.at(t) for t in periods[y])
+            if y in build_years[reg]:
+                build_cum_cap[(reg, y)] = cum
+        capex_mw = 0.0 if "ground_facility" in excluded else gr.facility_capex_musd_per_mw.v
+        opex_mw_yr = 0.0 if "ground_opex" in excluded else gr.facility_opex_fraction_per_yr.v * gr.facility_capex_musd_per_mw.v
+        lease_mw_yr = 0.0 if "ground_lease" in excluded else gr.lease_musd_per_mw_yr.v
+        for v in build_years[reg]:
+            shares = service_shares(v, gr.facility_life_yr.v, periods)
+            pv = capital_charge(capex_mw, v, gr.facility_life_yr.v, rate, r, base, last, acct)[0]
+            pv += sum((opex_mw_yr + lease_mw_yr) * weight[y] * sh for y, sh in shares.items())
+            build_cost[(reg, v)] = pv
+            for y, sh in shares.items():
+                facility_share[(reg, v, y)] = sh
+        existing_cost += sum((opex_mw_yr + lease_mw_yr) * gr.existing_mw.v * weight[y] for y in years)
+        energy_price = 0.0 if "ground_energy" in excluded else gr.energy_usd_per_kwh.v
+        for g, acc in cat.accelerators.items():
+            vint = [y for y in years if y >= start and acc.first_year.v <= y <= acc.last_year.v]
+            if not vint:
+                continue
+            chip_vintages[(reg, g)] = vint
+            kw_per_acc = acc.power_w.v * (1 + gr.host_power_fraction.v) / 1000.0
+            chip_mw[(reg, g)] = kw_per_acc  # MW per k-acc = kW per accelerator
+            energy_musd_per_kacc_yr = kw_per_acc * gr.utilisation.v * gr.pue.v * HOURS_PER_YEAR * energy_price / 1000.0
+            price_musd_per_kacc = 0.0 if "accelerators" in excluded else acc.price_usd.v / 1000.0
+            repl = 0.0 if "ground_replacements" in excluded else \
+                gr.accelerator_failure_rate.v * acc.price_usd.v / 1000.0
+            for v in vint:
+                shares = service_shares(v, gr.accelerator_refresh_yr.v, periods)
+                pv = capital_charge(price_musd_per_kacc, v, gr.accelerator_refresh_yr.v, rate, r, base, last, acct)[0]
+                pv += sum((energy_musd_per_kacc_yr + repl) * weight[y] * sh for y, sh in shares.items())
+                chip_cost[(reg, g, v)] = pv
+                for y, sh in shares.items():
+                    chip_share[(reg, g, v, y)] = sh
+
+    # ---- unmet, budget, FLOP weights
+    allowed_unmet = set(s.unmet.workloads or wl) if s.unmet.allowed else set()
+    unmet_allowed = {w: w in allowed_unmet for w in wl}
+    penalty = 0.0 if "unmet_penalty" in excluded else \
+        s.unmet.penalty_usd_per_pflop_day * PFLOP_DAYS_PER_EFLOP_S_YR / 1e6
+    unmet_cost = {(w, y): penalty * weight[y] for w in wl for y in years}
+    budget = {}
+    if s.trajectories.budget_musd_per_yr:
+        budget = {y: sum(_table(s.trajectories.budget_musd_per_yr, t) for t in periods[y]) for y in years}
+
+    coef = Coefficients(
+        scenario=s, catalog=cat, years=years, period_years=periods, df=df, weight=weight, archs=archs,
+        workloads=list(wl), demand=demand, designs=designs, dropped=dropped, unit_vintages=unit_vintages,
+        unit_cap=unit_cap, unit_cap_serviced=unit_cap_serviced, unit_cost=unit_cost, serviced_cost=serviced_cost,
+        unit_capex_undiscounted=unit_capex_und, spares_t=spares, unit_ub={}, routes=routes,
+        arch_routes=arch_routes, trip_years=trip_years, trip_cost=trip_cost,
+        trip_cost_undiscounted=trip_cost_undiscounted, flight_price=flight_price, cadence=cadence,
+        site_open=site_open, open_cost=open_cost, open_opex=open_opex, shells=shells, eff=eff, eligible=eligible,
+        cluster_ok=cluster_ok, gbps_per_eflop=gbps_per_eflop, earth_users=earth_users, ground=ground,
+        build_years=build_years, build_cum_cap=build_cum_cap, build_cost=build_cost,
+        facility_share=facility_share, chip_vintages=chip_vintages, chip_cost=chip_cost, chip_share=chip_share,
+        chip_mw=chip_mw, existing_cost=existing_cost, unmet_cost=unmet_cost, unmet_allowed=unmet_allowed,
+        budget=budget, flop_weight=dict(weight))
+    coef.unit_ub = unit_bounds(coef)
+    return coef
+
+
+def unit_bounds(c: Coefficients) -> dict[tuple[str, str, int], float]:
+    """Tight upper bounds on units: no more than the peak servable demand, the shell, or the launch cadence allow."""
+    s = c.scenario
+    theta = s.objective.theta_max if s.objective.mode == "ratio" else 1.0
+    out = {}
+    for (a, key), d in c.designs.items():
+        rates = [e for (w, aa, g), e in c.eff.items() if aa == a and g == d.accelerator]
+        best = max(rates) if rates else 0.0
+        eligible_w = [w for w in c.workloads if a in c.eligible[w]]
+        peak = theta * max((sum(c.demand[(w, y)] for w in eligible_w) for y in c.years), default=0.0)
+        for v in c.unit_vintages[(a, key)]:
+            caps = [c.unit_cap.get((a, key, v, y), 0.0) for y in c.years]
+            caps += [c.unit_cap_serviced.get((a, key, v, y), 0.0) for y in c.years]
+            per_unit = best * max(caps) if caps else 0.0
+            ub = math.ceil(peak / per_unit) + 1 if per_unit > 0 else 0
+            site = c.archs[a]["site"]
+            if site in c.shells:
+                ub = min(ub, math.ceil(c.shells[site]))
+            if c.scenario.terms.cadence:
+                lift = 0.0
+                for k in c.arch_routes.get(a, []):
+                    rt = c.routes[k]
+                    if v in c.trip_years[k]:
+                        lift += c.cadence.get((rt.vehicle, v), 0.0) / rt.flights_per_trip * rt.payload_t
+                ub = min(ub, math.floor(lift / d.trip_mass_t + 1e-9) if d.trip_mass_t > 0 else ub)
+            out[(a, key, v)] = float(max(0, ub))
+    return out

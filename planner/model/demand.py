@@ -1,0 +1,92 @@
+"""Demand: delivered compute per workload, architecture, accelerator and year; capacity pools; bandwidth.
+
+    sum_{a,g} serve[w,a,g,y] + unmet[w,y] = theta * demand[w,y]
+    sum_{w: cluster(w)>=t} serve[w,a,g,y] / eff[w,a,g] <= supply[a,g,y,t]        (k-acc, per cluster threshold)
+    sum_{w earth users} gbps_per_eflop[w] sum_g serve[w,a,g,y] <= sum units downlink    (what leaves orbit)
+    sum_{a at s, g} serve[w,a,g,y] <= theta_max demand[w,y] opened[s,y]                (valid inequality)
+    FLOP = sum_y flop_weight[y] sum serve   (EFLOP/s-years, discounted)
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import pyomo.environ as pyo
+
+from planner.model.coefficients import Coefficients
+from planner.model.sets import Sets
+
+
+def parameters(c: Coefficients, s: Sets) -> dict[str, dict]:
+    return {
+        "demand": dict(c.demand),
+        "inv_eff": {(w, a, g): 1.0 / c.eff[(w, a, g)] for (w, a, g, y) in s.serve},
+        "gbps_per_eflop": dict(c.gbps_per_eflop),
+        "unmet_cost": {u: c.unmet_cost[u] for u in s.unmet},
+        "flop_weight": {y: c.flop_weight[y] for y in s.years},
+    }
+
+
+def define_demand(m: pyo.ConcreteModel, c: Coefficients, s: Sets, p: dict[str, dict]) -> None:
+    sc = c.scenario
+    m.Y = pyo.Set(initialize=s.years, ordered=True)
+    m.W = pyo.Set(initialize=c.workloads, ordered=True)
+    m.WY = pyo.Set(initialize=[(w, y) for w in c.workloads for y in s.years], dimen=2, ordered=True)
+    m.SRV = pyo.Set(initialize=s.serve, dimen=4, ordered=True)
+    m.EFF = pyo.Set(initialize=sorted(p["inv_eff"]), dimen=3, ordered=True)
+    m.UM = pyo.Set(initialize=s.unmet, dimen=2, ordered=True)
+    m.demand = pyo.Param(m.WY, initialize=p["demand"], mutable=True, within=pyo.Reals)
+    m.inv_eff = pyo.Param(m.EFF, initialize=p["inv_eff"], mutable=True, within=pyo.Reals)
+    m.gbps_per_eflop = pyo.Param(m.W, initialize=p["gbps_per_eflop"], mutable=True, within=pyo.Reals)
+    m.unmet_cost = pyo.Param(m.UM, initialize=p["unmet_cost"], mutable=True, within=pyo.Reals)
+    m.flop_weight = pyo.Param(m.Y, initialize=p["flop_weight"], mutable=True, within=pyo.Reals)
+
+    m.serve = pyo.Var(m.SRV, domain=pyo.NonNegativeReals)
+    m.unmet = pyo.Var(m.UM, domain=pyo.NonNegativeReals,
+                      bounds=lambda m_, w, y: (0, None if c.unmet_allowed[w] else 0))
+    ratio = sc.objective.mode == "ratio"
+    m.theta = pyo.Var(domain=pyo.NonNegativeReals, bounds=(sc.objective.theta_min, sc.objective.theta_max))
+    if not ratio:
+        m.theta.fix(1.0)
+
+    served = defaultdict(list)
+    for w, a, g, y in s.serve:
+        served[(w, y)].append(m.serve[w, a, g, y])
+    m.balance = pyo.Constraint(m.WY, rule=lambda m_, w, y: pyo.quicksum(served.get((w, y), []))
+                               + m_.unmet[w, y] == m_.theta * m_.demand[w, y])
+
+    cluster = {w: sc.workloads[w].min_cluster_accelerators for w in c.workloads}
+    pool_terms = defaultdict(list)
+    for w, a, g, y in s.serve:
+        pool_terms[(a, g, y)].append((cluster[w], m.inv_eff[w, a, g] * m.serve[w, a, g, y]))
+    supply = {**m.supply_space, **m.supply_ground}
+    rows = [(a, g, y, t) for (a, g, y), ts in s.pools.items() for t in ts]
+    m.P = pyo.Set(initialize=sorted(rows), dimen=4, ordered=True)
+    m.capacity = pyo.Constraint(m.P, rule=lambda m_, a, g, y, t: pyo.quicksum(
+        term for need, term in pool_terms[(a, g, y)] if need >= t) <= supply[(a, g, y, t)])
+
+    bw_terms = defaultdict(list)
+    bw_rows = set(s.bandwidth)
+    for w, a, g, y in s.serve:
+        if (a, y) in bw_rows and c.earth_users[w]:
+            bw_terms[(a, y)].append(m.gbps_per_eflop[w] * m.serve[w, a, g, y])
+    m.BW = pyo.Set(initialize=s.bandwidth, dimen=2, ordered=True)
+    m.bandwidth = pyo.Constraint(m.BW, rule=lambda m_, a, y: pyo.quicksum(bw_terms[(a, y)])
+                                 <= m_.downlink_expr.get((a, y), 0))
+
+    theta_max = sc.objective.theta_max if ratio else 1.0
+    at_site = defaultdict(list)
+    for w, a, g, y in s.serve:
+        site = c.archs[a]["site"]
+        if site in c.site_open:
+            at_site[(w, site, y)].append(m.serve[w, a, g, y])
+
+    def open_first(m_, w, site, y):
+        if (site, y) not in m_.opened:
+            return pyo.quicksum(at_site[(w, site, y)]) == 0
+        return pyo.quicksum(at_site[(w, site, y)]) <= theta_max * m_.demand[w, y] * m_.opened[(site, y)]
+
+    m.WSY = pyo.Set(initialize=sorted(at_site), dimen=3, ordered=True)
+    m.serve_needs_open_site = pyo.Constraint(m.WSY, rule=open_first)
+    m.flop = pyo.quicksum(m.flop_weight[y] * m.serve[w, a, g, y] for (w, a, g, y) in s.serve)
+    m.cost_unmet = pyo.quicksum(m.unmet_cost[u] * m.unmet[u] for u in m.UM)

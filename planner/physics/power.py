@@ -1,0 +1,53 @@
+"""Solar arrays, batteries and fission power sized for a load through eclipse at end of life."""
+
+from __future__ import annotations
+
+
+def end_of_life_factor(degradation_per_yr: float, life_yr: float) -> float:
+    """Array output left after ``life_yr`` years of compound degradation: (1 - d)^life."""
+    return (1.0 - degradation_per_yr) ** life_yr
+
+
+def eclipse_recharge_factor(eclipse_fraction: float, recharge_efficiency: float) -> float:
+    """Extra array power, as a share of the load, that recharges the battery during sunlight.
+
+    Energy drawn in eclipse (load x f) is put back during the sunlit (1 - f) through a round trip eta:
+    extra = f / ((1 - f) eta).
+    """
+    if not 0 <= eclipse_fraction < 1:
+        raise ValueError("eclipse_fraction must be in [0, 1)")
+    return eclipse_fraction / ((1.0 - eclipse_fraction) * recharge_efficiency)
+
+
+def array_power_bol_w_per_m2(solar_flux_w_m2: float, cell_efficiency: float, fill_factor: float) -> float:
+    return solar_flux_w_m2 * cell_efficiency * fill_factor
+
+
+def array_area_m2(load_w: float, solar_flux_w_m2: float, cell_efficiency: float, fill_factor: float,
+                  eol_factor: float, eclipse_fraction: float, recharge_efficiency: float) -> float:
+    """Array area that carries ``load_w`` at end of life, recharging the battery for the eclipse:
+
+    A = load (1 + f / ((1 - f) eta)) / (S eta_cell fill eol).
+    """
+    per_m2 = array_power_bol_w_per_m2(solar_flux_w_m2, cell_efficiency, fill_factor) * eol_factor
+    return load_w * (1.0 + eclipse_recharge_factor(eclipse_fraction, recharge_efficiency)) / per_m2
+
+
+def array_mass_kg(area_m2: float, solar_flux_w_m2: float, cell_efficiency: float, fill_factor: float,
+                  specific_power_w_per_kg: float) -> float:
+    """Array mass from its beginning-of-life power and specific power (W/kg)."""
+    return area_m2 * array_power_bol_w_per_m2(solar_flux_w_m2, cell_efficiency, fill_factor) / \
+        specific_power_w_per_kg
+
+
+def battery_capacity_kwh(load_w: float, longest_eclipse_h: float, depth_of_discharge: float) -> float:
+    """Nameplate energy that carries the load through the longest eclipse within the depth of discharge."""
+    return load_w * longest_eclipse_h / depth_of_discharge / 1000.0
+
+
+def battery_mass_kg(capacity_kwh: float, specific_energy_wh_per_kg: float) -> float:
+    return capacity_kwh * 1000.0 / specific_energy_wh_per_kg
+
+
+def fission_mass_kg(load_w: float, specific_mass_kg_per_kwe: float) -> float:
+    return load_w / 1000.0 * specific_mass_kg_per_kwe

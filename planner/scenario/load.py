@@ -1,0 +1,322 @@
+"""Load a scenario: ``extends:`` chains, ``--set`` overrides, validation, resolution against the catalog.
+
+Every problem becomes one ``file: field: reason`` line (an InputError, exit code 2). The resolved scenario
+(every scenario field plus every catalog value it can use, with provenance) hashes to ``scenario_sha256``.
+"""
+
+from __future__ import annotations
+
+import copy
+import fnmatch
+import hashlib
+import json
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from planner.catalog.load import DEFAULT_CATALOG_DIR, apply_overrides, read_raw_catalog, validate_catalog
+from planner.catalog.schema import Catalog
+from planner.errors import InputError, problem
+from planner.scenario.schema import Scenario
+from planner.yamlio import allowed_fields, closest, dump_yaml, pydantic_problems, read_yaml, schema_type_at
+
+SET_ORIGIN = "--set"
+
+
+def parse_set(text: str) -> tuple[str, Any]:
+    """``a.b.c=value`` -> ("a.b.c", parsed value); the value is read as YAML (numbers, lists, tables)."""
+    if "=" not in text:
+        raise InputError(problem(SET_ORIGIN, text, "expected path.to.field=value"))
+    path, raw = text.split("=", 1)
+    path = path.strip()
+    if not path or any(not p for p in path.split(".")):
+        raise InputError(problem(SET_ORIGIN, path or text, "empty field path"))
+    try:
+        value = yaml.safe_load(raw) if raw.strip() else ""
+    except yaml.YAMLError:
+        raise InputError(problem(SET_ORIGIN, path, f"cannot read value {raw!r}")) from None
+    return path, value
+
+
+def _merge(base: dict, over: dict, origin: str, origins: dict[str, str], prefix: str = "") -> dict:
+    """Deep-merge ``over`` into a copy of ``base``; record which file set each leaf."""
+    out = copy.deepcopy(base)
+    for key, value in over.items():
+        path = f"{prefix}.{key}" if prefix else str(key)
+        if key == "catalog" and not prefix and isinstance(value, dict):
+            merged = dict(out.get("catalog") or {})
+            for k, v in _flatten_catalog(value).items():
+                merged[k] = v
+                origins[f"catalog.{k}"] = origin
+            out["catalog"] = merged
+        elif isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _merge(out[key], value, origin, origins, path)
+        else:
+            out[key] = copy.deepcopy(value)
+            origins[path] = origin
+    return out
+
+
+def _flatten_catalog(tree: dict, prefix: str = "") -> dict[str, Any]:
+    """Catalog overrides may be nested or dotted; a mapping with ``value`` is one quantity."""
+    out = {}
+    for k, v in tree.items():
+        path = f"{prefix}.{k}" if prefix else str(k)
+        if isinstance(v, dict) and "value" not in v and not all(isinstance(x, int) for x in v):
+            out.update(_flatten_catalog(v, path))
+        else:
+            out[path] = v
+    return out
+
+
+def _read_chain(path: Path, origins: dict[str, str], seen: tuple[Path, ...] = ()) -> dict:
+    path = path.resolve()
+    if path in seen:
+        chain = " -> ".join(p.name for p in seen + (path,))
+        raise InputError(problem(str(seen[-1]), "extends", f"extends cycle: {chain}"))
+    doc = read_yaml(path)
+    if doc is None:
+        doc = {}
+    if not isinstance(doc, dict):
+        raise InputError(problem(str(path), "", "a scenario must be a mapping of fields"))
+    parent_ref = doc.get("extends")
+    base: dict = {}
+    if parent_ref is not None:
+        if not isinstance(parent_ref, str):
+            raise InputError(problem(str(path), "extends", "must be a file path"))
+        parent = (path.parent / parent_ref)
+        if not parent.exists():
+            raise InputError(problem(str(path), "extends", f"file not found: {parent_ref}"))
+        base = _read_chain(parent, origins, seen + (path,))
+    mine = {k: v for k, v in doc.items() if k != "extends"}
+    merged = _merge(base, mine, str(path), origins)
+    merged["extends"] = parent_ref
+    return merged
+
+
+def _set_path(doc: dict, path: str, value: Any, origins: dict[str, str]) -> None:
+    parts = path.split(".")
+    if parts[0] == "catalog":
+        if len(parts) < 2:
+            raise InputError(problem(SET_ORIGIN, path, "name a catalog value: catalog.<table>.<entry>.<field>"))
+        doc.setdefault("catalog", {})[".".join(parts[1:])] = value
+        origins[path] = SET_ORIGIN
+        return
+    node = doc
+    for i, p in enumerate(parts[:-1]):
+        if not isinstance(node.get(p), dict):
+            container = schema_type_at(Scenario, parts[:i])
+            entry = schema_type_at(Scenario, parts[:i + 1])
+            keyed = container is not None and typing.get_origin(container) is dict
+            needs_all = hasattr(entry, "model_fields") and any(f.is_required() for f in entry.model_fields.values())
+            if keyed and needs_all:
+                raise InputError(problem(SET_ORIGIN, ".".join(parts[:i + 1]),
+                                         f"no entry named {p!r}{closest(p, node.keys())}"))
+            node[p] = {}
+        node = node[p]
+    node[parts[-1]] = value
+    origins[path] = SET_ORIGIN
+
+
+def _origin_of(loc: str, origins: dict[str, str], default: str) -> str:
+    """The file (or --set) that set the field at ``loc``; a --set inside it wins (it is the latest)."""
+    if any(o == SET_ORIGIN and (k == loc or k.startswith(loc + ".")) for k, o in origins.items()):
+        return SET_ORIGIN
+    parts = loc.split(".")
+    for i in range(len(parts), 0, -1):
+        key = ".".join(parts[:i])
+        if key in origins:
+            return origins[key]
+    # a field inside a mapping that one file set as a whole
+    for key, origin in origins.items():
+        if key.startswith(loc + "."):
+            return origin
+    return default
+
+
+@dataclass
+class ResolvedScenario:
+    """A validated scenario with the catalog it resolves against."""
+
+    scenario: Scenario
+    catalog: Catalog
+    path: str
+    overrides: dict[str, Any] = field(default_factory=dict)
+    resolved: dict = field(default_factory=dict)
+    sha256: str = ""
+
+    @property
+    def name(self) -> str:
+        return self.scenario.name
+
+    def resolved_yaml(self) -> str:
+        return dump_yaml(self.resolved)
+
+
+def load_scenario(path: str | Path, overrides: list[str] | dict[str, Any] | None = None,
+                  catalog_dir: str | Path = DEFAULT_CATALOG_DIR) -> ResolvedScenario:
+    """Read, merge, override, validate and resolve a scenario file."""
+    path = Path(path)
+    origins: dict[str, str] = {}
+    doc = _read_chain(path, origins)
+    sets = overrides.items() if isinstance(overrides, dict) else [parse_set(s) for s in (overrides or [])]
+    sets = list(sets)
+    for p, v in sets:
+        _set_path(doc, p, v, origins)
+    top = str(path)
+    try:
+        scenario = Scenario.model_validate(doc)
+    except ValidationError as exc:
+        lines = []
+        for line in pydantic_problems(exc, top, lookup=allowed_fields(Scenario)):
+            _, loc, reason = line.split(": ", 2)
+            lines.append(problem(_origin_of(loc, origins, top), loc, reason))
+        raise InputError(lines) from None
+    catalog, used = _resolve_catalog(scenario, origins, top, catalog_dir)
+    _check_references(scenario, catalog, origins, top)
+    resolved = _resolved_document(scenario, catalog, used)
+    digest = hashlib.sha256(json.dumps(resolved, sort_keys=True, default=str).encode()).hexdigest()
+    return ResolvedScenario(scenario=scenario, catalog=catalog, path=top, overrides=dict(sets),
+                            resolved=resolved, sha256=digest)
+
+
+def trajectory_overrides(scenario: Scenario) -> dict[str, tuple[str, Any]]:
+    """Scenario trajectories as catalog overrides: catalog path -> (scenario field, value)."""
+    t = scenario.trajectories
+    out: dict[str, tuple[str, Any]] = {}
+    for v, table in t.launch_price_musd_per_flight.items():
+        out[f"launch_vehicles.{v}.price_musd_per_flight"] = (f"trajectories.launch_price_musd_per_flight.{v}", table)
+    for v, table in t.cadence_flights_per_yr.items():
+        out[f"launch_vehicles.{v}.cadence_flights_per_yr"] = (f"trajectories.cadence_flights_per_yr.{v}", table)
+    for a, years in t.accelerator_years.items():
+        for k in ("first_year", "last_year"):
+            if getattr(years, k) is not None:
+                out[f"accelerators.{a}.{k}"] = (f"trajectories.accelerator_years.{a}.{k}", getattr(years, k))
+    for r, g in t.ground.items():
+        for k in ("grid_mw_per_yr", "queue_yr", "construction_yr"):
+            if getattr(g, k) is not None:
+                out[f"ground_regions.{r}.{k}"] = (f"trajectories.ground.{r}.{k}", getattr(g, k))
+    return out
+
+
+def _resolve_catalog(scenario: Scenario, origins: dict[str, str], top: str,
+                     catalog_dir: str | Path) -> tuple[Catalog, dict[str, str]]:
+    raw, file_of_table = read_raw_catalog(catalog_dir)
+    problems: list[str] = []
+    by_path: dict[str, str] = {}
+    # names used by trajectories must exist (reported against the trajectory field, not the catalog path)
+    traj = trajectory_overrides(scenario)
+    for cat_path, (field_path, _) in traj.items():
+        table, entry = cat_path.split(".")[:2]
+        if entry not in (raw.get(table) or {}):
+            problems.append(problem(_origin_of(field_path, origins, top), ".".join(field_path.split(".")[:3]),
+                                    f"no {table.rstrip('s').replace('_', ' ')} named {entry!r}"
+                                    f"{closest(entry, raw.get(table) or {})}"))
+    if problems:
+        raise InputError(sorted(set(problems)))
+    for cat_path, value in scenario.catalog.items():
+        where = _origin_of(f"catalog.{cat_path}", origins, top)
+        problems += apply_overrides(raw, {cat_path: value}, where)
+        by_path[cat_path] = where
+    for cat_path, (field_path, value) in traj.items():
+        where = _origin_of(field_path, origins, top)
+        if cat_path in scenario.catalog:
+            problems.append(problem(where, field_path, f"also set as catalog.{cat_path}: set it once"))
+            continue
+        if isinstance(value, dict):
+            value = {int(k): v for k, v in value.items()}
+        problems += apply_overrides(raw, {cat_path: value}, where)
+        by_path[cat_path] = where
+    if problems:
+        raise InputError(problems)
+    return validate_catalog(raw, file_of_table, by_path), by_path
+
+
+def _check_references(s: Scenario, cat: Catalog, origins: dict[str, str], top: str) -> None:
+    problems = []
+    archs = cat.architectures()
+    for key in ("allow", "deny"):
+        for i, pattern in enumerate(getattr(s.architectures, key)):
+            if not any(fnmatch.fnmatchcase(a, pattern) for a in archs):
+                field_path = f"architectures.{key}"
+                problems.append(problem(_origin_of(field_path, origins, top), f"{field_path}.{i}",
+                                        f"{pattern!r} matches no architecture{closest(pattern, archs)}"))
+    if s.unmet.workloads:
+        for w in s.unmet.workloads:
+            if w not in s.workloads:
+                problems.append(problem(_origin_of("unmet.workloads", origins, top), "unmet.workloads",
+                                        f"no workload named {w!r}{closest(w, s.workloads)}"))
+    if s.trajectories.learning_curve:
+        for v in s.trajectories.learning_curve.vehicles:
+            if v not in cat.launch_vehicles:
+                fp = "trajectories.learning_curve.vehicles"
+                problems.append(problem(_origin_of(fp, origins, top), fp,
+                                        f"no launch vehicle named {v!r}{closest(v, cat.launch_vehicles)}"))
+    allowed_sites = {archs[a][1] for a in allowed_architectures(s, cat) if archs[a][2] != "ground"}
+    for mm in s.design_space.shielding_mm_al:
+        outside = []
+        for site in sorted(allowed_sites):
+            table = cat.dose_tables[cat.sites[site].dose_table]
+            if not table.shielding_mm_al[0] <= mm <= table.shielding_mm_al[-1]:
+                outside.append(f"{site} ({table.shielding_mm_al[0]:g}-{table.shielding_mm_al[-1]:g} mm)")
+        if outside:
+            fp = "design_space.shielding_mm_al"
+            problems.append(problem(_origin_of(fp, origins, top), fp,
+                                    f"{mm:g} mm is outside the dose tables of {', '.join(outside)}"))
+    if problems:
+        raise InputError(problems)
+
+
+def allowed_architectures(s: Scenario, cat: Catalog) -> list[str]:
+    """Architectures the scenario allows (allow patterns minus deny patterns), in catalog order."""
+    out = []
+    for a in cat.architectures():
+        if any(fnmatch.fnmatchcase(a, p) for p in s.architectures.allow) and \
+                not any(fnmatch.fnmatchcase(a, p) for p in s.architectures.deny):
+            out.append(a)
+    return out
+
+
+def _resolved_document(s: Scenario, cat: Catalog, overridden: dict[str, str]) -> dict:
+    """The scenario with every catalog value it can use, provenance included."""
+    archs = cat.architectures()
+    allowed = allowed_architectures(s, cat)
+    platforms = sorted({archs[a][0] for a in allowed if archs[a][2] != "ground"})
+    sites = sorted({archs[a][1] for a in allowed if archs[a][2] != "ground"})
+    regions = sorted({archs[a][1] for a in allowed if archs[a][2] == "ground"})
+    vehicles = sorted({v for p in platforms for v in cat.platforms[p].vehicles})
+    used = {
+        "accelerators": {k: v for k, v in cat.accelerators.items()},
+        "launch_vehicles": {k: cat.launch_vehicles[k] for k in vehicles},
+        "sites": {k: cat.sites[k] for k in sites},
+        "dose_tables": {cat.sites[k].dose_table: cat.dose_tables[cat.sites[k].dose_table] for k in sites},
+        "platforms": {k: cat.platforms[k] for k in platforms},
+        "components": cat.components,
+        "ground_regions": {k: cat.ground_regions[k] for k in regions},
+    }
+    dumped = {k: (v.model_dump(mode="json", exclude_none=True) if hasattr(v, "model_dump")
+                  else {n: e.model_dump(mode="json", exclude_none=True) for n, e in v.items()})
+              for k, v in used.items()}
+    sources = _sources_in(dumped)
+    dumped["sources"] = {k: cat.sources[k].model_dump(mode="json", exclude_none=True)
+                         for k in sorted(sources) if k in cat.sources}
+    doc = s.model_dump(mode="json", exclude={"extends"})
+    doc["resolved_catalog"] = dumped
+    doc["catalog_overrides_from"] = dict(sorted(overridden.items()))
+    return doc
+
+
+def _sources_in(tree: Any) -> set[str]:
+    """Every ``source`` id named anywhere in a nested document."""
+    if isinstance(tree, dict):
+        found = {tree["source"]} if isinstance(tree.get("source"), str) else set()
+        for v in tree.values():
+            found |= _sources_in(v)
+        return found
+    if isinstance(tree, list):
+        return set().union(*(_sources_in(v) for v in tree)) if tree else set()
+    return set()

@@ -1,0 +1,1 @@
+"""Solving: the HiGHS adapter (the only code that talks to the solver), Dinkelbach, explanations."""

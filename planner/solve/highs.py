@@ -1,0 +1,236 @@
+"""The one adapter between the planner and HiGHS, over Pyomo's persistent HiGHS interface.
+
+It owns the persistent solver of one model: the first solve hands the model over, later solves push only what
+changed (parameter values, variable bounds, fixings) and warm-start from the previous incumbent.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import time
+from dataclasses import dataclass, field
+from typing import Iterable
+
+import highspy
+import numpy as np
+import pyomo.environ as pyo
+from pyomo.contrib.solver.common.results import SolutionStatus, TerminationCondition
+from pyomo.contrib.solver.solvers.highs import Highs
+
+from planner.model.build import PlanModel
+
+QUIET_UPDATES = {
+    "check_for_new_or_removed_constraints": False,
+    "check_for_new_or_removed_vars": False,
+    "check_for_new_or_removed_params": False,
+    "check_for_new_objective": False,
+    "update_constraints": False,
+    "update_vars": False,
+    "update_parameters": False,
+    "update_named_expressions": False,
+    "update_objective": False,
+}
+
+
+@dataclass
+class SolveResult:
+    status: str  # optimal | time_limit | infeasible | unbounded | error
+    termination: str
+    objective: float | None
+    bound: float | None
+    gap: float | None
+    solve_s: float
+    handoff_s: float
+    has_solution: bool
+    options: dict = field(default_factory=dict)
+    log: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.has_solution and self.status in ("optimal", "time_limit")
+
+
+def solver_version() -> str:
+    return ".".join(str(x) for x in Highs().version())
+
+
+class HighsAdapter:
+    def __init__(self, pm: PlanModel, time_limit_s: float = 120.0, mip_gap: float = 1e-3, threads: int = 0,
+                 seed: int = 0):
+        self.pm = pm
+        self.opt = Highs()
+        self.options = {"time_limit_s": time_limit_s, "mip_gap": mip_gap, "threads": threads, "seed": seed}
+        self.handed_over = False
+        self.solves = 0
+
+    def set_options(self, **kw) -> None:
+        self.options.update({k: v for k, v in kw.items() if v is not None})
+
+    # -- pushing changes -------------------------------------------------------------------------------
+    def push_parameters(self) -> None:
+        """Send changed parameter values to HiGHS (after PlanModel.update or a direct parameter change)."""
+        if self.handed_over:
+            self.opt.update_parameters()
+
+    def push_variables(self, variables: Iterable) -> None:
+        """Send changed bounds, domains or fixings of these Pyomo variables to HiGHS."""
+        if self.handed_over:
+            vs = list(variables)
+            if vs:
+                self.opt.update_variables(vs)
+
+    def push_model(self) -> None:
+        """Full check for structural changes (new constraints, fixed variables): slow, for rare edits."""
+        if self.handed_over:
+            self.opt.update()
+
+    # -- solving ---------------------------------------------------------------------------------------
+    def solve(self, tee: bool = False, **overrides) -> SolveResult:
+        opts = {**self.options, **{k: v for k, v in overrides.items() if v is not None}}
+        kwargs = dict(
+            load_solutions=False, raise_exception_on_nonoptimal_result=False,
+            time_limit=opts["time_limit_s"], rel_gap=opts["mip_gap"],
+            solver_options={"random_seed": int(opts["seed"]), "mip_abs_gap": 1e-6},
+        )
+        if opts["threads"]:
+            kwargs["threads"] = int(opts["threads"])
+        if self.handed_over:
+            kwargs["auto_updates"] = QUIET_UPDATES
+        t0 = time.perf_counter()
+        stream = io.StringIO()
+        if tee:
+            kwargs["tee"] = True
+        res = self.opt.solve(self.pm.m, **kwargs)
+        wall = time.perf_counter() - t0
+        highs_s = float(getattr(res.timing_info, "highs_time", 0.0) or 0.0)
+        self.handed_over = True
+        self.solves += 1
+        tc = res.termination_condition
+        has_solution = res.solution_status in (SolutionStatus.optimal, SolutionStatus.feasible)
+        if tc == TerminationCondition.convergenceCriteriaSatisfied:
+            status = "optimal"
+        elif tc == TerminationCondition.maxTimeLimit:
+            status = "time_limit"
+        elif tc in (TerminationCondition.provenInfeasible, TerminationCondition.locallyInfeasible):
+            status = "infeasible"
+        elif tc == TerminationCondition.infeasibleOrUnbounded:
+            status = "infeasible"
+        elif tc == TerminationCondition.unbounded:
+            status = "unbounded"
+        elif has_solution:
+            status = "time_limit"
+        else:
+            status = "error"
+        if has_solution:
+            res.solution_loader.load_vars()
+        obj, bound = res.incumbent_objective, res.objective_bound
+        gap = None
+        if obj is not None and bound is not None and math.isfinite(bound):
+            gap = abs(obj - bound) / max(abs(obj), 1e-9)
+        elif obj is not None and status == "optimal":
+            gap = 0.0
+        log = (res.solver_log or "") + stream.getvalue()
+        return SolveResult(status=status, termination=str(tc.name), objective=obj, bound=bound, gap=gap,
+                           solve_s=highs_s if highs_s > 0 else wall, handoff_s=max(0.0, wall - highs_s),
+                           has_solution=has_solution, options=dict(opts), log=log)
+
+    # -- warm start -----------------------------------------------------------------------------------
+    def ensure_instance(self) -> None:
+        if not self.handed_over:
+            self.opt.set_instance(self.pm.m)
+            self.handed_over = True
+
+    def col(self, var) -> int:
+        return self.opt._pyomo_var_to_solver_var_map[id(var)]
+
+    def _run_lp(self) -> bool:
+        h = self.highs()
+        h.run()
+        return h.getModelStatus() == highspy.HighsModelStatus.kOptimal
+
+    def warm_start(self, recipes) -> dict | None:
+        """Relax-and-fix: solve the LP relaxation once, then for each rounding recipe round the integers stage by
+        stage (re-solving the LP after each); hand the cheapest feasible result to HiGHS as a starting incumbent.
+        Returns {lp_bound, incumbent, seconds} or None if no recipe gives a feasible plan."""
+        t0 = time.perf_counter()
+        self.ensure_instance()
+        h = self.highs()
+        h.setOptionValue("output_flag", False)
+        lp = h.getLp()
+        n = lp.num_col_
+        cols = np.arange(n, dtype=np.int32)
+        integrality = np.array([int(t) for t in lp.integrality_], dtype=np.int32) if len(lp.integrality_) else \
+            np.zeros(n, dtype=np.int32)
+        lower, upper = np.array(lp.col_lower_), np.array(lp.col_upper_)
+        int_cols = np.nonzero(integrality == int(highspy.HighsVarType.kInteger.value))[0].astype(np.int32)
+        if len(int_cols):
+            h.changeColsIntegrality(len(int_cols), int_cols, np.full(len(int_cols), highspy.HighsVarType.kContinuous))
+        best = None
+        try:
+            if not self._run_lp():
+                return None
+            lp_bound = h.getInfo().objective_function_value
+            relaxed = np.array(h.getSolution().col_value)
+            state = {"x": relaxed}
+
+            def lp(fixed):
+                if fixed:
+                    idx = np.array([self.col(v) for v, _ in fixed], dtype=np.int32)
+                    vals = np.array([x_ for _, x_ in fixed], dtype=np.float64)
+                    h.changeColsBounds(len(idx), idx, vals, vals)
+                if not self._run_lp():
+                    return None
+                x = np.array(h.getSolution().col_value)
+                state["x"] = x
+                return lambda var: x[self.col(var)]
+
+            for recipe in recipes:
+                if recipe(self.pm, lp, lambda var: relaxed[self.col(var)]):
+                    obj = h.getInfo().objective_function_value
+                    if best is None or obj < best[0]:
+                        best = (obj, state["x"])
+                h.changeColsBounds(n, cols, lower, upper)
+        finally:
+            h.changeColsBounds(n, cols, lower, upper)
+            if len(int_cols):
+                h.changeColsIntegrality(len(int_cols), int_cols,
+                                        np.full(len(int_cols), highspy.HighsVarType.kInteger))
+            h.setOptionValue("output_flag", True)
+        if best is None:
+            return None
+        x = best[1].copy()
+        if len(int_cols):
+            x[int_cols] = np.round(x[int_cols])
+        h.setSolution(n, cols, x)
+        return {"lp_bound": lp_bound, "incumbent": best[0], "seconds": time.perf_counter() - t0}
+
+    # -- explanations ----------------------------------------------------------------------------------
+    def duals(self, constraints) -> dict:
+        """Row duals of the last (continuous) solve; empty if HiGHS has none (a MIP)."""
+        try:
+            return self.opt._get_duals(list(constraints))
+        except Exception:  # noqa: BLE001 - no duals after a MIP solve
+            return {}
+
+    def highs(self):
+        """The underlying highspy object (for MPS export and solver info)."""
+        return self.opt._solver_model
+
+    def write_mps(self, path: str) -> None:
+        self.highs().writeModel(str(path))
+
+
+def values(var) -> dict:
+    """Solution values of an indexed Pyomo variable, rounded to clean zeros."""
+    out = {}
+    for idx, v in var.items():
+        x = v.value
+        if x is None:
+            continue
+        out[idx] = 0.0 if abs(x) < 1e-9 else x
+    return out
+
+
+def value(expr) -> float:
+    return float(pyo.value(expr))

@@ -1,0 +1,155 @@
+"""YAML reading with one-line errors, and atomic file writing."""
+
+from __future__ import annotations
+
+import difflib
+import os
+import tempfile
+from pathlib import Path
+import typing
+from typing import Any, Iterable
+
+import yaml
+
+from planner.errors import InputError, problem
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """A SafeLoader that rejects duplicate keys instead of silently keeping the last one."""
+
+
+def _construct_mapping(loader, node, deep=False):
+    seen = set()
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=deep)
+        if key in seen:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"duplicate key {key!r}", key_node.start_mark)
+        seen.add(key)
+    return yaml.SafeLoader.construct_mapping(loader, node, deep)
+
+
+_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def read_yaml(path: str | Path) -> Any:
+    """Parse a YAML file; any problem becomes an InputError naming the file (and line)."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError(problem(str(path), "", "file not found")) from None
+    except (IsADirectoryError, PermissionError, UnicodeDecodeError) as exc:
+        raise InputError(problem(str(path), "", f"cannot read: {exc.__class__.__name__}")) from None
+    try:
+        return yaml.load(text, Loader=_UniqueKeyLoader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        where = f"line {mark.line + 1}" if mark is not None else ""
+        reason = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise InputError(problem(str(path), where, f"malformed YAML: {reason}")) from None
+
+
+def dump_yaml(data: Any) -> str:
+    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=110)
+
+
+def atomic_write(path: str | Path, data: str | bytes) -> None:
+    """Write a file so that readers see the old or the new content, never half of it."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data.encode("utf-8") if isinstance(data, str) else data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+
+
+def closest(name: str, options: Iterable[str]) -> str:
+    """A ' (did you mean X?)' hint, or ''."""
+    match = difflib.get_close_matches(str(name), [str(o) for o in options], n=1, cutoff=0.6)
+    return f" (did you mean {match[0]!r}?)" if match else ""
+
+
+def pydantic_problems(exc, file: str, prefix: str = "", lookup=None) -> list[str]:
+    """Turn a pydantic ValidationError into ``file: field: reason`` lines.
+
+    ``lookup(loc)`` may return the mapping at a location so that unknown keys get a suggestion.
+    """
+    out = []
+    for err in exc.errors():
+        loc = [str(p) for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-"))]
+        # pydantic adds the union member or validator name to some locations; keep the data path
+        loc = [p for p in loc if p not in ("float", "dict[int,float]", "int", "str", "bool", "list[str]",
+                                           "constrained-float", "Quantity", "none")]
+        field = ".".join([prefix] + loc if prefix else loc)
+        msg = err["msg"]
+        if err["type"] == "extra_forbidden":
+            msg = "unknown field"
+            if lookup is not None:
+                allowed = lookup(loc[:-1])
+                if allowed:
+                    msg += closest(loc[-1], allowed)
+        elif msg.startswith("Value error, "):
+            msg = msg[len("Value error, "):]
+        elif err["type"] == "missing":
+            msg = "required field is missing"
+        out.append(problem(file, field, msg))
+    # the same location can be reported once per union member; keep the first of each
+    seen, unique = set(), []
+    for line in out:
+        key = line.rsplit(": ", 1)[0]
+        if key not in seen:
+            seen.add(key)
+            unique.append(line)
+    return unique
+
+
+def _unwrap(tp):
+    """Strip Annotated/Optional/Union wrappers down to a model class or a dict/list type."""
+    while True:
+        origin = typing.get_origin(tp)
+        if origin is typing.Annotated:
+            tp = typing.get_args(tp)[0]
+        elif origin in (typing.Union, getattr(__import__("types"), "UnionType", None)):
+            args = [a for a in typing.get_args(tp) if a is not type(None)]
+            models = [a for a in args if hasattr(a, "model_fields") or typing.get_origin(a) in (dict, list)]
+            if not models:
+                return tp
+            tp = models[0]
+        else:
+            return tp
+
+
+def schema_type_at(model_cls, loc: list[str]):
+    """The (unwrapped) type a pydantic model expects at a data location, or None if the path leaves it."""
+    tp = model_cls
+    for part in loc:
+        tp = _unwrap(tp)
+        if hasattr(tp, "model_fields"):
+            if part not in tp.model_fields:
+                return None
+            tp = tp.model_fields[part].annotation
+        elif typing.get_origin(tp) in (dict, list):
+            tp = typing.get_args(tp)[-1]
+        else:
+            return None
+    return _unwrap(tp)
+
+
+def allowed_fields(model_cls):
+    """``lookup(loc)``: the field names a pydantic model allows at a data location (for suggestions)."""
+
+    def lookup(loc: list[str]):
+        tp = schema_type_at(model_cls, loc)
+        return list(tp.model_fields) if hasattr(tp, "model_fields") else None
+
+    return lookup
