@@ -22,6 +22,11 @@ def _construct_mapping(loader, node, deep=False):
     seen = set()
     for key_node, _ in node.value:
         key = loader.construct_object(key_node, deep=deep)
+        try:
+            hash(key)
+        except TypeError:
+            raise yaml.constructor.ConstructorError(
+                None, None, "found unhashable key", key_node.start_mark) from None
         if key in seen:
             raise yaml.constructor.ConstructorError(
                 None, None, f"duplicate key {key!r}", key_node.start_mark)
@@ -86,10 +91,15 @@ def pydantic_problems(exc, file: str, prefix: str = "", lookup=None) -> list[str
     """
     out = []
     for err in exc.errors():
-        loc = [str(p) for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-"))]
+        raw_loc = [str(p) for p in err["loc"]]
+        # an unknown key is always the last part: never mistake it for a tag below
+        unknown = raw_loc.pop() if err["type"] == "extra_forbidden" and raw_loc else None
+        loc = [p for p in raw_loc if not p.startswith("function-")]
         # pydantic adds the union member or validator name to some locations; keep the data path
         loc = [p for p in loc if p not in ("float", "dict[int,float]", "int", "str", "bool", "list[str]",
                                            "constrained-float", "Quantity", "none")]
+        if unknown is not None:
+            loc.append(unknown)
         field = ".".join([prefix] + loc if prefix else loc)
         msg = err["msg"]
         if err["type"] == "extra_forbidden":

@@ -121,7 +121,9 @@ def validate_catalog(raw: dict, origin: dict[str, str], overridden: dict[str, st
         for line in pydantic_problems(exc, "catalog", lookup=allowed_fields(Catalog)):
             # route each problem to the file that defines its table
             _, field, reason = line.split(": ", 2)
-            by = next((w for p, w in overridden.items() if field == p or field.startswith(p + ".")), None)
+            # an override at, inside or (for a check across fields) under the failing entry set it
+            by = next((w for p, w in overridden.items()
+                       if field == p or field.startswith(p + ".") or p.startswith(field + ".")), None)
             if by is not None:
                 lines.append(problem(by, f"catalog.{field}", reason))
             else:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from planner.catalog.schema import Catalog
-from planner.economics import annuity_per_capex, discount_factor, residual_fraction
+from planner.economics import annuity_per_capex, discount_factor
 from planner.physics import links, orbit, power, radiation, thermal, transport
 from planner.physics.constants import HOURS_PER_YEAR
 from planner.physics.unit import UnitBudget, UnitSpec, max_accelerators, unit_budget
@@ -105,6 +105,7 @@ class Coefficients:
     trip_years: dict[str, list[int]]
     trip_cost: dict[tuple[str, int], float]  # PV $M per trip
     trip_cost_undiscounted: dict[tuple[str, int], float]
+    trip_parts: dict[tuple[str, int], dict[str, float]]  # launch and insurance $M per trip, undiscounted
     flight_price: dict[tuple[str, int], float]  # $M per flight, undiscounted
     cadence: dict[tuple[str, int], float]  # flights per period
     site_open: dict[str, dict[str, Any]]  # sites with a core: first_year, fixed_cost, opex, mass, arch list
@@ -127,10 +128,78 @@ class Coefficients:
     chip_mw: dict[tuple[str, str], float]  # MW of IT per k-acc
     existing_cost: float  # PV $M of costs that no decision changes (opex of existing facilities)
     unmet_cost: dict[tuple[str, int], float]  # PV $M per EFLOP/s unmet for a period
+    unmet_penalty_musd: float  # $M per EFLOP/s-year unmet
     unmet_allowed: dict[str, bool]
     budget: dict[int, float]  # undiscounted $M per period
     flop_weight: dict[int, float]  # PV weight of 1 EFLOP/s served in a period (EFLOP/s-yr, discounted)
     notes: list[str] = field(default_factory=list)
+
+    # -- cash flows: the single definition of what every decision costs; objective coefficients are their PV --
+    def pv(self, flows: list[Flow]) -> float:
+        return sum(x * self.df[t] for _, t, x in flows)
+
+    def capital_flows(self, amounts: dict[str, float], build_year: int, life_yr: float, rate: float) -> list[Flow]:
+        m = self.scenario.money
+        out = []
+        for cat, capex in amounts.items():
+            if capex == 0:
+                continue
+            _, cash = capital_charge(capex, build_year, life_yr, rate, m.discount_rate, m.base_year,
+                                     self.scenario.horizon.last_year, m.capital_accounting)
+            out += [("residual_value" if x < 0 else cat, t, x) for t, x in cash]
+        return out
+
+    def running_flows(self, category: str, per_year: float, build_year: int, life_yr: float) -> list[Flow]:
+        if per_year == 0:
+            return []
+        last = self.scenario.horizon.last_year
+        return [(category, t, per_year * f) for t in range(build_year, last + 1)
+                if (f := served_fraction(build_year, life_yr, t)) > 0]
+
+    def period_flows(self, category: str, per_year: float, period: int) -> list[Flow]:
+        return [(category, t, per_year) for t in self.period_years[period]] if per_year else []
+
+    def unit_flows(self, a: str, key: str, v: int) -> list[Flow]:
+        d = self.designs[(a, key)]
+        return (self.capital_flows(d.capex_musd, v, d.life_yr, self.archs[a]["rate"])
+                + self.running_flows("operations", d.ops_musd_per_yr, v, d.life_yr))
+
+    def serviced_flows(self, a: str, key: str, v: int) -> list[Flow]:
+        d = self.designs[(a, key)]
+        return self.running_flows("servicing", d.servicing_musd_per_yr, v, d.life_yr)
+
+    def trip_flows(self, k: str, y: int) -> list[Flow]:
+        return [(cat, y, x) for cat, x in self.trip_parts[(k, y)].items() if x]
+
+    def open_flows(self, site: str, y: int) -> list[Flow]:
+        e = self.site_open[site]
+        return self.capital_flows({"site_fixed": e["fixed_cost_musd"]}, y, e["life_yr"], e["rate"])
+
+    def opened_flows(self, site: str, y: int) -> list[Flow]:
+        return self.period_flows("site_opex", self.site_open[site]["opex_musd_per_yr"], y)
+
+    def build_flows(self, r: str, v: int) -> list[Flow]:
+        g = self.ground[r]
+        return (self.capital_flows({"ground_facility": g["capex_musd_per_mw"]}, v, g["life_yr"], g["rate"])
+                + self.running_flows("ground_opex", g["opex_musd_per_mw_yr"], v, g["life_yr"])
+                + self.running_flows("ground_lease", g["lease_musd_per_mw_yr"], v, g["life_yr"]))
+
+    def chip_flows(self, r: str, gname: str, v: int) -> list[Flow]:
+        g, chip = self.ground[r], self.ground[r]["chips"][gname]
+        return (self.capital_flows({"accelerators": chip["price_musd_per_kacc"]}, v, g["refresh_yr"], g["rate"])
+                + self.running_flows("ground_energy", chip["energy_musd_per_kacc_yr"], v, g["refresh_yr"])
+                + self.running_flows("ground_replacements", chip["replacement_musd_per_kacc_yr"], v,
+                                     g["refresh_yr"]))
+
+    def existing_flows(self) -> list[Flow]:
+        out = []
+        for r, g in self.ground.items():
+            per_year = g["existing_mw"] * (g["opex_musd_per_mw_yr"] + g["lease_musd_per_mw_yr"])
+            out += [("ground_opex", t, per_year) for y in self.years for t in self.period_years[y]] if per_year else []
+        return out
+
+    def unmet_flows(self, w: str, y: int) -> list[Flow]:
+        return self.period_flows("unmet_penalty", self.unmet_penalty_musd, y)
 
 
 # ----------------------------------------------------------------------------------------------- time
@@ -172,14 +241,22 @@ def capital_charge(capex: float, build_year: int, life_yr: float, rate_family: f
     return pv_inside, cash
 
 
+def served_fraction(build_year: int, life_yr: float, year: int) -> float:
+    """Share of calendar ``year`` an asset built in ``build_year`` with ``life_yr`` years of life serves."""
+    return max(0.0, min(1.0, build_year + life_yr - year)) if year >= build_year else 0.0
+
+
 def service_shares(build_year: int, life_yr: float, periods: dict[int, list[int]]) -> dict[int, float]:
     """Share of each period's years an asset built in ``build_year`` serves (fractional last year)."""
     out = {}
     for y, years in periods.items():
-        served = sum(max(0.0, min(1.0, build_year + life_yr - t)) for t in years if t >= build_year)
+        served = sum(served_fraction(build_year, life_yr, t) for t in years)
         if served > 0:
             out[y] = served / len(years)
     return out
+
+
+Flow = tuple[str, int, float]  # (cost category, calendar year, $M undiscounted)
 
 
 # ---------------------------------------------------------------------------------------- environment
@@ -410,7 +487,6 @@ def compute(rs: ResolvedScenario, fixed_accelerators: dict[tuple[str, str], int]
     periods = _periods(s)
     first, last = s.horizon.first_year, s.horizon.last_year
     base, r = s.money.base_year, s.money.discount_rate
-    acct = s.money.capital_accounting
     df = {t: discount_factor(t, base, r) for t in range(first, last + 1)}
     weight = {y: sum(df[t] for t in periods[y]) for y in years}
     excluded = set(terms.exclude_costs)
@@ -445,19 +521,18 @@ def compute(rs: ResolvedScenario, fixed_accelerators: dict[tuple[str, str], int]
         routes.update(found)
         arch_routes[a] = list(found)
     trip_years = {k: [y for y in years if y >= cat.launch_vehicles[rt.vehicle].first_year.v] for k, rt in routes.items()}
-    flight_price, trip_cost, trip_cost_undiscounted = {}, {}, {}
+    flight_price, trip_parts = {}, {}
     for k, rt in routes.items():
         lv = cat.launch_vehicles[rt.vehicle]
         risk = lv.insurance_fraction.v if lv.insurance_fraction.v > 0 else lv.failure_rate.v
         for y in trip_years[k]:
             price = flight_price_musd(s, cat, rt.vehicle, y)
             flight_price[(rt.vehicle, y)] = price
-            cost = 0.0 if "launch" in excluded else rt.flights_per_trip * price
-            if rt.expended and "launch" not in excluded:
-                cost += lv.expended_ship_cost_musd.at(y) if lv.expended_ship_cost_musd is not None else 0.0
-            cost *= 1.0 + (0.0 if "insurance" in excluded else risk)
-            trip_cost_undiscounted[(k, y)] = cost
-            trip_cost[(k, y)] = cost * df[y]
+            launch_musd = 0.0 if "launch" in excluded else rt.flights_per_trip * price
+            if rt.expended and "launch" not in excluded and lv.expended_ship_cost_musd is not None:
+                launch_musd += lv.expended_ship_cost_musd.at(y)
+            trip_parts[(k, y)] = {"launch": launch_musd,
+                                  "insurance": 0.0 if "insurance" in excluded else risk * launch_musd}
     cadence = {}
     if terms.cadence:
         for v in {rt.vehicle for rt in routes.values()}:
@@ -494,20 +569,17 @@ def compute(rs: ResolvedScenario, fixed_accelerators: dict[tuple[str, str], int]
                     designs[(a, key)] = d
                     unit_vintages[(a, key)] = vint
 
-    unit_cap, unit_cap_serviced, unit_cost, serviced_cost, unit_capex_und, spares = {}, {}, {}, {}, {}, {}
+    unit_cap, unit_cap_serviced, spares = {}, {}, {}
+    serviceable_units = set()
     for (a, key), d in designs.items():
         info = archs[a]
         pf = cat.platforms[info["platform"]]
         serviceable = pf.servicing_allowed and s.design_space.servicing and cat.sites[info["site"]].serviceable
         g = cat.accelerators[d.accelerator]
-        capex = sum(d.capex_musd.values())
         for v in unit_vintages[(a, key)]:
-            shares = service_shares(v, d.life_yr, periods)
-            pv, _ = capital_charge(capex, v, d.life_yr, info["rate"], r, base, last, acct)
-            ops = sum(d.ops_musd_per_yr * weight[y] * sh for y, sh in shares.items())
-            unit_cost[(a, key, v)] = pv + ops
-            unit_capex_und[(a, key, v)] = capex
-            for y, sh in shares.items():
+            if serviceable:
+                serviceable_units.add((a, key, v))
+            for y, sh in service_shares(v, d.life_yr, periods).items():
                 age = y - v
                 tid = g.degraded_capacity_fraction.v if age >= d.degradation_onset_yr else 1.0
                 base_cap = d.accelerators_per_unit / 1000.0 * sh * tid
@@ -515,11 +587,9 @@ def compute(rs: ResolvedScenario, fixed_accelerators: dict[tuple[str, str], int]
                 if serviceable:
                     unit_cap_serviced[(a, key, v, y)] = base_cap * math.exp(-d.failure_rate * (1 - d.repair_fraction) * age)
                     spares[(a, key, v, y)] = d.spares_t_per_yr * len(periods[y]) * sh
-            if serviceable:
-                serviced_cost[(a, key, v)] = sum(d.servicing_musd_per_yr * weight[y] * sh for y, sh in shares.items())
 
     # ---- sites with a core, shells
-    site_open, open_cost, open_opex = {}, {}, {}
+    site_open = {}
     for a, info in archs.items():
         if info["kind"] != "space":
             continue
@@ -531,13 +601,11 @@ def compute(rs: ResolvedScenario, fixed_accelerators: dict[tuple[str, str], int]
                 "life_yr": st.fixed_life_yr.v, "archs": [], "rate": info["rate"]})
             entry["archs"].append(a)
             entry["rate"] = max(entry["rate"], info["rate"])
-    for site, e in site_open.items():
-        for y in years:
-            if y < e["first_year"]:
-                continue
-            fixed = 0.0 if "site_fixed" in excluded else e["fixed_cost_musd"]
-            open_cost[(site, y)] = capital_charge(fixed, y, e["life_yr"], e["rate"], r, base, last, acct)[0]
-            open_opex[(site, y)] = 0.0 if "site_opex" in excluded else e["opex_musd_per_yr"] * weight[y]
+    for e in site_open.values():
+        if "site_fixed" in excluded:
+            e["fixed_cost_musd"] = 0.0
+        if "site_opex" in excluded:
+            e["opex_musd_per_yr"] = 0.0
     shells = {}
     if terms.shell_capacity:
         for a, info in archs.items():
@@ -569,16 +637,21 @@ def compute(rs: ResolvedScenario, fixed_accelerators: dict[tuple[str, str], int]
                 cluster_ok[(w, a, key)] = d.cluster_accelerators >= spec.min_cluster_accelerators
 
     # ---- ground
-    ground, build_years, build_cum_cap, build_cost, facility_share = {}, {}, {}, {}, {}
-    chip_vintages, chip_cost, chip_share, chip_mw = {}, {}, {}, {}
-    existing_cost = 0.0
+    ground, build_years, build_cum_cap, facility_share = {}, {}, {}, {}
+    chip_vintages, chip_share, chip_mw = {}, {}, {}
     for a, info in archs.items():
         if info["kind"] != "ground":
             continue
         reg = info["site"]
         gr = cat.ground_regions[reg]
-        rate = info["rate"]
-        ground[reg] = {"arch": a, "existing_mw": gr.existing_mw.v, "life_yr": gr.facility_life_yr.v}
+        g_entry = ground[reg] = {
+            "arch": a, "existing_mw": gr.existing_mw.v, "life_yr": gr.facility_life_yr.v, "rate": info["rate"],
+            "refresh_yr": gr.accelerator_refresh_yr.v,
+            "capex_musd_per_mw": 0.0 if "ground_facility" in excluded else gr.facility_capex_musd_per_mw.v,
+            "opex_musd_per_mw_yr": 0.0 if "ground_opex" in excluded else
+            gr.facility_opex_fraction_per_yr.v * gr.facility_capex_musd_per_mw.v,
+            "lease_musd_per_mw_yr": 0.0 if "ground_lease" in excluded else gr.lease_musd_per_mw_yr.v,
+            "chips": {}}
         start = max(first, int(gr.first_year.v))
         pipeline_from = start + math.ceil(gr.construction_yr.v)
         grid_from = start + math.ceil(gr.construction_yr.v + gr.queue_yr.v)
@@ -589,17 +662,9 @@ def compute(rs: ResolvedScenario, fixed_accelerators: dict[tuple[str, str], int]
                 cum += sum(gr.grid_mw_per_yr.at(t) for t in periods[y])
             if y in build_years[reg]:
                 build_cum_cap[(reg, y)] = cum
-        capex_mw = 0.0 if "ground_facility" in excluded else gr.facility_capex_musd_per_mw.v
-        opex_mw_yr = 0.0 if "ground_opex" in excluded else gr.facility_opex_fraction_per_yr.v * gr.facility_capex_musd_per_mw.v
-        lease_mw_yr = 0.0 if "ground_lease" in excluded else gr.lease_musd_per_mw_yr.v
         for v in build_years[reg]:
-            shares = service_shares(v, gr.facility_life_yr.v, periods)
-            pv = capital_charge(capex_mw, v, gr.facility_life_yr.v, rate, r, base, last, acct)[0]
-            pv += sum((opex_mw_yr + lease_mw_yr) * weight[y] * sh for y, sh in shares.items())
-            build_cost[(reg, v)] = pv
-            for y, sh in shares.items():
+            for y, sh in service_shares(v, gr.facility_life_yr.v, periods).items():
                 facility_share[(reg, v, y)] = sh
-        existing_cost += sum((opex_mw_yr + lease_mw_yr) * gr.existing_mw.v * weight[y] for y in years)
         energy_price = 0.0 if "ground_energy" in excluded else gr.energy_usd_per_kwh.v
         for g, acc in cat.accelerators.items():
             vint = [y for y in years if y >= start and acc.first_year.v <= y <= acc.last_year.v]
@@ -608,16 +673,14 @@ def compute(rs: ResolvedScenario, fixed_accelerators: dict[tuple[str, str], int]
             chip_vintages[(reg, g)] = vint
             kw_per_acc = acc.power_w.v * (1 + gr.host_power_fraction.v) / 1000.0
             chip_mw[(reg, g)] = kw_per_acc  # MW per k-acc = kW per accelerator
-            energy_musd_per_kacc_yr = kw_per_acc * gr.utilisation.v * gr.pue.v * HOURS_PER_YEAR * energy_price / 1000.0
-            price_musd_per_kacc = 0.0 if "accelerators" in excluded else acc.price_usd.v / 1000.0
-            repl = 0.0 if "ground_replacements" in excluded else \
-                gr.accelerator_failure_rate.v * acc.price_usd.v / 1000.0
+            g_entry["chips"][g] = {
+                "energy_musd_per_kacc_yr": kw_per_acc * gr.utilisation.v * gr.pue.v * HOURS_PER_YEAR * energy_price / 1000.0,
+                "price_musd_per_kacc": 0.0 if "accelerators" in excluded else acc.price_usd.v / 1000.0,
+                "replacement_musd_per_kacc_yr": 0.0 if "ground_replacements" in excluded else
+                gr.accelerator_failure_rate.v * acc.price_usd.v / 1000.0,
+            }
             for v in vint:
-                shares = service_shares(v, gr.accelerator_refresh_yr.v, periods)
-                pv = capital_charge(price_musd_per_kacc, v, gr.accelerator_refresh_yr.v, rate, r, base, last, acct)[0]
-                pv += sum((energy_musd_per_kacc_yr + repl) * weight[y] * sh for y, sh in shares.items())
-                chip_cost[(reg, g, v)] = pv
-                for y, sh in shares.items():
+                for y, sh in service_shares(v, gr.accelerator_refresh_yr.v, periods).items():
                     chip_share[(reg, g, v, y)] = sh
 
     # ---- unmet, budget, FLOP weights
@@ -625,7 +688,6 @@ def compute(rs: ResolvedScenario, fixed_accelerators: dict[tuple[str, str], int]
     unmet_allowed = {w: w in allowed_unmet for w in wl}
     penalty = 0.0 if "unmet_penalty" in excluded else \
         s.unmet.penalty_usd_per_pflop_day * PFLOP_DAYS_PER_EFLOP_S_YR / 1e6
-    unmet_cost = {(w, y): penalty * weight[y] for w in wl for y in years}
     budget = {}
     if s.trajectories.budget_musd_per_yr:
         budget = {y: sum(_table(s.trajectories.budget_musd_per_yr, t) for t in periods[y]) for y in years}
@@ -633,16 +695,39 @@ def compute(rs: ResolvedScenario, fixed_accelerators: dict[tuple[str, str], int]
     coef = Coefficients(
         scenario=s, catalog=cat, years=years, period_years=periods, df=df, weight=weight, archs=archs,
         workloads=list(wl), demand=demand, designs=designs, dropped=dropped, unit_vintages=unit_vintages,
-        unit_cap=unit_cap, unit_cap_serviced=unit_cap_serviced, unit_cost=unit_cost, serviced_cost=serviced_cost,
-        unit_capex_undiscounted=unit_capex_und, spares_t=spares, unit_ub={}, routes=routes,
-        arch_routes=arch_routes, trip_years=trip_years, trip_cost=trip_cost,
-        trip_cost_undiscounted=trip_cost_undiscounted, flight_price=flight_price, cadence=cadence,
-        site_open=site_open, open_cost=open_cost, open_opex=open_opex, shells=shells, eff=eff, eligible=eligible,
+        unit_cap=unit_cap, unit_cap_serviced=unit_cap_serviced, unit_cost={}, serviced_cost={},
+        unit_capex_undiscounted={}, spares_t=spares, unit_ub={}, routes=routes,
+        arch_routes=arch_routes, trip_years=trip_years, trip_cost={}, trip_cost_undiscounted={},
+        trip_parts=trip_parts, flight_price=flight_price, cadence=cadence,
+        site_open=site_open, open_cost={}, open_opex={}, shells=shells, eff=eff, eligible=eligible,
         cluster_ok=cluster_ok, gbps_per_eflop=gbps_per_eflop, earth_users=earth_users, ground=ground,
-        build_years=build_years, build_cum_cap=build_cum_cap, build_cost=build_cost,
-        facility_share=facility_share, chip_vintages=chip_vintages, chip_cost=chip_cost, chip_share=chip_share,
-        chip_mw=chip_mw, existing_cost=existing_cost, unmet_cost=unmet_cost, unmet_allowed=unmet_allowed,
-        budget=budget, flop_weight=dict(weight))
+        build_years=build_years, build_cum_cap=build_cum_cap, build_cost={},
+        facility_share=facility_share, chip_vintages=chip_vintages, chip_cost={}, chip_share=chip_share,
+        chip_mw=chip_mw, existing_cost=0.0, unmet_cost={}, unmet_penalty_musd=penalty,
+        unmet_allowed=unmet_allowed, budget=budget, flop_weight=dict(weight))
+    # objective coefficients: the present value of each decision's cash flows
+    for (a, key), vint in unit_vintages.items():
+        for v in vint:
+            coef.unit_cost[(a, key, v)] = coef.pv(coef.unit_flows(a, key, v))
+            coef.unit_capex_undiscounted[(a, key, v)] = sum(designs[(a, key)].capex_musd.values())
+            if (a, key, v) in serviceable_units:
+                coef.serviced_cost[(a, key, v)] = coef.pv(coef.serviced_flows(a, key, v))
+    for (k, y), parts in trip_parts.items():
+        coef.trip_cost_undiscounted[(k, y)] = sum(parts.values())
+        coef.trip_cost[(k, y)] = coef.pv(coef.trip_flows(k, y))
+    for site, e in site_open.items():
+        for y in years:
+            if y >= e["first_year"]:
+                coef.open_cost[(site, y)] = coef.pv(coef.open_flows(site, y))
+                coef.open_opex[(site, y)] = coef.pv(coef.opened_flows(site, y))
+    for reg, ys in build_years.items():
+        for v in ys:
+            coef.build_cost[(reg, v)] = coef.pv(coef.build_flows(reg, v))
+    for (reg, g), vint in chip_vintages.items():
+        for v in vint:
+            coef.chip_cost[(reg, g, v)] = coef.pv(coef.chip_flows(reg, g, v))
+    coef.existing_cost = coef.pv(coef.existing_flows())
+    coef.unmet_cost = {(w, y): coef.pv(coef.unmet_flows(w, y)) for w in wl for y in years}
     coef.unit_ub = unit_bounds(coef)
     return coef
 

@@ -89,8 +89,9 @@ def _read_chain(path: Path, origins: dict[str, str], seen: tuple[Path, ...] = ()
         if not isinstance(parent_ref, str):
             raise InputError(problem(str(path), "extends", "must be a file path"))
         parent = (path.parent / parent_ref)
-        if not parent.exists():
-            raise InputError(problem(str(path), "extends", f"file not found: {parent_ref}"))
+        if not parent.is_file():
+            reason = "is not a file" if parent.exists() else "file not found"
+            raise InputError(problem(str(path), "extends", f"{reason}: {parent_ref}"))
         base = _read_chain(parent, origins, seen + (path,))
     mine = {k: v for k, v in doc.items() if k != "extends"}
     merged = _merge(base, mine, str(path), origins)
@@ -174,7 +175,12 @@ def load_scenario(path: str | Path, overrides: list[str] | dict[str, Any] | None
         lines = []
         for line in pydantic_problems(exc, top, lookup=allowed_fields(Scenario)):
             _, loc, reason = line.split(": ", 2)
-            lines.append(problem(_origin_of(loc, origins, top), loc, reason))
+            if loc == "(top level)":
+                # a check across fields (e.g. base_year vs first_year) names them in its reason
+                named_by_set = any(o == SET_ORIGIN and k in reason for k, o in origins.items())
+                lines.append(problem(SET_ORIGIN if named_by_set else top, "", reason))
+            else:
+                lines.append(problem(_origin_of(loc, origins, top), loc, reason))
         raise InputError(lines) from None
     catalog, used = _resolve_catalog(scenario, origins, top, catalog_dir)
     _check_references(scenario, catalog, origins, top)

@@ -205,6 +205,19 @@ class HighsAdapter:
         h.setSolution(n, cols, x)
         return {"lp_bound": lp_bound, "incumbent": best[0], "seconds": time.perf_counter() - t0}
 
+    def save_start(self) -> None:
+        """Remember the current solution as the starting incumbent of the next solve."""
+        sol = self.highs().getSolution()
+        self._start = np.array(sol.col_value) if sol.value_valid else None
+
+    def use_start(self) -> bool:
+        start = getattr(self, "_start", None)
+        if start is None:
+            return False
+        n = len(start)
+        self.highs().setSolution(n, np.arange(n, dtype=np.int32), start)
+        return True
+
     # -- explanations ----------------------------------------------------------------------------------
     def duals(self, constraints) -> dict:
         """Row duals of the last (continuous) solve; empty if HiGHS has none (a MIP)."""

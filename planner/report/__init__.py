@@ -1,0 +1,1 @@
+"""Reports: one report model from a run folder, rendered to Markdown and PDF."""

@@ -1,0 +1,329 @@
+"""The plan: solution values read once from the model, turned into documented tables and a summary."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import shutil
+import tempfile
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from planner.model.build import PlanModel
+from planner.model.coefficients import EFLOP_S_YR_IN_FLOP, Coefficients, served_fraction
+from planner.results.schema import TABLES
+from planner.scenario.load import ResolvedScenario
+from planner.yamlio import atomic_write
+
+SECONDS_PER_YEAR = EFLOP_S_YR_IN_FLOP / 1e18
+EFLOP_PER_PFLOP_DAY = 86.4  # 1 PFLOP/s for a day = 8.64e19 FLOP
+FAMILY_ORDER = ("ground", "swarm", "module", "station")
+PERFECT_FORESIGHT = ("The plan assumes perfect foresight: every price, cadence and demand of the scenario is known "
+                     "in advance. It is the best response to this scenario, not a strategy robust to surprises.")
+
+
+@dataclass
+class Solution:
+    units: dict = field(default_factory=dict)
+    serviced: dict = field(default_factory=dict)
+    trips: dict = field(default_factory=dict)
+    open: dict = field(default_factory=dict)
+    serve: dict = field(default_factory=dict)
+    ship: dict = field(default_factory=dict)
+    build: dict = field(default_factory=dict)
+    chips: dict = field(default_factory=dict)
+    unmet: dict = field(default_factory=dict)
+    theta: float = 1.0
+
+    def integers(self) -> dict[str, dict]:
+        return {"units": self.units, "trips": self.trips, "open": self.open}
+
+
+def _values(var, integer: bool = False) -> dict:
+    out = {}
+    for idx, v in var.items():
+        x = v.value
+        if x is None:
+            continue
+        if integer:
+            x = float(round(x))
+        if abs(x) > 1e-9:
+            out[idx] = x
+    return out
+
+
+def read_solution(pm: PlanModel) -> Solution:
+    m = pm.m
+    return Solution(units=_values(m.units, True), serviced=_values(m.serviced), trips=_values(m.trips, True),
+                    open=_values(m.open, True), serve=_values(m.serve), ship=_values(m.ship),
+                    build=_values(m.build), chips=_values(m.chips), unmet=_values(m.unmet),
+                    theta=float(m.theta.value if m.theta.value is not None else 1.0))
+
+
+# --------------------------------------------------------------------------------------------- money
+
+
+def cost_flows(c: Coefficients, sol: Solution) -> pd.DataFrame:
+    """Every cash flow of the plan by category and year; the same flows whose PV the objective sums."""
+    acc: dict[tuple[str, int], float] = defaultdict(float)
+
+    def add(flows, times):
+        for cat, t, x in flows:
+            acc[(cat, t)] += x * times
+
+    for (a, key, v), n in sol.units.items():
+        add(c.unit_flows(a, key, v), n)
+    for (a, key, v), n in sol.serviced.items():
+        add(c.serviced_flows(a, key, v), n)
+    for (k, y), n in sol.trips.items():
+        add(c.trip_flows(k, y), n)
+    for (site, y), n in sol.open.items():
+        add(c.open_flows(site, y), n)
+    for site, e in c.site_open.items():
+        opened = 0.0
+        for y in c.years:
+            opened += sol.open.get((site, y), 0.0)
+            if opened > 0.5:
+                add(c.opened_flows(site, y), 1.0)
+    for (r, v), mw in sol.build.items():
+        add(c.build_flows(r, v), mw)
+    for (r, g, v), k in sol.chips.items():
+        add(c.chip_flows(r, g, v), k)
+    add(c.existing_flows(), 1.0)
+    for (w, y), x in sol.unmet.items():
+        add(c.unmet_flows(w, y), x)
+    rows = [{"category": cat, "year": t, "usd": x * 1e6, "usd_discounted": x * 1e6 * c.df[t]}
+            for (cat, t), x in sorted(acc.items()) if abs(x) > 1e-12]
+    return pd.DataFrame(rows, columns=list(TABLES["costs"][1]))
+
+
+# -------------------------------------------------------------------------------------------- tables
+
+
+def build_tables(c: Coefficients, sol: Solution) -> dict[str, pd.DataFrame]:
+    t: dict[str, pd.DataFrame] = {}
+
+    rows = []
+    for (a, key, v), n in sorted(sol.units.items()):
+        d = c.designs[(a, key)]
+        b = d.budget
+        info = c.archs[a]
+        rows.append({
+            "architecture": a, "platform": info["platform"], "site": info["site"], "vintage": v, "design": key,
+            "units": int(n), "serviced_units": sol.serviced.get((a, key, v), 0.0), "accelerator": d.accelerator,
+            "accelerators_per_unit": d.accelerators_per_unit, "binding_cap": d.binding_cap,
+            "it_power_kw_per_unit": b.it_power_w / 1e3, "load_kw_per_unit": b.load_w / 1e3,
+            "solar_area_m2_per_unit": b.array_area_m2, "radiator_area_m2_per_unit": b.radiator_area_m2,
+            "radiator_temp_k": d.radiator_temp_k, "radiator_cap_k": d.radiator_cap_k,
+            "radiator_cap_part": d.radiator_cap_part, "heat_pump": d.heat_pump, "sink_temp_k": d.sink_temp_k,
+            "emissivity": d.emissivity_eol, "absorptivity": d.absorptivity_eol, "net_flux_w_m2": d.net_flux_w_m2,
+            "battery_kwh_per_unit": b.battery_kwh, "shielding_mm_al": d.shielding_mm,
+            "dose_rad_per_yr": d.dose_rad_per_yr, "mass_kg_per_unit": b.mass_kg,
+            "accelerators_kg": b.accelerator_mass_kg, "shielding_kg": b.shielding_mass_kg, "bus_kg": b.bus_mass_kg,
+            "arrays_kg": b.array_mass_kg, "radiators_kg": b.radiator_mass_kg, "batteries_kg": b.battery_mass_kg,
+            "terminals_kg": b.terminal_mass_kg, "power_other_kg": b.fission_mass_kg + b.heat_pump_mass_kg,
+            "structure_kg": b.structure_mass_kg, "propellant_kg": b.propellant_mass_kg,
+            "volume_m3_per_unit": b.volume_m3, "design_life_yr": d.life_yr, "life_limit": d.life_limit,
+            "capex_usd_per_unit": sum(d.capex_musd.values()) * 1e6,
+        })
+    t["designs"] = pd.DataFrame(rows, columns=list(TABLES["designs"][1]))
+
+    served_by = defaultdict(float)
+    for (w, a, g, y), x in sol.serve.items():
+        served_by[(a, y)] += x
+    fleet = defaultdict(lambda: defaultdict(float))
+    for (a, key, v), n in sol.units.items():
+        d = c.designs[(a, key)]
+        serv = sol.serviced.get((a, key, v), 0.0)
+        for y in c.years:
+            cap = c.unit_cap.get((a, key, v, y))
+            if cap is None:
+                continue
+            alive = served_fraction(v, d.life_yr, y)
+            row = fleet[(y, a)]
+            row["units_in_service"] += n * alive
+            row["accelerators"] += n * alive * d.accelerators_per_unit
+            eff_cap = cap * (n - serv) + c.unit_cap_serviced.get((a, key, v, y), cap) * serv
+            row["effective_accelerators"] += eff_cap * 1000.0
+            row["it_mw"] += n * alive * d.budget.it_power_w / 1e6
+    for (r, g, v), k in sol.chips.items():
+        a = c.ground[r]["arch"]
+        for y in c.years:
+            share = c.chip_share.get((r, g, v, y))
+            if share:
+                row = fleet[(y, a)]
+                row["accelerators"] += k * 1000.0 * share
+                row["effective_accelerators"] += k * 1000.0 * share
+                row["it_mw"] += k * share * c.chip_mw[(r, g)]
+    for key_ in served_by:
+        fleet[(key_[1], key_[0])]  # noqa: B018 - make sure serving rows exist
+    rows = []
+    for (y, a), vals in sorted(fleet.items()):
+        delivered = served_by.get((a, y), 0.0)
+        rows.append({"year": y, "architecture": a, "family": c.archs[a]["family"],
+                     "units_in_service": vals["units_in_service"], "accelerators": vals["accelerators"],
+                     "effective_accelerators": vals["effective_accelerators"], "it_mw": vals["it_mw"],
+                     "delivered_eflop_s": delivered, "delivered_flop": delivered * EFLOP_S_YR_IN_FLOP})
+    t["fleet"] = pd.DataFrame(rows, columns=list(TABLES["fleet"][1]))
+
+    launch = defaultdict(lambda: defaultdict(float))
+    for (k, y), n in sol.trips.items():
+        rt = c.routes[k]
+        row = launch[(y, rt.vehicle)]
+        row["trips"] += n
+        row["flights"] += n * rt.flights_per_trip
+        row["tanker_flights"] += n * rt.tankers
+        row["payload_capacity_kg"] += n * rt.payload_t * 1000.0
+        row["cost_usd"] += n * sum(c.trip_parts[(k, y)].values()) * 1e6
+    for (p, k, y), tonnes in sol.ship.items():
+        launch[(y, c.routes[k].vehicle)]["mass_launched_kg"] += tonnes * 1000.0
+    rows = []
+    for (y, v), vals in sorted(launch.items()):
+        periods = len(c.period_years[y])
+        rows.append({"year": y, "vehicle": v, "trips": vals["trips"], "flights": vals["flights"],
+                     "tanker_flights": vals["tanker_flights"],
+                     "cadence_cap": c.cadence.get((v, y), math.inf) / periods if c.cadence else math.inf,
+                     "mass_launched_kg": vals["mass_launched_kg"], "payload_capacity_kg": vals["payload_capacity_kg"],
+                     "price_usd_per_flight": c.flight_price.get((v, y), 0.0) * 1e6, "cost_usd": vals["cost_usd"]})
+    t["launches"] = pd.DataFrame(rows, columns=list(TABLES["launches"][1]))
+
+    t["costs"] = cost_flows(c, sol)
+
+    rows = []
+    wl = c.scenario.workloads
+    for (w, a, g, y), x in sorted(sol.serve.items()):
+        rows.append({"workload": w, "architecture": a, "accelerator": g, "year": y, "eflop_s": x,
+                     "flop": x * EFLOP_S_YR_IN_FLOP, "site_rtt_ms": c.archs[a]["rtt_ms"][wl[w].users],
+                     "latency_limit_ms": wl[w].latency_limit_ms})
+    t["allocation"] = pd.DataFrame(rows, columns=list(TABLES["allocation"][1]))
+
+    rows = []
+    for r, g_info in c.ground.items():
+        a = g_info["arch"]
+        for y in c.years:
+            facility = g_info["existing_mw"] + sum(sol.build.get((r, v), 0.0) * sh for (rr, v, yy), sh in
+                                                   c.facility_share.items() if rr == r and yy == y)
+            load = sum(k * c.chip_share.get((r, g, v, y), 0.0) * c.chip_mw[(r, g)]
+                       for (rr, g, v), k in sol.chips.items() if rr == r)
+            accs = sum(k * 1000.0 * c.chip_share.get((r, g, v, y), 0.0) for (rr, g, v), k in sol.chips.items()
+                       if rr == r)
+            rows.append({"region": r, "year": y, "facility_mw": facility, "it_load_mw": load,
+                         "built_mw": sol.build.get((r, y), 0.0), "accelerators": accs})
+    t["ground"] = pd.DataFrame(rows, columns=list(TABLES["ground"][1]))
+
+    rows = []
+    for (site, y), n in sorted(sol.open.items()):
+        e = c.site_open[site]
+        rows.append({"site": site, "open_year": y, "fixed_cost_usd": e["fixed_cost_musd"] * 1e6,
+                     "opex_usd_per_yr": e["opex_musd_per_yr"] * 1e6})
+    t["sites"] = pd.DataFrame(rows, columns=list(TABLES["sites"][1]))
+
+    rows = [{"workload": w, "year": y, "eflop_s": x, "demand_eflop_s": c.demand[(w, y)] * sol.theta}
+            for (w, y), x in sorted(sol.unmet.items()) if x > 1e-7]
+    t["unmet"] = pd.DataFrame(rows, columns=list(TABLES["unmet"][1]))
+    t["dropped_designs"] = pd.DataFrame(c.dropped, columns=list(TABLES["dropped_designs"][1]))
+    return t
+
+
+# ------------------------------------------------------------------------------------------- summary
+
+
+def money_summary(c: Coefficients, sol: Solution, costs: pd.DataFrame) -> dict[str, float]:
+    """NPV cost (penalties excluded), NPV delivered FLOP, cost per FLOP."""
+    real = costs[costs["category"] != "unmet_penalty"]
+    npv_cost = float(real["usd_discounted"].sum())
+    served = defaultdict(float)
+    for (w, a, g, y), x in sol.serve.items():
+        served[y] += x
+    npv_eflop_s_yr = sum(c.flop_weight[y] * x for y, x in served.items())
+    npv_flop = npv_eflop_s_yr * EFLOP_S_YR_IN_FLOP
+    usd_per_eflop = npv_cost / (npv_flop / 1e18) if npv_flop > 0 else math.nan
+    return {"npv_cost_usd": npv_cost, "npv_delivered_flop": npv_flop, "usd_per_eflop": usd_per_eflop,
+            "usd_per_pflop_day": usd_per_eflop * EFLOP_PER_PFLOP_DAY,
+            "npv_penalty_usd": float(costs.loc[costs["category"] == "unmet_penalty", "usd_discounted"].sum())}
+
+
+def mix_summary(c: Coefficients, t: dict[str, pd.DataFrame]) -> dict[str, Any]:
+    fleet = t["fleet"]
+    delivered = fleet.groupby("family")["delivered_flop"].sum()
+    total = float(delivered.sum())
+    shares = {f: float(delivered.get(f, 0.0)) / total if total > 0 else 0.0 for f in FAMILY_ORDER}
+    space = fleet[(fleet["family"] != "ground") & (fleet["delivered_eflop_s"] > 1e-9)]
+    launches = t["launches"]
+    peak = launches.groupby("year")["flights"].sum() if len(launches) else pd.Series(dtype=float)
+    return {
+        "delivered_share_by_family": shares,
+        "space_share": 1.0 - shares.get("ground", 0.0),
+        "first_space_year": int(space["year"].min()) if len(space) else None,
+        "launch_flights": float(launches["flights"].sum()) if len(launches) else 0.0,
+        "peak_flights_per_yr": float(peak.max()) if len(peak) else 0.0,
+        "peak_flights_year": int(peak.idxmax()) if len(peak) and peak.max() > 0 else None,
+        "units_built": float(t["designs"]["units"].sum()) if len(t["designs"]) else 0.0,
+    }
+
+
+# ------------------------------------------------------------------------------------------ the plan
+
+
+@dataclass
+class Plan:
+    scenario: ResolvedScenario
+    summary: dict
+    tables: dict[str, pd.DataFrame]
+    explanations: dict = field(default_factory=dict)
+    solver_log: str = ""
+    coefficients: Coefficients | None = None
+
+    @property
+    def status(self) -> str:
+        return self.summary.get("status", "unknown")
+
+    def write(self, out_dir: str | Path) -> Path:
+        """Write the run folder atomically: readers see the previous run or this one, never half of either."""
+        out = Path(out_dir)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
+        try:
+            self._write_into(tmp)
+            old = None
+            if out.exists():
+                old = out.parent / f".{out.name}.old.{os.getpid()}"
+                os.replace(out, old)
+            os.replace(tmp, out)
+            if old is not None:
+                shutil.rmtree(old, ignore_errors=True)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        return out
+
+    def _write_into(self, folder: Path) -> None:
+        tables = folder / "tables"
+        tables.mkdir(parents=True, exist_ok=True)
+        for name, df in self.tables.items():
+            df.to_csv(tables / f"{name}.csv", index=False)
+            try:
+                df.to_parquet(tables / f"{name}.parquet", index=False)
+            except (ImportError, ValueError):
+                pass
+        atomic_write(folder / "summary.json", json.dumps(self.summary, indent=2, default=_json_default) + "\n")
+        atomic_write(folder / "explanations.json",
+                     json.dumps(self.explanations, indent=2, default=_json_default) + "\n")
+        atomic_write(folder / "scenario.resolved.yaml", self.scenario.resolved_yaml())
+        if self.solver_log:
+            atomic_write(folder / "solver.log", self.solver_log)
+
+
+def _json_default(x):
+    if isinstance(x, float) and not math.isfinite(x):
+        return None
+    if hasattr(x, "item"):
+        return x.item()
+    if isinstance(x, (set, tuple)):
+        return list(x)
+    return str(x)

@@ -1,0 +1,146 @@
+"""Documented columns of every result table (written to ``tables/`` as CSV and Parquet).
+
+Money is in real USD of the scenario's base year; ``_discounted`` columns are present values at the base year.
+Compute is dense FLOP at each workload's precision. ``docs/tables.md`` is generated from this module.
+"""
+
+from __future__ import annotations
+
+TABLES: dict[str, tuple[str, dict[str, str]]] = {
+    "designs": ("One row per architecture x design x build year with units > 0.", {
+        "architecture": "platform@site",
+        "platform": "platform family member (catalog platforms)",
+        "site": "orbital regime or surface site",
+        "vintage": "build (launch) year",
+        "design": "accelerator/radiator temperature/shielding key",
+        "units": "units built that year (integer)",
+        "serviced_units": "of which robotically serviced (continuous)",
+        "accelerator": "accelerator model",
+        "accelerators_per_unit": "accelerators in one unit",
+        "binding_cap": "the per-unit cap that limits accelerators per unit (mass, array area, radiator area, volume)",
+        "it_power_kw_per_unit": "accelerator and host power per unit, kW",
+        "load_kw_per_unit": "IT + bus + terminals + heat-pump power per unit, kW",
+        "solar_area_m2_per_unit": "array area per unit at end of life through eclipse, m2 (0 with fission power)",
+        "radiator_area_m2_per_unit": "radiator panel planform area per unit (both faces emit when two-sided), m2",
+        "radiator_temp_k": "radiator temperature of the design, K",
+        "radiator_cap_k": "highest radiator temperature the chip allows without a heat pump, K",
+        "radiator_cap_part": "part that sets the cap (junction or HBM)",
+        "heat_pump": "True if the radiator runs above the cap with a heat pump",
+        "sink_temp_k": "effective sink temperature at end of life (hot case), K",
+        "emissivity": "radiator emissivity at end of life",
+        "absorptivity": "radiator solar absorptivity at end of life",
+        "net_flux_w_m2": "net heat rejected per m2 of panel at end of life, W/m2",
+        "battery_kwh_per_unit": "battery nameplate energy per unit, kWh",
+        "shielding_mm_al": "aluminium-equivalent shielding around the accelerators, mm",
+        "dose_rad_per_yr": "total ionising dose rate behind that shielding (with model margin), rad(Si)/yr",
+        "mass_kg_per_unit": "launch mass per unit, kg",
+        "accelerators_kg": "accelerator and packaging mass per unit, kg",
+        "shielding_kg": "shielding mass per unit, kg",
+        "bus_kg": "bus mass per unit, kg",
+        "arrays_kg": "solar array mass per unit, kg",
+        "radiators_kg": "radiator mass per unit, kg",
+        "batteries_kg": "battery mass per unit, kg",
+        "terminals_kg": "optical terminal mass per unit, kg",
+        "power_other_kg": "fission power and heat-pump mass per unit, kg",
+        "structure_kg": "structure margin per unit, kg",
+        "propellant_kg": "drag make-up, station keeping and disposal propellant per unit, kg",
+        "volume_m3_per_unit": "stowed volume per unit, m3",
+        "design_life_yr": "life of the unit: design life or total-dose life, whichever is shorter, years",
+        "life_limit": "what ends the life (design life or total dose)",
+        "capex_usd_per_unit": "hardware, integration and insurance capex per unit, USD (undiscounted)",
+    }),
+    "fleet": ("Year x architecture: what is in service and what it delivers.", {
+        "year": "calendar year (first year of the period)",
+        "architecture": "platform@site",
+        "family": "swarm, module, station or ground",
+        "units_in_service": "space units alive (0 for ground)",
+        "accelerators": "accelerators installed (nominal)",
+        "effective_accelerators": "accelerators after failures and radiation degradation",
+        "it_mw": "IT power of what is installed, MW",
+        "delivered_eflop_s": "compute delivered to workloads, EFLOP/s sustained over the year",
+        "delivered_flop": "compute delivered in the year, FLOP",
+    }),
+    "launches": ("Year x vehicle.", {
+        "year": "calendar year",
+        "vehicle": "launch vehicle",
+        "trips": "trips (a trip beyond LEO is one ship flight plus its tanker flights)",
+        "flights": "flights including tankers",
+        "tanker_flights": "tanker flights",
+        "cadence_cap": "flights per year the scenario allows this vehicle",
+        "mass_launched_kg": "payload launched (units, spares, site cores), kg",
+        "payload_capacity_kg": "payload capacity of those trips, kg",
+        "price_usd_per_flight": "price of one flight, USD",
+        "cost_usd": "launch cost incl. expended ships and insurance, USD (undiscounted)",
+    }),
+    "costs": ("Cost category x year.", {
+        "category": "cost category (residual_value is the credit for capital life beyond the horizon)",
+        "year": "calendar year",
+        "usd": "cash flow, USD (undiscounted, real)",
+        "usd_discounted": "present value at the base year, USD",
+    }),
+    "allocation": ("Workload x architecture x accelerator x year: where each workload runs.", {
+        "workload": "workload class",
+        "architecture": "platform@site",
+        "accelerator": "accelerator model",
+        "year": "calendar year",
+        "eflop_s": "compute delivered, EFLOP/s sustained over the year",
+        "flop": "compute delivered in the year, FLOP",
+        "site_rtt_ms": "round-trip time from the workload's users to the site, ms",
+        "latency_limit_ms": "the workload's round-trip limit, ms",
+    }),
+    "ground": ("Ground region x year: the two stocks.", {
+        "region": "ground region",
+        "year": "calendar year",
+        "facility_mw": "facility IT capacity in service, MW",
+        "it_load_mw": "IT load of the accelerators in service, MW",
+        "built_mw": "MW coming online that year",
+        "accelerators": "accelerators in service",
+    }),
+    "sites": ("Site cores opened.", {
+        "site": "site",
+        "open_year": "year the core opens",
+        "fixed_cost_usd": "opening cost, USD",
+        "opex_usd_per_yr": "yearly cost while open, USD",
+    }),
+    "unmet": ("Demand not served (only where the scenario allows it).", {
+        "workload": "workload class",
+        "year": "calendar year",
+        "eflop_s": "unserved compute, EFLOP/s",
+        "demand_eflop_s": "demand, EFLOP/s",
+    }),
+    "constraints": ("Binding constraints with LP shadow prices (integers fixed at the plan's values).", {
+        "constraint": "constraint family",
+        "index": "index of the row",
+        "meaning": "what the row says, in words",
+        "slack": "right-hand side minus activity (0 = binding)",
+        "shadow_price": "change of the plan's present-value cost per unit of right-hand side, USD per unit",
+        "unit": "unit of the right-hand side",
+    }),
+    "vintage_costs": ("Cost per delivered FLOP of one unit built in a year, by architecture, against the ground.", {
+        "architecture": "platform@site (ground campuses included)",
+        "family": "swarm, module, station or ground",
+        "vintage": "build year",
+        "workload": "workload the unit's FLOP are counted for",
+        "design": "cheapest design per FLOP that year",
+        "usd_per_eflop": "levelised cost: PV of the unit's costs (capital, launch share, operations; ground: chips, "
+                         "energy, facility share) / PV of its delivered FLOP, USD per 1e18 FLOP",
+        "usd_per_pflop_day": "the same in USD per PFLOP/s-day",
+        "ground_usd_per_eflop": "best ground campus built the same year, USD per EFLOP",
+        "space_to_ground": "ratio of the two (below 1: space is cheaper)",
+    }),
+    "dropped_designs": ("Designs left out of the model and why.", {
+        "architecture": "platform@site",
+        "design": "accelerator/radiator temperature/shielding key",
+        "reason": "why no unit of this design can work",
+    }),
+}
+
+
+def markdown() -> str:
+    """The table documentation as Markdown (docs/tables.md)."""
+    lines = ["# Result tables", "", "Every `planner run` writes these to `tables/` as CSV and Parquet.", ""]
+    for name, (what, cols) in TABLES.items():
+        lines += [f"## `{name}.csv`", "", what, "", "| column | meaning |", "|---|---|"]
+        lines += [f"| `{c}` | {d} |" for c, d in cols.items()]
+        lines.append("")
+    return "\n".join(lines)

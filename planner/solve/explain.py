@@ -1,0 +1,182 @@
+"""Explanations: binding constraints with LP shadow prices, infeasibility in words, re-solve marginal values.
+
+Shadow prices come from the LP with every integer decision fixed at the plan's value, so they are conditional on
+the chosen architecture. The value of an integer decision (one more flight, one more unit) comes from a
+re-solve with the decision changed by one, and is labelled so.
+"""
+
+from __future__ import annotations
+
+import math
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import pandas as pd
+import pyomo.environ as pyo
+
+from planner.model.build import PlanModel
+from planner.results.schema import TABLES
+from planner.solve.highs import HighsAdapter
+
+# constraint family -> (sentence template over the index, unit of the right-hand side)
+MEANINGS = {
+    "balance": ("demand of {0} in {1} must be met", "EFLOP/s"),
+    "capacity": ("{1} accelerators at {0} in {2} (clusters of at least {3})", "thousand accelerators"),
+    "cadence_row": ("flights of {0} in {1} within the cadence cap", "flights"),
+    "interconnect": ("grid interconnect of {0} cleared by {1}", "MW"),
+    "power": ("facility power at {0} in {1}", "MW"),
+    "shell": ("satellites in the {0} shell in {1}", "satellites"),
+    "bandwidth": ("downlink from {0} in {1}", "Gbit/s"),
+    "route_mass": ("payload of {0} trips in {1}", "t"),
+    "route_volume_row": ("stowed volume of {0} trips in {1}", "m3"),
+    "budget_row": ("capital budget of {0}", "$M"),
+}
+
+
+@contextmanager
+def integers_fixed(ad: HighsAdapter, pm: PlanModel):
+    """Fix every integer variable at its current value and make it continuous (an LP with duals)."""
+    m = pm.m
+    saved = []
+    for comp in (m.units, m.trips, m.open):
+        for v in comp.values():
+            x = 0.0 if v.value is None else float(round(v.value))
+            saved.append((v, v.domain, v.lb, v.ub))
+            v.domain = pyo.Reals
+            v.setlb(x)
+            v.setub(x)
+    ad.push_variables(v for v, *_ in saved)
+    try:
+        yield
+    finally:
+        for v, dom, lb, ub in saved:
+            v.domain = dom
+            v.setlb(lb)
+            v.setub(ub)
+        ad.push_variables(v for v, *_ in saved)
+
+
+def _slack(con) -> float:
+    body = pyo.value(con.body)
+    slacks = []
+    if con.has_ub():
+        slacks.append(pyo.value(con.upper) - body)
+    if con.has_lb():
+        slacks.append(body - pyo.value(con.lower))
+    return min(slacks) if slacks else math.inf
+
+
+def binding_constraints(ad: HighsAdapter, pm: PlanModel, tol: float = 1e-7) -> pd.DataFrame:
+    """Rows that bind in the plan, with their shadow prices (USD per unit of right-hand side)."""
+    m = pm.m
+    rows = []
+    with integers_fixed(ad, pm):
+        res = ad.solve()
+        if not res.has_solution:
+            return pd.DataFrame(columns=list(TABLES["constraints"][1]))
+        for family, (template, unit) in MEANINGS.items():
+            comp = getattr(m, family, None)
+            if comp is None:
+                continue
+            cons = list(comp.values())
+            duals = ad.duals(cons)
+            for con in cons:
+                dual = duals.get(con, 0.0)
+                slack = _slack(con)
+                if abs(dual) <= tol or slack > 1e-6 * max(1.0, abs(pyo.value(con.upper) if con.has_ub() else 0.0)):
+                    continue
+                idx = con.index()
+                idx = idx if isinstance(idx, tuple) else (idx,)
+                rows.append({"constraint": family, "index": "|".join(str(i) for i in idx),
+                             "meaning": template.format(*idx), "slack": slack,
+                             "shadow_price": dual * 1e6, "unit": f"USD per {unit}"})
+    return pd.DataFrame(rows, columns=list(TABLES["constraints"][1]))
+
+
+@dataclass
+class Change:
+    """A temporary change of one parameter value (or variable bound) for a what-if re-solve."""
+
+    component: object
+    index: object
+    value: float
+
+
+def resolve_with(ad: HighsAdapter, pm: PlanModel, changes: list[Change], objective) -> float | None:
+    """Objective value after applying the changes and re-solving (then everything is restored)."""
+    old = [(ch, ch.component[ch.index].value) for ch in changes]
+    try:
+        for ch in changes:
+            ch.component[ch.index] = ch.value
+        ad.push_parameters()
+        ad.use_start()
+        res = ad.solve()
+        return pyo.value(objective) if res.has_solution else None
+    finally:
+        for ch, v in old:
+            ch.component[ch.index] = v
+        ad.push_parameters()
+
+
+def earliest_service(c, a: str) -> int | None:
+    """First year architecture ``a`` can deliver anything (lead times, site availability, accelerators)."""
+    info = c.archs[a]
+    if info["kind"] == "ground":
+        r = info["site"]
+        years = [y for (rr, g), vs in c.chip_vintages.items() if rr == r for y in vs]
+        return min(years) if years else None
+    years = [v for (aa, key), vs in c.unit_vintages.items() if aa == a for v in vs]
+    return min(years) if years else None
+
+
+def _join(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
+
+
+CAPS = ("cadence_row", "interconnect", "shell", "budget_row", "power", "bandwidth", "route_mass")
+
+
+def infeasibility_reasons(c, elastic, binding: pd.DataFrame | None = None) -> list[str]:
+    """One sentence per workload and year the least-unmet plan still cannot serve, with what is missing.
+
+    ``binding`` are the rows that bind in the least-unmet plan (its LP with integers fixed): the caps named
+    for a capacity shortfall are those of that year or earlier.
+    """
+    wl = c.scenario.workloads
+    reasons = []
+    for (w, y), x in sorted(elastic.unmet.items()):
+        if x <= 1e-6:
+            continue
+        spec = wl[w]
+        demand = c.demand[(w, y)] * elastic.theta
+        head = (f"{spec.label} ({w}) in {y}: {x:.3g} of {demand:.3g} EFLOP/s cannot be served")
+        eligible = c.eligible[w]
+        if not eligible:
+            reasons.append(f"{head}: no allowed architecture is within its {spec.latency_limit_ms:g} ms round trip "
+                           f"of users on the {'Moon' if spec.users == 'moon' else 'Earth'}")
+            continue
+        starts = {a: earliest_service(c, a) for a in eligible}
+        ready = [a for a, s in starts.items() if s is not None and s <= y]
+        if not ready:
+            later = sorted((s, a) for a, s in starts.items() if s is not None)
+            kinds = sorted({c.archs[a]["site"] if c.archs[a]["kind"] == "space" else "ground" for a in eligible})
+            if later:
+                s0, a0 = later[0]
+                reasons.append(f"{head}: it needs a site within {spec.latency_limit_ms:g} ms of its users "
+                               f"({_join(kinds)}); the earliest, {a0}, can serve from {s0}")
+            else:
+                reasons.append(f"{head}: none of {_join(eligible)} can be built within the horizon "
+                               f"(lead times, site availability or accelerator years)")
+            continue
+        caps = []
+        if binding is not None and len(binding):
+            for _, row in binding[binding["constraint"].isin(CAPS)].iterrows():
+                years = [int(p) for p in str(row["index"]).split("|") if p.isdigit() and len(p) == 4]
+                if years and min(years) <= y:
+                    caps.append(row["meaning"])
+        missing = f"binding: {'; '.join(dict.fromkeys(caps))}" if caps else \
+            "capacity arriving by then is capped (lead times, launch cadence, grid interconnect, shells or budget)"
+        reasons.append(f"{head}: {_join(ready)} could serve it, but {missing}")
+    if not reasons:
+        reasons.append("the model is infeasible for a reason other than demand (check budget caps and fixed values)")
+    return reasons
