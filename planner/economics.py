@@ -52,3 +52,16 @@ def residual_fraction(rate: float, life_yr: float, build_year: int, last_year: i
     a = annuity_per_capex(rate, life_yr)
     inside = last_year - build_year + 1
     return sum(a * share * (1.0 + rate) ** -k for k, share in _service_years(life_yr) if k >= inside)
+
+
+def capital_payments(rate: float, profile: list[float]) -> list[float]:
+    """Payments per $1 of capex for the years k = 0, 1, ... of an asset's life, proportional to ``profile``
+    (its service or delivered capacity in year k), whose PV at the build year is $1.
+
+    A flat profile gives the ordinary annuity; a decaying one charges each year in proportion to what the asset
+    delivers, so a residual credit values the years after a horizon at what they will deliver.
+    """
+    pv = sum(w * (1.0 + rate) ** -k for k, w in enumerate(profile))
+    if pv <= 0:
+        raise ValueError("the profile must deliver something")
+    return [w / pv for w in profile]

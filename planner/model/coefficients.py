@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from planner.catalog.schema import Catalog
-from planner.economics import annuity_per_capex, discount_factor
+from planner.economics import capital_payments, discount_factor
 from planner.physics import links, orbit, power, radiation, thermal, transport
 from planner.physics.constants import HOURS_PER_YEAR
 from planner.physics.unit import UnitBudget, UnitSpec, max_accelerators, unit_budget
@@ -60,10 +60,23 @@ class Design:
     spares_t_per_yr: float
     failure_rate: float
     repair_fraction: float
+    tid_degraded_fraction: float
 
     @property
     def key(self) -> str:
         return f"{self.accelerator}/{self.radiator_temp_k:g}K/{self.shielding_mm:g}mm"
+
+    def capacity_at_age(self, age: float, serviced: bool = False) -> float:
+        """Share of the unit's accelerators delivering at ``age`` years: failures decay the continuous capacity
+        (servicing repairs a share of them) and total dose degrades it past the onset."""
+        lam = self.failure_rate * ((1 - self.repair_fraction) if serviced else 1.0)
+        tid = self.tid_degraded_fraction if age >= self.degradation_onset_yr else 1.0
+        return math.exp(-lam * age) * tid
+
+    @property
+    def capacity_profile(self) -> list[float]:
+        """Delivered share in each year of life (service share x capacity at that age), unserviced."""
+        return [sh * self.capacity_at_age(k) for k, sh in enumerate(service_profile(self.life_yr))]
 
 
 @dataclass(frozen=True)
@@ -138,13 +151,18 @@ class Coefficients:
     def pv(self, flows: list[Flow]) -> float:
         return sum(x * self.df[t] for _, t, x in flows)
 
-    def capital_flows(self, amounts: dict[str, float], build_year: int, life_yr: float, rate: float) -> list[Flow]:
+    def capital_flows(self, amounts: dict[str, float], build_year: int, profile: float | list[float],
+                      rate: float) -> list[Flow]:
+        """Cash flows of capex by category; ``profile`` is a life in years (flat service) or the delivered
+        capacity per year of life."""
         m = self.scenario.money
+        if not isinstance(profile, list):
+            profile = service_profile(profile)
         out = []
         for cat, capex in amounts.items():
             if capex == 0:
                 continue
-            _, cash = capital_charge(capex, build_year, life_yr, rate, m.discount_rate, m.base_year,
+            _, cash = capital_charge(capex, build_year, profile, rate, m.discount_rate, m.base_year,
                                      self.scenario.horizon.last_year, m.capital_accounting)
             out += [("residual_value" if x < 0 else cat, t, x) for t, x in cash]
         return out
@@ -161,8 +179,27 @@ class Coefficients:
 
     def unit_flows(self, a: str, key: str, v: int) -> list[Flow]:
         d = self.designs[(a, key)]
-        return (self.capital_flows(d.capex_musd, v, d.life_yr, self.archs[a]["rate"])
-                + self.running_flows("operations", d.ops_musd_per_yr, v, d.life_yr))
+        return (self.capital_flows(d.capex_musd, v, d.capacity_profile, self.archs[a]["rate"])
+                + self.running_flows("operations", d.ops_musd_per_yr, v, d.life_yr)
+                + self.launch_credit_flows(a, key, v))
+
+    def launch_cost_per_unit(self, a: str, key: str, v: int) -> float:
+        """Launch cost of one unit at the cheapest route that year ($M, undiscounted): a share of a trip by mass,
+        a whole trip for a whole-trip unit."""
+        d = self.designs[(a, key)]
+        best = math.inf
+        for k in self.arch_routes.get(a, []):
+            if (k, v) in self.trip_parts:
+                best = min(best, sum(self.trip_parts[(k, v)].values()) * d.trip_mass_t / self.routes[k].payload_t)
+        return best if math.isfinite(best) else 0.0
+
+    def launch_credit_flows(self, a: str, key: str, v: int) -> list[Flow]:
+        """Launch is capital too: trips are charged in full when flown, and each unit earns back the part of its
+        launch that pays for life after the horizon (same rule as any capex, at the cheapest route's price)."""
+        d = self.designs[(a, key)]
+        cost = self.launch_cost_per_unit(a, key, v)
+        flows = self.capital_flows({"launch": cost}, v, d.capacity_profile, self.archs[a]["rate"]) if cost else []
+        return [f for f in flows if f[0] == "residual_value"]
 
     def serviced_flows(self, a: str, key: str, v: int) -> list[Flow]:
         d = self.designs[(a, key)]
@@ -214,25 +251,26 @@ def _periods(s: Scenario) -> dict[int, list[int]]:
     return out
 
 
-def capital_charge(capex: float, build_year: int, life_yr: float, rate_family: float, rate_base: float,
+def service_profile(life_yr: float) -> list[float]:
+    """Share of each year k = 0, 1, ... of its life an asset serves (fractional last year)."""
+    return [min(1.0, life_yr - k) for k in range(math.ceil(life_yr))]
+
+
+def capital_charge(capex: float, build_year: int, profile: list[float], rate_family: float, rate_base: float,
                    base_year: int, last_year: int, accounting: str) -> tuple[float, list[tuple[int, float]]]:
     """PV (base rate) of a capex charged the scenario's way, and its undiscounted cash flows by year.
 
-    ``annuity``: equal payments at the family's rate for each year the asset serves inside the horizon.
-    ``residual``: the same annuity stream's PV paid as capex in the build year, minus the PV of the payments
-    beyond the horizon as a residual credit in the last year. Both give the same PV by construction.
+    The capex is paid back by payments proportional to ``profile`` (what the asset delivers in each year of
+    its life) at the family's rate. ``annuity``: those payments for the years inside the horizon.
+    ``residual``: their PV paid as capex in the build year, minus the PV of the payments beyond the horizon as
+    a residual credit in the last year. Both give the same PV by construction.
     """
-    a = capex * annuity_per_capex(rate_family, life_yr)
-    flows = []
-    for k in range(math.ceil(life_yr)):
-        share = min(1.0, life_yr - k)
-        flows.append((build_year + k, a * share))
+    flows = [(build_year + k, capex * a) for k, a in enumerate(capital_payments(rate_family, profile))]
     inside = [(y, x) for y, x in flows if y <= last_year]
     pv_inside = sum(x * discount_factor(y, base_year, rate_base) for y, x in inside)
     if accounting == "annuity":
         return pv_inside, inside
-    pv_all_at_build = sum(x * (1 + rate_base) ** -(y - build_year) for y, x in flows)
-    capex_marked = pv_all_at_build  # = capex when the family rate equals the base rate
+    capex_marked = sum(x * (1 + rate_base) ** -(y - build_year) for y, x in flows)  # = capex at equal rates
     credit_pv = capex_marked * discount_factor(build_year, base_year, rate_base) - pv_inside
     credit_at_last = credit_pv / discount_factor(last_year, base_year, rate_base)
     cash = [(build_year, capex_marked)]
@@ -456,7 +494,8 @@ def size_design(s: Scenario, cat: Catalog, arch: str, platform: str, site: str, 
         servicing_musd_per_yr=0.0 if "servicing" in excluded else
         serv.cost_musd_per_unit_yr.v + n * lam * serv.repair_fraction.v * g.price_usd.v * pk.cost_multiplier.v / 1e6,
         spares_t_per_yr=n * lam * serv.repair_fraction.v * spec.accel_mass_kg * serv.spares_mass_factor.v / 1000.0,
-        failure_rate=lam, repair_fraction=serv.repair_fraction.v)
+        failure_rate=lam, repair_fraction=serv.repair_fraction.v,
+        tid_degraded_fraction=g.degraded_capacity_fraction.v)
     return design, ""
 
 
@@ -575,17 +614,14 @@ def compute(rs: ResolvedScenario, fixed_accelerators: dict[tuple[str, str], int]
         info = archs[a]
         pf = cat.platforms[info["platform"]]
         serviceable = pf.servicing_allowed and s.design_space.servicing and cat.sites[info["site"]].serviceable
-        g = cat.accelerators[d.accelerator]
         for v in unit_vintages[(a, key)]:
             if serviceable:
                 serviceable_units.add((a, key, v))
             for y, sh in service_shares(v, d.life_yr, periods).items():
-                age = y - v
-                tid = g.degraded_capacity_fraction.v if age >= d.degradation_onset_yr else 1.0
-                base_cap = d.accelerators_per_unit / 1000.0 * sh * tid
-                unit_cap[(a, key, v, y)] = base_cap * math.exp(-d.failure_rate * age)
+                per_unit = d.accelerators_per_unit / 1000.0 * sh
+                unit_cap[(a, key, v, y)] = per_unit * d.capacity_at_age(y - v)
                 if serviceable:
-                    unit_cap_serviced[(a, key, v, y)] = base_cap * math.exp(-d.failure_rate * (1 - d.repair_fraction) * age)
+                    unit_cap_serviced[(a, key, v, y)] = per_unit * d.capacity_at_age(y - v, serviced=True)
                     spares[(a, key, v, y)] = d.spares_t_per_yr * len(periods[y]) * sh
 
     # ---- sites with a core, shells

@@ -1,10 +1,11 @@
 """Cost per delivered FLOP of one unit built in a given year: the direct test of "space is cheaper within 2-3 years".
 
-Rule for shared costs: a unit pays its own capital and operations plus its launch at the cheapest route that
-year (per tonne of a trip, a whole trip for a module); site cores and ground-station networks are shared and
+A levelised cost over the unit's whole life (like an LCOE), independent of where the horizon ends: the PV at the
+base year of everything the unit costs, divided by the PV of the FLOP it delivers.
+Rule for shared costs: a space unit pays its hardware capex, its operations and its launch at the cheapest route
+that year (per tonne of a trip, a whole trip for a module); site cores and ground-station networks are shared and
 left out. A ground campus pays for its accelerators, their energy and replacements, and the facility MW they
-occupy (the facility's annuity, opex and lease for the years the chips serve). Costs and FLOP are both present
-values at the base year, counted inside the horizon, like a levelised cost of electricity.
+occupy (the facility's capital annuity, opex and lease for the years the chips serve).
 """
 
 from __future__ import annotations
@@ -13,22 +14,19 @@ import math
 
 import pandas as pd
 
-from planner.economics import annuity_per_capex
-from planner.model.coefficients import EFLOP_S_YR_IN_FLOP, Coefficients
+from planner.economics import capital_payments, discount_factor
+from planner.model.coefficients import EFLOP_S_YR_IN_FLOP, Coefficients, service_profile
 from planner.results.plan import EFLOP_PER_PFLOP_DAY
 from planner.results.schema import TABLES
 
 
-def _launch_pv(c: Coefficients, a: str, trip_mass_t: float, v: int) -> float:
-    best = math.inf
-    for k in c.arch_routes.get(a, []):
-        if (k, v) in c.trip_cost:
-            rt = c.routes[k]
-            best = min(best, c.trip_cost[(k, v)] * trip_mass_t / rt.payload_t)
-    return best
+def _usd_per_eflop(cost_musd_pv: float, eflop_s_yr_pv: float) -> float:
+    return cost_musd_pv * 1e6 / (eflop_s_yr_pv * EFLOP_S_YR_IN_FLOP / 1e18)
 
 
 def _space_rows(c: Coefficients, w: str) -> list[dict]:
+    s = c.scenario
+    base, r = s.money.base_year, s.money.discount_rate
     rows = []
     for a, info in c.archs.items():
         if info["kind"] != "space" or a not in c.eligible[w]:
@@ -39,15 +37,16 @@ def _space_rows(c: Coefficients, w: str) -> list[dict]:
                 continue
             eff = c.eff[(w, a, d.accelerator)]
             for v in c.unit_vintages[(a, key)]:
-                launch = _launch_pv(c, a, d.trip_mass_t, v)
-                if not math.isfinite(launch):
+                if not any((k, v) in c.trip_parts for k in c.arch_routes.get(a, [])):
                     continue
-                cost = c.unit_cost[(a, key, v)] + launch
-                flop = sum(c.unit_cap[(a, key, v, y)] * eff * c.flop_weight[y] for y in c.years
-                           if (a, key, v, y) in c.unit_cap)
+                df = [discount_factor(v + k, base, r) for k in range(math.ceil(d.life_yr))]
+                share = service_profile(d.life_yr)
+                capex = sum(d.capex_musd.values()) + c.launch_cost_per_unit(a, key, v)
+                cost = capex * df[0] + sum(d.ops_musd_per_yr * sh * f for sh, f in zip(share, df))
+                flop = sum(d.accelerators_per_unit / 1000.0 * cap * eff * f for cap, f in zip(d.capacity_profile, df))
                 if flop <= 0:
                     continue
-                per = cost * 1e6 / (flop * EFLOP_S_YR_IN_FLOP / 1e18)
+                per = _usd_per_eflop(cost, flop)
                 if v not in by_vintage or per < by_vintage[v][0]:
                     by_vintage[v] = (per, key)
         for v, (per, key) in sorted(by_vintage.items()):
@@ -57,26 +56,28 @@ def _space_rows(c: Coefficients, w: str) -> list[dict]:
 
 
 def _ground_rows(c: Coefficients, w: str) -> list[dict]:
+    s = c.scenario
+    base, r = s.money.base_year, s.money.discount_rate
     rows = []
-    for r, g_info in c.ground.items():
+    for reg, g_info in c.ground.items():
         a = g_info["arch"]
         if a not in c.eligible[w]:
             continue
-        facility_per_mw_yr = (g_info["capex_musd_per_mw"] * annuity_per_capex(g_info["rate"], g_info["life_yr"])
+        life = g_info["life_yr"]
+        facility_per_mw_yr = (g_info["capex_musd_per_mw"] * capital_payments(g_info["rate"], [1.0] * math.ceil(life))[0]
                               + g_info["opex_musd_per_mw_yr"] + g_info["lease_musd_per_mw_yr"])
         by_vintage: dict[int, tuple[float, str]] = {}
         for (rr, g), vint in c.chip_vintages.items():
-            if rr != r or (w, a, g) not in c.eff:
+            if rr != reg or (w, a, g) not in c.eff:
                 continue
-            eff = c.eff[(w, a, g)]
+            eff, chip, mw = c.eff[(w, a, g)], g_info["chips"][g], c.chip_mw[(reg, g)]
+            share = service_profile(g_info["refresh_yr"])
             for v in vint:
-                shares = {y: sh for (r2, g2, v2, y), sh in c.chip_share.items() if (r2, g2, v2) == (r, g, v)}
-                facility = sum(facility_per_mw_yr * c.chip_mw[(r, g)] * sh * c.weight[y] for y, sh in shares.items())
-                cost = c.chip_cost[(r, g, v)] + facility
-                flop = sum(sh * eff * c.flop_weight[y] for y, sh in shares.items())
-                if flop <= 0:
-                    continue
-                per = cost * 1e6 / (flop * EFLOP_S_YR_IN_FLOP / 1e18)
+                df = [discount_factor(v + k, base, r) for k in range(len(share))]
+                running = chip["energy_musd_per_kacc_yr"] + chip["replacement_musd_per_kacc_yr"] + facility_per_mw_yr * mw
+                cost = chip["price_musd_per_kacc"] * df[0] + sum(running * sh * f for sh, f in zip(share, df))
+                flop = sum(sh * eff * f for sh, f in zip(share, df))
+                per = _usd_per_eflop(cost, flop)
                 if v not in by_vintage or per < by_vintage[v][0]:
                     by_vintage[v] = (per, g)
         for v, (per, g) in sorted(by_vintage.items()):
@@ -89,14 +90,13 @@ def vintage_costs(c: Coefficients) -> pd.DataFrame:
     rows = []
     for w in c.workloads:
         ground = _ground_rows(c, w)
-        best_ground = {}
-        for r in ground:
-            v = r["vintage"]
-            best_ground[v] = min(best_ground.get(v, math.inf), r["usd_per_eflop"])
-        for r in ground + _space_rows(c, w):
-            g = best_ground.get(r["vintage"], math.nan)
-            r["ground_usd_per_eflop"] = g
-            r["space_to_ground"] = r["usd_per_eflop"] / g if g and math.isfinite(g) else math.nan
-            r["usd_per_pflop_day"] = r["usd_per_eflop"] * EFLOP_PER_PFLOP_DAY
-            rows.append(r)
+        best_ground: dict[int, float] = {}
+        for row in ground:
+            best_ground[row["vintage"]] = min(best_ground.get(row["vintage"], math.inf), row["usd_per_eflop"])
+        for row in ground + _space_rows(c, w):
+            g = best_ground.get(row["vintage"], math.nan)
+            row["ground_usd_per_eflop"] = g
+            row["space_to_ground"] = row["usd_per_eflop"] / g if math.isfinite(g) and g > 0 else math.nan
+            row["usd_per_pflop_day"] = row["usd_per_eflop"] * EFLOP_PER_PFLOP_DAY
+            rows.append(row)
     return pd.DataFrame(rows, columns=list(TABLES["vintage_costs"][1]))
