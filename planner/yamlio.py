@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
 import tempfile
 from pathlib import Path
 import typing
@@ -89,15 +90,13 @@ def pydantic_problems(exc, file: str, prefix: str = "", lookup=None) -> list[str
 
     ``lookup(loc)`` may return the mapping at a location so that unknown keys get a suggestion.
     """
-    out = []
+    found = []  # (field, reason, pydantic error type)
     for err in exc.errors():
         raw_loc = [str(p) for p in err["loc"]]
         # an unknown key is always the last part: never mistake it for a tag below
         unknown = raw_loc.pop() if err["type"] == "extra_forbidden" and raw_loc else None
-        loc = [p for p in raw_loc if not p.startswith("function-")]
         # pydantic adds the union member or validator name to some locations; keep the data path
-        loc = [p for p in loc if p not in ("float", "dict[int,float]", "int", "str", "bool", "list[str]",
-                                           "constrained-float", "Quantity", "none")]
+        loc = [p for p in raw_loc if not _is_schema_tag(p)]
         if unknown is not None:
             loc.append(unknown)
         field = ".".join([prefix] + loc if prefix else loc)
@@ -112,15 +111,28 @@ def pydantic_problems(exc, file: str, prefix: str = "", lookup=None) -> list[str
             msg = msg[len("Value error, "):]
         elif err["type"] == "missing":
             msg = "required field is missing"
-        out.append(problem(file, field, msg))
+        found.append((field, msg, err["type"]))
+    # a union reports every member: "not a number" at a field is noise when another member (a table, say)
+    # got further and found the real problem inside it
+    fields = {f for f, _, _ in found}
+    found = [(f, m, t) for f, m, t in found
+             if not (t.endswith(("_type", "_parsing")) and any(o.startswith(f + ".") for o in fields if o != f))]
     # the same location can be reported once per union member; keep the first of each
     seen, unique = set(), []
-    for line in out:
-        key = line.rsplit(": ", 1)[0]
-        if key not in seen:
-            seen.add(key)
-            unique.append(line)
+    for field, msg, _ in found:
+        if field not in seen:
+            seen.add(field)
+            unique.append(problem(file, field, msg))
     return unique
+
+
+_TAG_WORDS = ("float", "int", "str", "bool", "none", "Quantity")
+
+
+def _is_schema_tag(part: str) -> bool:
+    """A location part that names a union member or validator (``dict[int,float]``), not a data key."""
+    return (part in _TAG_WORDS or part.startswith(("function-", "constrained-"))
+            or re.fullmatch(r"(dict|list|set|tuple|frozenset)\[.*\]", part) is not None)
 
 
 def _unwrap(tp):

@@ -444,14 +444,20 @@ def size_design(s: Scenario, cat: Catalog, arch: str, platform: str, site: str, 
         life_yr=life, manoeuvre_dv_m_s=manoeuvre, thruster_isp_s=comp.propellant.isp_s.v,
         max_mass_kg=max_mass if caps_on else INF, max_array_m2=pf.max_array_m2.v if caps_on else INF,
         max_radiator_m2=pf.max_radiator_m2.v if caps_on else INF, max_volume_m3=max_vol if caps_on else INF,
-        stowed_density_kg_m3=pf.stowed_density_kg_m3.v)
-    if fixed_accelerators is not None:
+        stowed_density_kg_m3=pf.stowed_density_kg_m3.v, bus_mass_only=not terms.subsystem_masses)
+    most, binding = max_accelerators(spec)
+    if fixed_accelerators is None and platform in s.design_space.accelerators_per_unit:
+        n = s.design_space.accelerators_per_unit[platform]
+        if n > most:
+            return None, f"a unit of {n} accelerators breaks the {binding} cap (at most {most})"
+        binding = "fixed by the scenario"
+    elif fixed_accelerators is not None:
         n, binding = fixed_accelerators, "fixed by the plan"
     else:
-        n, binding = max_accelerators(spec)
+        n = most
         if n < 1:
             return None, f"not one accelerator fits (the {binding} cap binds first)"
-        if n == math.inf or n > 10_000_000:
+        if n > 10_000_000:
             return None, "no cap limits the unit: switch unit_caps on or fix its size"
     b = unit_budget(spec, n)
     excluded = set(terms.exclude_costs)
@@ -592,6 +598,8 @@ def compute(rs: ResolvedScenario, fixed_accelerators: dict[tuple[str, str], int]
             continue
         earliest = max(first + math.ceil(pf.lead_time_yr.v), int(st.first_year.v))
         for g, acc in cat.accelerators.items():
+            if s.design_space.accelerators is not None and g not in s.design_space.accelerators:
+                continue
             vint = [y for y in years if earliest <= y and acc.first_year.v <= y <= acc.last_year.v]
             if not vint:
                 continue
@@ -703,6 +711,8 @@ def compute(rs: ResolvedScenario, fixed_accelerators: dict[tuple[str, str], int]
                 facility_share[(reg, v, y)] = sh
         energy_price = 0.0 if "ground_energy" in excluded else gr.energy_usd_per_kwh.v
         for g, acc in cat.accelerators.items():
+            if s.design_space.accelerators is not None and g not in s.design_space.accelerators:
+                continue
             vint = [y for y in years if y >= start and acc.first_year.v <= y <= acc.last_year.v]
             if not vint:
                 continue

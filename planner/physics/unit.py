@@ -60,6 +60,7 @@ class UnitSpec:
     max_radiator_m2: float
     max_volume_m3: float
     stowed_density_kg_m3: float
+    bus_mass_only: bool = False  # the unit weighs its bus mass only (a published whole-spacecraft mass)
 
 
 @dataclass(frozen=True)
@@ -126,6 +127,10 @@ def unit_budget(s: UnitSpec, n: float) -> UnitBudget:
     drag_kg = s.drag_kg_per_m2_yr * (array_m2 + radiator_m2) * s.life_yr
     manoeuvre_kg = propellant_for_dv_kg(dry_kg, s.manoeuvre_dv_m_s, s.thruster_isp_s)
     mass_kg = dry_kg + drag_kg + manoeuvre_kg
+    if s.bus_mass_only:
+        accel_kg = shield_kg = terminal_kg = array_kg = radiator_kg = battery_kg = fission_kg = hp_kg = 0.0
+        structure_kg = drag_kg = manoeuvre_kg = 0.0
+        mass_kg = s.bus_mass_kg
     return UnitBudget(
         accelerators=n, it_power_w=it_w, bus_power_w=s.bus_power_w, terminal_power_w=terminal_w,
         heat_pump_power_w=hp_w, load_w=load_w, heat_rejected_w=rejected_w, array_area_m2=array_m2,
@@ -147,6 +152,8 @@ def max_accelerators(s: UnitSpec) -> tuple[int, str]:
     """
     b0, b1 = unit_budget(s, 0.0), unit_budget(s, 1.0)
     best, binding = math.inf, "none"
+    if all(math.isinf(getattr(s, cap)) for _, _, cap in CAPS):
+        return 2**62, "none"
     for name, field, cap_field in CAPS:
         base, slope, cap = getattr(b0, field), getattr(b1, field) - getattr(b0, field), getattr(s, cap_field)
         if slope <= 0:

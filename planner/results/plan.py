@@ -44,13 +44,14 @@ class Solution:
         return {"units": self.units, "trips": self.trips, "open": self.open}
 
 
-def _values(var, integer: bool = False) -> dict:
+def _values(var) -> dict:
+    """Solution values of an indexed variable; integer variables are rounded to their integer."""
     out = {}
     for idx, v in var.items():
         x = v.value
         if x is None:
             continue
-        if integer:
+        if v.is_integer() or v.is_binary():
             x = float(round(x))
         if abs(x) > 1e-9:
             out[idx] = x
@@ -59,8 +60,8 @@ def _values(var, integer: bool = False) -> dict:
 
 def read_solution(pm: PlanModel) -> Solution:
     m = pm.m
-    return Solution(units=_values(m.units, True), serviced=_values(m.serviced), trips=_values(m.trips, True),
-                    open=_values(m.open, True), serve=_values(m.serve), ship=_values(m.ship),
+    return Solution(units=_values(m.units), serviced=_values(m.serviced), trips=_values(m.trips),
+                    open=_values(m.open), serve=_values(m.serve), ship=_values(m.ship),
                     build=_values(m.build), chips=_values(m.chips), unmet=_values(m.unmet),
                     theta=float(m.theta.value if m.theta.value is not None else 1.0))
 
@@ -264,7 +265,17 @@ def mix_summary(c: Coefficients, t: dict[str, pd.DataFrame]) -> dict[str, Any]:
         "peak_flights_per_yr": float(peak.max()) if len(peak) else 0.0,
         "peak_flights_year": int(peak.idxmax()) if len(peak) and peak.max() > 0 else None,
         "units_built": float(t["designs"]["units"].sum()) if len(t["designs"]) else 0.0,
+        "launch_usd_per_kw_yr": _launched_power_price(t),
     }
+
+
+def _launched_power_price(t: dict[str, pd.DataFrame]) -> float | None:
+    """Launch cost per kW of unit power per year of unit life (Suncatcher's "launched power price")."""
+    d = t["designs"]
+    if not len(d):
+        return None
+    kw_yr = float((d["units"] * d["load_kw_per_unit"] * d["design_life_yr"]).sum())
+    return float(t["launches"]["cost_usd"].sum()) / kw_yr if kw_yr > 0 else None
 
 
 # ------------------------------------------------------------------------------------------ the plan

@@ -48,7 +48,8 @@ def _merge(base: dict, over: dict, origin: str, origins: dict[str, str], prefix:
     for key, value in over.items():
         path = f"{prefix}.{key}" if prefix else str(key)
         if key == "catalog" and not prefix and isinstance(value, dict):
-            merged = dict(out.get("catalog") or {})
+            below = out.get("catalog")
+            merged = dict(below) if isinstance(below, dict) else {}
             for k, v in _flatten_catalog(value).items():
                 merged[k] = v
                 origins[f"catalog.{k}"] = origin
@@ -57,6 +58,8 @@ def _merge(base: dict, over: dict, origin: str, origins: dict[str, str], prefix:
             out[key] = _merge(out[key], value, origin, origins, path)
         else:
             out[key] = copy.deepcopy(value)
+            for stale in [k for k in origins if k.startswith(path + ".")]:
+                del origins[stale]  # replaced as a whole: nothing inside it comes from an earlier file
             origins[path] = origin
     return out
 
@@ -104,7 +107,12 @@ def _set_path(doc: dict, path: str, value: Any, origins: dict[str, str]) -> None
     if parts[0] == "catalog":
         if len(parts) < 2:
             raise InputError(problem(SET_ORIGIN, path, "name a catalog value: catalog.<table>.<entry>.<field>"))
-        doc.setdefault("catalog", {})[".".join(parts[1:])] = value
+        if doc.get("catalog") is None:
+            doc["catalog"] = {}
+        if not isinstance(doc["catalog"], dict):
+            raise InputError(problem(origins.get("catalog", SET_ORIGIN), "catalog",
+                                     "must be a mapping of catalog paths to values"))
+        doc["catalog"][".".join(parts[1:])] = value
         origins[path] = SET_ORIGIN
         return
     node = doc
@@ -127,6 +135,10 @@ def _origin_of(loc: str, origins: dict[str, str], default: str) -> str:
     """The file (or --set) that set the field at ``loc``; a --set inside it wins (it is the latest)."""
     if any(o == SET_ORIGIN and (k == loc or k.startswith(loc + ".")) for k, o in origins.items()):
         return SET_ORIGIN
+    # a file that changed part of a mapping an earlier file set whole is the later one: it wins too
+    inside = [o for k, o in origins.items() if k.startswith(loc + ".")]
+    if inside and any(k == loc or loc.startswith(k + ".") for k in origins):
+        return default if default in inside else inside[-1]
     parts = loc.split(".")
     for i in range(len(parts), 0, -1):
         key = ".".join(parts[:i])
@@ -256,6 +268,13 @@ def _check_references(s: Scenario, cat: Catalog, origins: dict[str, str], top: s
             if w not in s.workloads:
                 problems.append(problem(_origin_of("unmet.workloads", origins, top), "unmet.workloads",
                                         f"no workload named {w!r}{closest(w, s.workloads)}"))
+    for key, names, table in (("design_space.accelerators", s.design_space.accelerators or [], cat.accelerators),
+                              ("design_space.accelerators_per_unit", list(s.design_space.accelerators_per_unit),
+                               cat.platforms)):
+        for name in names:
+            if name not in table:
+                problems.append(problem(_origin_of(key, origins, top), key,
+                                        f"no catalog entry named {name!r}{closest(name, table)}"))
     if s.trajectories.learning_curve:
         for v in s.trajectories.learning_curve.vehicles:
             if v not in cat.launch_vehicles:

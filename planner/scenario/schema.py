@@ -138,6 +138,8 @@ class DesignSpace(Strict):
     shielding_mm_al: list[Annotated[float, Field(gt=0, le=100)]] = Field(
         default_factory=lambda: [1.0, 2.0, 5.0, 10.0, 20.0], min_length=1)
     servicing: bool = True
+    accelerators: list[str] | None = None  # catalog accelerators allowed (None: all)
+    accelerators_per_unit: dict[str, Annotated[int, Field(ge=1, le=100_000_000)]] = {}  # platform -> fixed size
 
 
 class LearningCurve(Strict):
@@ -199,6 +201,7 @@ class Terms(Strict):
     shell_capacity: bool = True
     cadence: bool = True
     integer_trips: bool = True
+    subsystem_masses: bool = True  # False: a unit weighs its bus mass only (a published whole-spacecraft mass)
 
 
 class SolverSettings(Strict):
