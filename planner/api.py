@@ -247,8 +247,10 @@ def _summary(session: Session, res: SolveResult, sol: Solution | None, tables: d
         out["ratio_exact_to"] = (f"the MIP gap of each Dinkelbach step ({session.ad.options['mip_gap']:g}) and the "
                                  f"stopping tolerance ({s.objective.dinkelbach_tolerance:g})")
     if session.warm:
-        out["warm_start"] = {"lp_bound_usd": session.warm["lp_bound"] * 1e6,
-                             "incumbent_usd": session.warm["incumbent"] * 1e6}
+        w = session.warm
+        out["warm_start"] = {"lp_bound_usd": w["lp_bound"] * 1e6,
+                             "incumbent_usd": w["incumbent"] * 1e6 if w["incumbent"] is not None else None,
+                             "fixed_share": w["fixed_share"], "seconds": w["seconds"]}
     session.timings["total"] = time.perf_counter() - t_start
     out["timings_s"] = {k: round(v, 4) for k, v in session.timings.items()}
     out["model_size"] = session.model_size()

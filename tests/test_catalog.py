@@ -448,3 +448,13 @@ def test_quantity_range_must_have_the_value_form():
         Quantity(value=3.0, low={2030: 1.0}, unit="kg", source="x", confidence="measured")
     with pytest.raises(ValueError):
         Quantity(value=3.0, low=4.0, high=5.0, unit="kg", source="x", confidence="measured")
+
+
+def test_override_that_breaks_a_reference_is_blamed_on_the_override():
+    with pytest.raises(InputError) as exc:
+        load_catalog(overrides={"sites.geo.dose_table": "leo_550_55"}, where="s.yaml")
+    assert one_problem(exc) == \
+        "s.yaml: catalog.sites.geo.dose_table: unknown dose table 'leo_550_55' (did you mean 'leo_550_55deg'?)"
+    with pytest.raises(InputError) as exc:
+        load_catalog(overrides={"platforms.swarm_satellite.sites": ["leo_550_53", "moon"]}, where="s.yaml")
+    assert one_problem(exc) == "s.yaml: catalog.platforms.swarm_satellite.sites: unknown site 'moon'"

@@ -578,6 +578,26 @@ def test_unit_budget_fission_power():
         unit.unit_budget(dataclasses.replace(SPEC, power_source="nuclear-ish"), 1)
 
 
+def test_unit_budget_bus_mass_only():
+    # a published whole-spacecraft mass: the unit weighs its bus mass (100 kg) whatever it carries,
+    # while power and areas are still sized (array 32.8125 m2 for 2 accelerators, as above)
+    s = dataclasses.replace(SPEC, bus_mass_only=True)
+    b = unit.unit_budget(s, 2)
+    assert b.mass_kg == 100 and b.volume_m3 == approx(1.0)
+    assert b.accelerator_mass_kg == 0 and b.array_mass_kg == 0 and b.structure_mass_kg == 0
+    assert b.propellant_mass_kg == 0
+    assert b.array_area_m2 == approx(32.8125, rel=1e-12) and b.load_w == 4000
+    # mass no longer grows with n, so the array (7) binds
+    assert unit.max_accelerators(s) == (7, "array area")
+
+
+def test_max_accelerators_without_any_cap():
+    inf = math.inf
+    s = dataclasses.replace(SPEC, max_mass_kg=inf, max_array_m2=inf, max_radiator_m2=inf, max_volume_m3=inf)
+    n, binding = unit.max_accelerators(s)
+    assert binding == "none" and n >= 10**9
+
+
 # --------------------------------------------------------------------------------------------------- economics
 
 
@@ -650,6 +670,24 @@ def test_capex_minus_residual_equals_pv_of_in_horizon_annuities(rate, life, buil
     annuity_way = sum(capex * economics.annuity_share(rate, life, y - build) * economics.discount_factor(y, base, rate)
                       for y in range(build, last + 1))
     assert capex_way == approx(annuity_way, rel=1e-12)
+
+
+def test_capital_payments_follow_the_profile():
+    # a flat profile is the ordinary annuity: 10 x 0.133063 at 7 %
+    assert economics.capital_payments(0.07, [1.0] * 10) == approx([0.133063] * 10, abs=1e-6)
+    # r = 10 %, profile [1, 0.5]: PV of the profile = 1 + 0.5 / 1.1 = 1.454545 -> [0.6875, 0.34375]
+    assert economics.capital_payments(0.1, [1.0, 0.5]) == approx([0.6875, 0.34375], rel=1e-12)
+    # and their PV is $1: 0.6875 + 0.34375 / 1.1 = 0.6875 + 0.3125 = 1
+    # no discounting: [2, 1, 1] / 4
+    assert economics.capital_payments(0.0, [2.0, 1.0, 1.0]) == approx([0.5, 0.25, 0.25], rel=1e-12)
+    # decaying capacity e^-0.07 k over 5 years at 7 %: PV is 1 and later years are charged less
+    prof = [math.exp(-0.07 * k) for k in range(5)]
+    pay = economics.capital_payments(0.07, prof)
+    assert sum(p * 1.07**-k for k, p in enumerate(pay)) == approx(1.0, rel=1e-12)
+    assert all(a > b for a, b in zip(pay, pay[1:]))
+    for bad in ([], [0.0, 0.0]):
+        with pytest.raises(ValueError):
+            economics.capital_payments(0.07, bad)
 
 
 # ----------------------------------------------------------------------------------------------- completeness

@@ -542,3 +542,20 @@ def test_schema_defaults_and_helpers():
                              "software_efficiency": 1, "demand_eflop_per_s": {2027: 1}}}})
     assert s.architectures.allow == ["*"] and s.objective.mode == "demand" and s.money.capital_accounting == "residual"
     assert s.design_space.shielding_mm_al == [1, 2, 5, 10, 20]
+
+
+@pytest.mark.parametrize("path", sorted(REFERENCE.parent.glob("*.yaml")), ids=lambda p: p.name)
+def test_every_bundled_scenario_loads(path):
+    r = load_scenario(path)
+    assert r.name == path.stem and len(r.sha256) == 64
+
+
+def test_design_space_names_must_exist():
+    assert problems_of(REFERENCE, ["design_space.accelerators=[b2000]"]) == \
+        ["--set: design_space.accelerators: no catalog entry named 'b2000' (did you mean 'b200'?)"]
+    assert problems_of(REFERENCE, ["design_space.accelerators_per_unit={swarm_satelite: 4}"]) == \
+        ["--set: design_space.accelerators_per_unit: no catalog entry named 'swarm_satelite' "
+         "(did you mean 'swarm_satellite'?)"]
+    r = load_scenario(REFERENCE, ["design_space.accelerators=[b200]", "design_space.accelerators_per_unit.swarm_satellite=4"])
+    assert r.scenario.design_space.accelerators == ["b200"]
+    assert r.scenario.design_space.accelerators_per_unit == {"swarm_satellite": 4}

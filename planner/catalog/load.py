@@ -114,6 +114,12 @@ def validate_catalog(raw: dict, origin: dict[str, str], overridden: dict[str, st
     sources = dict(raw.get("sources") or {})
     sources.setdefault(OVERRIDE_SOURCE, {"title": "scenario override", "publisher": "scenario file"})
     raw["sources"] = sources
+
+    def set_by(field: str) -> str | None:
+        # an override at, inside or (for a check across fields) under the failing entry set it
+        return next((w for p, w in overridden.items()
+                     if field == p or field.startswith(p + ".") or p.startswith(field + ".")), None)
+
     try:
         cat = Catalog.model_validate(raw)
     except ValidationError as exc:
@@ -121,15 +127,20 @@ def validate_catalog(raw: dict, origin: dict[str, str], overridden: dict[str, st
         for line in pydantic_problems(exc, "catalog", lookup=allowed_fields(Catalog)):
             # route each problem to the file that defines its table
             _, field, reason = line.split(": ", 2)
-            # an override at, inside or (for a check across fields) under the failing entry set it
-            by = next((w for p, w in overridden.items()
-                       if field == p or field.startswith(p + ".") or p.startswith(field + ".")), None)
+            by = set_by(field)
             if by is not None:
                 lines.append(problem(by, f"catalog.{field}", reason))
             else:
                 lines.append(problem(origin.get(field.split(".")[0], "catalog"), field, reason))
         raise InputError(lines) from None
-    problems = check_references(cat, origin)
+    problems = []
+    for line in check_references(cat, origin):
+        # a reference broken by an override (e.g. a site's dose table renamed) is the override's problem
+        file = next((f for f in sorted(set(origin.values()) | {"catalog"}, key=len, reverse=True)
+                     if line.startswith(f + ": ")), None)
+        field, reason = line[len(file) + 2:].split(": ", 1) if file else (None, None)
+        by = set_by(field) if field else None
+        problems.append(problem(by, f"catalog.{field}", reason) if by else line)
     if problems:
         raise InputError(problems)
     return cat

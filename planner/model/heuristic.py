@@ -3,10 +3,14 @@
 A heuristic receives ``lp(fixings)``: it fixes the given variables, re-solves the LP relaxation and returns a
 value getter (or None if the LP became infeasible). Two recipes are tried and the cheaper result kept:
 
-* ``round_up``: open each site core in the first year the LP opens any of it, round every unit count up, then
-  round the trips up. More units never lose capacity, so it fails only if a cap (cadence, shell, budget) breaks.
-* ``dive_by_year``: the same openings, then year by year round up the fractional unit counts of the earliest
-  vintage and re-solve, so that a whole unit bought early replaces the slivers the LP spreads over later years.
+* ``dive_by_year``: decide the site cores one at a time (the one the LP leans on most first: opened where the LP
+  opens at least half of it, closed otherwise unless closing it breaks the plan), then year by year round up
+  the unit counts of the earliest vintage and re-solve (a whole unit bought early replaces the slivers the LP
+  spreads over later years; up, else to the nearest, else down when a cap such as cadence binds), rounding
+  that year's trips the same way right after its units (the trips of a year share its cadence). A year no
+  rounding fits is left open: HiGHS then completes the partial start.
+* ``round_up``: open every site in the first year the LP opens any of it, round every unit and trip count up.
+More units never lose capacity, so rounding up fails only if a cap (cadence, shell, budget) breaks.
 """
 
 from __future__ import annotations
@@ -21,55 +25,91 @@ ValueOf = Callable[[object], float]
 LP = Callable[[list], "ValueOf | None"]
 
 
-def _openings(pm: PlanModel, value_of: ValueOf) -> tuple[dict[str, int], list]:
-    m = pm.m
-    first_open = {}
-    cumulative = defaultdict(float)
+def _cumulative_opened(pm: PlanModel, value_of: ValueOf) -> dict[str, list[tuple[int, float]]]:
+    out = defaultdict(list)
+    running = defaultdict(float)
     for site, y in pm.sets.openings:  # in year order per site
-        cumulative[site] += value_of(m.open[site, y])
-        if site not in first_open and cumulative[site] > 1e-6:
-            first_open[site] = y
-    fixed = [(m.open[site, y], 1.0 if first_open.get(site) == y else 0.0) for site, y in pm.sets.openings]
-    return first_open, fixed
+        running[site] += value_of(pm.m.open[site, y])
+        out[site].append((y, running[site]))
+    return out
 
 
-def _closed(pm: PlanModel, a: str, v: int, first_open: dict[str, int]) -> bool:
-    site = pm.coef.archs[a]["site"]
-    return site in pm.coef.site_open and (site not in first_open or v < first_open[site])
+def _site_fixings(pm: PlanModel, site: str, open_year: int | None) -> list:
+    """Open ``site`` in ``open_year`` (None: never) and forbid its units before then."""
+    m = pm.m
+    fixed = [(m.open[s, y], 1.0 if y == open_year else 0.0) for s, y in pm.sets.openings if s == site]
+    for a, d, v in pm.sets.units:
+        if pm.coef.archs[a]["site"] == site and (open_year is None or v < open_year):
+            fixed.append((m.units[a, d, v], 0.0))
+    return fixed
 
 
 def _ceil(var, x: float) -> float:
     return float(min(math.ceil(x - 1e-6), var.ub if var.ub is not None else math.inf))
 
 
-def _trips(pm: PlanModel, value_of: ValueOf) -> list:
-    m = pm.m
-    return [(m.trips[t], float(math.ceil(value_of(m.trips[t]) - 1e-6))) for t in pm.sets.trips]
+def _nearest(var, x: float) -> float:
+    return float(math.floor(x + 0.5))
+
+
+def _floor(var, x: float) -> float:
+    return float(math.floor(x + 1e-6))
 
 
 def round_up(pm: PlanModel, lp: LP, value_of: ValueOf) -> bool:
     m = pm.m
-    first_open, fixed = _openings(pm, value_of)
-    for a, d, v in pm.sets.units:
-        var = m.units[a, d, v]
-        fixed.append((var, 0.0 if _closed(pm, a, v, first_open) else _ceil(var, value_of(var))))
+    fixed = []
+    for site, series in _cumulative_opened(pm, value_of).items():
+        first = next((y for y, cum in series if cum > 1e-6), None)
+        fixed += _site_fixings(pm, site, first)
+    decided = {id(v) for v, _ in fixed}
+    fixed += [(m.units[u], _ceil(m.units[u], value_of(m.units[u]))) for u in pm.sets.units
+              if id(m.units[u]) not in decided]
     value_of = lp(fixed)
-    return value_of is not None and lp(_trips(pm, value_of)) is not None
+    if value_of is None:
+        return False
+    return lp([(m.trips[t], _ceil(m.trips[t], value_of(m.trips[t]))) for t in pm.sets.trips]) is not None
 
 
 def dive_by_year(pm: PlanModel, lp: LP, value_of: ValueOf) -> bool:
     m = pm.m
-    first_open, fixed = _openings(pm, value_of)
-    closed = [(m.units[u], 0.0) for u in pm.sets.units if _closed(pm, u[0], u[2], first_open)]
-    value_of = lp(fixed + closed)
-    if value_of is None:
-        return False
-    for v in sorted({u[2] for u in pm.sets.units}):
-        this_year = [(m.units[u], _ceil(m.units[u], value_of(m.units[u]))) for u in pm.sets.units if u[2] == v]
-        value_of = lp(this_year)
-        if value_of is None:
+    undecided = set(site for site, _ in pm.sets.openings)
+    while undecided:
+        series = _cumulative_opened(pm, value_of)
+        site = max(undecided, key=lambda s_: series[s_][-1][1] if series[s_] else 0.0)
+        undecided.discard(site)
+        half = next((y for y, cum in series[site] if cum >= 0.5 - 1e-9), None)
+        first = next((y for y, cum in series[site] if cum > 1e-6), None)
+        attempt = lp(_site_fixings(pm, site, half)) if half is not None else lp(_site_fixings(pm, site, None))
+        if attempt is None and first is not None:
+            release = [(var, None) for var, _ in _site_fixings(pm, site, None)]
+            attempt = lp(release + _site_fixings(pm, site, first))
+        if attempt is None:
             return False
-    return lp(_trips(pm, value_of)) is not None
+        value_of = attempt
+    roundings = (_ceil, _nearest, _floor)  # up keeps capacity; a cap (cadence, shell) may need less
+    undecided = []
+    for y in sorted({u[2] for u in pm.sets.units} | {t[1] for t in pm.sets.trips}):
+        units = [m.units[u] for u in pm.sets.units if u[2] == y]
+        trips = [m.trips[t] for t in pm.sets.trips if t[1] == y]
+        attempt = None
+        for unit_rounding in roundings:
+            with_units = lp([(x, unit_rounding(x, value_of(x))) for x in units])
+            if with_units is None:
+                continue
+            for trip_rounding in roundings:  # the year's trips right away: they share that year's cadence
+                attempt = lp([(x, trip_rounding(x, with_units(x))) for x in trips])
+                if attempt is not None:
+                    break
+            if attempt is not None:
+                break
+        if attempt is None:  # leave this year to HiGHS (a partial start) and go on with the next
+            attempt = lp([(x, None) for x in units + trips])
+            if attempt is None:
+                return False
+            undecided.append(y)
+        value_of = attempt
+    return not undecided
 
 
 RECIPES = (dive_by_year, round_up)

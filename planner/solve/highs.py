@@ -150,9 +150,10 @@ class HighsAdapter:
         return h.getModelStatus() == highspy.HighsModelStatus.kOptimal
 
     def warm_start(self, recipes) -> dict | None:
-        """Relax-and-fix: solve the LP relaxation once, then for each rounding recipe round the integers stage by
-        stage (re-solving the LP after each); hand the cheapest feasible result to HiGHS as a starting incumbent.
-        Returns {lp_bound, incumbent, seconds} or None if no recipe gives a feasible plan."""
+        """Relax-and-fix: solve the LP relaxation once, then let each rounding recipe fix integers and re-solve
+        the LP; hand the cheapest complete plan to HiGHS as its starting incumbent. If no recipe completes, the
+        integers fixed before the failing step go to HiGHS as a partial start, which it completes itself.
+        Returns {lp_bound, incumbent (None for a partial start), fixed_share, seconds} or None."""
         t0 = time.perf_counter()
         self.ensure_instance()
         h = self.highs()
@@ -166,30 +167,39 @@ class HighsAdapter:
         int_cols = np.nonzero(integrality == int(highspy.HighsVarType.kInteger.value))[0].astype(np.int32)
         if len(int_cols):
             h.changeColsIntegrality(len(int_cols), int_cols, np.full(len(int_cols), highspy.HighsVarType.kContinuous))
-        best = None
+        best, partial = None, None
         try:
             if not self._run_lp():
                 return None
             lp_bound = h.getInfo().objective_function_value
             relaxed = np.array(h.getSolution().col_value)
-            state = {"x": relaxed}
+            state: dict = {}
 
             def lp(fixed):
-                if fixed:
-                    idx = np.array([self.col(v) for v, _ in fixed], dtype=np.int32)
-                    vals = np.array([x_ for _, x_ in fixed], dtype=np.float64)
-                    h.changeColsBounds(len(idx), idx, vals, vals)
+                """Fix (var, value) pairs (value None: back to the variable's own bounds) and re-solve."""
+                idx = np.array([self.col(v) for v, _ in fixed], dtype=np.int32)
+                lo = np.array([lower[i] if x_ is None else x_ for i, (_, x_) in zip(idx, fixed)], dtype=np.float64)
+                hi = np.array([upper[i] if x_ is None else x_ for i, (_, x_) in zip(idx, fixed)], dtype=np.float64)
+                if len(idx):
+                    h.changeColsBounds(len(idx), idx, lo, hi)
+                state["pending"] = {**state["fixed"], **{int(i): x_ for i, (_, x_) in zip(idx, fixed)}}
                 if not self._run_lp():
                     return None
+                state["fixed"] = {i: x_ for i, x_ in state["pending"].items() if x_ is not None}
                 x = np.array(h.getSolution().col_value)
                 state["x"] = x
                 return lambda var: x[self.col(var)]
 
             for recipe in recipes:
+                state.update(fixed={}, x=relaxed)
                 if recipe(self.pm, lp, lambda var: relaxed[self.col(var)]):
                     obj = h.getInfo().objective_function_value
                     if best is None or obj < best[0]:
                         best = (obj, state["x"])
+                else:
+                    decided = {i: x_ for i, x_ in state["fixed"].items() if integrality[i]}
+                    if partial is None or len(decided) > len(partial):
+                        partial = decided
                 h.changeColsBounds(n, cols, lower, upper)
         finally:
             h.changeColsBounds(n, cols, lower, upper)
@@ -197,13 +207,20 @@ class HighsAdapter:
                 h.changeColsIntegrality(len(int_cols), int_cols,
                                         np.full(len(int_cols), highspy.HighsVarType.kInteger))
             h.setOptionValue("output_flag", True)
-        if best is None:
-            return None
-        x = best[1].copy()
-        if len(int_cols):
-            x[int_cols] = np.round(x[int_cols])
-        h.setSolution(n, cols, x)
-        return {"lp_bound": lp_bound, "incumbent": best[0], "seconds": time.perf_counter() - t0}
+        seconds = time.perf_counter() - t0
+        if best is not None:
+            x = best[1].copy()
+            if len(int_cols):
+                x[int_cols] = np.round(x[int_cols])
+            h.setSolution(n, cols, x)
+            self.warm_x = x
+            return {"lp_bound": lp_bound, "incumbent": best[0], "fixed_share": 1.0, "seconds": seconds}
+        if partial:
+            idx = np.array(sorted(partial), dtype=np.int32)
+            h.setSolution(len(idx), idx, np.round(np.array([partial[i] for i in idx], dtype=np.float64)))
+            return {"lp_bound": lp_bound, "incumbent": None, "fixed_share": len(idx) / max(1, len(int_cols)),
+                    "seconds": seconds}
+        return None
 
     def save_start(self) -> None:
         """Remember the current solution as the starting incumbent of the next solve."""
