@@ -99,7 +99,7 @@ def _override_quantity(q: dict, new: Any, where: str, field: str, problems: list
             q.pop(end, None)
     q["source"] = OVERRIDE_SOURCE
     q["confidence"] = "our assumption"
-    q["note"] = f"set by {where}"
+    q["note"] = f"set by {Path(where).name}"
     return q
 
 

@@ -205,8 +205,8 @@ class Site(Strict):
     kind: SiteKind
     altitude_km: NonNeg("km") | None = None
     beta_deg: Q("deg", ge=0, le=90) | None = None
-    eclipse_fraction: Fraction | None = None
-    longest_eclipse_h: NonNeg("h") | None = None
+    eclipse_fraction: Fraction | None = None  # shadowed share of the worst orbit or lunar day (sizes the array)
+    longest_eclipse_h: NonNeg("h") | None = None  # the longest single eclipse (sizes the battery)
     solar_flux_w_m2: Positive("W/m2")
     effective_sink_k: Q("K", ge=0, lt=400) | None = None
     planet_ir_w_m2: NonNeg("W/m2") | None = None

@@ -39,9 +39,11 @@ def eclipse_fraction(altitude_km: float, beta_deg: float, body_radius_km: float 
     return math.acos(min(1.0, x)) / math.pi
 
 
-def longest_eclipse_h(altitude_km: float, beta_deg: float, body_radius_km: float = EARTH_RADIUS_KM) -> float:
+def longest_eclipse_h(altitude_km: float, beta_deg: float, body_radius_km: float = EARTH_RADIUS_KM,
+                      mu_km3_s2: float = EARTH_MU_KM3_S2) -> float:
     """Duration of one eclipse at this beta (the longest at beta = 0)."""
-    return eclipse_fraction(altitude_km, beta_deg, body_radius_km) * orbital_period_h(altitude_km, body_radius_km)
+    return eclipse_fraction(altitude_km, beta_deg, body_radius_km) * \
+        orbital_period_h(altitude_km, body_radius_km, mu_km3_s2)
 
 
 def propellant_for_dv_kg(final_mass_kg: float, dv_m_s: float, isp_s: float) -> float:

@@ -77,33 +77,38 @@ def _flatten_catalog(tree: dict, prefix: str = "") -> dict[str, Any]:
 
 
 def _read_chain(path: Path, origins: dict[str, str], seen: tuple[Path, ...] = ()) -> dict:
-    path = path.resolve()
-    if path in seen:
-        chain = " -> ".join(p.name for p in seen + (path,))
-        raise InputError(problem(str(seen[-1]), "extends", f"extends cycle: {chain}"))
+    """Read a scenario and the files it extends; files are named as the user gave them (parents relative)."""
+    resolved = path.resolve()
+    if resolved in [p for p, _ in seen]:
+        chain = " -> ".join(Path(name).name for _, name in seen + ((resolved, str(path)),))
+        raise InputError(problem(seen[-1][1], "extends", f"extends cycle: {chain}"))
+    name = str(path)
     doc = read_yaml(path)
     if doc is None:
         doc = {}
     if not isinstance(doc, dict):
-        raise InputError(problem(str(path), "", "a scenario must be a mapping of fields"))
+        raise InputError(problem(name, "", "a scenario must be a mapping of fields"))
     parent_ref = doc.get("extends")
     base: dict = {}
     if parent_ref is not None:
-        if not isinstance(parent_ref, str):
-            raise InputError(problem(str(path), "extends", "must be a file path"))
-        parent = (path.parent / parent_ref)
+        if not isinstance(parent_ref, str) or not parent_ref.strip():
+            raise InputError(problem(name, "extends", "must be a file path"))
+        parent = path.parent / parent_ref
         if not parent.is_file():
             reason = "is not a file" if parent.exists() else "file not found"
-            raise InputError(problem(str(path), "extends", f"{reason}: {parent_ref}"))
-        base = _read_chain(parent, origins, seen + (path,))
+            raise InputError(problem(name, "extends", f"{reason}: {parent_ref}"))
+        base = _read_chain(parent, origins, seen + ((resolved, name),))
     mine = {k: v for k, v in doc.items() if k != "extends"}
-    merged = _merge(base, mine, str(path), origins)
+    merged = _merge(base, mine, name, origins)
     merged["extends"] = parent_ref
     return merged
 
 
 def _set_path(doc: dict, path: str, value: Any, origins: dict[str, str]) -> None:
     parts = path.split(".")
+    if parts[0] == "extends":
+        raise InputError(problem(SET_ORIGIN, path, "cannot be set from the command line: write a scenario file "
+                                                   "that extends the other"))
     if parts[0] == "catalog":
         if len(parts) < 2:
             raise InputError(problem(SET_ORIGIN, path, "name a catalog value: catalog.<table>.<entry>.<field>"))
@@ -331,7 +336,7 @@ def _resolved_document(s: Scenario, cat: Catalog, overridden: dict[str, str]) ->
                          for k in sorted(sources) if k in cat.sources}
     doc = s.model_dump(mode="json", exclude={"extends"})
     doc["resolved_catalog"] = dumped
-    doc["catalog_overrides_from"] = dict(sorted(overridden.items()))
+    doc["catalog_overrides_from"] = {k: Path(v).name for k, v in sorted(overridden.items())}
     return doc
 
 
