@@ -145,11 +145,32 @@ def run(scenario: Path = typer.Argument(..., help="Scenario YAML file."),
     typer.echo(f"  written to {path}")
 
 
+def _usage_errors() -> tuple[type, ...]:
+    """Command-line usage errors: click's, and typer's own copy of them (typer >= 0.2x vendors click as
+    ``typer._click``, whose exceptions are not click's)."""
+    types: list[type] = []
+    try:
+        import click
+
+        types.append(click.exceptions.ClickException)
+    except ImportError:  # pragma: no cover
+        pass
+    try:
+        from typer._click.exceptions import ClickException as TyperClickException
+
+        types.append(TyperClickException)
+    except ImportError:  # pragma: no cover - older typer uses click itself
+        pass
+    return tuple(types)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``planner`` console script."""
     try:
-        app(args=argv, standalone_mode=False, prog_name="planner")
-        return EXIT_OK
+        # With standalone_mode=False click does not raise typer.Exit from a command: it returns its exit code
+        # (e.g. EXIT_INFEASIBLE from ``run``); a command that ends normally returns None.
+        rc = app(args=argv, standalone_mode=False, prog_name="planner")
+        return rc if isinstance(rc, int) and not isinstance(rc, bool) else EXIT_OK
     except typer.Exit as e:
         return int(e.exit_code or 0)
     except PlannerError as e:
@@ -164,12 +185,7 @@ def main(argv: list[str] | None = None) -> int:
         _echo_err("interrupted")
         return 130
     except Exception as e:  # noqa: BLE001
-        import click
-
-        if isinstance(e, click.exceptions.UsageError):
-            e.show()
-            return EXIT_BAD_INPUT
-        if isinstance(e, click.exceptions.ClickException):
+        if isinstance(e, _usage_errors()):  # unknown command or option, no arguments at all
             e.show()
             return EXIT_BAD_INPUT
         if STATE["debug"] or "--debug" in (argv or sys.argv):

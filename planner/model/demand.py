@@ -3,7 +3,9 @@
     sum_{a,g} serve[w,a,g,y] + unmet[w,y] = theta * demand[w,y]
     sum_{w: cluster(w)>=t} serve[w,a,g,y] / eff[w,a,g] <= supply[a,g,y,t]        (k-acc, per cluster threshold)
     sum_{w earth users} gbps_per_eflop[w] sum_g serve[w,a,g,y] <= sum units downlink    (what leaves orbit)
-    sum_{a at s, g} serve[w,a,g,y] <= theta_max demand[w,y] opened[s,y]                (valid inequality)
+    sum_{a at s, g} serve[w,a,g,y] <= theta_max demand[w,y] opened[s,y]                (valid inequalities:
+    sum_{a at s, g} serve[w,a,g,y] <= theta_max demand[w,y] sum_{units at s serving y} units   a site serves only
+                                                                   once open and with at least one unit there)
     FLOP = sum_y flop_weight[y] sum serve   (EFLOP/s-years, discounted)
 """
 
@@ -77,9 +79,18 @@ def define_demand(m: pyo.ConcreteModel, c: Coefficients, s: Sets, p: dict[str, d
     theta_max = sc.objective.theta_max if ratio else 1.0
     at_site = defaultdict(list)
     for w, a, g, y in s.serve:
-        site = c.archs[a]["site"]
-        if site in c.site_open:
-            at_site[(w, site, y)].append(m.serve[w, a, g, y])
+        if c.archs[a]["kind"] == "space":
+            at_site[(w, c.archs[a]["site"], y)].append(m.serve[w, a, g, y])
+    units_at = defaultdict(list)
+    for (a, y), lst in s.in_service.items():
+        units_at[(c.archs[a]["site"], y)] += [m.units[a, key, v] for key, v in lst]
+
+    def some_unit(m_, w, site, y):
+        return pyo.quicksum(at_site[(w, site, y)]) <= theta_max * m_.demand[w, y] * pyo.quicksum(units_at[(site, y)])
+
+    m.WSY_ALL = pyo.Set(initialize=sorted(at_site), dimen=3, ordered=True)
+    m.serve_needs_a_unit = pyo.Constraint(m.WSY_ALL, rule=some_unit)
+    at_site = {k: v for k, v in at_site.items() if k[1] in c.site_open}
 
     def open_first(m_, w, site, y):
         if (site, y) not in m_.opened:

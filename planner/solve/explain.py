@@ -30,6 +30,8 @@ MEANINGS = {
     "route_mass": ("payload of {0} trips in {1}", "t"),
     "route_volume_row": ("stowed volume of {0} trips in {1}", "m3"),
     "budget_row": ("capital budget of {0}", "$M"),
+    "unit_bound": ("units of {0} ({1}) built in {2}: at most as many as launch cadence, shell and demand allow",
+                   "units"),
 }
 
 
@@ -90,6 +92,17 @@ def binding_constraints(ad: HighsAdapter, pm: PlanModel, tol: float = 1e-7) -> p
                 rows.append({"constraint": family, "index": "|".join(str(i) for i in idx),
                              "meaning": template.format(*idx), "slack": slack,
                              "shadow_price": dual * 1e6, "unit": f"USD per {unit}"})
+        # unit counts held at their upper bound (cadence, shell or demand): bounds, not rows, so reduced costs
+        template, unit = MEANINGS["unit_bound"]
+        at_ub = [(idx, v) for idx, v in m.units.items() if v.ub and v.value is not None and v.ub > 0
+                 and abs(v.value - v.ub) <= 1e-6 and abs(v.ub - pm.coef.unit_ub.get(idx, -1)) <= 1e-9]
+        reduced = ad.reduced_costs([v for _, v in at_ub])
+        for idx, v in at_ub:
+            rc = reduced.get(id(v), 0.0)
+            if rc < -tol:
+                rows.append({"constraint": "unit_bound", "index": "|".join(str(i) for i in idx),
+                             "meaning": template.format(*idx), "slack": 0.0, "shadow_price": rc * 1e6,
+                             "unit": f"USD per {unit}"})
     return pd.DataFrame(rows, columns=list(TABLES["constraints"][1]))
 
 
@@ -118,6 +131,14 @@ def resolve_with(ad: HighsAdapter, pm: PlanModel, changes: list[Change], objecti
         ad.push_parameters()
 
 
+def build_years(c, a: str) -> list[int]:
+    """Years in which architecture ``a`` can add capacity (units, or ground accelerators)."""
+    info = c.archs[a]
+    if info["kind"] == "ground":
+        return sorted({y for (rr, g), vs in c.chip_vintages.items() if rr == info["site"] for y in vs})
+    return sorted({v for (aa, key), vs in c.unit_vintages.items() if aa == a for v in vs})
+
+
 def earliest_service(c, a: str) -> int | None:
     """First year architecture ``a`` can deliver anything (lead times, site availability, accelerators)."""
     info = c.archs[a]
@@ -133,7 +154,28 @@ def _join(names: list[str]) -> str:
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
 
 
-CAPS = ("cadence_row", "interconnect", "shell", "budget_row", "power", "bandwidth", "route_mass")
+CAPS = {"interconnect": "grid interconnect", "power": "facility power", "cadence_row": "launch cadence",
+        "shell": "orbital shell capacity", "budget_row": "capital budget", "bandwidth": "downlink",
+        "route_mass": "payload per trip", "unit_bound": "units per year (cadence, shell)"}
+
+
+def _caps_binding_in(binding: pd.DataFrame | None, year: int) -> list[str]:
+    """Caps that bind in ``year`` (interconnect: the latest clearance up to that year), grouped by kind."""
+    if binding is None or not len(binding):
+        return []
+    where: dict[str, list[str]] = {}
+    for _, row in binding[binding["constraint"].isin(list(CAPS))].iterrows():
+        parts = str(row["index"]).split("|")
+        years = [int(p) for p in parts if p.isdigit() and len(p) == 4]
+        names = [p for p in parts if not p.isdigit() and "/" not in p]
+        applies = (min(years) <= year) if row["constraint"] == "interconnect" else (year in years)
+        if applies and years:
+            where.setdefault(CAPS[row["constraint"]], [])
+            for n in names:
+                if n not in where[CAPS[row["constraint"]]]:
+                    where[CAPS[row["constraint"]]].append(n)
+    return [f"{kind} ({', '.join(names[:4])}{', ...' if len(names) > 4 else ''})" if names else kind
+            for kind, names in where.items()]
 
 
 def infeasibility_reasons(c, elastic, binding: pd.DataFrame | None = None) -> list[str]:
@@ -168,15 +210,16 @@ def infeasibility_reasons(c, elastic, binding: pd.DataFrame | None = None) -> li
                 reasons.append(f"{head}: none of {_join(eligible)} can be built within the horizon "
                                f"(lead times, site availability or accelerator years)")
             continue
-        caps = []
-        if binding is not None and len(binding):
-            for _, row in binding[binding["constraint"].isin(CAPS)].iterrows():
-                years = [int(p) for p in str(row["index"]).split("|") if p.isdigit() and len(p) == 4]
-                if years and min(years) <= y:
-                    caps.append(row["meaning"])
-        missing = f"binding: {'; '.join(dict.fromkeys(caps))}" if caps else \
+        last_build = max((max(build_years(c, a), default=0) for a in ready), default=0)
+        if last_build < y:
+            reasons.append(f"{head}: nothing can be built after {last_build} (the last year of every available "
+                           f"accelerator or site in the catalog), so capacity only shrinks from then on")
+            continue
+        caps = _caps_binding_in(binding, y)
+        missing = f"what binds that year: {'; '.join(caps)}" if caps else \
             "capacity arriving by then is capped (lead times, launch cadence, grid interconnect, shells or budget)"
-        reasons.append(f"{head}: {_join(ready)} could serve it, but {missing}")
+        shown = _join(ready) if len(ready) <= 3 else f"all {len(ready)} architectures within its latency"
+        reasons.append(f"{head}: {shown} could serve it, but {missing}")
     if not reasons:
         reasons.append("the model is infeasible for a reason other than demand (check budget caps and fixed values)")
     return reasons

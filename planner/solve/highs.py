@@ -243,6 +243,14 @@ class HighsAdapter:
         except Exception:  # noqa: BLE001 - no duals after a MIP solve
             return {}
 
+    def reduced_costs(self, variables) -> dict[int, float]:
+        """Reduced costs of the last continuous solve, keyed by id(var); empty if HiGHS has none."""
+        try:
+            got = self.opt._get_reduced_costs(list(variables))
+        except Exception:  # noqa: BLE001 - none after a MIP solve
+            return {}
+        return {id(v): x for v, x in got.items()}
+
     def highs(self):
         """The underlying highspy object (for MPS export and solver info)."""
         return self.opt._solver_model

@@ -1,0 +1,323 @@
+"""Invariants of solved plans, recomputed independently of the model.
+
+The reference and optimistic_starship scenarios are solved once each (module-scoped fixtures). Every check
+recomputes what the plan claims from ``planner.physics``, the catalog (``plan.scenario.catalog``), the scenario
+and the per-unit columns of ``tables["designs"]`` - never through ``planner.model.coefficients``:
+
+* radiators reject the unit's heat at their temperature in the site's hot-case environment;
+* arrays carry the load at end of life through the worst eclipse; batteries carry it through the longest one;
+* mass per unit is within its cap and its breakdown adds up;
+* launches respect payload, cadence, and count tankers;
+* demand is met, latency limits hold and round-trip times follow from the catalog distances;
+* cost per FLOP is discounted cost over discounted FLOP;
+* demand shadow prices are positive; unit counts are integers.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import planner
+from planner.api import solve
+from planner.physics import links, orbit, power, thermal, transport
+
+ROOT = Path(__file__).resolve().parents[1]
+SCEN = ROOT / "data" / "scenarios"
+SECONDS_PER_YEAR = 365.25 * 86_400.0  # 1 EFLOP/s for a year = 3.15576e25 FLOP
+MOON_DISTANCE_KM = 384_400.0  # Earth-Moon distance (CATALOG.md "Communication and latency")
+
+pytestmark = pytest.mark.slow
+
+
+def _solve(name: str):
+    plan = solve(planner.load_scenario(SCEN / f"{name}.yaml"))
+    assert plan.status in ("optimal", "time_limit"), plan.summary.get("infeasible_reasons")
+    return plan
+
+
+@pytest.fixture(scope="module")
+def reference():
+    return _solve("reference")
+
+
+@pytest.fixture(scope="module")
+def optimistic():
+    return _solve("optimistic_starship")
+
+
+@pytest.fixture(params=["reference", "optimistic"])
+def plan(request):
+    return request.getfixturevalue(request.param)
+
+
+def _designs(plan) -> pd.DataFrame:
+    d = plan.tables["designs"]
+    assert len(d), "the plan builds no space units: nothing to check"
+    return d
+
+
+def _eclipse(site) -> tuple[float, float]:
+    """(eclipse fraction of the worst orbit, longest eclipse in hours) from the site catalog."""
+    f = site.eclipse_fraction.v if site.eclipse_fraction is not None else \
+        orbit.eclipse_fraction(site.altitude_km.v, site.beta_deg.v)
+    longest = site.longest_eclipse_h.v if site.longest_eclipse_h is not None else \
+        orbit.longest_eclipse_h(site.altitude_km.v, site.beta_deg.v)
+    return f, longest
+
+
+# ----------------------------------------------------------------------------------------------- thermal
+
+
+def test_radiators_reject_the_heat_at_their_temperature(plan):
+    cat, terms = plan.scenario.catalog, plan.scenario.scenario.terms
+    rad = cat.components.radiator
+    sides, fin = rad.sides.v, rad.fin_efficiency.v
+    for _, row in _designs(plan).iterrows():
+        site = cat.sites[row["site"]]
+        eps, alpha = row["emissivity"], row["absorptivity"]
+        if terms.coating_degradation:  # sized with end-of-life (hot-case) coatings
+            eps_eol, alpha_eol = thermal.coatings_at_age(
+                rad.emissivity_bol.v, rad.absorptivity_bol.v, rad.emissivity_loss_per_yr.v,
+                rad.absorptivity_rise_per_yr.v, row["design_life_yr"])
+            assert eps == pytest.approx(eps_eol, rel=1e-9) and alpha == pytest.approx(alpha_eol, rel=1e-9), row
+        if site.effective_sink_k is not None:
+            q = thermal.radiator_net_flux_w_m2(row["radiator_temp_k"], eps, sides, fin, sink_k=site.effective_sink_k.v)
+        else:
+            absorbed = thermal.absorbed_environment_w_m2(eps, alpha, sides, site.solar_flux_w_m2.v,
+                                                         site.sun_on_radiator_fraction.v, site.planet_ir_w_m2.v,
+                                                         site.albedo.v, site.planet_view_factor.v)
+            q = thermal.radiator_net_flux_w_m2(row["radiator_temp_k"], eps, sides, fin, absorbed_w_m2=absorbed)
+        assert q > 0, f"{row['architecture']} {row['design']}: a radiator that absorbs more than it emits was built"
+        heat_w = row["load_kw_per_unit"] * 1000.0  # IT + bus + terminals + heat-pump work = heat rejected
+        rejected_w = row["radiator_area_m2_per_unit"] * q
+        assert rejected_w >= heat_w * (1 - 1e-3), (
+            f"{row['architecture']} {row['design']} ({row['vintage']}): {row['radiator_area_m2_per_unit']:.0f} m2 "
+            f"x {q:.1f} W/m2 = {rejected_w / 1e3:.0f} kW < {heat_w / 1e3:.0f} kW of heat")
+        assert row["net_flux_w_m2"] == pytest.approx(q, rel=1e-6)
+        # the chip's cap: above it only with a heat pump, whose work is part of the load
+        assert row["radiator_temp_k"] <= row["radiator_cap_k"] + 1e-9 or row["heat_pump"], row
+        assert row["load_kw_per_unit"] >= row["it_power_kw_per_unit"] - 1e-9
+
+
+# ------------------------------------------------------------------------------------------------- power
+
+
+def test_arrays_carry_the_load_at_end_of_life_through_the_eclipse(plan):
+    cat, terms = plan.scenario.catalog, plan.scenario.scenario.terms
+    sa, bat = cat.components.solar_array, cat.components.battery
+    for _, row in _designs(plan).iterrows():
+        pf, site = cat.platforms[row["platform"]], cat.sites[row["site"]]
+        load_w = row["load_kw_per_unit"] * 1000.0
+        if pf.power_source == "fission":
+            assert row["solar_area_m2_per_unit"] == 0.0 and row["arrays_kg"] == 0.0, row
+            continue
+        f, longest_h = _eclipse(site) if terms.eclipse else (0.0, 0.0)
+        eol = (1.0 - sa.degradation_per_yr.v) ** row["design_life_yr"] if terms.array_degradation else 1.0
+        delivered_w = (row["solar_area_m2_per_unit"] * site.solar_flux_w_m2.v * sa.cell_efficiency.v
+                       * sa.fill_factor.v * eol / (1.0 + power.eclipse_recharge_factor(f, sa.recharge_efficiency.v)))
+        assert delivered_w >= load_w * (1 - 1e-3), (
+            f"{row['architecture']} {row['design']}: array gives {delivered_w / 1e3:.0f} kW at end of life "
+            f"through a {f:.3f} eclipse, load {load_w / 1e3:.0f} kW")
+        battery_kwh = load_w * longest_h / bat.depth_of_discharge.v / 1000.0
+        assert row["battery_kwh_per_unit"] >= battery_kwh * (1 - 1e-3), row
+
+
+# -------------------------------------------------------------------------------------------------- mass
+
+MASS_PARTS = ("accelerators_kg", "shielding_kg", "bus_kg", "arrays_kg", "radiators_kg", "batteries_kg",
+              "terminals_kg", "power_other_kg", "structure_kg", "propellant_kg")
+
+
+def _payload_per_trip_kg(cat, vehicle: str, site_name: str) -> float:
+    lv, site = cat.launch_vehicles[vehicle], cat.sites[site_name]
+    if site.dv_from_leo_km_s is None:
+        return lv.payload_leo_t.v * site.direct_payload_fraction.v * 1000.0
+    ret = site.return_dv_km_s.v if site.return_dv_km_s is not None else None
+    return 1000.0 * transport.payload_per_trip_t(lv.dry_mass_t.v, lv.propellant_t.v, lv.isp_s.v,
+                                                 site.dv_from_leo_km_s.v, ret, lv.payload_leo_t.v)
+
+
+def test_mass_per_unit_within_its_cap_and_the_breakdown_adds_up(plan):
+    cat = plan.scenario.catalog
+    assert plan.scenario.scenario.terms.unit_caps
+    for _, row in _designs(plan).iterrows():
+        pf = cat.platforms[row["platform"]]
+        if pf.whole_trip:
+            cap_kg = _payload_per_trip_kg(cat, pf.vehicles[0], row["site"])
+            assert row["volume_m3_per_unit"] <= cat.launch_vehicles[pf.vehicles[0]].volume_m3.v * (1 + 1e-9), row
+        else:
+            cap_kg = pf.max_mass_kg.v
+        assert 0 < cap_kg
+        assert row["mass_kg_per_unit"] <= cap_kg * (1 + 1e-9), (
+            f"{row['architecture']} {row['design']}: {row['mass_kg_per_unit']:.0f} kg > cap {cap_kg:.0f} kg")
+        parts = sum(row[c] for c in MASS_PARTS)
+        assert parts == pytest.approx(row["mass_kg_per_unit"], rel=1e-9), {c: row[c] for c in MASS_PARTS}
+        assert all(row[c] >= 0 for c in MASS_PARTS)
+
+
+# ------------------------------------------------------------------------------------------------ launch
+
+
+def test_launches_respect_payload_and_cadence(plan):
+    cat = plan.scenario.catalog
+    la = plan.tables["launches"]
+    assert len(la)
+    for _, row in la.iterrows():
+        assert row["payload_capacity_kg"] >= row["mass_launched_kg"] * (1 - 1e-9), row
+        assert row["flights"] <= row["cadence_cap"] + 1e-6, row
+        assert row["flights"] == pytest.approx(row["trips"] + row["tanker_flights"], abs=1e-9), row
+        assert row["trips"] == pytest.approx(round(row["trips"]), abs=1e-6), "trips are integers"
+        assert row["cadence_cap"] == pytest.approx(
+            cat.launch_vehicles[row["vehicle"]].cadence_flights_per_yr.at(row["year"]), rel=1e-9)
+    # a whole-trip unit (a module or station) fills a trip of its own
+    d = plan.tables["designs"]
+    whole = d[[cat.platforms[p].whole_trip for p in d["platform"]]]
+    for (year, vehicle), units in whole.groupby(
+            ["vintage", whole["platform"].map(lambda p: cat.platforms[p].vehicles[0])])["units"]:
+        trips = la.loc[(la["year"] == year) & (la["vehicle"] == vehicle), "trips"].sum()
+        assert trips >= units.sum() - 1e-9, (year, vehicle, units.sum(), trips)
+
+
+# ------------------------------------------------------------------------------------------------ demand
+
+
+def test_demand_is_met_every_year(plan):
+    s = plan.scenario.scenario
+    assert plan.tables["unmet"].empty and not plan.summary["unmet_eflop_s"]
+    served = plan.tables["allocation"].groupby(["workload", "year"])["eflop_s"].sum()
+    for w, spec in s.workloads.items():
+        for y in s.horizon.years:
+            want = spec.demand_at(y)
+            got = float(served.get((w, y), 0.0))
+            assert got == pytest.approx(want, rel=1e-6, abs=1e-9), f"{w} {y}: served {got} of {want} EFLOP/s"
+
+
+def test_latency_limits_hold_and_rtt_follows_from_distances(plan):
+    cat, s = plan.scenario.catalog, plan.scenario.scenario
+    al = plan.tables["allocation"]
+    assert len(al)
+    for _, row in al.iterrows():
+        spec = s.workloads[row["workload"]]
+        assert row["latency_limit_ms"] == spec.latency_limit_ms
+        assert row["site_rtt_ms"] <= row["latency_limit_ms"], row
+        platform, site = row["architecture"].split("@")
+        if platform == "ground_campus":
+            g = cat.ground_regions[site]
+            dist = g.distance_to_users_km.v if spec.users == "earth" else MOON_DISTANCE_KM
+            routing = g.routing_ms.v
+        else:
+            st = cat.sites[site]
+            dist = st.distance_to_earth_users_km.v if spec.users == "earth" else st.distance_to_moon_users_km.v
+            routing = st.routing_ms.v
+        assert row["site_rtt_ms"] == pytest.approx(links.round_trip_ms(dist, routing), rel=1e-9), row
+
+
+# -------------------------------------------------------------------------------------------------- money
+
+
+def _periods(horizon) -> dict[int, list[int]]:
+    ys = horizon.years
+    return {y: list(range(y, ys[i + 1] if i + 1 < len(ys) else horizon.last_year + 1)) for i, y in enumerate(ys)}
+
+
+def test_cost_per_flop_is_discounted_cost_over_discounted_flop(plan):
+    s = plan.scenario.scenario
+    r, base = s.money.discount_rate, s.money.base_year
+    costs = plan.tables["costs"]
+    # every present value is the cash flow discounted to the base year
+    df_cost = (1.0 + r) ** -(costs["year"] - base)
+    assert (costs["usd_discounted"] - costs["usd"] * df_cost).abs().max() <= 1e-6 * costs["usd"].abs().max()
+    npv_cost = float(costs.loc[costs["category"] != "unmet_penalty", "usd_discounted"].sum())
+    assert plan.summary["npv_cost_usd"] == pytest.approx(npv_cost, rel=1e-9)
+
+    served = plan.tables["allocation"].groupby("year")["eflop_s"].sum()
+    npv_flop = sum(float(served.get(y, 0.0)) * sum((1.0 + r) ** -(t - base) for t in years) * 1e18 * SECONDS_PER_YEAR
+                   for y, years in _periods(s.horizon).items())
+    assert SECONDS_PER_YEAR * 1e18 == pytest.approx(3.15576e25, rel=1e-12)
+    assert plan.summary["npv_delivered_flop"] == pytest.approx(npv_flop, rel=1e-9)
+    assert plan.summary["usd_per_eflop"] == pytest.approx(npv_cost / (npv_flop / 1e18), rel=1e-9)
+    assert plan.summary["usd_per_pflop_day"] == pytest.approx(plan.summary["usd_per_eflop"] * 86.4, rel=1e-12)
+    # the objective the solver minimised is the same money (penalties aside)
+    assert plan.summary["objective_usd"] == pytest.approx(npv_cost + plan.summary["npv_penalty_usd"], rel=1e-6)
+
+
+def test_demand_shadow_prices_are_positive(plan):
+    c = plan.tables["constraints"]
+    bal = c[c["constraint"] == "balance"]
+    s = plan.scenario.scenario
+    with_demand = {f"{w}|{y}" for w, spec in s.workloads.items() for y in s.horizon.years if spec.demand_at(y) > 0}
+    assert set(bal["index"]) == with_demand, "one balance row per workload-year with demand"
+    bad = bal[~(bal["shadow_price"] > 0)]
+    assert bad.empty, f"cost must rise with demand:\n{bad[['index', 'shadow_price']].to_string()}"
+
+
+def test_units_are_whole_numbers(plan):
+    d = _designs(plan)
+    assert (d["units"] >= 1).all()
+    assert all(float(u).is_integer() for u in d["units"])
+    assert all(float(n).is_integer() and n >= 1 for n in d["accelerators_per_unit"])
+    assert plan.summary["units_built"] == pytest.approx(float(d["units"].sum()))
+
+
+# ------------------------------------------------------------------------------------------ launch money
+
+ALL_BUT = ["accelerators", "bus", "arrays", "shielding", "radiators", "batteries", "terminals", "heat_pumps",
+           "fission_power", "propellant", "integration", "insurance", "operations", "servicing", "site_fixed",
+           "site_opex", "ground_opex", "ground_lease", "ground_replacements", "launch"]
+
+
+def _one_year_of_capital(keep: str, premium: float, life: int) -> dict:
+    """The Starcloud module alone, one-year horizon at 7 % (+ premium), only one cost category charged."""
+    rs = planner.load_scenario(SCEN / "starcloud_2024.yaml", {
+        "horizon.last_year": 2030, "money.discount_rate": 0.07, "money.risk_premium": {"module": premium},
+        "architectures.allow": ["starship_module@sso_650_dd"],
+        "catalog.platforms.starship_module.design_life_yr": life,
+        "terms.exclude_costs": [c for c in ALL_BUT if c != keep]})
+    plan = solve(rs, explain=False, compare_ground=False)
+    assert plan.status == "optimal"
+    return {"npv": plan.summary["npv_cost_usd"], "units": int(plan.tables["designs"]["units"].sum())}
+
+
+def _annuity(capex: float, rate: float, life: int) -> float:
+    """First-year payment of a capex repaid evenly over its life at ``rate`` (first payment in the build year)."""
+    return capex / sum((1 + rate) ** -k for k in range(life))
+
+
+@pytest.mark.parametrize("premium", [0.0, 0.03])
+def test_one_year_of_array_capex_costs_its_annuity_at_the_family_rate(premium):
+    # $2M of arrays (Starcloud), 15-year module, one year inside the horizon (the base year): PV = first annuity
+    got = _one_year_of_capital("arrays", premium, 15)
+    assert got["units"] == 1
+    assert got["npv"] == pytest.approx(_annuity(2e6, 0.07 + premium, 15), rel=1e-6)
+
+
+@pytest.mark.parametrize("premium", [0.0, pytest.param(0.03, marks=pytest.mark.xfail(strict=True, reason=(
+    "BUG: planner/model/coefficients.py Coefficients.launch_credit_flows: the launch residual credit comes from "
+    "capital_charge's capex_marked (payments at the family rate re-discounted at the base rate, > the price when "
+    "a risk premium applies) while trip_flows charges the real price; with a premium the credit exceeds the "
+    "launch paid (net launch PV -$0.45M on a $5M trip), so the optimiser builds units it does not need")))])
+def test_one_year_of_launch_costs_its_annuity_at_the_family_rate(premium):
+    # launch is capital like any capex (a $5M trip for a 15-year module): one year of it costs one annuity,
+    # never less than nothing, and the model builds only the one module the demand needs
+    got = _one_year_of_capital("launch", premium, 15)
+    assert got["npv"] > 0, f"launching a module earns ${-got['npv']:,.0f}"
+    assert got["units"] == 1, f"{got['units']} modules built for a demand one module meets"
+    assert got["npv"] == pytest.approx(_annuity(5e6, 0.07 + premium, 15), rel=1e-6)
+
+
+# ---------------------------------------------------------------------------------------------- the API
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "BUG: planner/__init__.py: the subpackage planner/solve/ shadows the lazy planner.solve function; once "
+    "planner.api is imported, planner.solve is the module and the documented planner.solve(scenario) raises "
+    "TypeError: 'module' object is not callable"))
+def test_documented_api_planner_solve_is_callable():
+    import importlib
+
+    importlib.import_module("planner.api")
+    assert callable(planner.solve)
