@@ -18,9 +18,9 @@ from planner.results.plan import (PERFECT_FORESIGHT, Plan, Solution, build_table
 from planner.results.vintage import vintage_costs
 from planner.scenario.load import ResolvedScenario
 from planner.scenario.load import load_scenario as _load
-from planner.solve.dinkelbach import dinkelbach
-from planner.solve.explain import binding_constraints, infeasibility_reasons
-from planner.solve.highs import HighsAdapter, SolveResult, solver_version
+from planner.solver.dinkelbach import dinkelbach
+from planner.solver.explain import binding_constraints, infeasibility_reasons
+from planner.solver.highs import HighsAdapter, SolveResult, solver_version
 
 DEFAULT_REPORTS = Path("reports")
 

@@ -48,16 +48,17 @@ class PlanModel:
     build_s: float = 0.0
     changed_bounds: list = field(default_factory=list)
 
-    def update(self, coef: Coefficients) -> int:
+    def update(self, coef: Coefficients) -> list:
         """Refresh every parameter (and unit bounds) from new coefficients with the same structure.
 
-        Returns how many values changed. Raises ValueError if the index sets differ (rebuild instead).
+        Returns the parameter data objects whose value changed (``changed_bounds`` lists the units whose upper
+        bound changed). Raises ValueError if the index sets differ: rebuild instead.
         """
         sets = build_sets(coef)
         if structure_key(sets) != self.key:
             raise ValueError("the index sets changed: rebuild the model")
         new = all_parameters(coef, sets)
-        changed = 0
+        changed = []
         for name, values in new.items():
             old = self.params.get(name, {})
             comp = getattr(self.m, name, None)
@@ -66,13 +67,14 @@ class PlanModel:
             for idx, val in values.items():
                 if old.get(idx) != val:
                     comp[idx] = val
-                    changed += 1
+                    changed.append(comp[idx])
         self.changed_bounds = []
         for u in self.sets.units:
             ub = coef.unit_ub[u]
             if ub != self.coef.unit_ub[u]:
                 self.m.units[u].setub(ub)
-                self.m.serviced[u].setub(ub) if u in self.m.serviced else None
+                if u in self.m.serviced:
+                    self.m.serviced[u].setub(ub)
                 self.changed_bounds.append(u)
         self.coef, self.sets, self.params = coef, sets, new
         return changed

@@ -7,6 +7,7 @@ Everything here is a plain number keyed by a tuple; ``planner.model.build`` turn
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, field
 from typing import Any
@@ -158,14 +159,10 @@ class Coefficients:
         m = self.scenario.money
         if not isinstance(profile, list):
             profile = service_profile(profile)
-        out = []
-        for cat, capex in amounts.items():
-            if capex == 0:
-                continue
-            _, cash = capital_charge(capex, build_year, profile, rate, m.discount_rate, m.base_year,
-                                     self.scenario.horizon.last_year, m.capital_accounting)
-            out += [("residual_value" if x < 0 else cat, t, x) for t, x in cash]
-        return out
+        cash = _unit_charge(build_year, tuple(profile), rate, m.discount_rate, m.base_year,
+                            self.scenario.horizon.last_year, m.capital_accounting)
+        return [("residual_value" if x < 0 else cat, t, x * capex) for cat, capex in amounts.items() if capex
+                for t, x in cash]
 
     def running_flows(self, category: str, per_year: float, build_year: int, life_yr: float) -> list[Flow]:
         if per_year == 0:
@@ -194,12 +191,14 @@ class Coefficients:
         return best if math.isfinite(best) else 0.0
 
     def launch_credit_flows(self, a: str, key: str, v: int) -> list[Flow]:
-        """Launch is capital too: trips are charged in full when flown, and each unit earns back the part of its
-        launch that pays for life after the horizon (same rule as any capex, at the cheapest route's price)."""
+        """Launch is capital like any capex: trips are paid in full when flown, and each unit's share of its launch
+        (at the cheapest route that year) is re-timed as the same capital charge as its hardware (family rate,
+        residual credit or annuities), minus the price already paid with the trip."""
         d = self.designs[(a, key)]
         cost = self.launch_cost_per_unit(a, key, v)
-        flows = self.capital_flows({"launch": cost}, v, d.capacity_profile, self.archs[a]["rate"]) if cost else []
-        return [f for f in flows if f[0] == "residual_value"]
+        if not cost:
+            return []
+        return self.capital_flows({"launch": cost}, v, d.capacity_profile, self.archs[a]["rate"]) + [("launch", v, -cost)]
 
     def serviced_flows(self, a: str, key: str, v: int) -> list[Flow]:
         d = self.designs[(a, key)]
@@ -277,6 +276,14 @@ def capital_charge(capex: float, build_year: int, profile: list[float], rate_fam
     if credit_pv > 1e-12:
         cash.append((last_year, -credit_at_last))
     return pv_inside, cash
+
+
+@functools.lru_cache(maxsize=65536)
+def _unit_charge(build_year: int, profile: tuple[float, ...], rate_family: float, rate_base: float, base_year: int,
+                 last_year: int, accounting: str) -> tuple[tuple[int, float], ...]:
+    """Cash flows of $1 of capex (capital_charge is linear in the capex), cached across categories and units."""
+    return tuple(capital_charge(1.0, build_year, list(profile), rate_family, rate_base, base_year, last_year,
+                                accounting)[1])
 
 
 def served_fraction(build_year: int, life_yr: float, year: int) -> float:

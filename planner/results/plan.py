@@ -299,18 +299,22 @@ class Plan:
         out = Path(out_dir)
         out.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
+        old = None
         try:
             self._write_into(tmp)
-            old = None
             if out.exists():
                 old = out.parent / f".{out.name}.old.{os.getpid()}"
                 os.replace(out, old)
             os.replace(tmp, out)
-            if old is not None:
-                shutil.rmtree(old, ignore_errors=True)
         except BaseException:
+            if old is not None and not out.exists():
+                os.rename(old, out)  # put the previous run back
+                old = None
             shutil.rmtree(tmp, ignore_errors=True)
             raise
+        finally:
+            if old is not None:
+                shutil.rmtree(old, ignore_errors=True)
         return out
 
     def _write_into(self, folder: Path) -> None:

@@ -16,7 +16,7 @@ import pyomo.environ as pyo
 
 from planner.model.build import PlanModel
 from planner.results.schema import TABLES
-from planner.solve.highs import HighsAdapter
+from planner.solver.highs import HighsAdapter
 
 # constraint family -> (sentence template over the index, unit of the right-hand side)
 MEANINGS = {

@@ -51,6 +51,41 @@ class SolveResult:
         return self.has_solution and self.status in ("optimal", "time_limit")
 
 
+def _helpers_by_param(opt) -> dict[int, list]:
+    """id(parameter data) -> the persistent solver's helpers whose value depends on it."""
+    from pyomo.core.base.param import ParamData
+    from pyomo.core.expr.visitor import identify_mutable_parameters
+
+    out: dict[int, list] = {}
+
+    def add(expr, helper):
+        if expr is None:
+            return
+        if isinstance(expr, ParamData):
+            out.setdefault(id(expr), []).append(helper)
+            return
+        if isinstance(expr, (int, float)):
+            return
+        for p in identify_mutable_parameters(expr):
+            out.setdefault(id(p), []).append(helper)
+
+    for helpers in opt._mutable_helpers.values():
+        for h in helpers:
+            if hasattr(h, "expr"):
+                add(h.expr, h)
+            else:
+                add(h.lower_expr, h)
+                add(h.upper_expr, h)
+    for _, (v, h) in opt._mutable_bounds.items():
+        add(h.lower_expr, h)
+        add(h.upper_expr, h)
+    obj = opt._mutable_objective
+    for h in obj.linear_coefs:
+        add(h.expr, h)
+    add(obj.constant.expr, obj.constant)
+    return out
+
+
 def solver_version() -> str:
     return ".".join(str(x) for x in Highs().version())
 
@@ -63,6 +98,7 @@ class HighsAdapter:
         self.options = {"time_limit_s": time_limit_s, "mip_gap": mip_gap, "threads": threads, "seed": seed}
         self.handed_over = False
         self.solves = 0
+        self._by_param: dict | None = None
 
     def set_options(self, **kw) -> None:
         self.options.update({k: v for k, v in kw.items() if v is not None})
@@ -72,6 +108,22 @@ class HighsAdapter:
         """Send changed parameter values to HiGHS (after PlanModel.update or a direct parameter change)."""
         if self.handed_over:
             self.opt.update_parameters()
+
+    def push_changed(self, params: list) -> None:
+        """Send only these changed parameters to HiGHS (the coefficients, bounds and costs that use them)."""
+        if not self.handed_over:
+            return
+        if self._by_param is None:
+            self._by_param = _helpers_by_param(self.opt)
+        self.opt._sol = None
+        if self.opt._last_results_object is not None:
+            self.opt._last_results_object.solution_loader.invalidate()
+        done = set()
+        for p in params:
+            for helper in self._by_param.get(id(p), ()):
+                if id(helper) not in done:
+                    done.add(id(helper))
+                    helper.update()
 
     def push_variables(self, variables: Iterable) -> None:
         """Send changed bounds, domains or fixings of these Pyomo variables to HiGHS."""

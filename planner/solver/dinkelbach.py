@@ -8,7 +8,7 @@ ratio is exact up to that gap (Dinkelbach 1967; You, Castro & Grossmann 2009).
 from __future__ import annotations
 
 from planner.model.build import PlanModel
-from planner.solve.highs import HighsAdapter, SolveResult, value
+from planner.solver.highs import HighsAdapter, SolveResult, value
 
 
 def numerator(pm: PlanModel) -> float:
