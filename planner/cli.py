@@ -91,6 +91,14 @@ def catalog(filter_: Optional[str] = typer.Option(None, "--filter", help="Only p
     Console(width=200).print(table)
 
 
+def _usd(x: float) -> str:
+    """Money at a readable scale: $466.7 B, $8.20 M, $950."""
+    for scale, unit in ((1e9, " B"), (1e6, " M")):
+        if abs(x) >= scale:
+            return f"${x / scale:,.{1 if scale == 1e9 else 2}f}{unit}"
+    return f"${x:,.0f}"
+
+
 def _fmt(x) -> str:
     if x is None:
         return ""
@@ -135,7 +143,7 @@ def run(scenario: Path = typer.Argument(..., help="Scenario YAML file."),
     go = s.get("ground_only", {})
     typer.echo(f"{rs.name}: {s['status']} (gap {gap_txt}) in {s['timings_s']['total']:.1f} s")
     typer.echo(f"  cost per delivered FLOP: ${s['usd_per_pflop_day']:,.2f} per PFLOP-day "
-               f"(${s['usd_per_eflop']:.4f} per EFLOP); NPV cost ${s['npv_cost_usd'] / 1e9:,.1f} B")
+               f"(${s['usd_per_eflop']:.4g} per EFLOP); NPV cost {_usd(s['npv_cost_usd'])}")
     if go.get("usd_per_pflop_day"):
         typer.echo(f"  ground only: ${go['usd_per_pflop_day']:,.2f} per PFLOP-day "
                    f"(served {go.get('served_share_of_servable', 1):.1%} of what the ground can serve)")

@@ -98,8 +98,8 @@ def _best_ratio(designs, demand, payload_t, trip_cost, cadence, theta_min, theta
 def test_ratio_mode_equals_enumeration_and_beats_demand_mode(name):
     from planner.model.build import build_model
     from planner.model.heuristic import RECIPES
-    from planner.solve.dinkelbach import dinkelbach
-    from planner.solve.highs import HighsAdapter
+    from planner.solver.dinkelbach import dinkelbach
+    from planner.solver.highs import HighsAdapter
 
     case = CASES[name]
     overrides = ["objective.mode=ratio", "objective.theta_min=0.5", "objective.theta_max=2.0",

@@ -577,3 +577,14 @@ def test_extends_cannot_be_set_from_the_command_line():
         load_scenario(SCEN / "reference.yaml", ["extends=other.yaml"])
     assert e.value.problems == ["--set: extends: cannot be set from the command line: write a scenario file that "
                                 "extends the other"]
+
+
+def test_resolved_scenario_reloads_to_the_same_hash_and_catalog(tmp_path):
+    rs = load_scenario(SCEN / "early_lunar.yaml", ["catalog.components.solar_array.cost_usd_per_w=7"])
+    path = tmp_path / "scenario.resolved.yaml"
+    path.write_text(rs.resolved_yaml())
+    again = load_scenario(path)
+    assert again.sha256 == rs.sha256
+    assert again.catalog.components.solar_array.cost_usd_per_w.v == 7
+    assert again.catalog.sites["lunar_south_pole"].first_year.v == 2030
+    assert again.resolved["resolved_catalog"] == rs.resolved["resolved_catalog"]

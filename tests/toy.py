@@ -16,7 +16,7 @@ from planner.api import load_scenario
 from planner.model.build import build_model
 from planner.model.coefficients import compute
 from planner.model.heuristic import RECIPES
-from planner.solve.highs import HighsAdapter
+from planner.solver.highs import HighsAdapter
 
 TOY = Path(__file__).parent / "data" / "toy.yaml"
 ARCH = "swarm_satellite@sso_650_dd"

@@ -80,6 +80,10 @@ def apply_overrides(raw: dict, overrides: dict[str, Any], where: str) -> list[st
 
 def _override_quantity(q: dict, new: Any, where: str, field: str, problems: list[str]) -> dict:
     q = copy.deepcopy(q)
+    if isinstance(new, str) and new in RANGE_WORDS and str(q.get("note", "")).startswith(f"{new} end of"):
+        return q  # already picked (re-loading a resolved scenario)
+    if not isinstance(new, (str, bool)) and new == q.get("value") and q.get("source") == OVERRIDE_SOURCE:
+        return q  # already set (re-loading a resolved scenario)
     if isinstance(new, str) and new in RANGE_WORDS:
         q["value"] = q.get(new, q["value"]) if q.get(new) is not None else q["value"]
         q.pop("low", None)

@@ -161,8 +161,9 @@ class Coefficients:
             profile = service_profile(profile)
         cash = _unit_charge(build_year, tuple(profile), rate, m.discount_rate, m.base_year,
                             self.scenario.horizon.last_year, m.capital_accounting)
-        return [("residual_value" if x < 0 else cat, t, x * capex) for cat, capex in amounts.items() if capex
-                for t, x in cash]
+        names = {"residual": "residual_value", "financing": "financing"}
+        return [(names.get(kind, cat), t, x * capex) for cat, capex in amounts.items() if capex
+                for t, x, kind in cash]
 
     def running_flows(self, category: str, per_year: float, build_year: int, life_yr: float) -> list[Flow]:
         if per_year == 0:
@@ -256,25 +257,27 @@ def service_profile(life_yr: float) -> list[float]:
 
 
 def capital_charge(capex: float, build_year: int, profile: list[float], rate_family: float, rate_base: float,
-                   base_year: int, last_year: int, accounting: str) -> tuple[float, list[tuple[int, float]]]:
-    """PV (base rate) of a capex charged the scenario's way, and its undiscounted cash flows by year.
+                   base_year: int, last_year: int, accounting: str) -> tuple[float, list[tuple[int, float, str]]]:
+    """PV (base rate) of a capex charged the scenario's way, and its cash flows (year, amount, kind).
 
     The capex is paid back by payments proportional to ``profile`` (what the asset delivers in each year of
-    its life) at the family's rate. ``annuity``: those payments for the years inside the horizon.
-    ``residual``: their PV paid as capex in the build year, minus the PV of the payments beyond the horizon as
-    a residual credit in the last year. Both give the same PV by construction.
+    its life) at the family's rate. ``annuity``: those payments for the years inside the horizon (kind
+    'capex'). ``residual``: the capex in the build year ('capex'), the premium of the family's rate over the base
+    rate as a financing charge that year ('financing'), and the PV of the payments beyond the horizon as a
+    credit in the last year ('residual'). Both give the same PV by construction.
     """
     flows = [(build_year + k, capex * a) for k, a in enumerate(capital_payments(rate_family, profile))]
     inside = [(y, x) for y, x in flows if y <= last_year]
     pv_inside = sum(x * discount_factor(y, base_year, rate_base) for y, x in inside)
     if accounting == "annuity":
-        return pv_inside, inside
-    capex_marked = sum(x * (1 + rate_base) ** -(y - build_year) for y, x in flows)  # = capex at equal rates
-    credit_pv = capex_marked * discount_factor(build_year, base_year, rate_base) - pv_inside
-    credit_at_last = credit_pv / discount_factor(last_year, base_year, rate_base)
-    cash = [(build_year, capex_marked)]
+        return pv_inside, [(y, x, "capex") for y, x in inside]
+    marked = sum(x * (1 + rate_base) ** -(y - build_year) for y, x in flows)  # = capex at equal rates
+    credit_pv = marked * discount_factor(build_year, base_year, rate_base) - pv_inside
+    cash = [(build_year, capex, "capex")]
+    if abs(marked - capex) > 1e-12 * max(1.0, abs(capex)):
+        cash.append((build_year, marked - capex, "financing"))
     if credit_pv > 1e-12:
-        cash.append((last_year, -credit_at_last))
+        cash.append((last_year, -credit_pv / discount_factor(last_year, base_year, rate_base), "residual"))
     return pv_inside, cash
 
 

@@ -5,8 +5,9 @@
           + sum build build_cost + chips chip_cost + existing                                   (ground)
     min   cost + unmet unmet_cost - lambda FLOP + tie_break (units + trips)
 Every coefficient is a present value in $M at the base year; lambda is 0 in demand mode and the Dinkelbach
-multiplier ($M per discounted EFLOP/s-year) in ratio mode. The tie-break ($1 per unit or trip) prefers, among
-plans of equal cost, fewer units and fewer launches; it is far below the MIP gap.
+multiplier ($M per discounted EFLOP/s-year) in ratio mode. The tie-break (about $1 per unit or trip) prefers,
+among plans of equal cost, fewer units and fewer launches, then architectures listed earlier in the catalog; it is
+far below the MIP gap.
 """
 
 from __future__ import annotations
@@ -37,7 +38,9 @@ def define_objective(m: pyo.ConcreteModel, c: Coefficients, s: Sets, p: dict[str
     m.existing_cost = pyo.Param(initialize=c.existing_cost, mutable=True, within=pyo.Reals)
     m.lam = pyo.Param(initialize=0.0, mutable=True, within=pyo.Reals)
     m.total_cost = m.cost_fleet + m.cost_launch + m.cost_ground + m.existing_cost
-    tie = TIE_BREAK_MUSD * (pyo.quicksum(m.units[u] for u in m.U) + pyo.quicksum(m.trips[t] for t in m.TR))
+    rank = {a: i for i, a in enumerate(c.archs)}
+    tie = TIE_BREAK_MUSD * (pyo.quicksum((1 + 1e-3 * rank[u[0]]) * m.units[u] for u in m.U)
+                            + pyo.quicksum(m.trips[t] for t in m.TR))
     m.obj = pyo.Objective(expr=m.total_cost + m.cost_unmet - m.lam * m.flop + tie, sense=pyo.minimize)
     define_budget(m, c, s, p)
 

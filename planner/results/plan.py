@@ -18,7 +18,7 @@ from planner.model.build import PlanModel
 from planner.model.coefficients import EFLOP_S_YR_IN_FLOP, Coefficients, served_fraction
 from planner.results.schema import TABLES
 from planner.scenario.load import ResolvedScenario
-from planner.yamlio import atomic_write
+from planner.yamlio import _umask, atomic_write
 
 SECONDS_PER_YEAR = EFLOP_S_YR_IN_FLOP / 1e18
 EFLOP_PER_PFLOP_DAY = 86.4  # 1 PFLOP/s for a day = 8.64e19 FLOP
@@ -299,6 +299,7 @@ class Plan:
         out = Path(out_dir)
         out.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
+        os.chmod(tmp, 0o777 & ~_umask())  # mkdtemp makes 0700
         old = None
         try:
             self._write_into(tmp)

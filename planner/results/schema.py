@@ -73,7 +73,8 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
         "cost_usd": "launch cost incl. expended ships and insurance, USD (undiscounted)",
     }),
     "costs": ("Cost category x year.", {
-        "category": "cost category (residual_value is the credit for capital life beyond the horizon)",
+        "category": "cost category (residual_value: the credit for capital life beyond the horizon; financing: "
+                    "the cost of a family's risk premium over the base discount rate on its capital)",
         "year": "calendar year",
         "usd": "cash flow, USD (undiscounted, real)",
         "usd_discounted": "present value at the base year, USD",

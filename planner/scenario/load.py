@@ -202,7 +202,8 @@ def load_scenario(path: str | Path, overrides: list[str] | dict[str, Any] | None
     catalog, used = _resolve_catalog(scenario, origins, top, catalog_dir)
     _check_references(scenario, catalog, origins, top)
     resolved = _resolved_document(scenario, catalog, used)
-    digest = hashlib.sha256(json.dumps(resolved, sort_keys=True, default=str).encode()).hexdigest()
+    hashed = {k: v for k, v in resolved.items() if k != "catalog_overrides_from"}  # values, not where they came from
+    digest = hashlib.sha256(json.dumps(hashed, sort_keys=True, default=str).encode()).hexdigest()
     return ResolvedScenario(scenario=scenario, catalog=catalog, path=top, overrides=dict(sets),
                             resolved=resolved, sha256=digest)
 
@@ -229,6 +230,13 @@ def trajectory_overrides(scenario: Scenario) -> dict[str, tuple[str, Any]]:
 def _resolve_catalog(scenario: Scenario, origins: dict[str, str], top: str,
                      catalog_dir: str | Path) -> tuple[Catalog, dict[str, str]]:
     raw, file_of_table = read_raw_catalog(catalog_dir)
+    if scenario.resolved_catalog:  # a scenario.resolved.yaml: its own copy of every catalog entry it used
+        for table, entries in scenario.resolved_catalog.items():
+            if table == "components":
+                raw[table] = {**(raw.get(table) or {}), **entries}
+            elif isinstance(entries, dict):
+                raw.setdefault(table, {}).update(entries)
+            file_of_table.setdefault(table, top)
     problems: list[str] = []
     by_path: dict[str, str] = {}
     # names used by trajectories must exist (reported against the trajectory field, not the catalog path)
@@ -334,7 +342,7 @@ def _resolved_document(s: Scenario, cat: Catalog, overridden: dict[str, str]) ->
     sources = _sources_in(dumped)
     dumped["sources"] = {k: cat.sources[k].model_dump(mode="json", exclude_none=True)
                          for k in sorted(sources) if k in cat.sources}
-    doc = s.model_dump(mode="json", exclude={"extends"})
+    doc = s.model_dump(mode="json", exclude={"extends", "resolved_catalog", "catalog_overrides_from"})
     doc["resolved_catalog"] = dumped
     doc["catalog_overrides_from"] = {k: Path(v).name for k, v in sorted(overridden.items())}
     return doc

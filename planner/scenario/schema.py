@@ -226,6 +226,9 @@ class Scenario(Strict):
     terms: Terms = Terms()
     solver: SolverSettings = SolverSettings()
     catalog: dict[str, Any] = {}
+    # written by planner into scenario.resolved.yaml: loading it uses exactly these catalog entries
+    resolved_catalog: dict[str, Any] | None = None
+    catalog_overrides_from: dict[str, str] | None = None
 
     @model_validator(mode="after")
     def _years(self):

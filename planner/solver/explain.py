@@ -202,10 +202,18 @@ def infeasibility_reasons(c, elastic, binding: pd.DataFrame | None = None) -> li
         if not ready:
             later = sorted((s, a) for a, s in starts.items() if s is not None)
             kinds = sorted({c.archs[a]["site"] if c.archs[a]["kind"] == "space" else "ground" for a in eligible})
+            none_built = [a for a in eligible if starts[a] is None and c.archs[a]["kind"] == "space"]
+            dropped = {}
+            for row in c.dropped:
+                if row["architecture"] in none_built:
+                    dropped.setdefault(row["architecture"], row["reason"])
             if later:
                 s0, a0 = later[0]
                 reasons.append(f"{head}: it needs a site within {spec.latency_limit_ms:g} ms of its users "
                                f"({_join(kinds)}); the earliest, {a0}, can serve from {s0}")
+            elif dropped:
+                why = "; ".join(f"{a}: {r}" for a, r in list(dropped.items())[:3])
+                reasons.append(f"{head}: no design of {_join(list(dropped))} works ({why})")
             else:
                 reasons.append(f"{head}: none of {_join(eligible)} can be built within the horizon "
                                f"(lead times, site availability or accelerator years)")

@@ -1,0 +1,102 @@
+"""Which catalog values carry the plan's cost.
+
+Every cash flow of the plan is attributed to the catalog value that prices it (a unit's arrays to
+``components.solar_array.cost_usd_per_w``, a trip to its vehicle's ``price_musd_per_flight``, ...). The table says
+how much of the plan's present-value cost rests on each value, hence on values that are our own assumptions,
+and ranks candidates for the one-at-a-time sensitivity re-solves.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import pandas as pd
+
+from planner.model.coefficients import Coefficients
+from planner.results.plan import Solution
+
+UNIT_DRIVERS = {
+    "accelerators": "accelerators.{g}.price_usd",
+    "bus": "platforms.{p}.bus_cost_usd",
+    "arrays": "components.solar_array.cost_usd_per_w",
+    "radiators": "components.radiator.cost_usd_per_m2",
+    "batteries": "components.battery.cost_usd_per_kwh",
+    "shielding": "components.shielding.cost_usd_per_kg",
+    "terminals": "components.optical_terminal.cost_usd",
+    "heat_pumps": "components.heat_pump.cost_usd_per_kw_lifted",
+    "fission_power": "components.fission_power.cost_usd_per_kwe",
+    "propellant": "components.propellant.cost_usd_per_kg",
+    "integration": "platforms.{p}.integration_cost_fraction",
+    "insurance": "launch_vehicles.{v}.failure_rate",
+    "launch": "launch_vehicles.{v}.price_musd_per_flight",
+    "operations": "platforms.{p}.ops_cost_musd_per_unit_yr",
+    "servicing": "components.servicing.cost_musd_per_unit_yr",
+}
+
+
+def cost_drivers(c: Coefficients, sol: Solution) -> pd.DataFrame:
+    """PV of the plan's cost by (category, catalog value that prices it), in USD."""
+    acc: dict[tuple[str, str], float] = defaultdict(float)
+
+    def add(category: str, driver: str, pv_musd: float):
+        if pv_musd:
+            acc[(category, driver)] += pv_musd * 1e6
+
+    for (a, key, v), n in sol.units.items():
+        d = c.designs[(a, key)]
+        info = c.archs[a]
+        names = {"g": d.accelerator, "p": info["platform"], "v": c.catalog.platforms[info["platform"]].vehicles[0]}
+        for cat, capex in d.capex_musd.items():
+            add(cat, UNIT_DRIVERS[cat].format(**names), n * c.pv(c.capital_flows({cat: capex}, v, d.capacity_profile,
+                                                                                  info["rate"])))
+        add("operations", UNIT_DRIVERS["operations"].format(**names),
+            n * c.pv(c.running_flows("operations", d.ops_musd_per_yr, v, d.life_yr)))
+        add("launch", UNIT_DRIVERS["launch"].format(**names), n * c.pv(c.launch_credit_flows(a, key, v)))
+    for (a, key, v), n in sol.serviced.items():
+        add("servicing", UNIT_DRIVERS["servicing"], n * c.pv(c.serviced_flows(a, key, v)))
+    for (k, y), n in sol.trips.items():
+        vehicle = c.routes[k].vehicle
+        for cat, x in c.trip_parts[(k, y)].items():
+            add(cat, UNIT_DRIVERS[cat].format(v=vehicle), n * x * c.df[y])
+    for (site, y), n in sol.open.items():
+        add("site_fixed", f"sites.{site}.fixed_cost_musd", n * c.pv(c.open_flows(site, y)))
+        for y2 in c.years:
+            if y2 >= y:
+                add("site_opex", f"sites.{site}.fixed_opex_musd_per_yr", n * c.pv(c.opened_flows(site, y2)))
+    for (r, v), mw in sol.build.items():
+        g = c.ground[r]
+        add("ground_facility", f"ground_regions.{r}.facility_capex_musd_per_mw",
+            mw * c.pv(c.capital_flows({"ground_facility": g["capex_musd_per_mw"]}, v, g["life_yr"], g["rate"])))
+        add("ground_opex", f"ground_regions.{r}.facility_opex_fraction_per_yr",
+            mw * c.pv(c.running_flows("ground_opex", g["opex_musd_per_mw_yr"], v, g["life_yr"])))
+        add("ground_lease", f"ground_regions.{r}.lease_musd_per_mw_yr",
+            mw * c.pv(c.running_flows("ground_lease", g["lease_musd_per_mw_yr"], v, g["life_yr"])))
+    for (r, gname, v), k in sol.chips.items():
+        g, chip = c.ground[r], c.ground[r]["chips"][gname]
+        add("accelerators", f"accelerators.{gname}.price_usd",
+            k * c.pv(c.capital_flows({"accelerators": chip["price_musd_per_kacc"]}, v, g["refresh_yr"], g["rate"])))
+        add("ground_energy", f"ground_regions.{r}.energy_usd_per_kwh",
+            k * c.pv(c.running_flows("ground_energy", chip["energy_musd_per_kacc_yr"], v, g["refresh_yr"])))
+        add("ground_replacements", f"ground_regions.{r}.accelerator_failure_rate",
+            k * c.pv(c.running_flows("ground_replacements", chip["replacement_musd_per_kacc_yr"], v, g["refresh_yr"])))
+    for cat, t, x in c.existing_flows():
+        region = next(iter(c.ground)) if len(c.ground) == 1 else None
+        add(cat, f"ground_regions.{region}.facility_opex_fraction_per_yr" if region else "ground_regions.*.existing",
+            x * c.df[t])
+    rows = [{"category": cat, "driver": drv, "pv_usd": x} for (cat, drv), x in acc.items()]
+    df = pd.DataFrame(rows, columns=["category", "driver", "pv_usd"])
+    if not len(df):
+        return df.assign(confidence=[], share=[])
+    quantities = dict(c.catalog.quantities())
+    df["confidence"] = [quantities[d].confidence if d in quantities else "our assumption" for d in df["driver"]]
+    total = df["pv_usd"].sum()
+    df["share"] = df["pv_usd"] / total if total else 0.0
+    return df.sort_values("pv_usd", ascending=False, key=abs).reset_index(drop=True)
+
+
+def assumption_share(drivers: pd.DataFrame) -> float:
+    """Share of the plan's PV cost priced by values that are our own assumptions."""
+    if not len(drivers):
+        return 0.0
+    total = drivers["pv_usd"].sum()
+    return float(drivers.loc[drivers["confidence"] == "our assumption", "pv_usd"].sum() / total) if total else 0.0

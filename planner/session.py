@@ -1,0 +1,194 @@
+"""A scenario's model and solver kept alive for re-solves: the plan, its comparisons and explanations, what-ifs.
+
+Re-targeting a session to other numbers recomputes the coefficients and, when the index sets are unchanged,
+pushes only the changed parameters to the persistent HiGHS model (no rebuild); otherwise it rebuilds and counts.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from contextlib import contextmanager
+from typing import Any
+
+from planner.model.build import PlanModel, build_model
+from planner.model.coefficients import Coefficients, compute
+from planner.model.heuristic import RECIPES
+from planner.results.plan import Solution, cost_flows, money_summary, read_solution
+from planner.scenario.load import ResolvedScenario, load_scenario
+from planner.solver.dinkelbach import dinkelbach
+from planner.solver.explain import binding_constraints
+from planner.solver.highs import HighsAdapter, SolveResult
+
+
+def with_overrides(rs: ResolvedScenario, extra: dict[str, Any]) -> ResolvedScenario:
+    """The same scenario file with more overrides (re-resolved, so the hash follows)."""
+    return load_scenario(rs.path, {**rs.overrides, **extra})
+
+
+class Session:
+    """One scenario's model and solver, kept for re-solves."""
+
+    def __init__(self, rs: ResolvedScenario, time_limit_s: float | None = None, mip_gap: float | None = None,
+                 threads: int | None = None, seed: int | None = None):
+        self.base_rs = self.rs = rs
+        self.timings: dict[str, float] = {}
+        self.rebuilds = 0
+        self.warm: dict | None = None
+        so = rs.scenario.solver
+        self.solver_options = dict(time_limit_s=time_limit_s or so.time_limit_s,
+                                   mip_gap=so.mip_gap if mip_gap is None else mip_gap,
+                                   threads=so.threads if threads is None else threads,
+                                   seed=so.seed if seed is None else seed)
+        with self.timed("coefficients"):
+            self.coef: Coefficients = compute(rs)
+        with self.timed("build"):
+            self.pm: PlanModel = build_model(self.coef)
+        self.ad = HighsAdapter(self.pm, **self.solver_options)
+
+    @contextmanager
+    def timed(self, name: str):
+        t0 = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.timings[name] = self.timings.get(name, 0.0) + time.perf_counter() - t0
+
+    # -- solving ---------------------------------------------------------------------------------------
+    def solve_plan(self) -> tuple[SolveResult, list[dict]]:
+        """Solve in the scenario's mode; returns the result and the Dinkelbach history (ratio mode)."""
+        with self.timed("handoff"):
+            self.ad.ensure_instance()
+        with self.timed("warm_start"):
+            self.warm = self.ad.warm_start(RECIPES)
+        with self.timed("solve"):
+            res = self.ad.solve()
+            history: list[dict] = []
+            if self.rs.scenario.objective.mode == "ratio":
+                ob = self.rs.scenario.objective
+                res, history = dinkelbach(self.ad, self.pm, ob.dinkelbach_tolerance, ob.max_iterations, res)
+        return res, history
+
+    def resolve(self, **solver_overrides) -> SolveResult:
+        """Re-solve after a change: a fresh relax-and-fix start, the previous plan as a fallback start."""
+        self.ad.save_start()
+        if self.ad.warm_start(RECIPES) is None:
+            self.ad.use_start()
+        return self.ad.solve(**solver_overrides)
+
+    def apply(self, overrides: dict[str, Any]) -> str:
+        """Re-target the session to the base scenario plus ``overrides``; returns 'update' or 'rebuild'."""
+        rs = with_overrides(self.base_rs, overrides) if overrides else self.base_rs
+        coef = compute(rs)
+        self.rs = rs
+        try:
+            changed = self.pm.update(coef)
+        except ValueError:
+            self.coef, self.pm = coef, build_model(coef)
+            self.ad = HighsAdapter(self.pm, **self.solver_options)
+            self.ad.ensure_instance()
+            self.rebuilds += 1
+            return "rebuild"
+        self.coef = coef
+        self.ad.push_changed(changed)
+        m = self.pm.m
+        self.ad.push_variables([m.units[u] for u in self.pm.changed_bounds]
+                               + [m.serviced[u] for u in self.pm.changed_bounds if u in m.serviced])
+        return "update"
+
+    def model_size(self) -> dict[str, int]:
+        h = self.ad.highs()
+        lp = h.getLp()
+        integrality = [int(t) for t in lp.integrality_] if len(lp.integrality_) else []
+        return {"variables": int(lp.num_col_), "integer_variables": int(sum(1 for t in integrality if t == 1)),
+                "binary_variables": sum(1 for _ in self.pm.m.open.values()), "constraints": int(lp.num_row_),
+                "nonzeros": int(h.getNumNz())}
+
+    # -- temporary changes on the same model -----------------------------------------------------------
+    @contextmanager
+    def changed(self, bounds: list[tuple[Any, float | None, float | None]] = (),
+                params: list[tuple[Any, Any, float]] = (), theta: float | None = None):
+        """Temporarily set variable bounds (var, lb, ub), parameter values (component, index, value) and theta."""
+        m = self.pm.m
+        saved_bounds = [(v, v.lb, v.ub) for v, _, _ in bounds]
+        saved_params = [(comp, idx, comp[idx].value) for comp, idx, _ in params]
+        saved_theta = (m.theta.fixed, m.theta.value)
+        for v, lb, ub in bounds:
+            v.setlb(lb)
+            v.setub(ub)
+        for comp, idx, x in params:
+            comp[idx] = x
+        if theta is not None:
+            m.theta.fix(theta)
+        self.ad.push_variables([v for v, _, _ in bounds] + [m.theta])
+        self.ad.push_changed([comp[idx] for comp, idx, _ in params])
+        try:
+            yield
+        finally:
+            for v, lb, ub in saved_bounds:
+                v.setlb(lb)
+                v.setub(ub)
+            for comp, idx, x in saved_params:
+                comp[idx] = x
+            if saved_theta[0]:
+                m.theta.fix(saved_theta[1])
+            else:
+                m.theta.unfix()
+            self.ad.push_variables([v for v, _, _ in saved_bounds] + [m.theta])
+            self.ad.push_changed([comp[idx] for comp, idx, _ in saved_params])
+
+    def not_servable_from_ground(self) -> list[str]:
+        c = self.coef
+        ground = {a for a, info in c.archs.items() if info["kind"] == "ground"}
+        return [w for w in c.workloads if not (set(c.eligible[w]) & ground)]
+
+    def servable_changes(self) -> tuple[list, list]:
+        """Bounds and parameters for 'the demand the ground could serve': other demand dropped, unmet allowed at
+        the scenario's penalty (so a comparison reports what can be served)."""
+        m = self.pm.m
+        drop = set(self.not_servable_from_ground())
+        params = [(m.demand, k, 0.0) for k in m.demand if k[0] in drop]
+        bounds = [(v, 0.0, None) for v in m.unmet.values()]
+        return bounds, params
+
+    def space_closed_bounds(self) -> list:
+        m = self.pm.m
+        return [(v, 0.0, 0.0) for comp in (m.units, m.trips, m.open, m.serviced) for v in comp.values()]
+
+    def servable_demand_flop(self, theta: float) -> float:
+        c = self.coef
+        drop = set(self.not_servable_from_ground())
+        return sum(c.flop_weight[y] * c.demand[(w, y)] * theta for (w, y) in c.demand if w not in drop)
+
+    def summarise(self, res: SolveResult, servable_theta: float | None = None) -> dict[str, Any]:
+        """Status, money and delivered share of the current solution."""
+        if not res.has_solution:
+            return {"status": res.status}
+        sol = read_solution(self.pm)
+        money = money_summary(self.coef, sol, cost_flows(self.coef, sol))
+        out = {"status": res.status, "mip_gap": res.gap, **money, "solution": sol}
+        if servable_theta is not None:
+            servable = self.servable_demand_flop(servable_theta)
+            served = sum(self.coef.flop_weight[y] * x for (w, a, g, y), x in sol.serve.items())
+            out["served_share_of_servable"] = served / servable if servable > 0 else math.nan
+        return out
+
+    def ground_only(self, theta: float) -> dict[str, Any]:
+        bounds, params = self.servable_changes()
+        with self.changed(bounds + self.space_closed_bounds(), params + [(self.pm.m.lam, None, 0.0)], theta):
+            out = self.summarise(self.ad.solve(), theta)
+        sol = out.pop("solution", None)
+        out["not_servable_workloads"] = self.not_servable_from_ground()
+        out["unmet_eflop_s"] = {f"{w}:{y}": x for (w, y), x in sol.unmet.items() if x > 1e-7} if sol else {}
+        return out
+
+    def elastic(self) -> tuple[Solution | None, Any]:
+        """Every workload may go unmet at a high penalty: the least-unmet plan and the caps that bind in it."""
+        m = self.pm.m
+        bounds = [(v, 0.0, None) for v in m.unmet.values()]
+        params = [(m.unmet_cost, k, 1e5 * self.coef.weight[k[1]]) for k in m.unmet_cost]
+        with self.changed(bounds, params):
+            res = self.resolve()
+            if not res.has_solution:
+                return None, None
+            return read_solution(self.pm), binding_constraints(self.ad, self.pm)
