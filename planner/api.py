@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from planner import __version__
+from planner.analysis import analyse
 from planner.errors import InfeasibleError
 from planner.results.plan import (PERFECT_FORESIGHT, Plan, Solution, build_tables, mix_summary,
                                   money_summary, read_solution)
@@ -27,9 +28,11 @@ def load_scenario(path: str | Path, overrides: list[str] | dict[str, Any] | None
 
 def solve(scenario: ResolvedScenario | str | Path, mode: str | None = None, time_limit: float | None = None,
           gap: float | None = None, threads: int | None = None, seed: int | None = None, explain: bool = True,
-          compare_ground: bool = True, raise_infeasible: bool = False) -> Plan:
+          compare_ground: bool = True, analysis: str = "off", raise_infeasible: bool = False) -> Plan:
     """Solve a scenario into a plan (tables are pandas DataFrames, ``plan.summary`` a dict).
 
+    ``analysis`` ('off', 'quick' or 'full') adds the re-solves a report explains with: decisive assumptions,
+    break-even launch price, marginal values of integer decisions, near-optimal alternatives.
     An infeasible scenario returns a plan with status ``infeasible`` and the reasons in
     ``plan.explanations["infeasible"]`` (or raises InfeasibleError with ``raise_infeasible``).
     """
@@ -71,9 +74,17 @@ def solve(scenario: ResolvedScenario | str | Path, mode: str | None = None, time
     if compare_ground and any(info["kind"] == "ground" for info in c.archs.values()):
         with session.timed("ground_only"):
             ground = session.ground_only(sol.theta)
+    analysis_tables: dict = {}
+    analysis_summary: dict = {}
+    if analysis != "off":
+        with session.timed("analysis"):
+            base = money_summary(c, sol, tables["costs"])
+            analysis_tables, analysis_summary = analyse(session, sol, base, analysis)
     summary = _summary(session, res, sol, tables, ground, t_start, history)
+    if analysis_summary:
+        summary["analysis"] = analysis_summary
     return Plan(scenario=rs, summary=summary, tables=tables, explanations=explanations, solver_log=res.log,
-                coefficients=c)
+                coefficients=c, analysis=analysis_tables)
 
 
 def _summary(session: Session, res: SolveResult, sol: Solution | None, tables: dict, ground: dict,

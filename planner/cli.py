@@ -116,7 +116,10 @@ def run(scenario: Path = typer.Argument(..., help="Scenario YAML file."),
         time_limit: Optional[float] = typer.Option(None, "--time-limit", help="Solver time limit, s."),
         gap: Optional[float] = typer.Option(None, "--gap", help="Relative MIP gap, e.g. 0.001."),
         threads: Optional[int] = typer.Option(None, "--threads", help="HiGHS threads (0 = automatic)."),
-        report: bool = typer.Option(True, "--report/--no-report", help="Write report.md and report.pdf.")):
+        report: bool = typer.Option(True, "--report/--no-report", help="Write report.md and report.pdf."),
+        analysis: str = typer.Option("full", "--analysis", help="Re-solves for the report: full, quick or off "
+                                                                  "(decisive assumptions, break-even, marginal values, "
+                                                                  "alternatives).")):
     """Solve a scenario and write summary.json, tables/, the resolved scenario and the report."""
     from planner.api import load_scenario, solve, write_run
 
@@ -126,7 +129,9 @@ def run(scenario: Path = typer.Argument(..., help="Scenario YAML file."),
     if mode:
         sets.append(f"objective.mode={mode}")
     rs = load_scenario(scenario, sets)
-    plan = solve(rs, time_limit=time_limit, gap=gap, threads=threads)
+    if analysis not in ("full", "quick", "off"):
+        raise InputError(f"--analysis: analysis: expected full, quick or off, got {analysis!r}")
+    plan = solve(rs, time_limit=time_limit, gap=gap, threads=threads, analysis=analysis if report else "off")
     path = write_run(plan, out)
     if report:
         from planner.report.render import render_run
@@ -170,6 +175,30 @@ def _usage_errors() -> tuple[type, ...]:
     except ImportError:  # pragma: no cover - older typer uses click itself
         pass
     return tuple(types)
+
+
+@app.command()
+def report(run_dir: Path = typer.Argument(..., help="A run folder written by planner run.")):
+    """Re-render report.md and report.pdf of a run folder from its saved results (no solving)."""
+    from planner.report.render import render_run
+
+    if not (run_dir / "summary.json").is_file():
+        raise InputError(f"{run_dir}: summary.json: not a run folder (no summary.json)")
+    md, pdf = render_run(run_dir)
+    typer.echo(f"wrote {md} and {pdf}")
+
+
+@app.command()
+def compare(run_dirs: List[Path] = typer.Argument(..., help="Run folders written by planner run."),
+            out: Path = typer.Option(Path("reports/compare"), "--out", help="Folder for the comparison report.")):
+    """Write one report that sets several runs side by side."""
+    from planner.report.compare import compare_runs
+
+    for d in run_dirs:
+        if not (d / "summary.json").is_file():
+            raise InputError(f"{d}: summary.json: not a run folder (no summary.json)")
+    md, pdf = compare_runs(run_dirs, out)
+    typer.echo(f"wrote {md} and {pdf}")
 
 
 def main(argv: list[str] | None = None) -> int:

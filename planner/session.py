@@ -100,9 +100,12 @@ class Session:
         h = self.ad.highs()
         lp = h.getLp()
         integrality = [int(t) for t in lp.integrality_] if len(lp.integrality_) else []
+        import pyomo.environ as pyo
+
+        rows = {c.local_name: len(c) for c in self.pm.m.component_objects(pyo.Constraint, active=True)}
         return {"variables": int(lp.num_col_), "integer_variables": int(sum(1 for t in integrality if t == 1)),
                 "binary_variables": sum(1 for _ in self.pm.m.open.values()), "constraints": int(lp.num_row_),
-                "nonzeros": int(h.getNumNz())}
+                "nonzeros": int(h.getNumNz()), "constraints_by_block": rows}
 
     # -- temporary changes on the same model -----------------------------------------------------------
     @contextmanager

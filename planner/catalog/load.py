@@ -97,10 +97,12 @@ def _override_quantity(q: dict, new: Any, where: str, field: str, problems: list
                                               f"got {new!r}"))
         return q
     q["value"] = new
-    for end in ("low", "high"):
-        lo_ok = isinstance(new, (int, float)) and isinstance(q.get(end), (int, float))
-        if not lo_ok or (end == "low" and q[end] > new) or (end == "high" and q[end] < new):
-            q.pop(end, None)
+    lo, hi = q.get("low"), q.get("high")
+    brackets = isinstance(new, (int, float)) and isinstance(lo, (int, float)) and isinstance(hi, (int, float)) \
+        and lo <= new <= hi
+    if not brackets:  # the catalog's range belongs to its own value
+        q.pop("low", None)
+        q.pop("high", None)
     q["source"] = OVERRIDE_SOURCE
     q["confidence"] = "our assumption"
     q["note"] = f"set by {Path(where).name}"

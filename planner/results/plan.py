@@ -16,6 +16,7 @@ import pandas as pd
 
 from planner.model.build import PlanModel
 from planner.model.coefficients import EFLOP_S_YR_IN_FLOP, Coefficients, served_fraction
+from planner.physics.constants import HOURS_PER_YEAR
 from planner.results.schema import TABLES
 from planner.scenario.load import ResolvedScenario
 from planner.yamlio import _umask, atomic_write
@@ -228,7 +229,74 @@ def build_tables(c: Coefficients, sol: Solution) -> dict[str, pd.DataFrame]:
             for (w, y), x in sorted(sol.unmet.items()) if x > 1e-7]
     t["unmet"] = pd.DataFrame(rows, columns=list(TABLES["unmet"][1]))
     t["dropped_designs"] = pd.DataFrame(c.dropped, columns=list(TABLES["dropped_designs"][1]))
+    t["architectures"] = architecture_costs(c, sol, t["fleet"])
     return t
+
+
+def architecture_costs(c: Coefficients, sol: Solution, fleet: pd.DataFrame) -> pd.DataFrame:
+    """Cost per delivered FLOP of each architecture in the plan.
+
+    Rule for shared costs: a unit's own capital, operations and servicing are its architecture's; a trip is
+    split by the tonnes each architecture put on it (a site core's tonnes count as the site's); a site core and
+    its yearly cost are split among the architectures at that site by their delivered FLOP (present values).
+    Ground campuses carry their facilities, accelerators, energy and the opex of the MW they had already.
+    """
+    pv: dict[str, float] = defaultdict(float)
+    site_pv: dict[str, float] = defaultdict(float)
+    for (a, key, v), n in sol.units.items():
+        pv[a] += n * c.pv(c.unit_flows(a, key, v))
+    for (a, key, v), n in sol.serviced.items():
+        pv[a] += n * c.pv(c.serviced_flows(a, key, v))
+    carried: dict[tuple[str, int], dict[str, float]] = defaultdict(dict)
+    for (p, k, y), tonnes in sol.ship.items():
+        carried[(k, y)][p] = carried[(k, y)].get(p, 0.0) + tonnes
+    for (k, y), n in sol.trips.items():
+        cost = n * c.pv(c.trip_flows(k, y))
+        loads = carried.get((k, y), {})
+        total = sum(loads.values())
+        for p, tonnes in loads.items():
+            share = cost * tonnes / total if total else 0.0
+            if p.startswith("core:"):
+                site_pv[p[5:]] += share
+            else:
+                pv[p] += share
+    for (site, y), n in sol.open.items():
+        site_pv[site] += n * c.pv(c.open_flows(site, y))
+    for site in c.site_open:
+        opened = 0.0
+        for y in c.years:
+            opened += sol.open.get((site, y), 0.0)
+            if opened > 0.5:
+                site_pv[site] += c.pv(c.opened_flows(site, y))
+    for (r, v), mw in sol.build.items():
+        pv[c.ground[r]["arch"]] += mw * c.pv(c.build_flows(r, v))
+    for (r, g, v), k in sol.chips.items():
+        pv[c.ground[r]["arch"]] += k * c.pv(c.chip_flows(r, g, v))
+    for r, g in c.ground.items():
+        per_year = g["existing_mw"] * (g["opex_musd_per_mw_yr"] + g["lease_musd_per_mw_yr"])
+        pv[g["arch"]] += per_year * sum(c.weight[y] for y in c.years)
+    flop: dict[str, float] = defaultdict(float)
+    for (w, a, g, y), x in sol.serve.items():
+        flop[a] += c.flop_weight[y] * x
+    for site, cost in site_pv.items():
+        archs = [a for a, info in c.archs.items() if info["site"] == site and info["kind"] == "space"]
+        total = sum(flop[a] for a in archs)
+        for a in archs:
+            pv[a] += cost * (flop[a] / total if total else 1.0 / len(archs))
+    acc_hours: dict[str, float] = defaultdict(float)
+    for _, row in fleet.iterrows():
+        acc_hours[row["architecture"]] += row["effective_accelerators"] * HOURS_PER_YEAR * c.weight[int(row["year"])]
+    rows = []
+    for a in sorted(set(pv) | set(flop)):
+        if abs(pv[a]) < 1e-9 and flop[a] <= 0:
+            continue
+        usd, flop_pv = pv[a] * 1e6, flop[a] * EFLOP_S_YR_IN_FLOP
+        per_eflop = usd / (flop_pv / 1e18) if flop_pv > 0 else math.nan
+        rows.append({"architecture": a, "family": c.archs[a]["family"], "npv_cost_usd": usd, "npv_delivered_flop": flop_pv,
+                     "usd_per_eflop": per_eflop, "usd_per_pflop_day": per_eflop * EFLOP_PER_PFLOP_DAY,
+                     "npv_accelerator_hours": acc_hours[a],
+                     "usd_per_accelerator_hour": usd / acc_hours[a] if acc_hours[a] > 0 else math.nan})
+    return pd.DataFrame(rows, columns=list(TABLES["architectures"][1]))
 
 
 # ------------------------------------------------------------------------------------------- summary
@@ -289,6 +357,7 @@ class Plan:
     explanations: dict = field(default_factory=dict)
     solver_log: str = ""
     coefficients: Coefficients | None = None
+    analysis: dict[str, pd.DataFrame] = field(default_factory=dict)
 
     @property
     def status(self) -> str:
@@ -327,6 +396,10 @@ class Plan:
                 df.to_parquet(tables / f"{name}.parquet", index=False)
             except (ImportError, ValueError):
                 pass
+        if self.analysis:
+            (folder / "analysis").mkdir(exist_ok=True)
+            for name, df in self.analysis.items():
+                df.to_csv(folder / "analysis" / f"{name}.csv", index=False)
         atomic_write(folder / "summary.json", json.dumps(self.summary, indent=2, default=_json_default) + "\n")
         atomic_write(folder / "explanations.json",
                      json.dumps(self.explanations, indent=2, default=_json_default) + "\n")

@@ -129,6 +129,18 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
         "ground_usd_per_eflop": "best ground campus built the same year, USD per EFLOP",
         "space_to_ground": "ratio of the two (below 1: space is cheaper)",
     }),
+    "architectures": ("Each architecture's share of the plan: cost per delivered FLOP with shared costs split.", {
+        "architecture": "platform@site",
+        "family": "swarm, module, station or ground",
+        "npv_cost_usd": "present value of the architecture's costs: its units, a share of each trip by the tonnes "
+                        "it carried, a share of its site's core by delivered FLOP; ground: facilities, chips, "
+                        "energy, opex of existing MW",
+        "npv_delivered_flop": "present value (discounted like money) of the FLOP it delivered",
+        "usd_per_eflop": "the two divided, USD per 1e18 FLOP",
+        "usd_per_pflop_day": "the same in USD per PFLOP/s-day",
+        "npv_accelerator_hours": "discounted accelerator-hours of its effective accelerators",
+        "usd_per_accelerator_hour": "cost per accelerator-hour, USD",
+    }),
     "dropped_designs": ("Designs left out of the model and why.", {
         "architecture": "platform@site",
         "design": "accelerator/radiator temperature/shielding key",

@@ -99,6 +99,7 @@ class HighsAdapter:
         self.handed_over = False
         self.solves = 0
         self._by_param: dict | None = None
+        self._root: dict | None = None  # a relax-and-fix plan and its LP bound, for the next solve only
 
     def set_options(self, **kw) -> None:
         self.options.update({k: v for k, v in kw.items() if v is not None})
@@ -111,6 +112,7 @@ class HighsAdapter:
 
     def push_changed(self, params: list) -> None:
         """Send only these changed parameters to HiGHS (the coefficients, bounds and costs that use them)."""
+        self._root = None
         if not self.handed_over:
             return
         if self._by_param is None:
@@ -127,6 +129,7 @@ class HighsAdapter:
 
     def push_variables(self, variables: Iterable) -> None:
         """Send changed bounds, domains or fixings of these Pyomo variables to HiGHS."""
+        self._root = None
         if self.handed_over:
             vs = list(variables)
             if vs:
@@ -140,6 +143,11 @@ class HighsAdapter:
     # -- solving ---------------------------------------------------------------------------------------
     def solve(self, tee: bool = False, **overrides) -> SolveResult:
         opts = {**self.options, **{k: v for k, v in overrides.items() if v is not None}}
+        root, self._root = self._root, None
+        if root is not None:
+            gap = (root["incumbent"] - root["lp_bound"]) / max(abs(root["incumbent"]), 1e-9)
+            if gap <= opts["mip_gap"]:
+                return self._accept_root(root, gap, opts)
         kwargs = dict(
             load_solutions=False, raise_exception_on_nonoptimal_result=False,
             time_limit=opts["time_limit_s"], rel_gap=opts["mip_gap"],
@@ -186,6 +194,20 @@ class HighsAdapter:
         return SolveResult(status=status, termination=str(tc.name), objective=obj, bound=bound, gap=gap,
                            solve_s=highs_s if highs_s > 0 else wall, handoff_s=max(0.0, wall - highs_s),
                            has_solution=has_solution, options=dict(opts), log=log)
+
+    def _accept_root(self, root: dict, gap: float, opts: dict) -> SolveResult:
+        """The relax-and-fix plan is within the gap of the LP relaxation bound: optimal to the gap at the root."""
+        t0 = time.perf_counter()
+        x = root["x"]
+        for var_id, col in self.opt._pyomo_var_to_solver_var_map.items():
+            self.opt._vars[var_id][0].set_value(float(x[col]), skip_validation=True)
+        self.solves += 1
+        log = (f"Proved at the root: the relax-and-fix plan ({root['incumbent']:.6f}) is within {gap:.4%} of the LP "
+               f"relaxation bound ({root['lp_bound']:.6f}), inside the requested gap {opts['mip_gap']:g}; HiGHS "
+               f"solved the relaxation and the fixing LPs, no branch-and-bound was needed.\n")
+        return SolveResult(status="optimal", termination="root_gap", objective=root["incumbent"],
+                           bound=root["lp_bound"], gap=gap, solve_s=time.perf_counter() - t0, handoff_s=0.0,
+                           has_solution=True, options=dict(opts), log=log)
 
     # -- warm start -----------------------------------------------------------------------------------
     def ensure_instance(self) -> None:
@@ -266,6 +288,7 @@ class HighsAdapter:
                 x[int_cols] = np.round(x[int_cols])
             h.setSolution(n, cols, x)
             self.warm_x = x
+            self._root = {"x": x, "lp_bound": lp_bound, "incumbent": best[0]}
             return {"lp_bound": lp_bound, "incumbent": best[0], "fixed_share": 1.0, "seconds": seconds}
         if partial:
             idx = np.array(sorted(partial), dtype=np.int32)

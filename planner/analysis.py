@@ -1,0 +1,276 @@
+"""What a plan's report explains by re-solving: decisive assumptions, break-even launch price, the value of one
+more integer decision, near-optimal alternatives. Each returns a table written to ``analysis/`` in the run folder,
+so that ``planner report`` re-renders without solving.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from typing import Any
+
+import pandas as pd
+
+from planner.results.attribution import cost_drivers
+from planner.results.plan import Solution
+from planner.session import Session
+
+# values that always get a sensitivity re-solve: they decide space against ground
+ALWAYS = ("launch_vehicles.starship.price_musd_per_flight", "launch_vehicles.starship.cadence_flights_per_yr")
+
+
+def _space_share(sol: Solution, c) -> float:
+    space = sum(x for (w, a, g, y), x in sol.serve.items() if c.archs[a]["kind"] == "space")
+    total = sum(sol.serve.values())
+    return space / total if total else 0.0
+
+
+def _space_archs(sol: Solution, c) -> list[str]:
+    return sorted({a for (a, d, v), n in sol.units.items() if n > 0})
+
+
+def _candidates(session: Session, sol: Solution, k: int) -> list[tuple[str, float]]:
+    """Catalog values with a low/high range, screened by the first-order change of the plan's cost.
+
+    A value that prices a cost item moves the plan's cost by (PV of the item) x (end / value - 1); the k largest
+    by that measure go to re-solves, together with Starship's price and cadence (``ALWAYS``) and the values that
+    price most of the space unit closest to the ground's cost per FLOP.
+    """
+    drivers = cost_drivers(session.coef, sol)
+    quantities = dict(session.coef.catalog.quantities())
+    score: dict[str, float] = {}
+    for _, row in drivers.iterrows():
+        q = quantities.get(row["driver"])
+        if q is None or (q.low is None and q.high is None):
+            continue
+        first = []
+        for end in ("low", "high"):
+            y0 = session.rs.scenario.horizon.first_year
+            base, other = q.at(y0), q.at(y0, end)
+            if base:
+                first.append(abs(row["pv_usd"] * (other / base - 1.0)))
+        score[row["driver"]] = score.get(row["driver"], 0.0) + max(first, default=0.0)
+    ranked = sorted(score.items(), key=lambda kv: -kv[1])[:k]
+    chosen = dict(ranked)
+    for path in _space_unit_drivers(session, 3):
+        q = quantities.get(path)
+        if q is not None and (q.low is not None or q.high is not None):
+            chosen.setdefault(path, 0.0)
+    for path in ALWAYS:
+        q = quantities.get(path)
+        if q is not None and (q.low is not None or q.high is not None) and path not in chosen:
+            chosen[path] = 0.0
+    return list(chosen.items())
+
+
+def _space_unit_drivers(session: Session, k: int) -> list[str]:
+    """The catalog values that price most of the closest-to-ground space unit (by full-life cost per FLOP):
+    what would have to change for space to win, even when the plan uses none."""
+    from planner.results.attribution import UNIT_DRIVERS
+    from planner.results.vintage import vintage_costs
+
+    c = session.coef
+    v = vintage_costs(c)
+    space = v[(v["family"] != "ground") & v["space_to_ground"].notna()]
+    if space.empty:
+        return []
+    best = space.sort_values("space_to_ground").iloc[0]
+    d = c.designs[(best["architecture"], best["design"])]
+    info = c.archs[best["architecture"]]
+    names = {"g": d.accelerator, "p": info["platform"], "v": c.catalog.platforms[info["platform"]].vehicles[0]}
+    parts = dict(d.capex_musd)
+    parts["launch"] = c.launch_cost_per_unit(best["architecture"], best["design"], int(best["vintage"]))
+    ranked = sorted(parts.items(), key=lambda kv: -kv[1])
+    out = [UNIT_DRIVERS[cat].format(**names) for cat, x in ranked if x > 0][:k]
+    if "accelerators" in [cat for cat, _ in ranked[:k]]:  # the space premium on a chip is its packaging
+        out.append("components.space_packaging.cost_multiplier")
+    return out
+
+
+def decisive_assumptions(session: Session, sol: Solution, base: dict[str, Any], k: int = 8,
+                         gap: float = 0.01) -> pd.DataFrame:
+    """One-at-a-time re-solves at each candidate's catalog low and high value."""
+    c0 = session.coef
+    quantities = dict(c0.catalog.quantities())
+    base_usd = base["usd_per_pflop_day"]
+    base_archs = _space_archs(sol, c0)
+    rows = []
+    for path, first_order in _candidates(session, sol, k):
+        q = quantities[path]
+        row: dict[str, Any] = {"path": path, "unit": q.unit, "confidence": q.confidence, "source": q.source,
+                               "first_order_usd": first_order}
+        for end in ("low", "high"):
+            t0 = time.perf_counter()
+            how = session.apply({f"catalog.{path}": q.pick(end)})  # the resolved range (the scenario's own)
+            res = session.resolve(mip_gap=gap)
+            out = session.summarise(res)
+            row[f"{end}_value"] = q.pick(end) if not isinstance(q.pick(end), dict) else str(q.pick(end))
+            if res.has_solution:
+                s = out["solution"]
+                row[f"{end}_usd_per_pflop_day"] = out["usd_per_pflop_day"]
+                row[f"{end}_change"] = out["usd_per_pflop_day"] / base_usd - 1.0
+                row[f"{end}_space_share"] = _space_share(s, session.coef)
+                row[f"{end}_space_architectures"] = ", ".join(_space_archs(s, session.coef))
+                row[f"{end}_decision_changes"] = _space_archs(s, session.coef) != base_archs
+            else:
+                row[f"{end}_usd_per_pflop_day"] = math.nan
+                row[f"{end}_change"] = math.nan
+                row[f"{end}_status"] = res.status
+            row[f"{end}_seconds"] = time.perf_counter() - t0
+            row[f"{end}_model"] = how
+        row["value"] = q.pick("value") if not isinstance(q.value, dict) else str(q.value)
+        row["swing"] = abs(row.get("high_change", 0.0) or 0.0) + abs(row.get("low_change", 0.0) or 0.0)
+        rows.append(row)
+    session.apply({})
+    df = pd.DataFrame(rows)
+    return df.sort_values("swing", ascending=False).reset_index(drop=True) if len(df) else df
+
+
+def break_even(session: Session, base_theta: float, factors=(0.02, 0.05, 0.1, 0.2, 0.35, 0.5, 0.75, 1.0, 1.5, 3.0),
+               gap: float = 0.01) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """Cost per FLOP of the Earth-servable demand against a multiplier on every launch price, with and without
+    space. Savings (ground-only cost minus plan cost) fall as launches get dearer; break-even is where they end.
+    """
+    bounds, params = session.servable_changes()
+    m = session.pm.m
+    with session.changed(bounds + session.space_closed_bounds(), params + [(m.lam, None, 0.0)], base_theta):
+        ground = session.summarise(session.ad.solve(mip_gap=gap), base_theta)
+    base_factor = session.base_rs.scenario.trajectories.launch_price_factor
+    rows = []
+    for f in factors:
+        session.apply({"trajectories.launch_price_factor": base_factor * f})
+        bounds, params = session.servable_changes()
+        with session.changed(bounds, params + [(session.pm.m.lam, None, 0.0)], base_theta):
+            out = session.summarise(session.resolve(mip_gap=gap), base_theta)
+        sol = out.get("solution")
+        rows.append({"launch_price_factor": f, "status": out["status"],
+                     "usd_per_pflop_day": out.get("usd_per_pflop_day", math.nan),
+                     "ground_usd_per_pflop_day": ground.get("usd_per_pflop_day", math.nan),
+                     "npv_cost_usd": out.get("npv_cost_usd", math.nan),
+                     "ground_npv_cost_usd": ground.get("npv_cost_usd", math.nan),
+                     "savings_usd": ground.get("npv_cost_usd", math.nan) - out.get("npv_cost_usd", math.nan),
+                     "space_share": _space_share(sol, session.coef) if sol else math.nan,
+                     "mip_gap": out.get("mip_gap")})
+    session.apply({})
+    df = pd.DataFrame(rows)
+    return df, break_even_point(df, gap, session)
+
+
+def break_even_point(df: pd.DataFrame, gap: float, session: Session | None = None) -> dict[str, Any]:
+    """The largest launch-price multiplier at which space still saves more than the solver's gap."""
+    tol = gap * df["ground_npv_cost_usd"].abs().max()
+    saving = df[df["savings_usd"] > tol]
+    info: dict[str, Any] = {"tolerance_usd": tol}
+    if saving.empty:
+        info.update(factor=None, meaning="space does not save money at any tested launch price "
+                                         f"(down to {df['launch_price_factor'].min():g}x the scenario's prices)")
+    else:
+        f_save = float(saving["launch_price_factor"].max())
+        above = df[df["launch_price_factor"] > f_save]
+        f_next = float(above["launch_price_factor"].min()) if len(above) else None
+        info.update(factor=f_save, next_factor=f_next,
+                    meaning=(f"space saves money up to {f_save:g}x the scenario's launch prices"
+                             + (f" and not at {f_next:g}x" if f_next else " (the highest price tested)")))
+    if session is not None and info.get("factor") is not None:
+        s, cat = session.base_rs.scenario, session.coef.catalog
+        v = "starship" if "starship" in cat.launch_vehicles else next(iter(cat.launch_vehicles))
+        lv = cat.launch_vehicles[v]
+        info["vehicle"] = v
+        info["usd_per_kg_by_year"] = {y: lv.price_musd_per_flight.at(y) * s.trajectories.launch_price_factor
+                                      * info["factor"] * 1e6 / (lv.payload_leo_t.v * 1000.0)
+                                      for y in s.horizon.years}
+    return info
+
+
+def marginal_values(session: Session, sol: Solution, top: int = 3) -> pd.DataFrame:
+    """The value of one more (or one fewer) unit of the plan's main space designs, and of one more flight where
+    the cadence binds: a re-solve with that decision changed by one and the other unit decisions held (the
+    trips and continuous decisions re-optimised), labelled so."""
+    m = session.pm.m
+    held_units = [(m.units[u], n, n) for u, n in ((u, sol.units.get(u, 0.0)) for u in session.pm.sets.units)]
+    held_open = [(m.open[o], sol.open.get(o, 0.0), sol.open.get(o, 0.0)) for o in session.pm.sets.openings]
+    with session.changed(held_units + held_open):  # the plan itself under the same re-solve
+        res = session.ad.solve()
+        base_cost = float(m.total_cost()) if res.has_solution else math.nan
+    rows = []
+    main = sorted(((n, u) for u, n in sol.units.items()), reverse=True)[:top]
+    for n, (a, d, v) in main:
+        for delta in (+1, -1):
+            if n + delta < 0:
+                continue
+            bounds = [b if b[0] is not m.units[a, d, v] else (b[0], n + delta, n + delta) for b in held_units]
+            with session.changed(bounds + held_open):
+                res = session.ad.solve()
+                cost = float(m.total_cost()) if res.has_solution else math.nan
+            rows.append({"decision": f"{'one more' if delta > 0 else 'one fewer'} {a} unit ({d}) in {v}",
+                         "kind": "unit", "change_usd": (cost - base_cost) * 1e6,
+                         "status": res.status, "method": "re-solve, other unit decisions held"})
+    flights = {}
+    for (k, y), n in sol.trips.items():
+        rt = session.coef.routes[k]
+        flights[(rt.vehicle, y)] = flights.get((rt.vehicle, y), 0.0) + n * rt.flights_per_trip
+    cadence = [key for key, f in sorted(flights.items()) if key in m.cadence and f >= m.cadence[key].value - 0.5]
+    if cadence:
+        res = session.resolve()
+        base_full = float(m.total_cost()) if res.has_solution else math.nan
+    for v, y in cadence[:top]:
+        with session.changed(params=[(m.cadence, (v, y), m.cadence[v, y].value + 1)]):
+            res = session.resolve()
+            cost = float(m.total_cost()) - base_full + base_cost if res.has_solution else math.nan
+        rows.append({"decision": f"one more {v} flight in {y}", "kind": "flight",
+                     "change_usd": (cost - base_cost) * 1e6, "status": res.status,
+                     "method": "re-solve of the whole plan with the cadence cap raised by one"})
+    return pd.DataFrame(rows, columns=["decision", "kind", "change_usd", "status", "method"])
+
+
+def alternatives(session: Session, sol: Solution, base: dict[str, Any], top: int = 2,
+                 gap: float | None = None) -> pd.DataFrame:
+    """Near-optimal alternatives: the best plan without each of the plan's main space architectures."""
+    m, c = session.pm.m, session.coef
+    delivered: dict[str, float] = {}
+    for (w, a, g, y), x in sol.serve.items():
+        if c.archs[a]["kind"] == "space":
+            delivered[a] = delivered.get(a, 0.0) + x
+    rows = []
+    for a, _ in sorted(delivered.items(), key=lambda kv: -kv[1])[:top]:
+        bounds = [(m.units[u], 0.0, 0.0) for u in session.pm.sets.units if u[0] == a]
+        with session.changed(bounds):
+            res = session.resolve(mip_gap=gap)
+            out = session.summarise(res)
+        s = out.get("solution")
+        rows.append({"without": a, "status": out["status"],
+                     "usd_per_pflop_day": out.get("usd_per_pflop_day", math.nan),
+                     "change": out.get("usd_per_pflop_day", math.nan) / base["usd_per_pflop_day"] - 1.0,
+                     "space_architectures": ", ".join(_space_archs(s, c)) if s else ""})
+    return pd.DataFrame(rows, columns=["without", "status", "usd_per_pflop_day", "change", "space_architectures"])
+
+
+
+def analyse(session: Session, sol: Solution, base: dict[str, Any], depth: str = "full") -> tuple[dict, dict]:
+    """Every analysis at the given depth ('full' or 'quick'): tables for analysis/ and a summary."""
+    k, factors = (8, (0.02, 0.05, 0.1, 0.2, 0.35, 0.5, 0.75, 1.0, 1.5, 3.0)) if depth == "full" else \
+        (3, (0.05, 0.2, 0.5, 1.0, 2.0))
+    tables: dict[str, pd.DataFrame] = {}
+    timings: dict[str, float] = {}
+
+    def timed(name, fn):
+        t0 = time.perf_counter()
+        out = fn()
+        timings[name] = round(time.perf_counter() - t0, 3)
+        return out
+
+    drivers = cost_drivers(session.coef, sol)
+    tables["cost_drivers"] = drivers
+    tables["marginal_values"] = timed("marginal_values", lambda: marginal_values(session, sol))
+    tables["alternatives"] = timed("alternatives", lambda: alternatives(session, sol, base))
+    be, info = timed("break_even", lambda: break_even(session, sol.theta, factors))
+    tables["break_even"] = be
+    tables["decisive_assumptions"] = timed("decisive_assumptions",
+                                           lambda: decisive_assumptions(session, sol, base, k))
+    share = float(drivers.loc[drivers["confidence"] == "our assumption", "pv_usd"].sum() / drivers["pv_usd"].sum()) \
+        if len(drivers) and drivers["pv_usd"].sum() else 0.0
+    da = tables["decisive_assumptions"]
+    summary = {"depth": depth, "assumption_cost_share": share, "break_even": info,
+               "decisive_assumptions": list(da["path"][:3]) if len(da) else [], "timings_s": timings,
+               "rebuilds": session.rebuilds}
+    return tables, summary

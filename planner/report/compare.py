@@ -1,0 +1,93 @@
+"""One report that sets several runs side by side (e.g. every bundled scenario)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+from planner.report import figures as fig
+from planner.report.model import Report, Run, Section, money, num, pct
+from planner.report.render import to_markdown, to_pdf
+from planner.yamlio import atomic_write
+
+
+def _usd(x) -> str:
+    return "n/a" if x is None else f"${x:,.2f}"
+
+
+def _row(run: Run) -> dict:
+    s = run.summary
+    go = s.get("ground_only") or {}
+    return {"scenario": s.get("scenario"), "status": s.get("status"),
+            "plan $/PFLOP-day": _usd(s.get("usd_per_pflop_day")),
+            "ground $/PFLOP-day": _usd(go.get("usd_per_pflop_day")),
+            "plan / ground": f"{s['space_vs_ground_cost_ratio']:.3f}" if s.get("space_vs_ground_cost_ratio") else "n/a",
+            "space share": pct(s.get("space_share")), "first in space": str(s.get("first_space_year") or "-"),
+            "flights": num(s.get("launch_flights")), "NPV cost": money(s.get("npv_cost_usd")),
+            "gap": pct(s.get("mip_gap"), 3)}
+
+
+def _decisive(run: Run) -> dict:
+    an = run.summary.get("analysis") or {}
+    be = an.get("break_even") or {}
+    return {"scenario": run.summary.get("scenario"),
+            "decisive assumptions": "; ".join(an.get("decisive_assumptions") or []) or "not computed",
+            "break-even launch price": be.get("meaning", "not computed")}
+
+
+def _cost_figure(runs: list[Run], path: Path) -> Path:
+    names = [r.summary.get("scenario") for r in runs]
+    plan = [r.summary.get("usd_per_pflop_day") or np.nan for r in runs]
+    ground = [(r.summary.get("ground_only") or {}).get("usd_per_pflop_day") or np.nan for r in runs]
+    x = np.arange(len(runs))
+    f, ax = plt.subplots(figsize=(7.2, 3.4))
+    ax.bar(x - 0.2, plan, width=0.4, label="plan", **fig._style(0))
+    ax.bar(x + 0.2, ground, width=0.4, label="ground only", **fig._style(2))
+    ax.set_xticks(x, names, rotation=30, ha="right")
+    ax.set_ylabel("USD per PFLOP/s-day")
+    ax.set_title("Cost per delivered FLOP by scenario")
+    ax.legend()
+    return fig._save(f, path)
+
+
+def _mix_figure(runs: list[Run], path: Path) -> Path:
+    names = [r.summary.get("scenario") for r in runs]
+    shares = pd.DataFrame([r.summary.get("delivered_share_by_family") or {} for r in runs], index=names).fillna(0)
+    order = [c for c in fig.FAMILY_ORDER if c in shares.columns]
+    f, ax = plt.subplots(figsize=(7.2, 0.8 + 0.4 * len(runs)))
+    left = np.zeros(len(runs))
+    for i, fam in enumerate(order):
+        ax.barh(names, 100 * shares[fam], left=left, label=fam, **fig._style(i))
+        left += 100 * shares[fam].to_numpy()
+    ax.set_xlabel("share of delivered FLOP, %")
+    ax.set_title("Architecture mix by scenario")
+    ax.legend(ncol=4, fontsize=7)
+    return fig._save(f, path)
+
+
+def compare_runs(run_dirs: list[str | Path], out_dir: str | Path) -> tuple[Path, Path]:
+    runs = [Run.read(d) for d in run_dirs]
+    out = Path(out_dir)
+    figdir = out / "figures"
+    sec = Section("Scenarios side by side")
+    sec.p("Each column comes from the run's summary.json; every plan assumes perfect foresight of its own scenario.")
+    sec.table("Key results", pd.DataFrame([_row(r) for r in runs]), small=True)
+    sec.table("What decides each answer", pd.DataFrame([_decisive(r) for r in runs]), small=True)
+    ok = [r for r in runs if r.summary.get("status") != "infeasible"]
+    if ok:
+        sec.figure(_cost_figure(ok, figdir / "compare_cost.png"), "Cost per FLOP",
+                   "Cost per delivered FLOP of each plan and of its ground-only comparison.")
+        sec.figure(_mix_figure(ok, figdir / "compare_mix.png"), "Mix", "Share of delivered FLOP by family.")
+    for r in runs:
+        if r.summary.get("status") == "infeasible":
+            sec.p(f"**{r.summary.get('scenario')}** is infeasible: " + "; ".join(r.summary.get("infeasible_reasons", [])))
+    report = Report(title="Orbital compute plans compared", subtitle=", ".join(str(r.dir) for r in runs),
+                    sections=[sec], run_dir=out)
+    md = out / "report.md"
+    atomic_write(md, to_markdown(report))
+    pdf = out / "report.pdf"
+    to_pdf(report, pdf)
+    return md, pdf

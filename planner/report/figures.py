@@ -1,0 +1,235 @@
+"""Report figures (matplotlib, Agg): titled, labelled with units, readable in greyscale print.
+
+Every figure is drawn from the run folder's tables only, so ``planner report`` redraws them without solving.
+Series are told apart by grey level, hatching and marker as well as colour.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+import matplotlib.ticker
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+GREYS = ["#1b1b1b", "#6e6e6e", "#a8a8a8", "#d4d4d4", "#4a4a4a", "#8c8c8c", "#c0c0c0", "#2e2e2e"]
+HATCHES = ["", "//", "..", "xx", "\\\\", "++", "oo", "--"]
+MARKERS = ["o", "s", "^", "D", "v", "P", "X", "*"]
+LINES = ["-", "--", ":", "-.", (0, (5, 1)), (0, (1, 1)), (0, (3, 1, 1, 1)), "-"]
+FAMILY_ORDER = ["ground", "swarm", "module", "station"]
+DPI = 200
+
+plt.rcParams.update({"font.size": 9, "axes.titlesize": 10, "axes.labelsize": 9, "legend.fontsize": 8,
+                     "figure.dpi": 100, "savefig.bbox": "tight", "axes.spines.top": False,
+                     "axes.spines.right": False, "axes.grid": True, "grid.alpha": 0.3})
+
+
+def _save(fig, path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=DPI)
+    plt.close(fig)
+    return path
+
+
+def _style(i: int) -> dict:
+    return {"color": GREYS[i % len(GREYS)], "hatch": HATCHES[i % len(HATCHES)], "edgecolor": "black",
+            "linewidth": 0.4}
+
+
+def _stacked_bars(ax, frame: pd.DataFrame, ylabel: str):
+    bottom = np.zeros(len(frame))
+    for i, col in enumerate(frame.columns):
+        vals = frame[col].to_numpy(dtype=float)
+        ax.bar(frame.index.astype(str), vals, bottom=bottom, label=col, **_style(i))
+        bottom += vals
+    ax.set_ylabel(ylabel)
+    ax.tick_params(axis="x", rotation=90)
+
+
+def vintage_costs(vc: pd.DataFrame, workload: str, path: Path) -> Path | None:
+    """Cost per delivered FLOP of a unit built in each year: the best of each family against the ground."""
+    v = vc[vc["workload"] == workload]
+    if v.empty:
+        return None
+    fig, ax = plt.subplots(figsize=(7.0, 3.6))
+    best = v.groupby(["family", "vintage"])["usd_per_pflop_day"].min().unstack(0)
+    for i, fam in enumerate([f for f in FAMILY_ORDER if f in best.columns]):
+        s = best[fam].dropna()
+        ax.plot(s.index, s.values, linestyle=LINES[i], marker=MARKERS[i], color=GREYS[i], label=fam,
+                markersize=4, linewidth=1.6 if fam == "ground" else 1.2)
+    ax.set_yscale("log")
+    ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda y, _: f"${y:,.0f}"))
+    ax.yaxis.set_minor_formatter(matplotlib.ticker.FuncFormatter(
+        lambda y, _: f"${y:,.0f}" if str(int(round(y)))[0] in "25" else ""))
+    ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
+    ax.set_xlabel("year the unit is built")
+    ax.set_ylabel("USD per PFLOP/s-day (log)")
+    ax.set_title(f"Is space cheaper yet? Best unit of each family, {workload} FLOP")
+    ax.legend(ncol=4, loc="upper right")
+    return _save(fig, path)
+
+
+def buildout(fleet: pd.DataFrame, path: Path) -> Path | None:
+    if fleet.empty:
+        return None
+    fig, axes = plt.subplots(1, 2, figsize=(8.0, 3.4))
+    delivered = fleet.pivot_table(index="year", columns="family", values="delivered_eflop_s", aggfunc="sum").fillna(0)
+    mw = fleet.pivot_table(index="year", columns="family", values="it_mw", aggfunc="sum").fillna(0)
+    order = [f for f in FAMILY_ORDER if f in delivered.columns]
+    _stacked_bars(axes[0], delivered[order], "EFLOP/s delivered")
+    axes[0].set_title("Delivered compute by family")
+    order = [f for f in FAMILY_ORDER if f in mw.columns]
+    _stacked_bars(axes[1], mw[order] / 1000.0, "GW of IT power installed")
+    axes[1].set_title("IT power by family")
+    axes[0].legend(loc="upper left")
+    fig.tight_layout()
+    return _save(fig, path)
+
+
+def space_units(fleet: pd.DataFrame, path: Path) -> Path | None:
+    space = fleet[fleet["family"] != "ground"]
+    if space.empty or space["units_in_service"].sum() <= 0:
+        return None
+    fig, ax = plt.subplots(figsize=(7.0, 3.2))
+    table = space.pivot_table(index="year", columns="architecture", values="units_in_service", aggfunc="sum").fillna(0)
+    table = table.loc[:, table.sum() > 0]
+    _stacked_bars(ax, table, "units in service")
+    ax.set_title("Space units in service by architecture")
+    ax.legend(fontsize=7, loc="upper left")
+    return _save(fig, path)
+
+
+def launches(la: pd.DataFrame, path: Path) -> Path | None:
+    if la.empty or la["flights"].sum() <= 0:
+        return None
+    fig, axes = plt.subplots(1, 2, figsize=(8.0, 3.3))
+    ax = axes[0]
+    for i, (v, g) in enumerate(la.groupby("vehicle")):
+        ax.bar(g["year"].astype(str), g["flights"], label=f"{v} flights", alpha=0.9, **_style(i))
+        cap = g["cadence_cap"].replace([np.inf], np.nan)
+        if cap.notna().any():
+            ax.plot(g["year"].astype(str), cap, linestyle=LINES[i + 1], marker=MARKERS[i], color="black",
+                    markersize=3, label=f"{v} cadence cap")
+    ax.set_ylabel("flights per year")
+    ax.set_title("Flights against the cadence cap")
+    ax.tick_params(axis="x", rotation=90)
+    ax.legend(fontsize=7)
+    mass = la.groupby("year")["mass_launched_kg"].sum() / 1000.0
+    axes[1].bar(mass.index.astype(str), mass.values, **_style(1))
+    axes[1].set_ylabel("t launched")
+    axes[1].set_title("Mass launched per year")
+    axes[1].tick_params(axis="x", rotation=90)
+    fig.tight_layout()
+    return _save(fig, path)
+
+
+def costs(costs_df: pd.DataFrame, path: Path) -> Path | None:
+    if costs_df.empty:
+        return None
+    real = costs_df[costs_df["category"] != "unmet_penalty"]
+    by_cat = real.groupby("category")["usd_discounted"].sum().sort_values() / 1e9
+    capex_cats = {"accelerators", "bus", "arrays", "radiators", "batteries", "shielding", "terminals", "heat_pumps",
+                  "fission_power", "propellant", "integration", "insurance", "launch", "site_fixed",
+                  "ground_facility", "financing"}
+    capex = real[real["category"].isin(capex_cats)].groupby("year")["usd"].sum() / 1e9
+    fig, axes = plt.subplots(1, 2, figsize=(8.4, 3.6), gridspec_kw={"width_ratios": [1, 1.2]})
+    ax = axes[0]
+    ax.barh(by_cat.index, by_cat.values, **_style(1))
+    ax.set_xlabel("present value, USD billion")
+    ax.set_title("Discounted cost by category")
+    ax.tick_params(axis="y", labelsize=7)
+    ax = axes[1]
+    ax.bar(capex.index.astype(str), capex.values, **_style(0))
+    if len(capex):
+        peak_year = capex.idxmax()
+        ax.annotate(f"peak ${capex.max():,.1f} B", xy=(list(capex.index).index(peak_year), capex.max()),
+                    xytext=(0, 4), textcoords="offset points", ha="center", fontsize=7)
+    ax.set_ylabel("USD billion (undiscounted)")
+    ax.set_title("Capital spending by year")
+    ax.tick_params(axis="x", rotation=90)
+    fig.tight_layout()
+    return _save(fig, path)
+
+
+BUDGET_COLS = ["accelerators_kg", "shielding_kg", "bus_kg", "arrays_kg", "radiators_kg", "batteries_kg",
+               "terminals_kg", "power_other_kg", "structure_kg", "propellant_kg"]
+
+
+def design_budgets(designs: pd.DataFrame, path: Path) -> Path | None:
+    if designs.empty:
+        return None
+    d = designs.drop_duplicates(["architecture", "design"]).head(8)
+    fig, ax = plt.subplots(figsize=(7.6, 0.5 + 0.45 * len(d)))
+    labels = [f"{a}\n{k}" for a, k in zip(d["architecture"], d["design"])]
+    left = np.zeros(len(d))
+    for i, col in enumerate(BUDGET_COLS):
+        vals = d[col].to_numpy(dtype=float) / 1000.0
+        ax.barh(labels, vals, left=left, label=col.replace("_kg", ""), **_style(i))
+        left += vals
+    ax.set_xlabel("t per unit")
+    ax.set_title("Mass budget of each unit design")
+    ax.tick_params(axis="y", labelsize=7)
+    ax.legend(ncol=5, fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.25 if len(d) > 2 else -0.45))
+    return _save(fig, path)
+
+
+def workloads(alloc: pd.DataFrame, families: dict[str, str], path: Path) -> Path | None:
+    if alloc.empty:
+        return None
+    a = alloc.assign(family=alloc["architecture"].map(families))
+    table = a.pivot_table(index="workload", columns="family", values="flop", aggfunc="sum").fillna(0)
+    share = table.div(table.sum(axis=1), axis=0) * 100
+    order = [f for f in FAMILY_ORDER if f in share.columns]
+    fig, ax = plt.subplots(figsize=(7.0, 0.8 + 0.45 * len(share)))
+    left = np.zeros(len(share))
+    for i, fam in enumerate(order):
+        ax.barh(share.index, share[fam], left=left, label=fam, **_style(i))
+        left += share[fam].to_numpy()
+    ax.set_xlabel("share of the workload's delivered FLOP, %")
+    ax.set_title("Where each workload runs")
+    ax.legend(ncol=4, fontsize=7, loc="lower right")
+    return _save(fig, path)
+
+
+def break_even(be: pd.DataFrame, path: Path) -> Path | None:
+    if be.empty:
+        return None
+    fig, ax = plt.subplots(figsize=(7.0, 3.4))
+    ax.plot(be["launch_price_factor"], be["usd_per_pflop_day"], marker="o", color=GREYS[0], label="with space")
+    ax.plot(be["launch_price_factor"], be["ground_usd_per_pflop_day"], linestyle="--", color=GREYS[1],
+            label="ground only")
+    ax.set_xscale("log")
+    ax.set_xlabel("launch prices as a multiple of the scenario's")
+    ax.set_ylabel("USD per PFLOP/s-day (Earth-servable demand)")
+    ax.set_title("Cost per delivered FLOP against launch price")
+    ax2 = ax.twinx()
+    ax2.plot(be["launch_price_factor"], 100 * be["space_share"], linestyle=":", marker="s", markersize=3,
+             color=GREYS[2], label="space share (right)")
+    ax2.set_ylabel("space share of delivered FLOP, %")
+    ax2.grid(False)
+    h1, l1 = ax.get_legend_handles_labels()
+    h2, l2 = ax2.get_legend_handles_labels()
+    ax.legend(h1 + h2, l1 + l2, fontsize=7, loc="best")
+    return _save(fig, path)
+
+
+def tornado(da: pd.DataFrame, path: Path) -> Path | None:
+    if da.empty or "low_change" not in da:
+        return None
+    d = da.head(10).iloc[::-1]
+    fig, ax = plt.subplots(figsize=(7.0, 0.7 + 0.38 * len(d)))
+    y = np.arange(len(d))
+    ax.barh(y, 100 * d["low_change"].fillna(0), color=GREYS[2], edgecolor="black", linewidth=0.4, hatch="//",
+            label="catalog low")
+    ax.barh(y, 100 * d["high_change"].fillna(0), color=GREYS[0], edgecolor="black", linewidth=0.4,
+            label="catalog high")
+    ax.set_yticks(y, d["path"], fontsize=7)
+    ax.axvline(0, color="black", linewidth=0.8)
+    ax.set_xlabel("change of the plan's cost per delivered FLOP, %")
+    ax.set_title("Decisive assumptions (one-at-a-time re-solves)")
+    ax.legend(fontsize=7, loc="lower right")
+    return _save(fig, path)
