@@ -111,3 +111,10 @@ def test_infeasible_scenario_gets_an_explanatory_report(tmp_path):
     assert "Infeasible" in text and "cluster" in text and "2030" in text
     assert "grid interconnect" in text or "facility power" in text
     assert "Infeasible" in "".join(p.extract_text() for p in PdfReader(pdf).pages)
+
+
+def test_table_documentation_is_generated_from_the_schema():
+    from planner.results.schema import markdown
+
+    docs = Path(__file__).resolve().parents[1] / "docs" / "tables.md"
+    assert docs.read_text() == markdown(), "regenerate docs/tables.md from planner.results.schema.markdown()"
