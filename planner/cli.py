@@ -201,6 +201,24 @@ def compare(run_dirs: List[Path] = typer.Argument(..., help="Run folders written
     typer.echo(f"wrote {md} and {pdf}")
 
 
+@app.command()
+def sweep(spec: Path = typer.Argument(..., help="Sweep spec YAML (data/sweeps/*.yaml)."),
+          out: Optional[Path] = typer.Option(None, "--out", help="Sweep folder (default reports/sweeps/<name>)."),
+          workers: Optional[int] = typer.Option(None, "--workers", help="Local worker processes (default: all cores)."),
+          cluster: Optional[str] = typer.Option(None, "--cluster", help="Address of a Dask scheduler to run on."),
+          resume: bool = typer.Option(False, "--resume", help="Skip the cases already in the sweep folder."),
+          plan: Optional[Path] = typer.Option(None, "--plan", help="Run folder whose decisions an evaluate sweep keeps."),
+          progress: bool = typer.Option(True, "--progress/--no-progress", help="Show a progress bar.")):
+    """Run what-if cases (grid, one-at-a-time, Monte Carlo, Sobol, CSV) and write results.parquet and a report."""
+    from planner.batch.run import run_sweep
+
+    if workers is not None and workers < 1:
+        raise InputError(f"--workers: workers: must be at least 1, got {workers}")
+    path = run_sweep(spec, out=out, workers=workers, cluster=cluster, resume=resume,
+                     plan=str(plan) if plan else None, progress=progress)
+    typer.echo(f"wrote {path}/results.parquet and {path}/report.md")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``planner`` console script."""
     try:

@@ -30,8 +30,13 @@ class Session:
     """One scenario's model and solver, kept for re-solves."""
 
     def __init__(self, rs: ResolvedScenario, time_limit_s: float | None = None, mip_gap: float | None = None,
-                 threads: int | None = None, seed: int | None = None):
+                 threads: int | None = None, seed: int | None = None, fixed: Solution | None = None,
+                 sizes: dict[tuple[str, str], int] | None = None):
+        """``fixed`` (with the accelerators per unit of its designs, ``sizes``) turns the session into a
+        fixed-plan evaluator: every decision of that plan is held and only the operation (which workload runs
+        where, unmet demand at its penalty) is re-optimised."""
         self.base_rs = self.rs = rs
+        self.fixed, self.sizes = fixed, sizes
         self.timings: dict[str, float] = {}
         self.rebuilds = 0
         self.warm: dict | None = None
@@ -41,10 +46,32 @@ class Session:
                                    threads=so.threads if threads is None else threads,
                                    seed=so.seed if seed is None else seed)
         with self.timed("coefficients"):
-            self.coef: Coefficients = compute(rs)
+            self.coef: Coefficients = self._compute(rs)
         with self.timed("build"):
             self.pm: PlanModel = build_model(self.coef)
         self.ad = HighsAdapter(self.pm, **self.solver_options)
+        self._hold()
+
+    def _compute(self, rs: ResolvedScenario) -> Coefficients:
+        return compute(rs, fixed_accelerators=self.sizes) if self.fixed is not None else compute(rs)
+
+    def _hold(self) -> None:
+        """Fixed-plan mode: pin every build decision to the plan and let demand go unmet at its penalty."""
+        if self.fixed is None:
+            return
+        m, f = self.pm.m, self.fixed
+        held = []
+        for comp, values in ((m.units, f.units), (m.serviced, f.serviced), (m.trips, f.trips), (m.open, f.open),
+                             (m.build, f.build), (m.chips, f.chips)):
+            for idx, v in comp.items():
+                x = values.get(idx, 0.0)
+                v.setlb(x)
+                v.setub(x)
+                held.append(v)
+        for v in m.unmet.values():
+            v.setub(None)
+            held.append(v)
+        self.ad.push_variables(held)
 
     @contextmanager
     def timed(self, name: str):
@@ -79,7 +106,7 @@ class Session:
     def apply(self, overrides: dict[str, Any]) -> str:
         """Re-target the session to the base scenario plus ``overrides``; returns 'update' or 'rebuild'."""
         rs = with_overrides(self.base_rs, overrides) if overrides else self.base_rs
-        coef = compute(rs)
+        coef = self._compute(rs)
         self.rs = rs
         try:
             changed = self.pm.update(coef)
@@ -87,13 +114,17 @@ class Session:
             self.coef, self.pm = coef, build_model(coef)
             self.ad = HighsAdapter(self.pm, **self.solver_options)
             self.ad.ensure_instance()
+            self._hold()
             self.rebuilds += 1
             return "rebuild"
         self.coef = coef
         self.ad.push_changed(changed)
         m = self.pm.m
-        self.ad.push_variables([m.units[u] for u in self.pm.changed_bounds]
-                               + [m.serviced[u] for u in self.pm.changed_bounds if u in m.serviced])
+        if self.fixed is not None:
+            self._hold()
+        else:
+            self.ad.push_variables([m.units[u] for u in self.pm.changed_bounds]
+                                   + [m.serviced[u] for u in self.pm.changed_bounds if u in m.serviced])
         return "update"
 
     def model_size(self) -> dict[str, int]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import difflib
 import os
 import re
@@ -38,9 +39,30 @@ def _construct_mapping(loader, node, deep=False):
 _UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 
 
+_CACHE: dict[tuple[str, int, int], Any] = {}
+
+
 def read_yaml(path: str | Path) -> Any:
-    """Parse a YAML file; any problem becomes an InputError naming the file (and line)."""
+    """Parse a YAML file; any problem becomes an InputError naming the file (and line).
+
+    Parsed documents are cached by (path, size, mtime) and handed out as deep copies: a batch re-reads the same
+    scenario and catalog files for every case.
+    """
     path = Path(path)
+    try:
+        st = path.stat()
+        key = (str(path.resolve()), st.st_size, st.st_mtime_ns)
+    except OSError:
+        key = None
+    if key is not None and key in _CACHE:
+        return copy.deepcopy(_CACHE[key])
+    doc = _read_yaml(path)
+    if key is not None:
+        _CACHE[key] = copy.deepcopy(doc)
+    return doc
+
+
+def _read_yaml(path: Path) -> Any:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:

@@ -145,6 +145,7 @@ class Accelerator(Strict):
     annual_failure_rate: Fraction
     sdc_per_krad: NonNeg("1/krad(Si)")
     crash_per_krad: NonNeg("1/krad(Si)")
+    embodied_co2_kg: NonNeg("kgCO2e")  # manufacturing emissions per accelerator, server share included
 
     @model_validator(mode="after")
     def _years(self):
@@ -362,6 +363,10 @@ class SingleEvents(Strict):
     crash_recovery_h: NonNeg("h")
 
 
+class Emissions(Strict):
+    spacecraft_co2_kg_per_kg: NonNeg("kgCO2e/kg")  # manufacturing emissions per kg of spacecraft hardware
+
+
 class Components(Strict):
     solar_array: SolarArray
     radiator: Radiator
@@ -374,6 +379,7 @@ class Components(Strict):
     space_packaging: SpacePackaging
     servicing: Servicing
     single_events: SingleEvents
+    emissions: Emissions
 
 
 class GroundRegion(Strict):
@@ -391,6 +397,7 @@ class GroundRegion(Strict):
     pue: Q("1", ge=1, le=3)
     water_l_per_kwh: NonNeg("L/kWh")
     grid_co2_kg_per_kwh: NonNeg("kg/kWh")
+    facility_embodied_co2_t_per_mw: NonNeg("tCO2e/MW")  # construction and M&E emissions per MW of IT capacity
     accelerator_refresh_yr: Positive("yr")
     accelerator_failure_rate: Fraction
     host_power_fraction: Q("1", ge=0, le=3)

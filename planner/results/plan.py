@@ -230,7 +230,33 @@ def build_tables(c: Coefficients, sol: Solution) -> dict[str, pd.DataFrame]:
     t["unmet"] = pd.DataFrame(rows, columns=list(TABLES["unmet"][1]))
     t["dropped_designs"] = pd.DataFrame(c.dropped, columns=list(TABLES["dropped_designs"][1]))
     t["architectures"] = architecture_costs(c, sol, t["fleet"])
+    t["decisions"] = decisions_table(c, sol)
     return t
+
+
+DECISION_KINDS = ("units", "serviced", "trips", "open", "build", "chips")
+
+
+def decisions_table(c: Coefficients, sol: Solution) -> pd.DataFrame:
+    """Every nonzero decision of the plan, so that a batch can keep them and re-evaluate the plan."""
+    rows = []
+    for kind in DECISION_KINDS:
+        for idx, x in sorted(getattr(sol, kind).items()):
+            extra = c.designs[(idx[0], idx[1])].accelerators_per_unit if kind == "units" else None
+            rows.append({"kind": kind, "index": "|".join(str(i) for i in idx), "value": x,
+                         "accelerators_per_unit": extra})
+    return pd.DataFrame(rows, columns=list(TABLES["decisions"][1]))
+
+
+def read_decisions(frame: pd.DataFrame) -> tuple[Solution, dict[tuple[str, str], int]]:
+    """The decisions table back as a Solution, with the accelerators per unit of each design built."""
+    sol, sizes = Solution(), {}
+    for row in frame.itertuples(index=False):
+        parts = [int(p) if p.isdigit() else p for p in str(row.index).split("|")]
+        getattr(sol, row.kind)[tuple(parts)] = float(row.value)
+        if row.kind == "units" and not pd.isna(row.accelerators_per_unit):
+            sizes[(parts[0], parts[1])] = int(row.accelerators_per_unit)
+    return sol, sizes
 
 
 def architecture_costs(c: Coefficients, sol: Solution, fleet: pd.DataFrame) -> pd.DataFrame:

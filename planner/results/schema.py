@@ -141,6 +141,12 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
         "npv_accelerator_hours": "discounted accelerator-hours of its effective accelerators",
         "usd_per_accelerator_hour": "cost per accelerator-hour, USD",
     }),
+    "decisions": ("Every nonzero decision of the plan (what a fixed-plan evaluation keeps).", {
+        "kind": "units, serviced, trips, open (site cores), build (ground MW) or chips (ground k-accelerators)",
+        "index": "the decision's index, '|'-separated (e.g. architecture|design|year)",
+        "value": "its value",
+        "accelerators_per_unit": "for units: accelerators per unit of that design",
+    }),
     "dropped_designs": ("Designs left out of the model and why.", {
         "architecture": "platform@site",
         "design": "accelerator/radiator temperature/shielding key",
