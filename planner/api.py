@@ -9,9 +9,11 @@ from typing import Any
 from planner import __version__
 from planner.analysis import analyse
 from planner.errors import InfeasibleError
+from planner.results.emissions import emissions_summary
 from planner.results.plan import (PERFECT_FORESIGHT, Plan, Solution, build_tables, mix_summary,
                                   money_summary, read_solution)
 from planner.results.vintage import vintage_costs
+from planner.results.waterfall import waterfall_summary
 from planner.scenario.load import ResolvedScenario
 from planner.scenario.load import load_scenario as _load
 from planner.session import Session, with_overrides
@@ -105,6 +107,10 @@ def _summary(session: Session, res: SolveResult, sol: Solution | None, tables: d
         if ground.get("usd_per_eflop"):
             out["space_vs_ground_cost_ratio"] = money["usd_per_eflop"] / ground["usd_per_eflop"]
         out.update(mix_summary(c, tables))
+        out.update(emissions_summary(c, sol, tables.get("emissions")))
+        out["waterfall"] = waterfall_summary(tables["waterfall"])
+        out["carbon_price_usd_per_t"] = s.carbon.price_usd_per_t
+        out["carbon_cap_t_per_yr"] = s.carbon.cap_t_per_yr
         out["theta"] = sol.theta
         out["unmet_eflop_s"] = {f"{w}:{y}": x for (w, y), x in sol.unmet.items() if x > 1e-7}
         out["delivered_flop_undiscounted"] = sum(x for x in tables["fleet"]["delivered_flop"])

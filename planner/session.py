@@ -14,6 +14,7 @@ from typing import Any
 from planner.model.build import PlanModel, build_model
 from planner.model.coefficients import Coefficients, compute
 from planner.model.heuristic import RECIPES
+from planner.results.emissions import emissions_summary
 from planner.results.plan import Solution, cost_flows, money_summary, read_solution
 from planner.scenario.load import ResolvedScenario, load_scenario
 from planner.solver.dinkelbach import dinkelbach
@@ -214,6 +215,8 @@ class Session:
         sol = out.pop("solution", None)
         out["not_servable_workloads"] = self.not_servable_from_ground()
         out["unmet_eflop_s"] = {f"{w}:{y}": x for (w, y), x in sol.unmet.items() if x > 1e-7} if sol else {}
+        if sol is not None:  # carbon and water of the ground-only plan (issue 7)
+            out.update(emissions_summary(self.coef, sol))
         return out
 
     def elastic(self) -> tuple[Solution | None, Any]:

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from planner import economics
-from planner.physics import constants, links, orbit, power, radiation, thermal, transport, unit
+from planner.physics import constants, emissions, links, orbit, power, radiation, thermal, transport, unit
 
 approx = pytest.approx
 
@@ -293,6 +293,88 @@ def test_heat_pump_cop_and_power():
     assert thermal.heat_pump_power_w(10_000, 335, 335, 0.42) == 0.0
     assert thermal.heat_pump_power_w(10_000, 335, 320, 0.42) == 0.0
     assert thermal.heat_pump_cop(335, 335, 0.42) == math.inf
+
+
+def test_b200_radiator_cap_by_hand_from_the_catalog():
+    """The B200's cap with the catalog's numbers: min(358 K junction, 363 K HBM) - (10 cold plate + 8 coolant
+    + 5 fin) = 335 K, set by the junction."""
+    from planner.catalog.load import load_catalog
+
+    cat = load_catalog()
+    g, rad = cat.accelerators["b200"], cat.components.radiator
+    numbers = (g.junction_max_k.v, g.hbm_max_k.v, rad.cold_plate_drop_k.v, rad.coolant_drop_k.v, rad.fin_drop_k.v)
+    assert numbers == (358, 363, 10, 8, 5)
+    assert thermal.radiator_temp_cap_k(*numbers) == (335, "junction")
+
+
+def test_rejection_margin_closes_at_end_of_life():
+    # 24.1914 m2 x 413.370 W/m2 = 10,000 W: sized exactly, margin 0
+    assert thermal.rejection_margin(24.1914, 413.370, 10_000) == approx(0.0, abs=1e-5)
+    # the same panel with fresh coatings rejecting 440 W/m2: 24.1914 x 440 / 10000 - 1 = 0.06442
+    assert thermal.rejection_margin(24.1914, 440.0, 10_000) == approx(0.064422, abs=1e-6)
+    # end-of-life coatings that reject 10 % less than the sizing flux leave the heat unrejected: -0.1
+    assert thermal.rejection_margin(10.0, 900.0, 10_000) == approx(-0.1, rel=1e-12)
+    with pytest.raises(ValueError):
+        thermal.rejection_margin(10.0, 900.0, 0.0)
+
+
+def test_limiting_link_rules_in_order():
+    # the radiator-area cap binds first, whatever else holds
+    assert thermal.limiting_link("radiator area", True, "HBM", 900, 1000) == "radiator"
+    # absorbed 500 of 1000 W/m2 emitted: the environment takes half
+    assert thermal.limiting_link("mass", True, "junction", 500, 1000) == "orientation/environment"
+    assert thermal.limiting_link("mass", False, "junction", 499, 1000) == "chip junction"
+    # above the chip's cap with a heat pump: the coolant loop's lift
+    assert thermal.limiting_link("mass", True, "junction", 100, 1000) == "coolant"
+    # otherwise the chip part that sets the cap
+    assert thermal.limiting_link("array area", False, "HBM", 100, 1000) == "HBM"
+    assert thermal.limiting_link("fixed by the scenario", False, "junction", 0, 1000) == "chip junction"
+    # a custom share
+    assert thermal.limiting_link("mass", False, "junction", 300, 1000, environment_share=0.25) == \
+        "orientation/environment"
+
+
+# --------------------------------------------------------------------------------------------------- emissions
+
+
+def test_facility_energy_and_grid_co2_by_hand():
+    # 40 MW x 1.0 x 1.05 x 8766 h = 368,172 MWh a year
+    assert emissions.facility_energy_mwh_per_yr(40, 1.0, 1.05) == approx(368_172.0, rel=1e-12)
+    # 1 kW per accelerator = 1 MW per thousand; 0.8 draw, PUE 1.3: 1 x 0.8 x 1.3 x 8766 = 9116.64 MWh
+    assert emissions.facility_energy_mwh_per_yr(1.0, 0.8, 1.3) == approx(9116.64, rel=1e-12)
+    # 9116.64 MWh x 0.367 kg/kWh = 9116.64 x 1000 kWh x 0.367 kg / 1000 kg/t = 3345.807 t
+    assert emissions.grid_co2_t(9116.64, 0.367) == approx(3345.80688, rel=1e-12)
+
+
+def test_site_water_follows_it_energy():
+    # 7012.8 MWh of IT energy x 0.5 L/kWh = 7,012,800 kWh x 0.5 L = 3,506,400 L = 3506.4 m3
+    assert emissions.site_water_m3(7012.8, 0.5) == approx(3506.4, rel=1e-12)
+    assert emissions.site_water_m3(7012.8, 0.0) == 0.0
+
+
+def test_embodied_and_launch_co2():
+    # 40,000 accelerators x 318 kg = 12,720,000 kg = 12,720 t; embodied_co2_t takes mass x factor
+    assert emissions.embodied_co2_t(40_000, 318) == approx(12_720.0, rel=1e-12)
+    # 15 t of spacecraft hardware at 80 kgCO2e/kg = 1,200 t
+    assert emissions.embodied_co2_t(15_000, 80) == approx(1200.0, rel=1e-12)
+    # a lunar trip: 1 ship + 9 tankers = 10 flights x 2750 t
+    assert emissions.launch_co2_t(10, 2750) == approx(27_500.0, rel=1e-12)
+
+
+def test_carbon_cost():
+    # 2750 t at $100/t = $275,000 = $0.275M
+    assert emissions.carbon_cost_musd(2750, 100) == approx(0.275, rel=1e-12)
+    assert emissions.carbon_cost_musd(2750, 0) == 0.0
+
+
+def test_share_beyond_horizon():
+    # built 2043, flat 5-year life, horizon ends 2045: 2043-2045 inside, 2046-2047 beyond: 2/5
+    assert emissions.share_beyond_horizon([1, 1, 1, 1, 1], 2043, 2045) == approx(0.4, rel=1e-12)
+    # decaying output [1, 0.5, 0.25] built 2045: (0.5 + 0.25) / 1.75 = 0.428571
+    assert emissions.share_beyond_horizon([1, 0.5, 0.25], 2045, 2045) == approx(0.75 / 1.75, rel=1e-12)
+    # entirely inside, and an empty profile
+    assert emissions.share_beyond_horizon([1, 1], 2030, 2045) == 0.0
+    assert emissions.share_beyond_horizon([], 2030, 2045) == 0.0
 
 
 # --------------------------------------------------------------------------------------------------- radiation
@@ -693,7 +775,7 @@ def test_capital_payments_follow_the_profile():
 # ----------------------------------------------------------------------------------------------- completeness
 
 
-PHYSICS_MODULES = [orbit, power, thermal, radiation, transport, links, unit, economics]
+PHYSICS_MODULES = [orbit, power, thermal, radiation, transport, links, unit, emissions, economics]
 
 
 @pytest.mark.parametrize("module", PHYSICS_MODULES, ids=lambda m: m.__name__)

@@ -276,6 +276,88 @@ def test_units_are_whole_numbers(plan):
     assert plan.summary["units_built"] == pytest.approx(float(d["units"].sum()))
 
 
+# ------------------------------------------------------------------------- waterfall, thermal chain, emissions
+
+
+def test_waterfall_multiplies_to_the_delivered_flop(plan):
+    w, al = plan.tables["waterfall"], plan.tables["allocation"]
+    by_arch = al.groupby("architecture")["flop"].sum()
+    assert "plan" in set(w["scope"]) and set(by_arch.index) <= set(w["scope"])
+    peaks = {}
+    for scope, g in w.groupby("scope", sort=False):
+        g = g.sort_values("step")
+        delivered = al["flop"].sum() if scope == "plan" else by_arch.get(scope, 0.0)
+        assert g["flop_after"].iloc[-1] == pytest.approx(delivered, rel=1e-9), scope
+        assert g["flop_before"].iloc[0] * g["multiplier"].prod() == pytest.approx(delivered, rel=1e-9), scope
+        assert g["flop_before"].iloc[1:].to_numpy() == pytest.approx(g["flop_after"].iloc[:-1].to_numpy(), rel=1e-12)
+        m = g.set_index("factor")["multiplier"]
+        assert m["power"] == 1.0 and m["thermal"] == 1.0, "arrays and radiators are sized not to throttle"
+        assert ((m.drop("servicing") >= 0) & (m.drop("servicing") <= 1 + 1e-9)).all(), m
+        peaks[scope] = g["flop_before"].iloc[0]
+    assert peaks.pop("plan") == pytest.approx(sum(peaks.values()), rel=1e-12)
+
+
+def test_radiators_close_at_end_of_life_and_the_limiting_link_follows(plan):
+    cat, terms = plan.scenario.catalog, plan.scenario.scenario.terms
+    rad = cat.components.radiator
+    sides, fin = rad.sides.v, rad.fin_efficiency.v
+    for _, row in _designs(plan).iterrows():
+        site, acc = cat.sites[row["site"]], cat.accelerators[row["accelerator"]]
+        heat_w = row["load_kw_per_unit"] * 1000.0
+        area = row["radiator_area_m2_per_unit"]
+        margin = thermal.rejection_margin(area, row["net_flux_w_m2"], heat_w)
+        assert margin >= -1e-9 and row["eol_margin"] == pytest.approx(margin, abs=1e-9), row
+        # fresh coatings reject at least as much: the beginning-of-life margin is the headroom drift uses up
+        eps0, alpha0 = rad.emissivity_bol.v, rad.absorptivity_bol.v
+        if site.effective_sink_k is not None:
+            q0 = thermal.radiator_net_flux_w_m2(row["radiator_temp_k"], eps0, sides, fin, sink_k=site.effective_sink_k.v)
+        else:
+            q0 = thermal.radiator_net_flux_w_m2(row["radiator_temp_k"], eps0, sides, fin, absorbed_w_m2=(
+                thermal.absorbed_environment_w_m2(eps0, alpha0, sides, site.solar_flux_w_m2.v,
+                                                  site.sun_on_radiator_fraction.v, site.planet_ir_w_m2.v,
+                                                  site.albedo.v, site.planet_view_factor.v)))
+        assert row["bol_margin"] == pytest.approx(area * q0 / heat_w - 1, rel=1e-9, abs=1e-9)
+        if terms.coating_degradation:
+            assert row["bol_margin"] >= row["eol_margin"] - 1e-12
+        cap, part = thermal.radiator_temp_cap_k(acc.junction_max_k.v, acc.hbm_max_k.v, rad.cold_plate_drop_k.v,
+                                                rad.coolant_drop_k.v, rad.fin_drop_k.v)
+        assert (row["radiator_cap_k"], row["radiator_cap_part"]) == (cap, part)
+        assert row["chain_drop_k"] == rad.cold_plate_drop_k.v + rad.coolant_drop_k.v + rad.fin_drop_k.v
+        emitted = thermal.radiator_net_flux_w_m2(row["radiator_temp_k"], row["emissivity"], sides, fin,
+                                                 absorbed_w_m2=0.0)
+        assert row["emitted_w_m2"] == pytest.approx(emitted, rel=1e-9)
+        assert row["limiting_link"] == thermal.limiting_link(row["binding_cap"], bool(row["heat_pump"]), part,
+                                                             row["absorbed_w_m2"], row["emitted_w_m2"])
+
+
+def test_emissions_follow_launches_and_energy_and_reconcile(plan):
+    cat, s, t = plan.scenario.catalog, plan.summary, plan.tables
+    em = t["emissions"]
+    assert s["co2_t"] == pytest.approx(em["t_co2"].sum(), rel=1e-9)
+    assert s["co2_t_emitted"] == pytest.approx(em.loc[em["category"] != "beyond_horizon", "t_co2"].sum(), rel=1e-9)
+    assert s["water_m3"] == pytest.approx(em["water_m3"].sum(), rel=1e-9)
+    # launches: flights (tankers included) x the vehicle's CO2 per flight
+    la = t["launches"]
+    flown = (la["flights"] * la["vehicle"].map(lambda v: cat.launch_vehicles[v].co2_t_per_flight.v)).groupby(
+        la["year"]).sum()
+    booked = em[em["category"] == "launch"].set_index("year")["t_co2"]
+    assert booked.to_dict() == pytest.approx(flown[flown > 0].to_dict(), rel=1e-9)
+    # grid energy and site water: IT load x average draw x (PUE) x hours x the region's factors
+    g = t["ground"]
+    reg = g["region"].map(cat.ground_regions.__getitem__)
+    it_mwh = g["it_load_mw"] * reg.map(lambda r: r.utilisation.v) * 8766.0
+    co2 = (it_mwh * reg.map(lambda r: r.pue.v * r.grid_co2_kg_per_kwh.v)).groupby(g["year"]).sum()
+    water = (it_mwh * reg.map(lambda r: r.water_l_per_kwh.v)).groupby(g["year"]).sum()
+    energy = em[em["category"] == "ground_energy"].set_index("year")
+    assert energy["t_co2"].to_dict() == pytest.approx(co2[co2 > 0].to_dict(), rel=1e-9)
+    assert energy["water_m3"].to_dict() == pytest.approx(water[water > 0].to_dict(), rel=1e-9)
+    # per delivered PFLOP-day (one PFLOP/s for a day = 8.64e19 FLOP; one-year steps)
+    days = t["allocation"]["flop"].sum() / 8.64e19
+    assert s["co2_kg_per_pflop_day"] == pytest.approx(s["co2_t"] * 1000 / days, rel=1e-9)
+    assert s["water_l_per_pflop_day"] == pytest.approx(s["water_m3"] * 1000 / days, rel=1e-9)
+    assert s["ground_only"]["co2_kg_per_pflop_day"] > 0
+
+
 # ------------------------------------------------------------------------------------------ launch money
 
 ALL_BUT = ["accelerators", "bus", "arrays", "shielding", "radiators", "batteries", "terminals", "heat_pumps",

@@ -159,6 +159,12 @@ def run_case(job: Job, case_index: int, case_id: str, overrides: dict[str, Any])
             t2 = time.perf_counter()
             rec.update(_solve_record(s, res))
             rec["rebuilds"] = s.rebuilds
+            if res.status == "infeasible":  # say why, as a single plan would
+                from planner.solver.explain import infeasibility_reasons
+
+                elastic, binding = s.elastic()
+                rec["error"] = " | ".join(infeasibility_reasons(s.coef, elastic, binding)) if elastic else \
+                    "infeasible"
             t3 = time.perf_counter()
             if st.ground_session is not None and res.has_solution:
                 g = st.ground_session

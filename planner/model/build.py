@@ -1,4 +1,4 @@
-"""Assemble the model: sets, then the fleet, launch, ground and demand blocks, then the objective.
+"""Assemble the model: sets, then the fleet, launch, ground, demand and carbon blocks, then the objective.
 
 Every coefficient is a mutable Pyomo parameter, filled by each block's ``parameters(coef, sets)``; a re-solve
 with other numbers but the same index sets only refreshes parameter values (``PlanModel.update``).
@@ -12,11 +12,11 @@ from dataclasses import dataclass, field
 
 import pyomo.environ as pyo
 
-from planner.model import demand, fleet, ground, launch, objective
+from planner.model import carbon, demand, fleet, ground, launch, objective
 from planner.model.coefficients import Coefficients
 from planner.model.sets import Sets, build_sets
 
-BLOCKS = (fleet, launch, ground, demand, objective)
+BLOCKS = (fleet, launch, ground, demand, carbon, objective)
 
 
 def all_parameters(c: Coefficients, s: Sets) -> dict[str, dict]:
@@ -30,7 +30,7 @@ def structure_key(s: Sets) -> str:
     """A hash of the index sets: equal keys mean a parameter update suffices, no rebuild."""
     h = hashlib.sha256()
     for name in ("units", "serviced", "trips", "ships", "openings", "serve", "builds", "chips", "unmet",
-                 "vehicles_years", "bandwidth", "shells"):
+                 "vehicles_years", "bandwidth", "shells", "carbon_years"):
         h.update(name.encode())
         h.update(repr(getattr(s, name)).encode())
     h.update(repr(sorted(s.pools.items())).encode())
@@ -89,6 +89,7 @@ def build_model(coef: Coefficients) -> PlanModel:
     launch.define_launch(m, coef, sets, params)
     ground.define_ground(m, coef, sets, params)
     demand.define_demand(m, coef, sets, params)
+    carbon.define_carbon(m, coef, sets, params)
     objective.define_objective(m, coef, sets, params)
     return PlanModel(m=m, coef=coef, sets=sets, key=structure_key(sets), params=params,
                      build_s=time.perf_counter() - t0)

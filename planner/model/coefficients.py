@@ -14,7 +14,7 @@ from typing import Any
 
 from planner.catalog.schema import Catalog
 from planner.economics import capital_payments, discount_factor
-from planner.physics import links, orbit, power, radiation, thermal, transport
+from planner.physics import emissions, links, orbit, power, radiation, thermal, transport
 from planner.physics.constants import HOURS_PER_YEAR
 from planner.physics.unit import UnitBudget, UnitSpec, max_accelerators, unit_budget
 from planner.scenario.load import ResolvedScenario, allowed_architectures
@@ -62,6 +62,20 @@ class Design:
     failure_rate: float
     repair_fraction: float
     tid_degraded_fraction: float
+    # thermal chain (end of life unless named otherwise)
+    fin_efficiency: float
+    chain_drop_k: float  # cold plate + coolant loop + fin
+    heat_pump_cop: float  # nan without a heat pump
+    emitted_w_m2: float  # what the panel emits per m2 (deep-space sink)
+    absorbed_w_m2: float  # what the environment puts back per m2 (sun, planet IR, albedo; or the effective sink)
+    bol_net_flux_w_m2: float  # the same panel at beginning-of-life coatings
+    limiting_link: str
+    eol_margin: float  # radiator area x net flux at end of life / heat - 1 (0: sized exactly)
+    bol_margin: float
+    # emissions per unit (t CO2e)
+    embodied_accelerators_t: float
+    embodied_spacecraft_t: float
+    serviced_co2_t_per_yr: float  # replacement accelerators a serviced unit receives per year
 
     @property
     def key(self) -> str:
@@ -70,9 +84,16 @@ class Design:
     def capacity_at_age(self, age: float, serviced: bool = False) -> float:
         """Share of the unit's accelerators delivering at ``age`` years: failures decay the continuous capacity
         (servicing repairs a share of them) and total dose degrades it past the onset."""
+        return self.surviving_at_age(age, serviced) * self.tid_share_at_age(age)
+
+    def surviving_at_age(self, age: float, serviced: bool = False) -> float:
+        """Share of accelerators not failed at ``age``: e^(-lambda age), lambda less the repaired share if serviced."""
         lam = self.failure_rate * ((1 - self.repair_fraction) if serviced else 1.0)
-        tid = self.tid_degraded_fraction if age >= self.degradation_onset_yr else 1.0
-        return math.exp(-lam * age) * tid
+        return math.exp(-lam * age)
+
+    def tid_share_at_age(self, age: float) -> float:
+        """Capacity a surviving accelerator keeps at ``age`` (below 1 past the total-dose degradation onset)."""
+        return self.tid_degraded_fraction if age >= self.degradation_onset_yr else 1.0
 
     @property
     def capacity_profile(self) -> list[float]:
@@ -147,6 +168,12 @@ class Coefficients:
     budget: dict[int, float]  # undiscounted $M per period
     flop_weight: dict[int, float]  # PV weight of 1 EFLOP/s served in a period (EFLOP/s-yr, discounted)
     notes: list[str] = field(default_factory=list)
+    # (w, a, g) -> the factors whose product is eff: peak TFLOP/s at the workload's precision, software efficiency,
+    # real-time coverage share, single-event availability
+    eff_parts: dict[tuple[str, str, str], dict[str, float]] = field(default_factory=dict)
+    carbon_price: dict[int, float] = field(default_factory=dict)  # USD per t CO2 by calendar year (0: none)
+    carbon_cap: dict[int, float] = field(default_factory=dict)  # t CO2 per period (only periods with a cap)
+    trip_co2_t: dict[tuple[str, int], float] = field(default_factory=dict)  # t CO2 per trip (tankers included)
 
     # -- cash flows: the single definition of what every decision costs; objective coefficients are their PV --
     def pv(self, flows: list[Flow]) -> float:
@@ -179,17 +206,34 @@ class Coefficients:
         d = self.designs[(a, key)]
         return (self.capital_flows(d.capex_musd, v, d.capacity_profile, self.archs[a]["rate"])
                 + self.running_flows("operations", d.ops_musd_per_yr, v, d.life_yr)
-                + self.launch_credit_flows(a, key, v))
+                + self.launch_credit_flows(a, key, v)
+                + self.unit_carbon_flows(a, key, v))
+
+    def cheapest_route(self, a: str, key: str, v: int) -> str | None:
+        """The route that launches one unit cheapest in year ``v`` (None if no route flies that year)."""
+        d = self.designs[(a, key)]
+        best, route = math.inf, None
+        for k in self.arch_routes.get(a, []):
+            if (k, v) in self.trip_parts:
+                cost = sum(self.trip_parts[(k, v)].values()) * d.trip_mass_t / self.routes[k].payload_t
+                if cost < best:
+                    best, route = cost, k
+        return route
 
     def launch_cost_per_unit(self, a: str, key: str, v: int) -> float:
         """Launch cost of one unit at the cheapest route that year ($M, undiscounted): a share of a trip by mass,
         a whole trip for a whole-trip unit."""
-        d = self.designs[(a, key)]
-        best = math.inf
-        for k in self.arch_routes.get(a, []):
-            if (k, v) in self.trip_parts:
-                best = min(best, sum(self.trip_parts[(k, v)].values()) * d.trip_mass_t / self.routes[k].payload_t)
-        return best if math.isfinite(best) else 0.0
+        k = self.cheapest_route(a, key, v)
+        if k is None:
+            return 0.0
+        return sum(self.trip_parts[(k, v)].values()) * self.designs[(a, key)].trip_mass_t / self.routes[k].payload_t
+
+    def launch_co2_per_unit(self, a: str, key: str, v: int) -> float:
+        """One unit's share of its launch's CO2 (t) at the cheapest route that year, by mass like its cost."""
+        k = self.cheapest_route(a, key, v)
+        if k is None:
+            return 0.0
+        return self.trip_co2_t.get((k, v), 0.0) * self.designs[(a, key)].trip_mass_t / self.routes[k].payload_t
 
     def launch_credit_flows(self, a: str, key: str, v: int) -> list[Flow]:
         """Launch is capital like any capex: trips are paid in full when flown, and each unit's share of its launch
@@ -203,14 +247,17 @@ class Coefficients:
 
     def serviced_flows(self, a: str, key: str, v: int) -> list[Flow]:
         d = self.designs[(a, key)]
-        return self.running_flows("servicing", d.servicing_musd_per_yr, v, d.life_yr)
+        return (self.running_flows("servicing", d.servicing_musd_per_yr, v, d.life_yr)
+                + self.carbon_running_flows(self.serviced_emissions(a, key, v)))
 
     def trip_flows(self, k: str, y: int) -> list[Flow]:
-        return [(cat, y, x) for cat, x in self.trip_parts[(k, y)].items() if x]
+        return [(cat, y, x) for cat, x in self.trip_parts[(k, y)].items() if x] + \
+            self.carbon_running_flows(self.trip_emissions(k, y))
 
     def open_flows(self, site: str, y: int) -> list[Flow]:
         e = self.site_open[site]
-        return self.capital_flows({"site_fixed": e["fixed_cost_musd"]}, y, e["life_yr"], e["rate"])
+        return (self.capital_flows({"site_fixed": e["fixed_cost_musd"]}, y, e["life_yr"], e["rate"])
+                + self.carbon_capital_flows(e["embodied_t"], y, service_profile(e["life_yr"]), e["rate"]))
 
     def opened_flows(self, site: str, y: int) -> list[Flow]:
         return self.period_flows("site_opex", self.site_open[site]["opex_musd_per_yr"], y)
@@ -219,14 +266,18 @@ class Coefficients:
         g = self.ground[r]
         return (self.capital_flows({"ground_facility": g["capex_musd_per_mw"]}, v, g["life_yr"], g["rate"])
                 + self.running_flows("ground_opex", g["opex_musd_per_mw_yr"], v, g["life_yr"])
-                + self.running_flows("ground_lease", g["lease_musd_per_mw_yr"], v, g["life_yr"]))
+                + self.running_flows("ground_lease", g["lease_musd_per_mw_yr"], v, g["life_yr"])
+                + self.carbon_capital_flows(g["embodied_t_per_mw"], v, service_profile(g["life_yr"]), g["rate"]))
 
     def chip_flows(self, r: str, gname: str, v: int) -> list[Flow]:
         g, chip = self.ground[r], self.ground[r]["chips"][gname]
         return (self.capital_flows({"accelerators": chip["price_musd_per_kacc"]}, v, g["refresh_yr"], g["rate"])
                 + self.running_flows("ground_energy", chip["energy_musd_per_kacc_yr"], v, g["refresh_yr"])
                 + self.running_flows("ground_replacements", chip["replacement_musd_per_kacc_yr"], v,
-                                     g["refresh_yr"]))
+                                     g["refresh_yr"])
+                + self.carbon_capital_flows(chip["embodied_t_per_kacc"], v, service_profile(g["refresh_yr"]),
+                                            g["rate"])
+                + self.carbon_running_flows(self.chip_running_emissions(r, gname, v)))
 
     def existing_flows(self) -> list[Flow]:
         out = []
@@ -237,6 +288,95 @@ class Coefficients:
 
     def unmet_flows(self, w: str, y: int) -> list[Flow]:
         return self.period_flows("unmet_penalty", self.unmet_penalty_musd, y)
+
+    # -- carbon price: emissions x price through the same cash flows (category 'carbon') ----------------------
+    def price(self, year: int) -> float:
+        """Carbon price in USD per t CO2 in a calendar year (0 without one)."""
+        return self.carbon_price.get(year, 0.0)
+
+    def carbon_capital_flows(self, t_co2: float, build_year: int, profile: float | list[float],
+                             rate: float) -> list[Flow]:
+        """Manufacturing emissions are paid for like the capital that caused them (residual credit or annuities)."""
+        cost = emissions.carbon_cost_musd(t_co2, self.price(build_year))
+        return self.capital_flows({"carbon": cost}, build_year, profile, rate) if cost else []
+
+    def carbon_running_flows(self, flows: list[Emission]) -> list[Flow]:
+        """Emissions as they happen (launches, energy, replacements), priced in their year."""
+        out = []
+        for cat, t, co2, _ in flows:
+            if cat != BEYOND_HORIZON and (cost := emissions.carbon_cost_musd(co2, self.price(t))):
+                out.append(("carbon", t, cost))
+        return out
+
+    def unit_carbon_flows(self, a: str, key: str, v: int) -> list[Flow]:
+        """A unit's manufacturing emissions as capital, and its share of its launch's CO2 re-timed like its launch
+        cost (the trip pays the price when it flies; the unit's share is charged as capital, minus that)."""
+        d = self.designs[(a, key)]
+        launch = emissions.carbon_cost_musd(self.launch_co2_per_unit(a, key, v), self.price(v))
+        out = self.carbon_capital_flows(d.embodied_accelerators_t + d.embodied_spacecraft_t, v, d.capacity_profile,
+                                        self.archs[a]["rate"])
+        if launch:
+            out += self.capital_flows({"carbon": launch}, v, d.capacity_profile, self.archs[a]["rate"])
+            out.append(("carbon", v, -launch))
+        return out
+
+    # -- emissions: t CO2 and m3 of site water per decision, in the year they happen -------------------------
+    def _embodied(self, parts: dict[str, float], build_year: int, profile: list[float],
+                  credit_extra_t: float = 0.0) -> list[Emission]:
+        """Manufacturing emissions in the build year, and a credit in the last year for the share of the asset's
+        output beyond the horizon (like the residual-value credit of its capital); ``credit_extra_t`` adds the
+        asset's launch CO2 to what the credit covers."""
+        out = [(cat, build_year, t, 0.0) for cat, t in parts.items() if t]
+        last = self.scenario.horizon.last_year
+        beyond = emissions.share_beyond_horizon(profile, build_year, last)
+        credit = (sum(parts.values()) + credit_extra_t) * beyond
+        if credit:
+            out.append((BEYOND_HORIZON, last, -credit, 0.0))
+        return out
+
+    def unit_emissions(self, a: str, key: str, v: int) -> list[Emission]:
+        d = self.designs[(a, key)]
+        return self._embodied({"accelerators_embodied": d.embodied_accelerators_t,
+                               "spacecraft_embodied": d.embodied_spacecraft_t}, v, d.capacity_profile,
+                              self.launch_co2_per_unit(a, key, v))
+
+    def serviced_emissions(self, a: str, key: str, v: int) -> list[Emission]:
+        d = self.designs[(a, key)]
+        last = self.scenario.horizon.last_year
+        return [("accelerators_embodied", t, d.serviced_co2_t_per_yr * f, 0.0) for t in range(v, last + 1)
+                if d.serviced_co2_t_per_yr and (f := served_fraction(v, d.life_yr, t)) > 0]
+
+    def trip_emissions(self, k: str, y: int) -> list[Emission]:
+        x = self.trip_co2_t.get((k, y), 0.0)
+        return [("launch", y, x, 0.0)] if x else []
+
+    def open_emissions(self, site: str, y: int) -> list[Emission]:
+        e = self.site_open[site]
+        return self._embodied({"spacecraft_embodied": e["embodied_t"]}, y, service_profile(e["life_yr"]))
+
+    def build_emissions(self, r: str, v: int) -> list[Emission]:
+        g = self.ground[r]
+        return self._embodied({"ground_facility_embodied": g["embodied_t_per_mw"]}, v, service_profile(g["life_yr"]))
+
+    def chip_running_emissions(self, r: str, gname: str, v: int) -> list[Emission]:
+        g, chip = self.ground[r], self.ground[r]["chips"][gname]
+        last = self.scenario.horizon.last_year
+        out = []
+        for t in range(v, last + 1):
+            f = served_fraction(v, g["refresh_yr"], t)
+            if f <= 0:
+                continue
+            if chip["co2_t_per_kacc_yr"] or chip["water_m3_per_kacc_yr"]:
+                out.append(("ground_energy", t, chip["co2_t_per_kacc_yr"] * f, chip["water_m3_per_kacc_yr"] * f))
+            if chip["replacement_t_per_kacc_yr"]:
+                out.append(("accelerators_embodied", t, chip["replacement_t_per_kacc_yr"] * f, 0.0))
+        return out
+
+    def chip_emissions(self, r: str, gname: str, v: int) -> list[Emission]:
+        g, chip = self.ground[r], self.ground[r]["chips"][gname]
+        return (self._embodied({"accelerators_embodied": chip["embodied_t_per_kacc"]}, v,
+                               service_profile(g["refresh_yr"]))
+                + self.chip_running_emissions(r, gname, v))
 
 
 # ----------------------------------------------------------------------------------------------- time
@@ -305,6 +445,10 @@ def service_shares(build_year: int, life_yr: float, periods: dict[int, list[int]
 
 
 Flow = tuple[str, int, float]  # (cost category, calendar year, $M undiscounted)
+Emission = tuple[str, int, float, float]  # (emission category, calendar year, t CO2, m3 site water)
+BEYOND_HORIZON = "beyond_horizon"  # credit for the share of manufacturing and launch emissions past the horizon
+EMISSION_CATEGORIES = ("launch", "spacecraft_embodied", "accelerators_embodied", "ground_facility_embodied",
+                       "ground_energy", BEYOND_HORIZON)
 
 
 # ---------------------------------------------------------------------------------------- environment
@@ -426,6 +570,17 @@ def size_design(s: Scenario, cat: Catalog, arch: str, platform: str, site: str, 
         return None, f"a {radiator_temp_k:g} K radiator absorbs more than it emits here (net flux {q:.0f} W/m2)"
     cap_k, cap_part = thermal.radiator_temp_cap_k(g.junction_max_k.v, g.hbm_max_k.v, rad.cold_plate_drop_k.v,
                                                   rad.coolant_drop_k.v, rad.fin_drop_k.v)
+    # the same panel with fresh coatings, and what it emits against what the environment puts back (end of life)
+    eps0, alpha0 = rad.emissivity_bol.v, rad.absorptivity_bol.v
+    if st.effective_sink_k is not None:
+        q_bol = thermal.radiator_net_flux_w_m2(radiator_temp_k, eps0, rad.sides.v, rad.fin_efficiency.v, sink_k=sink)
+    else:
+        q_bol = thermal.radiator_net_flux_w_m2(
+            radiator_temp_k, eps0, rad.sides.v, rad.fin_efficiency.v,
+            absorbed_w_m2=thermal.absorbed_environment_w_m2(eps0, alpha0, rad.sides.v, st.solar_flux_w_m2.v,
+                                                            st.sun_on_radiator_fraction.v, st.planet_ir_w_m2.v,
+                                                            st.albedo.v, st.planet_view_factor.v))
+    emitted = thermal.radiator_net_flux_w_m2(radiator_temp_k, eps, rad.sides.v, rad.fin_efficiency.v, absorbed_w_m2=0.0)
     sa, bat, term, pk = comp.solar_array, comp.battery, comp.optical_terminal, comp.space_packaging
     eol = power.end_of_life_factor(sa.degradation_per_yr.v, life) if terms.array_degradation else 1.0
     caps_on = terms.unit_caps
@@ -497,10 +652,16 @@ def size_design(s: Scenario, cat: Catalog, arch: str, platform: str, site: str, 
     volume = route.volume_m3 if (pf.whole_trip and route) else b.volume_m3
     serv = comp.servicing
     lam = g.annual_failure_rate.v if terms.failures else 0.0
+    heat_pump = radiator_temp_k > cap_k
+    heat_w = b.heat_rejected_w
+    spacecraft_kg = (b.shielding_mass_kg + b.bus_mass_kg + b.terminal_mass_kg + b.array_mass_kg
+                     + b.radiator_mass_kg + b.battery_mass_kg + b.fission_mass_kg + b.heat_pump_mass_kg
+                     + b.structure_mass_kg) if terms.subsystem_masses else b.mass_kg
+    acc_co2_t = g.embodied_co2_kg.v / 1000.0
     design = Design(
         arch=arch, accelerator=accelerator, radiator_temp_k=radiator_temp_k, shielding_mm=shielding_mm,
         accelerators_per_unit=n, binding_cap=binding, radiator_cap_k=cap_k, radiator_cap_part=cap_part,
-        heat_pump=radiator_temp_k > cap_k, sink_temp_k=sink, emissivity_eol=eps, absorptivity_eol=alpha,
+        heat_pump=heat_pump, sink_temp_k=sink, emissivity_eol=eps, absorptivity_eol=alpha,
         net_flux_w_m2=q, dose_rad_per_yr=dose, life_yr=life, life_limit=limit, degradation_onset_yr=onset,
         budget=b, capex_musd=capex, trip_mass_t=trip_mass, volume_m3=volume,
         downlink_gbps=links.downlink_gbps(pf.terminals_per_unit.v, term.rate_gbps.v, st.terminal_rate_factor.v,
@@ -511,7 +672,19 @@ def size_design(s: Scenario, cat: Catalog, arch: str, platform: str, site: str, 
         serv.cost_musd_per_unit_yr.v + n * lam * serv.repair_fraction.v * g.price_usd.v * pk.cost_multiplier.v / 1e6,
         spares_t_per_yr=n * lam * serv.repair_fraction.v * spec.accel_mass_kg * serv.spares_mass_factor.v / 1000.0,
         failure_rate=lam, repair_fraction=serv.repair_fraction.v,
-        tid_degraded_fraction=g.degraded_capacity_fraction.v)
+        tid_degraded_fraction=g.degraded_capacity_fraction.v,
+        fin_efficiency=rad.fin_efficiency.v,
+        chain_drop_k=rad.cold_plate_drop_k.v + rad.coolant_drop_k.v + rad.fin_drop_k.v,
+        heat_pump_cop=thermal.heat_pump_cop(cap_k, radiator_temp_k, comp.heat_pump.carnot_fraction.v)
+        if heat_pump else math.nan,
+        emitted_w_m2=emitted, absorbed_w_m2=emitted - q, bol_net_flux_w_m2=q_bol,
+        limiting_link=thermal.limiting_link(binding, heat_pump, cap_part, emitted - q, emitted),
+        eol_margin=thermal.rejection_margin(b.radiator_area_m2, q, heat_w) if heat_w > 0 else math.nan,
+        bol_margin=thermal.rejection_margin(b.radiator_area_m2, q_bol, heat_w) if heat_w > 0 else math.nan,
+        embodied_accelerators_t=n * acc_co2_t,
+        embodied_spacecraft_t=emissions.embodied_co2_t(spacecraft_kg,
+                                                       comp.emissions.spacecraft_co2_kg_per_kg.v),
+        serviced_co2_t_per_yr=n * lam * serv.repair_fraction.v * acc_co2_t)
     return design, ""
 
 
@@ -576,7 +749,7 @@ def compute(rs: ResolvedScenario, fixed_accelerators: dict[tuple[str, str], int]
         routes.update(found)
         arch_routes[a] = list(found)
     trip_years = {k: [y for y in years if y >= cat.launch_vehicles[rt.vehicle].first_year.v] for k, rt in routes.items()}
-    flight_price, trip_parts = {}, {}
+    flight_price, trip_parts, trip_co2 = {}, {}, {}
     for k, rt in routes.items():
         lv = cat.launch_vehicles[rt.vehicle]
         risk = lv.insurance_fraction.v if lv.insurance_fraction.v > 0 else lv.failure_rate.v
@@ -588,6 +761,7 @@ def compute(rs: ResolvedScenario, fixed_accelerators: dict[tuple[str, str], int]
                 launch_musd += lv.expended_ship_cost_musd.at(y)
             trip_parts[(k, y)] = {"launch": launch_musd,
                                   "insurance": 0.0 if "insurance" in excluded else risk * launch_musd}
+            trip_co2[(k, y)] = emissions.launch_co2_t(rt.flights_per_trip, lv.co2_t_per_flight.v)
     cadence = {}
     if terms.cadence:
         for v in {rt.vehicle for rt in routes.values()}:
@@ -652,7 +826,9 @@ def compute(rs: ResolvedScenario, fixed_accelerators: dict[tuple[str, str], int]
             entry = site_open.setdefault(info["site"], {
                 "first_year": int(st.first_year.v), "fixed_cost_musd": st.fixed_cost_musd.v,
                 "opex_musd_per_yr": st.fixed_opex_musd_per_yr.v, "mass_t": st.fixed_mass_t.v,
-                "life_yr": st.fixed_life_yr.v, "archs": [], "rate": info["rate"]})
+                "life_yr": st.fixed_life_yr.v, "archs": [], "rate": info["rate"],
+                "embodied_t": emissions.embodied_co2_t(st.fixed_mass_t.v * 1000.0,
+                                                       cat.components.emissions.spacecraft_co2_kg_per_kg.v)})
             entry["archs"].append(a)
             entry["rate"] = max(entry["rate"], info["rate"])
     for e in site_open.values():
@@ -669,23 +845,29 @@ def compute(rs: ResolvedScenario, fixed_accelerators: dict[tuple[str, str], int]
 
     # ---- throughput per k-acc, cluster eligibility
     se = cat.components.single_events
-    eff, cluster_ok = {}, {}
+    eff, cluster_ok, eff_parts = {}, {}, {}
     for w, spec in wl.items():
         for a in eligible[w]:
             info = archs[a]
             for g, acc in cat.accelerators.items():
                 tflops = acc.dense_bf16_tflops.v if spec.precision == "bf16" else acc.dense_fp8_tflops.v
                 e = tflops * TFLOPS_TO_EFLOPS_PER_KACC * spec.software_efficiency
+                parts = {"peak_tflops": tflops, "software_efficiency": spec.software_efficiency, "coverage": 1.0,
+                         "single_events": 1.0}
                 if info["kind"] == "space":
                     st = cat.sites[info["site"]]
                     if spec.needs_coverage and terms.coverage:
                         e *= st.coverage_share_realtime.v
+                        parts["coverage"] = st.coverage_share_realtime.v
                     if terms.single_events:
-                        e *= radiation.single_event_availability(
+                        avail = radiation.single_event_availability(
                             st.seu_dose_rad_per_yr.v, acc.sdc_per_krad.v, acc.crash_per_krad.v,
                             se.sdc_recovery_h.v, se.crash_recovery_h.v, spec.min_cluster_accelerators)
+                        e *= avail
+                        parts["single_events"] = avail
                 if e > 0:
                     eff[(w, a, g)] = e
+                    eff_parts[(w, a, g)] = parts
         for (a, key), d in designs.items():
             if a in eligible[w]:
                 cluster_ok[(w, a, key)] = d.cluster_accelerators >= spec.min_cluster_accelerators
@@ -705,6 +887,7 @@ def compute(rs: ResolvedScenario, fixed_accelerators: dict[tuple[str, str], int]
             "opex_musd_per_mw_yr": 0.0 if "ground_opex" in excluded else
             gr.facility_opex_fraction_per_yr.v * gr.facility_capex_musd_per_mw.v,
             "lease_musd_per_mw_yr": 0.0 if "ground_lease" in excluded else gr.lease_musd_per_mw_yr.v,
+            "embodied_t_per_mw": gr.facility_embodied_co2_t_per_mw.v,
             "chips": {}}
         start = max(first, int(gr.first_year.v))
         pipeline_from = start + math.ceil(gr.construction_yr.v)
@@ -729,11 +912,16 @@ def compute(rs: ResolvedScenario, fixed_accelerators: dict[tuple[str, str], int]
             chip_vintages[(reg, g)] = vint
             kw_per_acc = acc.power_w.v * (1 + gr.host_power_fraction.v) / 1000.0
             chip_mw[(reg, g)] = kw_per_acc  # MW per k-acc = kW per accelerator
+            mwh = emissions.facility_energy_mwh_per_yr(kw_per_acc, gr.utilisation.v, gr.pue.v)  # per k-acc
             g_entry["chips"][g] = {
                 "energy_musd_per_kacc_yr": kw_per_acc * gr.utilisation.v * gr.pue.v * HOURS_PER_YEAR * energy_price / 1000.0,
                 "price_musd_per_kacc": 0.0 if "accelerators" in excluded else acc.price_usd.v / 1000.0,
                 "replacement_musd_per_kacc_yr": 0.0 if "ground_replacements" in excluded else
                 gr.accelerator_failure_rate.v * acc.price_usd.v / 1000.0,
+                "co2_t_per_kacc_yr": emissions.grid_co2_t(mwh, gr.grid_co2_kg_per_kwh.v),
+                "water_m3_per_kacc_yr": emissions.site_water_m3(mwh / gr.pue.v, gr.water_l_per_kwh.v),
+                "embodied_t_per_kacc": acc.embodied_co2_kg.v,  # 1000 accelerators x kg / 1000 kg per t
+                "replacement_t_per_kacc_yr": gr.accelerator_failure_rate.v * acc.embodied_co2_kg.v,
             }
             for v in vint:
                 for y, sh in service_shares(v, gr.accelerator_refresh_yr.v, periods).items():
@@ -760,7 +948,8 @@ def compute(rs: ResolvedScenario, fixed_accelerators: dict[tuple[str, str], int]
         build_years=build_years, build_cum_cap=build_cum_cap, build_cost={},
         facility_share=facility_share, chip_vintages=chip_vintages, chip_cost={}, chip_share=chip_share,
         chip_mw=chip_mw, existing_cost=0.0, unmet_cost={}, unmet_penalty_musd=penalty,
-        unmet_allowed=unmet_allowed, budget=budget, flop_weight=dict(weight))
+        unmet_allowed=unmet_allowed, budget=budget, flop_weight=dict(weight), eff_parts=eff_parts,
+        carbon_price=carbon_prices(s, first, last), carbon_cap=carbon_caps(s, periods), trip_co2_t=trip_co2)
     # objective coefficients: the present value of each decision's cash flows
     for (a, key), vint in unit_vintages.items():
         for v in vint:
@@ -786,6 +975,21 @@ def compute(rs: ResolvedScenario, fixed_accelerators: dict[tuple[str, str], int]
     coef.unmet_cost = {(w, y): coef.pv(coef.unmet_flows(w, y)) for w in wl for y in years}
     coef.unit_ub = unit_bounds(coef)
     return coef
+
+
+def carbon_prices(s: Scenario, first: int, last: int) -> dict[int, float]:
+    """Carbon price by calendar year ($/t); empty when there is none or the category is excluded."""
+    if "carbon" in s.terms.exclude_costs:
+        return {}
+    prices = {t: s.carbon.price_at(t) for t in range(first, last + 1)}
+    return prices if any(prices.values()) else {}
+
+
+def carbon_caps(s: Scenario, periods: dict[int, list[int]]) -> dict[int, float]:
+    """Emissions allowed per period (t CO2): the yearly cap summed over the period's years."""
+    if s.carbon.cap_t_per_yr is None:
+        return {}
+    return {y: sum(s.carbon.cap_at(t) for t in ts) for y, ts in periods.items()}
 
 
 def unit_bounds(c: Coefficients) -> dict[tuple[str, str, int], float]:

@@ -26,6 +26,7 @@ class Sets:
     bandwidth: list[tuple[str, int]]  # (a, y) space architectures with earth-user service
     shells: list[tuple[str, int]]
     payload_routes: dict[str, list[str]] = field(default_factory=dict)
+    carbon_years: list[int] = field(default_factory=list)  # periods with a carbon cap row
 
 
 def build_sets(c: Coefficients) -> Sets:
@@ -83,7 +84,8 @@ def build_sets(c: Coefficients) -> Sets:
     shells = sorted({(c.archs[a]["site"], y) for (a, y) in in_service if c.archs[a]["site"] in c.shells})
     return Sets(years=years, units=units, serviced=serviced, in_service=dict(in_service), trips=trips, ships=ships,
                 openings=openings, serve=serve, pools=dict(pools), builds=builds, chips=chips, unmet=unmet,
-                vehicles_years=vehicles_years, bandwidth=bandwidth, shells=shells, payload_routes=payload_routes)
+                vehicles_years=vehicles_years, bandwidth=bandwidth, shells=shells, payload_routes=payload_routes,
+                carbon_years=sorted(c.carbon_cap))
 
 
 def _serve_index(c: Coefficients, alive: set[tuple[str, str, int]]) -> list[tuple[str, str, str, int]]:

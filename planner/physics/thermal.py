@@ -78,3 +78,32 @@ def heat_pump_power_w(heat_lifted_w: float, cold_k: float, hot_k: float, carnot_
     if hot_k <= cold_k:
         return 0.0
     return heat_lifted_w / heat_pump_cop(cold_k, hot_k, carnot_fraction)
+
+
+def rejection_margin(area_m2: float, net_flux_w_m2: float, heat_w: float) -> float:
+    """Closure of a radiator: area x net flux / heat - 1 (>= 0: it rejects the heat; 0: sized exactly)."""
+    if heat_w <= 0:
+        raise ValueError("heat_w must be > 0")
+    return area_m2 * net_flux_w_m2 / heat_w - 1.0
+
+
+LINKS = ("radiator", "orientation/environment", "coolant", "chip junction", "HBM")
+
+
+def limiting_link(binding_cap: str, heat_pump: bool, cap_part: str, absorbed_w_m2: float, emitted_w_m2: float,
+                  environment_share: float = 0.5) -> str:
+    """The link of the heat path chip -> cold plate -> coolant loop -> fin -> panel -> space that limits a design.
+
+    First match: ``radiator`` when the unit's radiator-area cap limits its accelerators; ``orientation/environment``
+    when the absorbed sun, planet IR and albedo take away at least ``environment_share`` of what the panel emits;
+    ``coolant`` when the loop lifts the heat above the chip's cap with a heat pump (its COP costs power);
+    otherwise the chip part whose limit, less the chain drops, sets the radiator temperature (``chip junction``
+    or ``HBM``).
+    """
+    if binding_cap == "radiator area":
+        return "radiator"
+    if emitted_w_m2 > 0 and absorbed_w_m2 >= environment_share * emitted_w_m2:
+        return "orientation/environment"
+    if heat_pump:
+        return "coolant"
+    return "HBM" if cap_part == "HBM" else "chip junction"

@@ -27,6 +27,8 @@ def _row(run: Run) -> dict:
             "plan / ground": f"{s['space_vs_ground_cost_ratio']:.3f}" if s.get("space_vs_ground_cost_ratio") else "n/a",
             "space share": pct(s.get("space_share")), "first in space": str(s.get("first_space_year") or "-"),
             "flights": num(s.get("launch_flights")), "NPV cost": money(s.get("npv_cost_usd")),
+            "kg CO2/PFLOP-day": num(s.get("co2_kg_per_pflop_day"), 1),
+            "delivered / peak": pct((s.get("waterfall") or {}).get("delivered_fraction")),
             "gap": pct(s.get("mip_gap"), 3)}
 
 

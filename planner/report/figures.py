@@ -233,3 +233,43 @@ def tornado(da: pd.DataFrame, path: Path) -> Path | None:
     ax.set_title("Decisive assumptions (one-at-a-time re-solves)")
     ax.legend(fontsize=7, loc="lower right")
     return _save(fig, path)
+
+
+def waterfall(table: pd.DataFrame, labels: dict[str, str], path: Path, scope: str = "plan") -> Path | None:
+    """Installed peak to delivered FLOP: a bar per stage, the loss of each factor hatched above it."""
+    t = table[table["scope"] == scope]
+    if t.empty:
+        return None
+    peak = float(t["flop_before"].iloc[0])
+    names = ["installed peak"] + [labels.get(f, f) for f in t["factor"]] + ["delivered"]
+    kept = [1.0] + list(t["flop_after"] / peak) + [float(t["flop_after"].iloc[-1]) / peak]
+    lost = [0.0] + list(t["lost_flop"] / peak) + [0.0]
+    fig, ax = plt.subplots(figsize=(7.6, 3.6))
+    x = np.arange(len(names))
+    ax.bar(x, [100 * k for k in kept], color=GREYS[1], edgecolor="black", linewidth=0.4, label="remaining")
+    ax.bar(x, [100 * max(0.0, v) for v in lost], bottom=[100 * k for k in kept], color="white", edgecolor="black",
+           linewidth=0.4, hatch="//", label="lost to this factor")
+    for i, (k, v) in enumerate(zip(kept, lost)):
+        if i in (0, len(names) - 1) or v > 0.005:
+            ax.annotate(f"{100 * k:.0f}%", xy=(i, 100 * k), xytext=(0, 2), textcoords="offset points",
+                        ha="center", fontsize=7)
+    ax.set_xticks(x, names, rotation=40, ha="right", fontsize=7)
+    ax.set_ylabel("% of installed peak FLOP/s")
+    ax.set_ylim(0, 110)
+    ax.set_title("Delivered-compute waterfall" + ("" if scope == "plan" else f": {scope}"))
+    ax.legend(fontsize=7, loc="upper right")
+    return _save(fig, path)
+
+
+def emissions(table: pd.DataFrame, path: Path) -> Path | None:
+    """CO2 by category and year (stacked), the beyond-horizon credit left out of the bars."""
+    t = table[table["category"] != "beyond_horizon"]
+    if t.empty or t["t_co2"].abs().sum() <= 0:
+        return None
+    fig, ax = plt.subplots(figsize=(7.0, 3.3))
+    piv = t.pivot_table(index="year", columns="category", values="t_co2", aggfunc="sum").fillna(0) / 1e6
+    piv = piv.loc[:, piv.sum() > 0]
+    _stacked_bars(ax, piv, "Mt CO2 per year")
+    ax.set_title("Emissions by category and year")
+    ax.legend(fontsize=7, loc="upper left")
+    return _save(fig, path)

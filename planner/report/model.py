@@ -191,8 +191,9 @@ def build(run_dir: str | Path) -> Report:
     else:
         sections = [summary_section(run), cheaper_section(run, figdir), buildout_section(run, figdir),
                     launch_section(run, figdir), money_section(run, figdir), designs_section(run, figdir),
-                    workloads_section(run, figdir), binds_section(run, figdir), break_even_section(run, figdir),
-                    assumptions_section(run), method_section(run)]
+                    waterfall_section(run, figdir), workloads_section(run, figdir), carbon_section(run, figdir),
+                    binds_section(run, figdir), break_even_section(run, figdir), assumptions_section(run),
+                    method_section(run)]
     return Report(title=f"Orbital compute plan: {name}", subtitle=subtitle, sections=sections, run_dir=run.dir)
 
 
@@ -221,6 +222,15 @@ def summary_section(run: Run) -> Section:
         sec.p(f"Launches: {num(s['launch_flights'])} flights over the horizon, at most "
               f"{num(s.get('peak_flights_per_yr'))} in {s.get('peak_flights_year')}.")
     bullets = []
+    wf = (s.get("waterfall") or {}).get("largest_loss_sentence")
+    if wf:
+        bullets.append(wf)
+    if s.get("co2_kg_per_pflop_day") is not None:
+        ground = (f" (ground only: {go['co2_kg_per_pflop_day']:,.1f} kg and {go['water_l_per_pflop_day']:,.1f} L)"
+                  if go.get("co2_kg_per_pflop_day") is not None else "")
+        bullets.append(f"Carbon and water: {s['co2_kg_per_pflop_day']:,.1f} kg CO2 and "
+                       f"{s['water_l_per_pflop_day']:,.1f} L of site water per delivered PFLOP-day{ground} "
+                       f"(section 9).")
     an = s.get("analysis") or {}
     da = run.a("decisive_assumptions")
     if len(da):
@@ -235,7 +245,7 @@ def summary_section(run: Run) -> Section:
         bullets.append(f"Break-even launch price: {be['meaning']}.")
     if an.get("assumption_cost_share") is not None:
         bullets.append(f"{pct(an['assumption_cost_share'])} of the plan's present-value cost is priced by values "
-                       f"that are our own assumptions (section 10).")
+                       f"that are our own assumptions (section 12).")
     vc = run.t("vintage_costs")
     w = main_workload(run)
     verdict = cheaper_verdict(vc, w, run.scenario["horizon"]["first_year"])
@@ -408,11 +418,115 @@ def designs_section(run: Run, figdir: Path) -> Section:
         sec.table("Design sheet: one unit of each chosen design" + (" (continued)" if i else ""), frame, small=True,
                   note="" if i + 3 < len(names) else "Areas are panel planform; a two-sided radiator emits from both "
                                                        "faces. Every column is in tables/designs.csv.")
+    thermal_chain(sec, d)
+    return sec
+
+
+def thermal_chain(sec: Section, d: pd.DataFrame) -> None:
+    """The heat path of each chosen design: what limits it, and closure at end of life."""
+    if "limiting_link" not in d:
+        return
+    x = d.drop_duplicates(["architecture", "design"])
+    cop = x["heat_pump_cop"].map(lambda v: "none" if pd.isna(v) else f"{v:.2f}")
+    sec.p("Thermal chain: heat flows chip -> cold plate -> coolant loop -> fin -> panel -> space. The radiator's "
+          "temperature is capped by the lower of the chip's junction and HBM limits less the chain's drops (cold "
+          "plate, coolant loop, fin), unless a heat pump lifts it at a power cost (COP). Radiators are sized with "
+          "end-of-life coatings in the hot case, so closure at end of life (area x net flux / heat - 1) is 0 by "
+          "construction and must never be negative; the beginning-of-life margin is the headroom coating drift "
+          "uses up.")
+    sec.table("Thermal chain of each chosen design", pd.DataFrame({
+        "design": x["architecture"] + " " + x["design"],
+        "limiting link": x["limiting_link"],
+        "radiator K (cap, part)": [f"{t:.0f} ({c:.0f}, {p})" for t, c, p in
+                                   zip(x["radiator_temp_k"], x["radiator_cap_k"], x["radiator_cap_part"])],
+        "chain drops K": x["chain_drop_k"].map(lambda v: f"{v:.0f}"),
+        "fin eff.": x["fin_efficiency"].map(lambda v: f"{v:.2f}"),
+        "heat-pump COP": cop,
+        "emitted / absorbed W/m2": [f"{e:,.0f} / {a:,.0f}" for e, a in zip(x["emitted_w_m2"], x["absorbed_w_m2"])],
+        "closure EOL / BOL": [f"{signed_pct(e)} / {signed_pct(b)}" for e, b in zip(x["eol_margin"], x["bol_margin"])],
+    }), small=True, note="Limiting link, first match: radiator (its area cap limits accelerators per unit), "
+                         "orientation/environment (the environment puts back at least half of what the panel emits), "
+                         "coolant (a heat pump lifts above the chip's cap), else the chip part that sets the cap.")
+
+
+def waterfall_section(run: Run, figdir: Path) -> Section:
+    from planner.results.waterfall import LABELS, PLAN, sentence
+
+    sec = Section("7. Delivered compute: from installed peak to delivered FLOP")
+    w = run.t("waterfall")
+    if "waterfall" not in run.tables:
+        return sec.p("This run folder has no tables/waterfall.csv (written by an older planner): re-run it.")
+    if w.empty:
+        return sec.p("The plan delivers nothing.")
+    sec.p((run.summary.get("waterfall") or {}).get("largest_loss_sentence") or sentence(w))
+    sec.figure(fig.waterfall(w, LABELS, figdir / "waterfall.png"), "Delivered-compute waterfall",
+               "Installed peak FLOP/s (accelerators in service x dense peak at each workload's precision) to the "
+               "FLOP delivered over the horizon, each factor's loss hatched.")
+    scopes = [PLAN] + [a for a in dict.fromkeys(w["scope"]) if a != PLAN]
+    delivered = w.groupby("scope")["flop_after"].last()
+    scopes = [sc for sc in scopes if sc == PLAN or delivered.get(sc, 0) > 0][:6]
+    frame = pd.DataFrame({"factor": [LABELS[f] for f in w.loc[w["scope"] == PLAN, "factor"]]})
+    for sc in scopes:
+        frame[sc] = list(w.loc[w["scope"] == sc, "multiplier"].map(pct))
+    peak = w[w["step"] == 1].set_index("scope")["flop_before"]
+    totals = pd.DataFrame([{"factor": "installed peak, FLOP", **{sc: f"{peak[sc]:.3g}" for sc in scopes}},
+                           {"factor": "delivered, FLOP", **{sc: f"{delivered[sc]:.3g}" for sc in scopes}},
+                           {"factor": "delivered / peak", **{sc: pct(delivered[sc] / peak[sc]) for sc in scopes}}])
+    sec.table("Share each factor keeps, by architecture (FLOP over the horizon, undiscounted)",
+              pd.concat([frame, totals], ignore_index=True), small=True,
+              note="Factors multiply to delivered / peak; each is the share of the stage before it that it keeps "
+                   "(servicing can exceed 100%). tables/waterfall.csv says what the model applies for each.")
+    plan = w[w["scope"] == PLAN]
+    sec.bullets([f"{LABELS[r.factor]}: {r.explanation}" for r in plan.itertuples()
+                 if r.factor in ("power", "thermal", "downlink", "utilisation")])
+    return sec
+
+
+def carbon_section(run: Run, figdir: Path) -> Section:
+    sec = Section("9. Carbon and water")
+    s = run.summary
+    go = s.get("ground_only") or {}
+    if s.get("co2_kg_per_pflop_day") is None:
+        return sec.p("Not computed for this run.")
+
+    def kg(x):
+        return "n/a" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:,.1f}"
+
+    sec.p(f"The plan emits **{kg(s['co2_kg_per_pflop_day'])} kg CO2 per delivered PFLOP-day** and uses "
+          f"**{kg(s['water_l_per_pflop_day'])} L of site water per PFLOP-day** ({num(s['co2_t'] / 1e6, 2)} Mt CO2 "
+          f"and {num(s['water_m3'] / 1e6, 1)} million m3 over the horizon). The ground-only plan: "
+          f"{kg(go.get('co2_kg_per_pflop_day'))} kg CO2 and {kg(go.get('water_l_per_pflop_day'))} L per PFLOP-day.")
+    em = run.t("emissions")
+    sec.figure(fig.emissions(em, figdir / "emissions.png"), "Emissions",
+               "t CO2 by category and year (the beyond-horizon credit is not drawn).")
+    if len(em):
+        by = em.groupby("category")[["t_co2", "water_m3"]].sum()
+        gob = go.get("co2_t_by_category") or {}
+        out = pd.DataFrame({"category": by.index, "plan, t CO2": by["t_co2"].map(lambda x: num(x)),
+                            "ground only, t CO2": [num(gob.get(k, 0.0)) for k in by.index],
+                            "plan, site water m3": by["water_m3"].map(lambda x: num(x))})
+        sec.table("Emissions by category over the horizon", out,
+                  note="beyond_horizon credits the share of manufacturing and launch emissions whose asset keeps "
+                       "delivering after the horizon (like the residual-value credit of capital).")
+    price, cap = s.get("carbon_price_usd_per_t") or 0, s.get("carbon_cap_t_per_yr")
+    costs = run.t("costs")
+    paid = float(costs.loc[costs["category"] == "carbon", "usd_discounted"].sum()) if len(costs) else 0.0
+    sec.p((f"A carbon price ({value_text(price)} USD/t CO2) is paid through the plan's cost flows (category carbon: "
+           f"{money(paid)} present value)" if price else "No carbon price is set (scenario carbon.price_usd_per_t = 0)")
+          + (f"; emissions are capped at {value_text(cap)} t CO2 a year (a model constraint)." if cap is not None
+             else "; no carbon cap is set (carbon.cap_t_per_yr)."))
+    sec.p("Counted: combustion CO2 of every flight (tankers included), manufacturing of accelerators (space and "
+          "ground, replacements included), of spacecraft hardware and site cores per kg, and of ground facilities per "
+          "MW, and grid electricity (IT x PUE x the region's CO2 per kWh). Site water follows the IT energy of ground "
+          "campuses; space units need none. Not counted: N2O, soot and alumina from rockets, methane leakage, "
+          "building launch vehicles, the facilities already operating at the start (sunk), and water used to "
+          "generate electricity or make chips. The embodied factors are "
+          "order of magnitude (their confidence is in the catalog table, section 12).")
     return sec
 
 
 def workloads_section(run: Run, figdir: Path) -> Section:
-    sec = Section("7. Workloads")
+    sec = Section("8. Workloads")
     alloc = run.t("allocation")
     sec.figure(fig.workloads(alloc, run.families, figdir / "workloads.png"), "Workloads",
                "Share of each workload's delivered FLOP by family.")
@@ -428,7 +542,7 @@ def workloads_section(run: Run, figdir: Path) -> Section:
 
 
 def binds_section(run: Run, figdir: Path) -> Section:
-    sec = Section("8. What binds")
+    sec = Section("10. What binds")
     sec.p("Shadow prices come from the linear program with every integer decision (units, trips, site openings) "
           "fixed at the plan's values: they are conditional on the chosen architecture. A negative price on a cap "
           "means raising the cap by one unit would lower the plan's present-value cost by that much.")
@@ -467,7 +581,7 @@ def binds_section(run: Run, figdir: Path) -> Section:
 
 
 def break_even_section(run: Run, figdir: Path) -> Section:
-    sec = Section("9. Break-even launch price")
+    sec = Section("11. Break-even launch price")
     be = run.a("break_even")
     info = (run.summary.get("analysis") or {}).get("break_even") or {}
     if be.empty:
@@ -492,7 +606,7 @@ def break_even_section(run: Run, figdir: Path) -> Section:
 
 
 def assumptions_section(run: Run) -> Section:
-    sec = Section("10. Assumptions")
+    sec = Section("12. Assumptions")
     an = run.summary.get("analysis") or {}
     drivers = run.a("cost_drivers")
     if an.get("assumption_cost_share") is not None:
@@ -512,6 +626,7 @@ def assumptions_section(run: Run) -> Section:
             "value": da["path"], "confidence": da["confidence"], "low": da["low_value"].map(value_text),
             "base": da["value"].map(value_text), "high": da["high_value"].map(value_text),
             "at low": da["low_change"].map(signed_pct), "at high": da["high_change"].map(signed_pct)}), small=True)
+    ground_variants(sec, run)
     rows = catalog_rows(run.scenario)
     if rows is not None and len(rows):
         n_ass = int((rows["confidence"] == "our assumption").sum())
@@ -535,6 +650,34 @@ def assumptions_section(run: Run) -> Section:
                                                f"{v.get('growth') or v.get('demand_eflop_per_s')}; {v.get('source', '')}"}
          for k, v in sc["workloads"].items()]), small=True)
     return sec
+
+
+def ground_variants(sec: Section, run: Run) -> None:
+    """The ground baselines this scenario allows: the same ones the optimiser and the ground-only plan use."""
+    regions = (run.scenario.get("resolved_catalog") or {}).get("ground_regions") or {}
+    if not regions:
+        return
+
+    def v(entry, field, fmt="{:g}"):
+        q = entry.get(field) or {}
+        return "" if "value" not in q else (value_text(q["value"]) if isinstance(q["value"], dict)
+                                            else fmt.format(q["value"]))
+
+    sec.p("Ground baselines. Each ground variant is an architecture ground_campus@<region>, chosen per scenario "
+          "with architectures.allow / deny (e.g. allow [\"ground_campus@onsite_gas\"]); the optimiser and the "
+          "ground-only comparison use exactly the variants allowed. Owned campuses pay facility capex per MW "
+          "(with opex as a share of it); colocation pays a lease per MW-year instead; on-site gas carries its "
+          "plant in the capex and fuel in the energy price; renewables plus storage buy firmed power at a PPA "
+          "price with low life-cycle CO2; a grid-constrained hub waits longer in the interconnect queue and "
+          "connects fewer MW a year.")
+    sec.table("Ground variants this scenario allows", pd.DataFrame([{
+        "variant": name, "what": e.get("label", ""),
+        "capex $M/MW": v(e, "facility_capex_musd_per_mw"), "lease $M/MW-yr": v(e, "lease_musd_per_mw_yr"),
+        "energy $/kWh": v(e, "energy_usd_per_kwh"), "PUE": v(e, "pue"),
+        "queue + build yr": f"{v(e, 'queue_yr')} + {v(e, 'construction_yr')}",
+        "new MW/yr": v(e, "grid_mw_per_yr"), "kg CO2/kWh": v(e, "grid_co2_kg_per_kwh"),
+        "L water/kWh": v(e, "water_l_per_kwh")} for name, e in regions.items()]), small=True,
+        note="Values and sources are in the catalog table below (ground_regions.*).")
 
 
 def catalog_rows(scenario: dict) -> pd.DataFrame | None:
@@ -562,10 +705,10 @@ def catalog_rows(scenario: dict) -> pd.DataFrame | None:
 
 
 def method_section(run: Run) -> Section:
-    from planner.model import demand, fleet, ground, launch, objective
+    from planner.model import carbon, demand, fleet, ground, launch, objective
 
     s = run.summary
-    sec = Section("11. Method")
+    sec = Section("13. Method")
     sec.p("A mixed-integer linear program (Pyomo, solved with HiGHS) chooses, for every year of the horizon, the "
           "integer number of units of each architecture and design (accelerator x radiator temperature x "
           "shielding), the integer launches per route, the opening of site cores (binary), ground facility MW and "
@@ -576,7 +719,8 @@ def method_section(run: Run) -> Section:
     sec.p(run.explanations.get("perfect_foresight", ""))
     rows = (s.get("model_size") or {}).get("constraints_by_block", {})
     for module, title in ((fleet, "Space units, sites and shells"), (launch, "Launch"), (ground, "Ground"),
-                          (demand, "Demand, capacity and bandwidth"), (objective, "Objective")):
+                          (demand, "Demand, capacity and bandwidth"), (carbon, "Carbon cap"),
+                          (objective, "Objective")):
         doc = (module.__doc__ or "").strip()
         sec.p(f"**{title}** (planner/model/{module.__name__.split('.')[-1]}.py):")
         sec.blocks.append(("code", doc))

@@ -12,7 +12,7 @@ from collections import defaultdict
 
 import pandas as pd
 
-from planner.model.coefficients import Coefficients
+from planner.model.coefficients import Coefficients, service_profile
 from planner.results.plan import Solution
 
 UNIT_DRIVERS = {
@@ -32,6 +32,7 @@ UNIT_DRIVERS = {
     "operations": "platforms.{p}.ops_cost_musd_per_unit_yr",
     "servicing": "components.servicing.cost_musd_per_unit_yr",
 }
+CARBON_DRIVER = "scenario.carbon.price_usd_per_t"  # a scenario setting, not a catalog value
 
 
 def cost_drivers(c: Coefficients, sol: Solution) -> pd.DataFrame:
@@ -52,14 +53,23 @@ def cost_drivers(c: Coefficients, sol: Solution) -> pd.DataFrame:
         add("operations", UNIT_DRIVERS["operations"].format(**names),
             n * c.pv(c.running_flows("operations", d.ops_musd_per_yr, v, d.life_yr)))
         add("launch", UNIT_DRIVERS["launch"].format(**names), n * c.pv(c.launch_credit_flows(a, key, v)))
+        add("carbon", CARBON_DRIVER, n * c.pv(c.unit_carbon_flows(a, key, v)))
     for (a, key, v), n in sol.serviced.items():
-        add("servicing", UNIT_DRIVERS["servicing"], n * c.pv(c.serviced_flows(a, key, v)))
+        d = c.designs[(a, key)]
+        add("servicing", UNIT_DRIVERS["servicing"],
+            n * c.pv(c.running_flows("servicing", d.servicing_musd_per_yr, v, d.life_yr)))
+        add("carbon", CARBON_DRIVER, n * c.pv(c.carbon_running_flows(c.serviced_emissions(a, key, v))))
     for (k, y), n in sol.trips.items():
         vehicle = c.routes[k].vehicle
         for cat, x in c.trip_parts[(k, y)].items():
             add(cat, UNIT_DRIVERS[cat].format(v=vehicle), n * x * c.df[y])
+        add("carbon", CARBON_DRIVER, n * c.pv(c.carbon_running_flows(c.trip_emissions(k, y))))
     for (site, y), n in sol.open.items():
-        add("site_fixed", f"sites.{site}.fixed_cost_musd", n * c.pv(c.open_flows(site, y)))
+        e = c.site_open[site]
+        add("site_fixed", f"sites.{site}.fixed_cost_musd",
+            n * c.pv(c.capital_flows({"site_fixed": e["fixed_cost_musd"]}, y, e["life_yr"], e["rate"])))
+        add("carbon", CARBON_DRIVER,
+            n * c.pv(c.carbon_capital_flows(e["embodied_t"], y, service_profile(e["life_yr"]), e["rate"])))
         for y2 in c.years:
             if y2 >= y:
                 add("site_opex", f"sites.{site}.fixed_opex_musd_per_yr", n * c.pv(c.opened_flows(site, y2)))
@@ -71,6 +81,8 @@ def cost_drivers(c: Coefficients, sol: Solution) -> pd.DataFrame:
             mw * c.pv(c.running_flows("ground_opex", g["opex_musd_per_mw_yr"], v, g["life_yr"])))
         add("ground_lease", f"ground_regions.{r}.lease_musd_per_mw_yr",
             mw * c.pv(c.running_flows("ground_lease", g["lease_musd_per_mw_yr"], v, g["life_yr"])))
+        add("carbon", CARBON_DRIVER,
+            mw * c.pv(c.carbon_capital_flows(g["embodied_t_per_mw"], v, service_profile(g["life_yr"]), g["rate"])))
     for (r, gname, v), k in sol.chips.items():
         g, chip = c.ground[r], c.ground[r]["chips"][gname]
         add("accelerators", f"accelerators.{gname}.price_usd",
@@ -79,6 +91,10 @@ def cost_drivers(c: Coefficients, sol: Solution) -> pd.DataFrame:
             k * c.pv(c.running_flows("ground_energy", chip["energy_musd_per_kacc_yr"], v, g["refresh_yr"])))
         add("ground_replacements", f"ground_regions.{r}.accelerator_failure_rate",
             k * c.pv(c.running_flows("ground_replacements", chip["replacement_musd_per_kacc_yr"], v, g["refresh_yr"])))
+        add("carbon", CARBON_DRIVER,
+            k * c.pv(c.carbon_capital_flows(chip["embodied_t_per_kacc"], v, service_profile(g["refresh_yr"]),
+                                            g["rate"])
+                     + c.carbon_running_flows(c.chip_running_emissions(r, gname, v))))
     for cat, t, x in c.existing_flows():
         region = next(iter(c.ground)) if len(c.ground) == 1 else None
         add(cat, f"ground_regions.{region}.facility_opex_fraction_per_yr" if region else "ground_regions.*.existing",
@@ -88,7 +104,8 @@ def cost_drivers(c: Coefficients, sol: Solution) -> pd.DataFrame:
     if not len(df):
         return df.assign(confidence=[], share=[])
     quantities = dict(c.catalog.quantities())
-    df["confidence"] = [quantities[d].confidence if d in quantities else "our assumption" for d in df["driver"]]
+    df["confidence"] = [quantities[d].confidence if d in quantities else
+                        "scenario setting" if d.startswith("scenario.") else "our assumption" for d in df["driver"]]
     total = df["pv_usd"].sum()
     df["share"] = df["pv_usd"] / total if total else 0.0
     return df.sort_values("pv_usd", ascending=False, key=abs).reset_index(drop=True)

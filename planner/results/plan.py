@@ -17,7 +17,9 @@ import pandas as pd
 from planner.model.build import PlanModel
 from planner.model.coefficients import EFLOP_S_YR_IN_FLOP, Coefficients, served_fraction
 from planner.physics.constants import HOURS_PER_YEAR
+from planner.results.emissions import emissions_table
 from planner.results.schema import TABLES
+from planner.results.waterfall import waterfall_table
 from planner.scenario.load import ResolvedScenario
 from planner.yamlio import _umask, atomic_write
 
@@ -124,6 +126,9 @@ def build_tables(c: Coefficients, sol: Solution) -> dict[str, pd.DataFrame]:
             "radiator_temp_k": d.radiator_temp_k, "radiator_cap_k": d.radiator_cap_k,
             "radiator_cap_part": d.radiator_cap_part, "heat_pump": d.heat_pump, "sink_temp_k": d.sink_temp_k,
             "emissivity": d.emissivity_eol, "absorptivity": d.absorptivity_eol, "net_flux_w_m2": d.net_flux_w_m2,
+            "fin_efficiency": d.fin_efficiency, "chain_drop_k": d.chain_drop_k, "heat_pump_cop": d.heat_pump_cop,
+            "emitted_w_m2": d.emitted_w_m2, "absorbed_w_m2": d.absorbed_w_m2, "limiting_link": d.limiting_link,
+            "eol_margin": d.eol_margin, "bol_margin": d.bol_margin,
             "battery_kwh_per_unit": b.battery_kwh, "shielding_mm_al": d.shielding_mm,
             "dose_rad_per_yr": d.dose_rad_per_yr, "mass_kg_per_unit": b.mass_kg,
             "accelerators_kg": b.accelerator_mass_kg, "shielding_kg": b.shielding_mass_kg, "bus_kg": b.bus_mass_kg,
@@ -132,6 +137,7 @@ def build_tables(c: Coefficients, sol: Solution) -> dict[str, pd.DataFrame]:
             "structure_kg": b.structure_mass_kg, "propellant_kg": b.propellant_mass_kg,
             "volume_m3_per_unit": b.volume_m3, "design_life_yr": d.life_yr, "life_limit": d.life_limit,
             "capex_usd_per_unit": sum(d.capex_musd.values()) * 1e6,
+            "embodied_co2_t_per_unit": d.embodied_accelerators_t + d.embodied_spacecraft_t,
         })
     t["designs"] = pd.DataFrame(rows, columns=list(TABLES["designs"][1]))
 
@@ -231,6 +237,8 @@ def build_tables(c: Coefficients, sol: Solution) -> dict[str, pd.DataFrame]:
     t["dropped_designs"] = pd.DataFrame(c.dropped, columns=list(TABLES["dropped_designs"][1]))
     t["architectures"] = architecture_costs(c, sol, t["fleet"])
     t["decisions"] = decisions_table(c, sol)
+    t["waterfall"] = waterfall_table(c, sol)
+    t["emissions"] = emissions_table(c, sol)
     return t
 
 

@@ -30,6 +30,20 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
         "emissivity": "radiator emissivity at end of life",
         "absorptivity": "radiator solar absorptivity at end of life",
         "net_flux_w_m2": "net heat rejected per m2 of panel at end of life, W/m2",
+        "fin_efficiency": "fin efficiency of the panel (share of the ideal emission a finned panel achieves)",
+        "chain_drop_k": "temperature drops from chip to radiator: cold plate + coolant loop + fin, K",
+        "heat_pump_cop": "heat-pump coefficient of performance lifting the heat from the cap to the radiator "
+                         "(Carnot fraction x T_cap / lift); empty without a heat pump",
+        "emitted_w_m2": "what the panel emits per m2 at end of life (both faces, fin efficiency), W/m2",
+        "absorbed_w_m2": "what the environment puts back per m2 at end of life (sun, planet IR and albedo, or the "
+                         "effective sink), W/m2",
+        "limiting_link": "link of the heat path that limits the design: radiator (its area cap limits "
+                         "accelerators), orientation/environment (absorbed >= half of emitted), coolant (a heat "
+                         "pump lifts above the chip's cap), else the chip part that sets the cap (chip junction or "
+                         "HBM)",
+        "eol_margin": "radiator closure at end of life: area x end-of-life net flux / heat - 1 (>= 0; 0 when sized "
+                      "exactly)",
+        "bol_margin": "the same with beginning-of-life coatings: the headroom coating drift uses up",
         "battery_kwh_per_unit": "battery nameplate energy per unit, kWh",
         "shielding_mm_al": "aluminium-equivalent shielding around the accelerators, mm",
         "dose_rad_per_yr": "total ionising dose rate behind that shielding (with model margin), rad(Si)/yr",
@@ -48,6 +62,8 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
         "design_life_yr": "life of the unit: design life or total-dose life, whichever is shorter, years",
         "life_limit": "what ends the life (design life or total dose)",
         "capex_usd_per_unit": "hardware, integration and insurance capex per unit, USD (undiscounted)",
+        "embodied_co2_t_per_unit": "manufacturing emissions of one unit (accelerators and spacecraft hardware), "
+                                   "t CO2e",
     }),
     "fleet": ("Year x architecture: what is in service and what it delivers.", {
         "year": "calendar year (first year of the period)",
@@ -146,6 +162,33 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
         "index": "the decision's index, '|'-separated (e.g. architecture|design|year)",
         "value": "its value",
         "accelerators_per_unit": "for units: accelerators per unit of that design",
+    }),
+    "waterfall": (("Delivered-compute waterfall: installed peak FLOP/s to delivered FLOP, factor by factor, per "
+                   "architecture and for the plan (scope 'plan'). Factors of a scope multiply to its delivered / "
+                   "installed peak; the last flop_after is the delivered FLOP of allocation.csv."), {
+        "scope": "platform@site, or plan",
+        "family": "swarm, module, station, ground, or plan",
+        "step": "order of the factor (1 = first applied to the installed peak)",
+        "factor": "software_efficiency, power, thermal, coverage, downlink, single_events, failures, servicing, "
+                  "radiation_degradation, utilisation",
+        "multiplier": "share of the stage before it that the factor keeps (flop_after / flop_before; servicing "
+                      "can exceed 1)",
+        "flop_before": "FLOP before the factor, summed over the horizon's listed years (undiscounted); step 1: "
+                       "accelerators in service x dense peak FLOP/s at each workload's precision",
+        "flop_after": "FLOP after the factor; the last step is the delivered FLOP",
+        "lost_flop": "flop_before - flop_after",
+        "share_of_peak": "flop_after / installed peak",
+        "explanation": "what the model applies for this factor",
+    }),
+    "emissions": ("Emissions category x year: CO2 and site water of the plan (undiscounted).", {
+        "category": "launch (combustion CO2, tankers included), spacecraft_embodied (unit hardware other than "
+                    "accelerators, site cores), accelerators_embodied (space and ground, replacements included), "
+                    "ground_facility_embodied (facility MW built), ground_energy (grid electricity and site "
+                    "water), beyond_horizon (credit in the last year for the share of manufacturing and launch "
+                    "emissions of assets still delivering after the horizon)",
+        "year": "calendar year",
+        "t_co2": "t CO2 (CO2e where the catalog's factor is CO2e)",
+        "water_m3": "site water, m3 (ground campuses: IT energy x water_l_per_kwh)",
     }),
     "dropped_designs": ("Designs left out of the model and why.", {
         "architecture": "platform@site",

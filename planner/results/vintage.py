@@ -5,7 +5,8 @@ base year of everything the unit costs, divided by the PV of the FLOP it deliver
 Rule for shared costs: a space unit pays its hardware capex, its operations and its launch at the cheapest route
 that year (per tonne of a trip, a whole trip for a module); site cores and ground-station networks are shared and
 left out. A ground campus pays for its accelerators, their energy and replacements, and the facility MW they
-occupy (the facility's capital annuity, opex and lease for the years the chips serve).
+occupy (the facility's capital annuity, opex and lease for the years the chips serve). With a carbon price, each
+also pays for its emissions: manufacturing and launch share when built, grid energy and replacements while serving.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import pandas as pd
 
 from planner.economics import capital_payments, discount_factor
 from planner.model.coefficients import EFLOP_S_YR_IN_FLOP, Coefficients, service_profile
+from planner.physics import emissions
 from planner.results.plan import EFLOP_PER_PFLOP_DAY
 from planner.results.schema import TABLES
 
@@ -42,6 +44,9 @@ def _space_rows(c: Coefficients, w: str) -> list[dict]:
                 df = [discount_factor(v + k, base, r) for k in range(math.ceil(d.life_yr))]
                 share = service_profile(d.life_yr)
                 capex = sum(d.capex_musd.values()) + c.launch_cost_per_unit(a, key, v)
+                # a carbon price on its manufacturing and its share of the launch, paid when built
+                capex += emissions.carbon_cost_musd(d.embodied_accelerators_t + d.embodied_spacecraft_t
+                                                    + c.launch_co2_per_unit(a, key, v), c.price(v))
                 cost = capex * df[0] + sum(d.ops_musd_per_yr * sh * f for sh, f in zip(share, df))
                 flop = sum(d.accelerators_per_unit / 1000.0 * cap * eff * f for cap, f in zip(d.capacity_profile, df))
                 if flop <= 0:
@@ -64,7 +69,8 @@ def _ground_rows(c: Coefficients, w: str) -> list[dict]:
         if a not in c.eligible[w]:
             continue
         life = g_info["life_yr"]
-        facility_per_mw_yr = (g_info["capex_musd_per_mw"] * capital_payments(g_info["rate"], [1.0] * math.ceil(life))[0]
+        annuity = capital_payments(g_info["rate"], [1.0] * math.ceil(life))[0]
+        facility_per_mw_yr = (g_info["capex_musd_per_mw"] * annuity
                               + g_info["opex_musd_per_mw_yr"] + g_info["lease_musd_per_mw_yr"])
         by_vintage: dict[int, tuple[float, str]] = {}
         for (rr, g), vint in c.chip_vintages.items():
@@ -74,8 +80,14 @@ def _ground_rows(c: Coefficients, w: str) -> list[dict]:
             share = service_profile(g_info["refresh_yr"])
             for v in vint:
                 df = [discount_factor(v + k, base, r) for k in range(len(share))]
-                running = chip["energy_musd_per_kacc_yr"] + chip["replacement_musd_per_kacc_yr"] + facility_per_mw_yr * mw
-                cost = chip["price_musd_per_kacc"] * df[0] + sum(running * sh * f for sh, f in zip(share, df))
+                facility_carbon = emissions.carbon_cost_musd(g_info["embodied_t_per_mw"], c.price(v)) * annuity
+                running = (chip["energy_musd_per_kacc_yr"] + chip["replacement_musd_per_kacc_yr"]
+                           + (facility_per_mw_yr + facility_carbon) * mw)
+                carbon_t = chip["co2_t_per_kacc_yr"] + chip["replacement_t_per_kacc_yr"]  # per year in service
+                price = [c.price(min(v + k, s.horizon.last_year)) for k in range(len(share))]
+                cost = (chip["price_musd_per_kacc"] + emissions.carbon_cost_musd(chip["embodied_t_per_kacc"], price[0])) \
+                    * df[0] + sum((running + emissions.carbon_cost_musd(carbon_t, p)) * sh * f
+                                  for sh, f, p in zip(share, df, price))
                 flop = sum(sh * eff * f for sh, f in zip(share, df))
                 per = _usd_per_eflop(cost, flop)
                 if v not in by_vintage or per < by_vintage[v][0]:

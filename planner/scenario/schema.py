@@ -22,7 +22,7 @@ COST_CATEGORIES: tuple[str, ...] = (
     "accelerators", "bus", "arrays", "radiators", "batteries", "shielding", "terminals", "heat_pumps",
     "fission_power", "propellant", "integration", "launch", "insurance", "site_fixed", "site_opex", "operations",
     "servicing", "ground_facility", "ground_lease", "ground_opex", "ground_energy", "ground_replacements",
-    "unmet_penalty",
+    "carbon", "unmet_penalty",
 )
 CostCategory = Literal[COST_CATEGORIES]  # type: ignore[valid-type]
 
@@ -184,6 +184,33 @@ class Unmet(Strict):
     workloads: list[str] | None = None
 
 
+class Carbon(Strict):
+    """A carbon price the plan pays (cost category ``carbon``) and an optional cap on its yearly emissions.
+
+    Emissions are t CO2 (CO2e where the catalog's source gives it): launches, manufacturing of accelerators,
+    spacecraft and ground facilities, and grid electricity. A number or a per-year table (linear between years).
+    """
+
+    price_usd_per_t: NonNeg | YearTable = 0.0
+    cap_t_per_yr: NonNeg | YearTable | None = None
+
+    @field_validator("price_usd_per_t", "cap_t_per_yr")
+    @classmethod
+    def _nonempty(cls, v):
+        _table_years_ok(v if isinstance(v, dict) else None, "carbon")
+        return v
+
+    def price_at(self, year: int) -> float:
+        p = self.price_usd_per_t
+        return table_at(p, year) if isinstance(p, dict) else float(p)
+
+    def cap_at(self, year: int) -> float | None:
+        c = self.cap_t_per_yr
+        if c is None:
+            return None
+        return table_at(c, year) if isinstance(c, dict) else float(c)
+
+
 class Terms(Strict):
     """Switches for the published cases and what-ifs: leave out cost categories or physics terms."""
 
@@ -223,6 +250,7 @@ class Scenario(Strict):
     design_space: DesignSpace = DesignSpace()
     trajectories: Trajectories = Trajectories()
     unmet: Unmet = Unmet()
+    carbon: Carbon = Carbon()
     terms: Terms = Terms()
     solver: SolverSettings = SolverSettings()
     catalog: dict[str, Any] = {}

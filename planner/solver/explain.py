@@ -30,6 +30,7 @@ MEANINGS = {
     "route_mass": ("payload of {0} trips in {1}", "t"),
     "route_volume_row": ("stowed volume of {0} trips in {1}", "m3"),
     "budget_row": ("capital budget of {0}", "$M"),
+    "carbon_cap_row": ("CO2 emitted in {0} within the carbon cap", "t CO2"),
     "unit_bound": ("units of {0} ({1}) built in {2}: at most as many as launch cadence, shell and demand allow",
                    "units"),
 }
@@ -156,7 +157,8 @@ def _join(names: list[str]) -> str:
 
 CAPS = {"interconnect": "grid interconnect", "power": "facility power", "cadence_row": "launch cadence",
         "shell": "orbital shell capacity", "budget_row": "capital budget", "bandwidth": "downlink",
-        "route_mass": "payload per trip", "unit_bound": "units per year (cadence, shell)"}
+        "route_mass": "payload per trip", "unit_bound": "units per year (cadence, shell)",
+        "carbon_cap_row": "carbon cap"}
 
 
 def _caps_binding_in(binding: pd.DataFrame | None, year: int) -> list[str]:
@@ -168,7 +170,9 @@ def _caps_binding_in(binding: pd.DataFrame | None, year: int) -> list[str]:
         parts = str(row["index"]).split("|")
         years = [int(p) for p in parts if p.isdigit() and len(p) == 4]
         names = [p for p in parts if not p.isdigit() and "/" not in p]
-        applies = (min(years) <= year) if row["constraint"] == "interconnect" else (year in years)
+        # interconnect clears for good; a carbon cap met by building less earlier leaves less capacity later
+        applies = (min(years) <= year) if row["constraint"] in ("interconnect", "carbon_cap_row") else \
+            (year in years)
         if applies and years:
             where.setdefault(CAPS[row["constraint"]], [])
             for n in names:
@@ -225,7 +229,8 @@ def infeasibility_reasons(c, elastic, binding: pd.DataFrame | None = None) -> li
             continue
         caps = _caps_binding_in(binding, y)
         missing = f"what binds that year: {'; '.join(caps)}" if caps else \
-            "capacity arriving by then is capped (lead times, launch cadence, grid interconnect, shells or budget)"
+            "capacity arriving by then is capped (lead times, launch cadence, grid interconnect, shells, budget " \
+            "or carbon cap)"
         shown = _join(ready) if len(ready) <= 3 else f"all {len(ready)} architectures within its latency"
         reasons.append(f"{head}: {shown} could serve it, but {missing}")
     if not reasons:

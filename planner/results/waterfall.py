@@ -1,0 +1,240 @@
+"""Delivered-compute waterfall: from installed peak FLOP/s to the FLOP the plan delivers, factor by factor.
+
+Computed from the plan's solution and its coefficients, following what the model applies, for each slice
+(workload w, architecture a, accelerator g, year y):
+
+    delivered = N_w x peak(g, precision of w) x software(w) x power x thermal x coverage(w, a) x downlink(a, y)
+                x single_events(w, a, g) x failures(a, g, y) x servicing(a, g, y) x radiation(a, g, y)
+                x utilisation(a, g, y)
+
+* N_w: accelerators in service (space: units alive x accelerators per unit; ground: accelerators in service) in
+  the year, shared among the pool's workloads by the capacity each uses (an idle pool goes to its largest workload);
+* software, coverage and single events: the factors inside the model's throughput per accelerator (``eff``);
+* power and thermal: 1. Arrays are sized for the load at end of life through the worst eclipse and radiators for
+  the heat at end-of-life coatings in the hot case, so neither throttles; a cap that binds limits accelerators per
+  unit instead (``binding_cap`` in designs.csv);
+* downlink: the share of the effective capacity the units' downlink can carry at the workload mix's bits per FLOP
+  (1 where no Earth-user traffic leaves orbit, and on the ground);
+* failures, servicing, radiation: effective / installed accelerators split into e^(-lambda age) (unserviced),
+  the repairs of serviced units (>= 1) and the capacity kept past the total-dose degradation onset;
+* utilisation: capacity used / capacity the downlink allows (units built ahead of demand, fleets sized for the
+  year they are weakest, integer units).
+The product is exactly the slice's delivered FLOP (``serve`` x FLOP per EFLOP/s-year, as in allocation.csv). A
+scope (an architecture, or the plan) sums its slices stage by stage; its factor k is stage k / stage k-1, so the
+factors of a scope multiply to its delivered / installed peak. FLOP are undiscounted, per listed year.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import pandas as pd
+
+from planner.model.coefficients import EFLOP_S_YR_IN_FLOP, TFLOPS_TO_EFLOPS_PER_KACC, Coefficients, service_shares
+from planner.results.schema import TABLES
+
+FACTORS = ("software_efficiency", "power", "thermal", "coverage", "downlink", "single_events", "failures",
+           "servicing", "radiation_degradation", "utilisation")
+LABELS = {
+    "software_efficiency": "software efficiency",
+    "power": "power",
+    "thermal": "thermal",
+    "coverage": "real-time coverage",
+    "downlink": "downlink",
+    "single_events": "single-event resets",
+    "failures": "accelerator failures",
+    "servicing": "servicing",
+    "radiation_degradation": "radiation degradation",
+    "utilisation": "utilisation",
+}
+PLAN = "plan"
+
+
+def _pools(c: Coefficients, sol) -> tuple[dict, dict]:
+    """(a, g, y) -> {N, F0, E0, E} in thousands of accelerators; (a, y) -> downlink Gbit/s of the units in service."""
+    pools: dict = defaultdict(lambda: defaultdict(float))
+    downlink: dict = defaultdict(float)
+    for (a, key, v), n in sol.units.items():
+        d = c.designs[(a, key)]
+        serv = min(sol.serviced.get((a, key, v), 0.0), n)
+        for y, sh in service_shares(v, d.life_yr, c.period_years).items():
+            if (a, key, v, y) not in c.unit_cap:
+                continue
+            age = y - v
+            nominal = n * d.accelerators_per_unit / 1000.0 * sh
+            surv, tid = d.surviving_at_age(age), d.tid_share_at_age(age)
+            surv_s = d.surviving_at_age(age, serviced=True) if (a, key, v, y) in c.unit_cap_serviced else surv
+            p = pools[(a, d.accelerator, y)]
+            p["N"] += nominal
+            p["F0"] += nominal * surv
+            p["E0"] += nominal * surv * tid
+            p["E"] += nominal / n * ((n - serv) * surv + serv * surv_s) * tid if n > 0 else 0.0
+            downlink[(a, y)] += n * d.downlink_gbps
+    for (r, g, v), k in sol.chips.items():
+        a = c.ground[r]["arch"]
+        for y in c.years:
+            share = c.chip_share.get((r, g, v, y))
+            if share:
+                p = pools[(a, g, y)]
+                for name in ("N", "F0", "E0", "E"):
+                    p[name] += k * share
+    return pools, downlink
+
+
+def slices(c: Coefficients, sol) -> list[dict]:
+    """One row per (w, a, g, y): installed peak FLOP and the multipliers that take it to the delivered FLOP."""
+    pools, downlink = _pools(c, sol)
+    used: dict = defaultdict(dict)  # (a, g, y) -> {w: k-acc effective used}
+    for (w, a, g, y), x in sol.serve.items():
+        used[(a, g, y)][w] = used[(a, g, y)].get(w, 0.0) + x / c.eff[(w, a, g)]
+    # downlink factor per (a, y): min(1, B U / (R E)) - the share of effective capacity the links can carry
+    net: dict = {}
+    for (a, y) in {(a, y) for (a, g, y) in pools}:
+        rate = sum(c.gbps_per_eflop[w] * x for (w, aa, g, yy), x in sol.serve.items()
+                   if aa == a and yy == y and c.earth_users[w])
+        if c.archs[a]["kind"] != "space" or not c.scenario.terms.bandwidth or rate <= 0:
+            net[(a, y)] = 1.0
+            continue
+        e = sum(p["E"] for (aa, g, yy), p in pools.items() if aa == a and yy == y)
+        u = sum(sum(used.get((aa, g, yy), {}).values()) for (aa, g, yy) in pools if aa == a and yy == y)
+        net[(a, y)] = min(1.0, downlink.get((a, y), 0.0) * u / (rate * e)) if e > 0 else 1.0
+    demand_of = defaultdict(float)
+    for (w, y), x in c.demand.items():
+        demand_of[w] += x
+    rows = []
+    for (a, g, y), p in sorted(pools.items()):
+        if p["N"] <= 0:
+            continue
+        use = used.get((a, g, y), {})
+        total = sum(use.values())
+        if total > 0:
+            shares = {w: u / total for w, u in use.items()}
+        else:
+            candidates = [w for w in c.workloads if (w, a, g) in c.eff]
+            shares = {max(candidates, key=lambda w: demand_of[w]): 1.0} if candidates else {None: 1.0}
+        f_net = net[(a, y)]
+        for w, share in shares.items():
+            parts = c.eff_parts.get((w, a, g)) if w is not None else None
+            if parts is None:  # no workload can use this pool: its peak at BF16, all of it unused
+                acc = c.catalog.accelerators[g]
+                parts = {"peak_tflops": acc.dense_bf16_tflops.v, "software_efficiency": 1.0, "coverage": 1.0,
+                         "single_events": 1.0}
+            e = p["E"]
+            mult = {
+                "software_efficiency": parts["software_efficiency"], "power": 1.0, "thermal": 1.0,
+                "coverage": parts["coverage"], "downlink": f_net, "single_events": parts["single_events"],
+                "failures": p["F0"] / p["N"], "servicing": e / p["E0"] if p["E0"] > 0 else 1.0,
+                "radiation_degradation": p["E0"] / p["F0"] if p["F0"] > 0 else 1.0,
+                "utilisation": total / (e * f_net) if e > 0 and f_net > 0 else 0.0,
+            }
+            peak = p["N"] * share * parts["peak_tflops"] * TFLOPS_TO_EFLOPS_PER_KACC * EFLOP_S_YR_IN_FLOP
+            rows.append({"workload": w, "architecture": a, "accelerator": g, "year": y, "peak_flop": peak, **mult})
+    return rows
+
+
+def _explain(c: Coefficients, sol, scope: str, factor: str) -> str:
+    kinds = {c.archs[a]["kind"] for a in ([scope] if scope != PLAN else c.archs)}
+    space = "space" in kinds
+    caps, links = set(), set()
+    for (a, key, v), n in sol.units.items():
+        if n > 0 and (scope == PLAN or a == scope):
+            caps.add(c.designs[(a, key)].binding_cap)
+            links.add(c.designs[(a, key)].limiting_link)
+    if factor == "software_efficiency":
+        return "sustained share of dense peak each workload reaches (its software_efficiency), FLOP-weighted"
+    if factor == "power":
+        text = "1: arrays carry the IT, bus and heat-pump load at end of life through the worst eclipse " \
+               "(or fission power), so power never throttles" if space else ""
+        if caps:
+            text += f"; the cap that limits accelerators per unit: {', '.join(sorted(caps))}"
+        if "ground" in kinds:
+            text += ("; " if text else "1: ") + "ground: facility MW cover the IT load (a model constraint)"
+        return text
+    if factor == "thermal":
+        text = "1: radiators reject the heat at end-of-life coatings in the hot case at a temperature the chip " \
+               "allows (or above it with a heat pump), so nothing throttles" if space else ""
+        if links:
+            text += f"; limiting link of the heat path: {', '.join(sorted(links))}"
+        if "ground" in kinds:
+            text += ("; " if text else "1: ") + "ground: cooling is in the PUE"
+        return text
+    return {
+        "coverage": "share of each orbit a LEO unit is within real-time users' latency (real-time workloads in "
+                    "LEO only; 1 elsewhere)",
+        "downlink": "share of the effective capacity the downlink (terminals x rate x weather/geometry "
+                    "availability) can carry at the workload mix's bits per FLOP (1 on the ground)",
+        "single_events": "time a synchronous cluster loses to silent-data-corruption roll-backs and host crashes "
+                         "(space only)",
+        "failures": "accelerators not failed, e^(-lambda age), without repairs (ground: failed chips are "
+                    "replaced, a cost)",
+        "servicing": "capacity recovered by servicing units (repairs a share of failures; 1 without servicing)",
+        "radiation_degradation": "capacity kept past the total-dose degradation onset (space only)",
+        "utilisation": "capacity used over the capacity the downlink allows: units built ahead of demand, "
+                       "fleets sized for their weakest year, integer units",
+    }[factor]
+
+
+def waterfall_table(c: Coefficients, sol) -> pd.DataFrame:
+    rows_in = slices(c, sol)
+    scopes: dict[str, list[dict]] = defaultdict(list)
+    for r in rows_in:
+        scopes[r["architecture"]].append(r)
+        scopes[PLAN].append(r)
+    order = [a for a in c.archs if a in scopes] + ([PLAN] if scopes else [])
+    out = []
+    for scope in order:
+        rs = scopes[scope]
+        stage = [r["peak_flop"] for r in rs]
+        before = sum(stage)
+        if before <= 0:
+            continue
+        peak = before
+        fam = c.archs[scope]["family"] if scope != PLAN else PLAN
+        for step, f in enumerate(FACTORS, start=1):
+            stage = [s * r[f] for s, r in zip(stage, rs)]
+            after = sum(stage)
+            out.append({"scope": scope, "family": fam, "step": step, "factor": f,
+                        "multiplier": after / before if before > 0 else 1.0, "flop_before": before,
+                        "flop_after": after, "lost_flop": before - after, "share_of_peak": after / peak,
+                        "explanation": _explain(c, sol, scope, f)})
+            before = after
+    return pd.DataFrame(out, columns=list(TABLES["waterfall"][1]))
+
+
+def largest_loss(table: pd.DataFrame, scope: str = PLAN) -> tuple[str, float] | None:
+    """The factor with the smallest multiplier (the largest relative loss) in a scope, and its multiplier."""
+    t = table[table["scope"] == scope]
+    if t.empty:
+        return None
+    row = t.loc[t["multiplier"].idxmin()]
+    return str(row["factor"]), float(row["multiplier"])
+
+
+def waterfall_summary(table: pd.DataFrame) -> dict:
+    t = table[table["scope"] == PLAN]
+    if t.empty:
+        return {}
+    worst = largest_loss(table)
+    peak, delivered = float(t["flop_before"].iloc[0]), float(t["flop_after"].iloc[-1])
+    return {"installed_peak_flop": peak, "delivered_flop": delivered,
+            "delivered_fraction": delivered / peak if peak > 0 else None,
+            "factors": {r.factor: float(r.multiplier) for r in t.itertuples()},
+            "largest_loss": worst[0] if worst else None,
+            "largest_loss_sentence": sentence(table)}
+
+
+def sentence(table: pd.DataFrame, scope: str = PLAN) -> str:
+    """The first factor that binds (the largest relative loss), in words."""
+    t = table[table["scope"] == scope]
+    if t.empty:
+        return ""
+    f, m = largest_loss(table, scope)
+    peak, delivered = float(t["flop_before"].iloc[0]), float(t["flop_after"].iloc[-1])
+    others = t[(t["factor"] != f) & (t["multiplier"] < 0.999)].sort_values("multiplier")
+    rest = ", ".join(f"{LABELS[r.factor]} {r.multiplier:.1%}" for r in others.head(3).itertuples())
+    where = "The plan" if scope == PLAN else scope
+    return (f"{where} delivers {delivered / peak:.1%} of its installed peak FLOP/s. The factor that binds first "
+            f"(the largest loss) is {LABELS[f]}: it keeps {m:.1%}"
+            + (f"; then {rest}." if rest else ".")
+            + " Power and thermal lose nothing: arrays and radiators are sized to the end-of-life load, so a "
+              "binding cap limits accelerators per unit instead of throttling them.")

@@ -1,0 +1,138 @@
+"""Batches: local pool and a real Dask cluster agree; a killed batch resumes without duplicates; a killed worker's
+cases finish elsewhere; an infeasible case is recorded, not fatal; a re-solve with changed parameters equals a
+fresh build."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+import planner
+from planner.batch.run import run_sweep
+from planner.session import Session, with_overrides
+
+ROOT = Path(__file__).resolve().parents[1]
+REF = ROOT / "data" / "scenarios" / "reference.yaml"
+SMALL = ["horizon.last_year=2031"]  # a short horizon keeps each case fast
+
+
+def spec_file(tmp_path: Path, name: str, grid: dict, **extra) -> Path:
+    doc = {"name": name, "base": str(REF), "overrides": SMALL, "grid": {"parameters": grid},
+           "solver": {"mip_gap": 0.001, "time_limit_s": 60, "threads": 1, "seed": 0}, **extra}
+    path = tmp_path / f"{name}.yaml"
+    path.write_text(yaml.safe_dump(doc))
+    return path
+
+
+GRID = {"trajectories.launch_price_factor": [0.05, 1.0],
+        "catalog.ground_regions.us_grid.energy_usd_per_kwh": [0.05, 0.12]}
+
+
+def results(out: Path) -> pd.DataFrame:
+    return pd.read_parquet(out / "results.parquet").sort_values("case_index").reset_index(drop=True)
+
+
+def test_local_and_dask_give_the_same_objectives(tmp_path):
+    from dask.distributed import LocalCluster
+
+    spec = spec_file(tmp_path, "grid", GRID)
+    local = results(run_sweep(spec, out=tmp_path / "local", workers=2, progress=False, report=False))
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                      dashboard_address=None) as cluster:
+        remote = results(run_sweep(spec, out=tmp_path / "dask", cluster=cluster.scheduler_address, progress=False,
+                                   report=False))
+    assert len(local) == len(remote) == 4
+    assert (local["status"] == "optimal").all(), local[["status", "error"]].to_string()
+    assert (remote["status"] == "optimal").all(), remote[["status", "error"]].to_string()
+    for a, b in zip(local["npv_cost_usd"], remote["npv_cost_usd"]):
+        assert a == pytest.approx(b, rel=1e-3)
+    assert set(remote["worker"]) != set(local["worker"])
+
+
+def test_infeasible_case_is_recorded_not_fatal(tmp_path):
+    grid = {"catalog.sites.eml1.first_year": [2031, 2040], "catalog.sites.eml2.first_year": [2040]}
+    spec = spec_file(tmp_path, "infeasible", grid, overrides=SMALL + [
+        "catalog.sites.lunar_south_pole.first_year=2040", "horizon.last_year=2032"])
+    out = run_sweep(spec, out=tmp_path / "x", workers=2, progress=False)
+    df = results(out)
+    assert len(df) == 2
+    bad = df[df["set:catalog.sites.eml1.first_year"] == 2040].iloc[0]
+    good = df[df["set:catalog.sites.eml1.first_year"] == 2031].iloc[0]
+    assert bad["status"] == "infeasible" and "offworld" in bad["error"] and "2031" in bad["error"]
+    assert good["status"] == "optimal"
+    assert (out / "report.md").is_file()
+
+
+def _sweep_cmd(spec: Path, out: Path, *extra: str) -> list[str]:
+    return [sys.executable, "-m", "planner.cli", "sweep", str(spec), "--out", str(out), "--workers", "2",
+            "--no-progress", *extra]
+
+
+def _wait_for_cases(out: Path, n: int, proc: subprocess.Popen, timeout: float = 120.0) -> None:
+    t0 = time.time()
+    while len(list((out / "cases").glob("*.parquet"))) < n if (out / "cases").is_dir() else True:
+        assert proc.poll() is None, "the sweep ended before it could be killed"
+        assert time.time() - t0 < timeout
+        time.sleep(0.1)
+
+
+def _children(pid: int) -> list[int]:
+    out = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        kids = (task / "children").read_text().split()
+        out += [int(k) for k in kids]
+    return out
+
+
+def test_sigkill_then_resume_completes_without_duplicates(tmp_path):
+    grid = {"trajectories.launch_price_factor": [0.05, 0.1, 0.3, 1.0, 2.0, 5.0]}
+    spec = spec_file(tmp_path, "kill", grid)
+    out = tmp_path / "x"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen(_sweep_cmd(spec, out), env=env, cwd=ROOT, start_new_session=True)
+    _wait_for_cases(out, 2, proc)
+    os.killpg(proc.pid, signal.SIGKILL)  # the batch and its workers, as kill -9 would leave them
+    proc.wait()
+    before = {p.stem for p in (out / "cases").glob("*.parquet")}
+    assert 2 <= len(before) < 6
+    rc = subprocess.run(_sweep_cmd(spec, out, "--resume"), env=env, cwd=ROOT).returncode
+    assert rc == 0
+    df = results(out)
+    assert len(df) == 6 and df["case_id"].is_unique
+    assert (df["status"] == "optimal").all()
+    assert before <= set(df["case_id"])
+
+
+def test_a_killed_workers_cases_finish_elsewhere(tmp_path):
+    grid = {"trajectories.launch_price_factor": [0.05, 0.1, 0.2, 0.3, 0.5, 1.0, 2.0, 5.0]}
+    spec = spec_file(tmp_path, "workerkill", grid)
+    out = tmp_path / "x"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen(_sweep_cmd(spec, out), env=env, cwd=ROOT)
+    _wait_for_cases(out, 1, proc)
+    victim = _children(proc.pid)[0]
+    os.kill(victim, signal.SIGKILL)
+    assert proc.wait(timeout=300) == 0
+    df = results(out)
+    assert len(df) == 8 and df["case_id"].is_unique
+    assert (df["status"] == "optimal").all(), df[["status", "error"]]
+
+
+def test_resolve_with_changed_parameters_equals_a_fresh_build():
+    rs = planner.load_scenario(REF, SMALL + ["solver.mip_gap=0.0005"])
+    session = Session(rs)
+    session.solve_plan()
+    change = {"catalog.ground_regions.us_grid.energy_usd_per_kwh": 0.15, "trajectories.launch_price_factor": 0.1}
+    assert session.apply(change) == "update"
+    res = session.resolve()
+    fresh = Session(with_overrides(rs, change))
+    res2, _ = fresh.solve_plan()
+    assert res.objective == pytest.approx(res2.objective, rel=1e-3)
