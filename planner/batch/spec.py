@@ -173,8 +173,12 @@ def _ppf(d: Distribution, q: np.ndarray, low: float, base: float, high: float) -
     raise ValueError(d.dist)
 
 
+WHOLE_UNITS = {"year", "units", "terminals"}
+
+
 def draw_values(q: Quantity, d: Distribution, u: np.ndarray) -> list[Any]:
-    """Values (numbers, or year tables drawn at the same quantile every year) for uniform quantiles ``u``."""
+    """Values (numbers, or year tables drawn at the same quantile every year) for uniform quantiles ``u``; a
+    calendar year or a count is drawn as a whole number."""
     if isinstance(q.value, dict):
         years = sorted(q.value)
         per_year = {y: _ppf(d, u, q.at(y, "low"), q.at(y), q.at(y, "high")) for y in years}
@@ -182,6 +186,8 @@ def draw_values(q: Quantity, d: Distribution, u: np.ndarray) -> list[Any]:
     low = d.low if d.low is not None else q.at(None, "low")
     high = d.high if d.high is not None else q.at(None, "high")
     base = d.base if d.base is not None else q.v
+    if q.unit in WHOLE_UNITS:  # calendar years and counts stay whole numbers
+        return [int(round(x)) for x in _ppf(d, u, low, base, high)]
     return [float(x) for x in _ppf(d, u, low, base, high)]
 
 
