@@ -95,7 +95,7 @@ class Design:
         """Capacity a surviving accelerator keeps at ``age`` (below 1 past the total-dose degradation onset)."""
         return self.tid_degraded_fraction if age >= self.degradation_onset_yr else 1.0
 
-    @property
+    @functools.cached_property
     def capacity_profile(self) -> list[float]:
         """Delivered share in each year of life (service share x capacity at that age), unserviced."""
         return [sh * self.capacity_at_age(k) for k, sh in enumerate(service_profile(self.life_yr))]
@@ -718,6 +718,7 @@ def compute(rs: ResolvedScenario, fixed_accelerators: dict[tuple[str, str], int]
     df = {t: discount_factor(t, base, r) for t in range(first, last + 1)}
     weight = {y: sum(df[t] for t in periods[y]) for y in years}
     excluded = set(terms.exclude_costs)
+    shares = functools.lru_cache(maxsize=None)(lambda v, life: service_shares(v, life, periods))
 
     arch_table = cat.architectures()
     archs: dict[str, dict[str, Any]] = {}
@@ -809,7 +810,7 @@ def compute(rs: ResolvedScenario, fixed_accelerators: dict[tuple[str, str], int]
         for v in unit_vintages[(a, key)]:
             if serviceable:
                 serviceable_units.add((a, key, v))
-            for y, sh in service_shares(v, d.life_yr, periods).items():
+            for y, sh in shares(v, d.life_yr).items():
                 per_unit = d.accelerators_per_unit / 1000.0 * sh
                 unit_cap[(a, key, v, y)] = per_unit * d.capacity_at_age(y - v)
                 if serviceable:
@@ -900,7 +901,7 @@ def compute(rs: ResolvedScenario, fixed_accelerators: dict[tuple[str, str], int]
             if y in build_years[reg]:
                 build_cum_cap[(reg, y)] = cum
         for v in build_years[reg]:
-            for y, sh in service_shares(v, gr.facility_life_yr.v, periods).items():
+            for y, sh in shares(v, gr.facility_life_yr.v).items():
                 facility_share[(reg, v, y)] = sh
         energy_price = 0.0 if "ground_energy" in excluded else gr.energy_usd_per_kwh.v
         for g, acc in cat.accelerators.items():
@@ -924,7 +925,7 @@ def compute(rs: ResolvedScenario, fixed_accelerators: dict[tuple[str, str], int]
                 "replacement_t_per_kacc_yr": gr.accelerator_failure_rate.v * acc.embodied_co2_kg.v,
             }
             for v in vint:
-                for y, sh in service_shares(v, gr.accelerator_refresh_yr.v, periods).items():
+                for y, sh in shares(v, gr.accelerator_refresh_yr.v).items():
                     chip_share[(reg, g, v, y)] = sh
 
     # ---- unmet, budget, FLOP weights
