@@ -105,13 +105,16 @@ def _summary(session: Session, res: SolveResult, sol: Solution | None, tables: d
         out["objective_usd"] = res.objective * 1e6 if res.objective is not None else None
         out["ground_only"] = ground
         if ground.get("usd_per_eflop"):
-            out["space_vs_ground_cost_ratio"] = money["usd_per_eflop"] / ground["usd_per_eflop"]
+            # the whole plan (every workload, space allowed) over the ground-only plan, which serves only the
+            # demand the ground can serve: not like for like when a workload only space can serve exists
+            out["plan_vs_ground_only_cost_ratio"] = money["usd_per_eflop"] / ground["usd_per_eflop"]
         out.update(mix_summary(c, tables))
         out.update(emissions_summary(c, sol, tables.get("emissions")))
         out["waterfall"] = waterfall_summary(tables["waterfall"])
         out["carbon_price_usd_per_t"] = s.carbon.price_usd_per_t
         out["carbon_cap_t_per_yr"] = s.carbon.cap_t_per_yr
         out["theta"] = sol.theta
+        out["demand_served_share"] = sol.theta  # share of the scenario's demand the plan serves (below 1: ratio mode)
         out["unmet_eflop_s"] = {f"{w}:{y}": x for (w, y), x in sol.unmet.items() if x > 1e-7}
         out["delivered_flop_undiscounted"] = sum(x for x in tables["fleet"]["delivered_flop"])
     if history:

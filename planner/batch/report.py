@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from planner.report import figures as fig
-from planner.report.model import Report, Section, money, pct, signed_pct
+from planner.report.model import UNIT, Report, Section, money, pct, signed_pct
 from planner.report.render import to_markdown, to_pdf
 from planner.yamlio import atomic_write
 
@@ -43,7 +43,7 @@ def _hist(ok: pd.DataFrame, path: Path) -> Path | None:
         return None
     f, axes = plt.subplots(1, 2, figsize=(8.0, 3.2))
     axes[0].hist(ok["usd_per_pflop_day"], bins=30, color=fig.GREYS[1], edgecolor="black", linewidth=0.4)
-    axes[0].set_xlabel("USD per PFLOP/s-day")
+    axes[0].set_xlabel(f"USD per {UNIT}")
     axes[0].set_ylabel("cases")
     axes[0].set_title("Cost per delivered FLOP")
     if "plan_to_ground" in ok and ok["plan_to_ground"].notna().any():
@@ -51,7 +51,7 @@ def _hist(ok: pd.DataFrame, path: Path) -> Path | None:
                      hatch="//")
         axes[1].axvline(1.0, color="black", linestyle="--", linewidth=1)
         axes[1].set_xlabel("plan / ground-only cost per FLOP")
-        axes[1].set_title("Space+ground against ground only")
+        axes[1].set_title("Whole plan against ground-only plan")
     f.tight_layout()
     return fig._save(f, path)
 
@@ -68,20 +68,50 @@ def _oat(df: pd.DataFrame, base_usd: float) -> pd.DataFrame:
     return pd.DataFrame(rows).sort_values("swing", ascending=False) if rows else pd.DataFrame()
 
 
-def _heatmap(df: pd.DataFrame, a: str, b: str, value: str, path: Path, title: str) -> Path | None:
+def clip(text, n: int) -> str:
+    """At most n characters; a cut text ends with an ellipsis."""
+    text = "" if text is None or (isinstance(text, float) and math.isnan(text)) else str(text)
+    return text if len(text) <= n else text[:max(0, n - 1)] + "\u2026"
+
+
+def _overrides_text(s) -> str:
+    """A case's overrides as 'path=value; ...' instead of JSON."""
+    try:
+        d = json.loads(s)
+    except (TypeError, ValueError):
+        return "" if s is None else str(s)
+    if not isinstance(d, dict):
+        return str(s)
+    return "; ".join(f"{k}={json.dumps(v) if isinstance(v, (dict, list)) else v}" for k, v in d.items()) or "(base)"
+
+
+def _axis_order(df: pd.DataFrame, col: str) -> list:
+    """A swept value's levels in a reader's order: numbers ascending, words (low, value, high) as the spec lists
+    them (the order of their first case)."""
+    levels = list(dict.fromkeys(df.sort_values("case_index")[col] if "case_index" in df else df[col]))
+    nums = [_scalar_of(v) for v in levels]
+    if all(not math.isnan(x) for x in nums):
+        return [v for _, v in sorted(zip(nums, levels), key=lambda kv: kv[0])]
+    return levels
+
+
+def _heatmap(df: pd.DataFrame, a: str, b: str, value: str, path: Path, title: str, fmt: str = ".2f") -> Path | None:
     t = df.pivot_table(index=b, columns=a, values=value, aggfunc="mean")
     if t.empty:
         return None
+    t = t.reindex(index=[v for v in _axis_order(df, b) if v in t.index],
+                  columns=[v for v in _axis_order(df, a) if v in t.columns])
     f, ax = plt.subplots(figsize=(6.8, 3.4))
     im = ax.imshow(t.values, cmap="Greys", aspect="auto", origin="lower")
-    ax.set_xticks(range(len(t.columns)), [str(c)[:14] for c in t.columns], rotation=30, ha="right", fontsize=7)
-    ax.set_yticks(range(len(t.index)), [str(i)[:28] for i in t.index], fontsize=7)
+    ax.set_xticks(range(len(t.columns)), [clip(c, 14) for c in t.columns], rotation=30, ha="right", fontsize=7)
+    ax.set_yticks(range(len(t.index)), [clip(i, 28) for i in t.index], fontsize=7)
     for i in range(t.shape[0]):
         for j in range(t.shape[1]):
             v = t.values[i, j]
             if not np.isnan(v):
-                ax.text(j, i, f"{v:.2f}", ha="center", va="center", fontsize=7,
+                ax.text(j, i, format(v, fmt), ha="center", va="center", fontsize=7,
                         color="white" if v > np.nanmean(t.values) else "black")
+    ax.grid(False)
     ax.set_xlabel(a[4:])
     ax.set_ylabel(b[4:])
     ax.set_title(title)
@@ -97,6 +127,9 @@ def _shares_vs(df: pd.DataFrame, col: str, path: Path) -> Path | None:
     for i, fam in enumerate(("swarm", "module", "station")):
         if f"share_{fam}" in df:
             ax.scatter(x, 100 * df[f"share_{fam}"], s=10, marker=fig.MARKERS[i], color=fig.GREYS[i], label=fam)
+    pos = x[x > 0]
+    if len(pos) == x.notna().sum() and pos.max() / pos.min() >= 20:  # multipliers spanning decades
+        ax.set_xscale("log")
     ax.set_xlabel(col[4:])
     ax.set_ylabel("share of delivered FLOP, %")
     ax.set_title(f"Space architecture share against {col[4:].split('.')[-1]}")
@@ -111,7 +144,7 @@ def render_sweep(out: str | Path) -> tuple[Path, Path]:
     figdir = out / "figures"
     spec = manifest["spec"]
     notes = manifest.get("notes", {})
-    sec = Section(f"Sweep {spec['name']}")
+    sec = Section("Results")
     sec.p(spec.get("description", ""))
     run = manifest.get("last_run", {})
     sec.p(f"{manifest['cases']} cases ({notes.get('generator')}, {spec['kind']}) on {spec['base']}; "
@@ -135,17 +168,20 @@ def render_sweep(out: str | Path) -> tuple[Path, Path]:
     sec.p(f"{len(ok)} cases solved, {len(failed)} failed or infeasible.")
     if len(ok):
         q = ok["usd_per_pflop_day"].quantile([0.05, 0.5, 0.95])
-        sec.p(f"Cost per delivered FLOP: median ${q[0.5]:,.2f}/PFLOP-day (5-95 %: ${q[0.05]:,.2f} to "
+        sec.p(f"Cost per delivered FLOP: median ${q[0.5]:,.2f} per {UNIT} (5-95 %: ${q[0.05]:,.2f} to "
               f"${q[0.95]:,.2f}).")
         if "plan_to_ground" in ok and ok["plan_to_ground"].notna().any():
             beats = ok.get("space_beats_ground", pd.Series(False, index=ok.index)).fillna(False).astype(bool)
             und = ok.get("undecided", pd.Series(False, index=ok.index)).fillna(False).astype(bool)
-            sec.p(f"Probability that space (with the ground) beats the ground alone by more than the solver's gap: "
-                  f"**{pct(beats.mean())}**; undecided (the gap straddles break-even): {pct(und.mean())}. Share of "
+            sec.p(f"Share of cases where the whole plan (space allowed) costs less per FLOP than the ground-only "
+                  f"plan by more than the solver's gap: **{pct(beats.mean())}**; undecided (the gap straddles "
+                  f"break-even): {pct(und.mean())}. The ground-only plan serves only the demand the ground can "
+                  f"serve: when a scenario has demand only space can serve (users on the Moon), the whole plan also "
+                  f"pays for that, so a ratio above 1 need not mean space is dearer for Earth work. Share of "
                   f"delivered FLOP in space: median {pct(ok['space_share'].median())}, 95th percentile "
                   f"{pct(ok['space_share'].quantile(0.95))}.")
         sec.figure(_hist(ok, figdir / "distribution.png"), "Distribution",
-                   "Cost per delivered FLOP and the plan/ground-only ratio across cases.")
+                   "Cost per delivered FLOP and the whole-plan / ground-only-plan cost ratio across cases.")
         sets = _set_columns(ok)
         gen = notes.get("generator")
         if gen == "oat":
@@ -160,11 +196,15 @@ def render_sweep(out: str | Path) -> tuple[Path, Path]:
                       small=True)
         if gen == "grid" and len(sets) == 2:
             sec.figure(_heatmap(ok, sets[0], sets[1], "usd_per_pflop_day", figdir / "heatmap.png",
-                                "Cost per delivered FLOP, USD per PFLOP/s-day"), "Heatmap", "Two-parameter grid.")
-            if "plan_to_ground" in ok:
+                                f"Cost per delivered FLOP, USD per {UNIT}"), "Heatmap", "Two-parameter grid.")
+            if "plan_to_ground" in ok and ok["plan_to_ground"].notna().any():
+                below = int((ok["plan_to_ground"] < 1.0).sum())
                 sec.figure(_heatmap(ok, sets[0], sets[1], "plan_to_ground", figdir / "frontier.png",
-                                    "plan / ground only (below 1: space pays)"), "Break-even frontier",
-                           "Where the plan with space beats the ground alone.")
+                                    "whole plan / ground-only plan (below 1: space pays)", fmt=".3f"), "Break-even frontier",
+                           f"Cells below 1 are where the plan with space costs less than the ground alone: {below} of "
+                           f"{len(ok)} cases." if below else
+                           f"No cell is below 1: in no case does the plan with space cost less per FLOP than the "
+                           f"ground-only plan (lowest ratio {ok['plan_to_ground'].min():.3f}).")
         for col in sets[:6] if gen in ("grid", "random", "sobol") else []:
             sec.figure(_shares_vs(ok, col, figdir / f"shares_{col[4:].replace('.', '_')}.png"), "Shares",
                        f"Space share of delivered FLOP against {col[4:]}.")
@@ -191,14 +231,14 @@ def render_sweep(out: str | Path) -> tuple[Path, Path]:
         slow = ok.sort_values("total_s", ascending=False).head(5) if "total_s" in ok else pd.DataFrame()
         if len(slow):
             sec.table("Slowest cases", pd.DataFrame({"case": slow["case_id"], "seconds": slow["total_s"].map(
-                lambda x: f"{x:.1f}"), "model": slow.get("model", ""), "overrides": slow["overrides"].str[:90]}),
-                small=True)
+                lambda x: f"{x:.1f}"), "model": slow.get("model", ""), "overrides": slow["overrides"].map(
+                lambda s: clip(_overrides_text(s), 110))}), small=True)
         t = ok[[c for c in ("update_s", "solve_s", "extract_s", "compare_s", "total_s") if c in ok]].median()
         sec.p("Median time per case: " + ", ".join(f"{k[:-2]} {v:.3f} s" for k, v in t.items())
               + (f"; rebuilds {int(_numeric(ok['rebuilds']).max())}" if "rebuilds" in ok else "") + ".")
     if len(failed):
         sec.table("Failed or infeasible cases", pd.DataFrame({"case": failed["case_id"], "status": failed["status"],
-                                                              "reason": failed["error"].fillna("").str[:120]}).head(20),
+                                                              "reason": failed["error"].map(lambda s: clip(s, 120))}).head(20),
                   small=True)
     return _write(out, sec, spec)
 

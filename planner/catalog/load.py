@@ -189,16 +189,30 @@ def load_catalog(directory: str | Path = DEFAULT_CATALOG_DIR, overrides: dict[st
     return validate_catalog(raw, origin, {str(p): where for p in overrides})
 
 
+class YearValues(dict):
+    """A year table in a catalog row: still a dict (JSON output, code), but printed as ``2027: 90, 2030: 40``
+    wherever it becomes text (``planner catalog --format csv``, tables) instead of a Python dict repr."""
+
+    def __str__(self) -> str:
+        return ", ".join(f"{y}: {v:g}" if isinstance(v, (int, float)) else f"{y}: {v}"
+                         for y, v in sorted(self.items(), key=lambda kv: int(kv[0])))
+
+
+def _row_value(v: Any) -> Any:
+    return YearValues(v) if isinstance(v, dict) else v
+
+
 def catalog_rows(cat: Catalog) -> list[dict[str, Any]]:
-    """One row per catalog number: path, value, low, high, unit, source, date, confidence."""
+    """One row per catalog number: path, value, low, high, unit, source, date, confidence. A year table is a
+    :class:`YearValues` (a dict that prints readably)."""
     rows = []
     for path, q in cat.quantities():
         src = cat.sources.get(q.source)
         rows.append({
             "path": path,
-            "value": q.value,
-            "low": q.low,
-            "high": q.high,
+            "value": _row_value(q.value),
+            "low": _row_value(q.low),
+            "high": _row_value(q.high),
             "unit": q.unit,
             "source": q.source,
             "source_title": src.title if src else "",

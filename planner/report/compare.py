@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from planner.report import figures as fig
-from planner.report.model import Report, Run, Section, money, num, pct
+from planner.report.model import UNIT, Report, Run, Section, money, num, path_label, pct, plan_vs_ground_only
 from planner.report.render import to_markdown, to_pdf
 from planner.yamlio import atomic_write
 
@@ -21,13 +21,17 @@ def _usd(x) -> str:
 def _row(run: Run) -> dict:
     s = run.summary
     go = s.get("ground_only") or {}
+    ratio = plan_vs_ground_only(s)
+    theta = s.get("theta")
     return {"scenario": s.get("scenario"), "status": s.get("status"),
-            "plan $/PFLOP-day": _usd(s.get("usd_per_pflop_day")),
-            "ground $/PFLOP-day": _usd(go.get("usd_per_pflop_day")),
-            "plan / ground": f"{s['space_vs_ground_cost_ratio']:.3f}" if s.get("space_vs_ground_cost_ratio") else "n/a",
+            f"plan $/{UNIT}": _usd(s.get("usd_per_pflop_day")),
+            f"ground-only $/{UNIT}": _usd(go.get("usd_per_pflop_day")),
+            "plan / ground-only": (f"{ratio:.3f}" + ("*" if go.get("not_servable_workloads") else "")
+                                   if ratio else "n/a"),
+            "demand served": pct(theta, 0) if theta is not None else "n/a",
             "space share": pct(s.get("space_share")), "first in space": str(s.get("first_space_year") or "-"),
             "flights": num(s.get("launch_flights")), "NPV cost": money(s.get("npv_cost_usd")),
-            "kg CO2/PFLOP-day": num(s.get("co2_kg_per_pflop_day"), 1),
+            f"kg CO2/{UNIT}": num(s.get("co2_kg_per_pflop_day"), 1),
             "delivered / peak": pct((s.get("waterfall") or {}).get("delivered_fraction")),
             "gap": pct(s.get("mip_gap"), 3)}
 
@@ -36,7 +40,8 @@ def _decisive(run: Run) -> dict:
     an = run.summary.get("analysis") or {}
     be = an.get("break_even") or {}
     return {"scenario": run.summary.get("scenario"),
-            "decisive assumptions": "; ".join(an.get("decisive_assumptions") or []) or "not computed",
+            "decisive assumptions": "; ".join(path_label(x, run.scenario) for x in an.get("decisive_assumptions") or [])
+                                    or "not computed",
             "break-even launch price": be.get("meaning", "not computed")}
 
 
@@ -76,7 +81,12 @@ def compare_runs(run_dirs: list[str | Path], out_dir: str | Path) -> tuple[Path,
     figdir = out / "figures"
     sec = Section("Scenarios side by side")
     sec.p("Each column comes from the run's summary.json; every plan assumes perfect foresight of its own scenario.")
-    sec.table("Key results", pd.DataFrame([_row(r) for r in runs]), small=True)
+    rows = [_row(r) for r in runs]
+    star = any(r["plan / ground-only"].endswith("*") for r in rows)
+    sec.table("Key results", pd.DataFrame(rows), small=True,
+              note=("* the plan also serves demand only space can serve (e.g. users on the Moon), which the ground-only "
+                    "plan leaves out: the two cover different demand. " if star else "")
+              + "demand served: the share of the scenario's demand the plan serves (below 100% in ratio mode).")
     sec.table("What decides each answer", pd.DataFrame([_decisive(r) for r in runs]), small=True)
     ok = [r for r in runs if r.summary.get("status") != "infeasible"]
     if ok:

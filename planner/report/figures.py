@@ -21,6 +21,7 @@ HATCHES = ["", "//", "..", "xx", "\\\\", "++", "oo", "--"]
 MARKERS = ["o", "s", "^", "D", "v", "P", "X", "*"]
 LINES = ["-", "--", ":", "-.", (0, (5, 1)), (0, (1, 1)), (0, (3, 1, 1, 1)), "-"]
 FAMILY_ORDER = ["ground", "swarm", "module", "station"]
+LINE_GREYS = ["#000000", "#4d4d4d", "#7a7a7a", "#2b2b2b"]  # lines stay dark enough to tell apart in print
 DPI = 200
 
 plt.rcParams.update({"font.size": 9, "axes.titlesize": 10, "axes.labelsize": 9, "legend.fontsize": 8,
@@ -59,8 +60,9 @@ def vintage_costs(vc: pd.DataFrame, workload: str, path: Path) -> Path | None:
     best = v.groupby(["family", "vintage"])["usd_per_pflop_day"].min().unstack(0)
     for i, fam in enumerate([f for f in FAMILY_ORDER if f in best.columns]):
         s = best[fam].dropna()
-        ax.plot(s.index, s.values, linestyle=LINES[i], marker=MARKERS[i], color=GREYS[i], label=fam,
-                markersize=4, linewidth=1.6 if fam == "ground" else 1.2)
+        ax.plot(s.index, s.values, linestyle=LINES[i], marker=MARKERS[i], color=LINE_GREYS[i % len(LINE_GREYS)],
+                label=fam, markersize=4, linewidth=1.8 if fam == "ground" else 1.2,
+                markerfacecolor="white" if i % 2 else None)
     ax.set_yscale("log")
     ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda y, _: f"${y:,.0f}"))
     ax.yaxis.set_minor_formatter(matplotlib.ticker.FuncFormatter(
@@ -98,6 +100,7 @@ def space_units(fleet: pd.DataFrame, path: Path) -> Path | None:
     table = space.pivot_table(index="year", columns="architecture", values="units_in_service", aggfunc="sum").fillna(0)
     table = table.loc[:, table.sum() > 0]
     _stacked_bars(ax, table, "units in service")
+    ax.yaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))  # whole units only
     ax.set_title("Space units in service by architecture")
     ax.legend(fontsize=7, loc="upper left")
     return _save(fig, path)
@@ -109,19 +112,21 @@ def launches(la: pd.DataFrame, path: Path) -> Path | None:
     fig, axes = plt.subplots(1, 2, figsize=(8.0, 3.3))
     ax = axes[0]
     for i, (v, g) in enumerate(la.groupby("vehicle")):
-        ax.bar(g["year"].astype(str), g["flights"], label=f"{v} flights", alpha=0.9, **_style(i))
+        ax.bar(g["year"], g["flights"], label=f"{v} flights", alpha=0.9, **_style(i))
         cap = g["cadence_cap"].replace([np.inf], np.nan)
-        if cap.notna().any():
-            ax.plot(g["year"].astype(str), cap, linestyle=LINES[i + 1], marker=MARKERS[i], color="black",
-                    markersize=3, label=f"{v} cadence cap")
+        if cap.notna().any():  # the cap only at the years the table has: markers, no line across gap years
+            ax.plot(g["year"], cap, linestyle="none", marker=MARKERS[i + 1], color="black",
+                    markersize=4, label=f"{v} cadence cap")
     ax.set_ylabel("flights per year")
     ax.set_title("Flights against the cadence cap")
+    ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
     ax.tick_params(axis="x", rotation=90)
     ax.legend(fontsize=7)
     mass = la.groupby("year")["mass_launched_kg"].sum() / 1000.0
-    axes[1].bar(mass.index.astype(str), mass.values, **_style(1))
+    axes[1].bar(mass.index, mass.values, **_style(1))
     axes[1].set_ylabel("t launched")
     axes[1].set_title("Mass launched per year")
+    axes[1].xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
     axes[1].tick_params(axis="x", rotation=90)
     fig.tight_layout()
     return _save(fig, path)
@@ -190,8 +195,10 @@ def workloads(alloc: pd.DataFrame, families: dict[str, str], path: Path) -> Path
         ax.barh(share.index, share[fam], left=left, label=fam, **_style(i))
         left += share[fam].to_numpy()
     ax.set_xlabel("share of the workload's delivered FLOP, %")
+    ax.set_xlim(0, 100)
     ax.set_title("Where each workload runs")
-    ax.legend(ncol=4, fontsize=7, loc="lower right")
+    ax.legend(ncol=4, fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.22 if len(share) > 2 else -0.45),
+              frameon=False)
     return _save(fig, path)
 
 
@@ -210,6 +217,7 @@ def break_even(be: pd.DataFrame, path: Path) -> Path | None:
     ax2.plot(be["launch_price_factor"], 100 * be["space_share"], linestyle=":", marker="s", markersize=3,
              color=GREYS[2], label="space share (right)")
     ax2.set_ylabel("space share of delivered FLOP, %")
+    ax2.set_ylim(bottom=0, top=max(1.0, 110 * float(be["space_share"].fillna(0).max())))  # a share is never negative
     ax2.grid(False)
     h1, l1 = ax.get_legend_handles_labels()
     h2, l2 = ax2.get_legend_handles_labels()
@@ -252,7 +260,8 @@ def waterfall(table: pd.DataFrame, labels: dict[str, str], path: Path, scope: st
     for i, (k, v) in enumerate(zip(kept, lost)):
         if i in (0, len(names) - 1) or v > 0.005:
             ax.annotate(f"{100 * k:.0f}%", xy=(i, 100 * k), xytext=(0, 2), textcoords="offset points",
-                        ha="center", fontsize=7)
+                        ha="center", va="bottom", fontsize=7,
+                        bbox={"boxstyle": "square,pad=0.15", "facecolor": "white", "edgecolor": "none"})
     ax.set_xticks(x, names, rotation=40, ha="right", fontsize=7)
     ax.set_ylabel("% of installed peak FLOP/s")
     ax.set_ylim(0, 110)

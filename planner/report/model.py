@@ -72,8 +72,17 @@ class Report:
 # ------------------------------------------------------------------------------------------- formatting
 
 
+UNIT = "PFLOP/s-day"  # one PFLOP per second sustained for a day = 8.64e19 FLOP; the code's usd_per_pflop_day
+UNIT_DEFINITION = ("Costs are in US dollars per PFLOP/s-day, the work of one petaFLOP per second sustained for a "
+                   "day (8.64\u00d710\u00b9\u2079 FLOP)")
+
+
+def _missing(x) -> bool:
+    return x is None or (isinstance(x, float) and math.isnan(x))
+
+
 def money(usd: float | None) -> str:
-    if usd is None or (isinstance(usd, float) and math.isnan(usd)):
+    if _missing(usd):
         return "n/a"
     if usd < 0:
         return "-" + money(-usd)
@@ -87,41 +96,164 @@ def money(usd: float | None) -> str:
     return f"${usd:,.2f}"
 
 
+def usd(x: float | None) -> str:
+    """Dollars and cents for a table cell whose column names the unit."""
+    return "n/a" if _missing(x) else f"${x:,.2f}"
+
+
 def per_pflop_day(x: float | None) -> str:
-    return "n/a" if x is None or (isinstance(x, float) and math.isnan(x)) else f"${x:,.2f}/PFLOP-day"
+    return "n/a" if _missing(x) else f"${x:,.2f} per {UNIT}"
 
 
 def per_eflop(x: float | None) -> str:
-    return "n/a" if x is None or (isinstance(x, float) and math.isnan(x)) else f"${x:,.4f}/EFLOP"
+    return "n/a" if _missing(x) else f"${x:,.4f} per EFLOP"
 
 
 def pct(x: float | None, digits: int = 1) -> str:
-    return "n/a" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{100 * x:.{digits}f}%"
+    return "n/a" if _missing(x) else f"{100 * x:.{digits}f}%"
 
 
 def num(x: float | None, digits: int = 0) -> str:
-    if x is None or (isinstance(x, float) and math.isnan(x)):
+    if _missing(x):
         return "n/a"
     return f"{x:,.{digits}f}"
 
 
-def value_text(v) -> str:
-    """A catalog value for a table cell: a number, or a year table as its first and last points."""
+_SUPERSCRIPT = str.maketrans("-0123456789", "\u207b\u2070\u00b9\u00b2\u00b3\u2074\u2075\u2076\u2077\u2078\u2079")
+
+
+def sci(x: float | None, digits: int = 3) -> str:
+    """A very large or small number as 2.08\u00d710\u00b3\u00b9 (never split like '2.08e+|31' in a table)."""
+    if _missing(x):
+        return "n/a"
+    if x == 0:
+        return "0"
+    exp = int(math.floor(math.log10(abs(x))))
+    mant = x / 10 ** exp
+    if round(abs(mant), digits - 1) >= 10:
+        exp, mant = exp + 1, mant / 10
+    return f"{mant:.{digits - 1}f}\u00d710{str(exp).translate(_SUPERSCRIPT)}"
+
+
+def qty(x) -> str:
+    """A catalog or scenario number for reading: 15,000,000 not 15000000.0 or 1.5e+07; 0.045; 2.2\u00d710\u207b\u2079."""
+    if isinstance(x, bool):
+        return "yes" if x else "no"
+    if not isinstance(x, (int, float)):
+        return str(x)
+    if isinstance(x, float) and math.isnan(x):
+        return ""
+    a = abs(x)
+    if a == 0:
+        return "0"
+    if a >= 1e12 or a < 1e-4:
+        return sci(x)
+    if a >= 1000:
+        return f"{x:,.0f}" if abs(x - round(x)) < 1e-9 or a >= 1e5 else f"{x:,.1f}"
+    return f"{x:.4g}"
+
+
+def value_text(v, unit: str = "") -> str:
+    """A catalog value for a table cell: a number, or a year table as its first and last points. A value whose
+    unit is 'year' stays a plain year (2031, not 2,031)."""
     if isinstance(v, str) and v.startswith("{"):
         try:
             v = yaml.safe_load(v)
         except yaml.YAMLError:
             return v
+    elif isinstance(v, str):  # a number read back from a CSV column that also holds year tables
+        try:
+            v = float(v)
+        except ValueError:
+            return v
     if isinstance(v, dict) and v:
         ys = sorted(v, key=int)
-        return f"{v[ys[0]]:g} ({ys[0]}) to {v[ys[-1]]:g} ({ys[-1]})"
+        return f"{value_text(v[ys[0]], unit)} ({ys[0]}) to {value_text(v[ys[-1]], unit)} ({ys[-1]})"
     if isinstance(v, float) and math.isnan(v):
         return ""
-    return f"{v:g}" if isinstance(v, (int, float)) else str(v)
+    if unit == "year" and isinstance(v, (int, float)) and not isinstance(v, bool):
+        return str(int(v)) if float(v).is_integer() else f"{v:g}"
+    return qty(v) if isinstance(v, (int, float)) else str(v)
 
 
 def signed_pct(x: float | None) -> str:
-    return "n/a" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{100 * x:+.1f}%"
+    """+1.2% / -3.4%; a change that rounds to zero is '0.0%' (never '-0.0%' beside '+0.0%')."""
+    if _missing(x):
+        return "n/a"
+    return "0.0%" if abs(x) < 0.0005 else f"{100 * x:+.1f}%"
+
+
+def readable(v) -> str:
+    """A scenario setting for reading: dicts as 'key: value; ...', lists joined, None as 'none'; no Python reprs."""
+    if v is None:
+        return "none"
+    if isinstance(v, dict):
+        if not v:
+            return "none"
+        if all(str(k).isdigit() and len(str(k)) == 4 for k in v):  # a year table
+            return ", ".join(f"{k}: {readable(x)}" for k, x in sorted(v.items(), key=lambda kv: int(kv[0])))
+        return "; ".join(f"{str(k).replace('_', ' ')}: {readable(x)}" for k, x in v.items())
+    if isinstance(v, (list, tuple)):
+        return ", ".join(readable(x) for x in v) if v else "none"
+    return qty(v)
+
+
+_UNIT_WORDS = {"usd", "musd", "kwh", "kw", "w", "mw", "gw", "kg", "t", "yr", "m2", "m3", "mm", "km", "k", "ms",
+               "l", "pct", "gbps", "tflops", "rad", "s", "kacc"}
+
+
+def field_words(field: str) -> str:
+    """A catalog field name without its unit: price_usd -> price, price_musd_per_flight -> price per flight."""
+    words = field.split("_")
+    out, i = [], 0
+    while i < len(words):
+        w = words[i]
+        if w == "per" and i + 1 < len(words):
+            if words[i + 1] in _UNIT_WORDS:
+                i += 2
+                continue
+            out.append(w)
+        elif w not in _UNIT_WORDS:
+            out.append(w)
+        i += 1
+    text = " ".join(out) or field.replace("_", " ")
+    money_unit = any(w in ("usd", "musd") for w in words)
+    if money_unit and not any(w in ("price", "cost", "capex", "opex", "lease", "fee", "penalty") for w in out):
+        text += " price"
+    return text
+
+
+def path_label(path: str, scenario: dict | None) -> str:
+    """A catalog path for a board reader: 'price of Generation 2034 (projected)' for accelerators.gen_2034.price_usd,
+    from the catalog entry's label where it has one; the path itself when it has no entry."""
+    parts = str(path).split(".")
+    if len(parts) < 3:
+        return str(path)
+    table, name, field = parts[0], parts[1], ".".join(parts[2:])
+    if "*" in name:
+        return str(path)
+    entry = (((scenario or {}).get("resolved_catalog") or {}).get(table) or {}).get(name) or {}
+    label = entry.get("label") if isinstance(entry, dict) else None
+    return f"{field_words(field)} of {label or name.replace('_', ' ')}"
+
+
+# ------------------------------------------------------------------------------------------- labels
+
+
+def arch_label(arch: str, scenario: dict | None) -> str:
+    """'Compute module docked at a Lagrange-point station core, Earth-Moon L1 halo' for station_module@eml1."""
+    cat = (scenario or {}).get("resolved_catalog") or {}
+    platform, _, site = str(arch).partition("@")
+    if platform == "ground_campus":
+        region = (cat.get("ground_regions") or {}).get(site) or {}
+        return region.get("label") or arch
+    p = ((cat.get("platforms") or {}).get(platform) or {}).get("label")
+    s = ((cat.get("sites") or {}).get(site) or {}).get("label")
+    return f"{p}, {s}" if p and s else arch
+
+
+def workload_label(w: str, scenario: dict | None) -> str:
+    return ((scenario or {}).get("workloads") or {}).get(w, {}).get("label") or w
 
 
 # ------------------------------------------------------------------------------------------- the run
@@ -188,92 +320,270 @@ def build(run_dir: str | Path) -> Report:
                 f"{run.scenario['horizon']['last_year']}; status {s.get('status')}; planner {s.get('planner_version')}")
     if s.get("status") == "infeasible":
         sections = [infeasible_section(run), assumptions_section(run), method_section(run)]
+        appendix = appendix_section(run)
+        if appendix is not None:
+            sections.append(appendix)
     else:
         sections = [summary_section(run), cheaper_section(run, figdir), buildout_section(run, figdir),
                     launch_section(run, figdir), money_section(run, figdir), designs_section(run, figdir),
                     waterfall_section(run, figdir), workloads_section(run, figdir), carbon_section(run, figdir),
                     binds_section(run, figdir), break_even_section(run, figdir), assumptions_section(run),
                     method_section(run)]
+    appendix = appendix_section(run)
+    if appendix is not None:
+        sections.append(appendix)
     return Report(title=f"Orbital compute plan: {name}", subtitle=subtitle, sections=sections, run_dir=run.dir)
+
+
+def plan_vs_ground_only(s: dict) -> float | None:
+    """summary.json's plan / ground-only cost ratio (run folders written before the rename call it
+    space_vs_ground_cost_ratio)."""
+    return s.get("plan_vs_ground_only_cost_ratio", s.get("space_vs_ground_cost_ratio"))
+
+
+def unit_label(arch: str, scenario: dict | None) -> str:
+    """'Starship-launched data-centre module (Dawn-dusk SSO 650 km)' for a space architecture."""
+    cat = (scenario or {}).get("resolved_catalog") or {}
+    platform, _, site = str(arch).partition("@")
+    p = ((cat.get("platforms") or {}).get(platform) or {}).get("label")
+    s = ((cat.get("sites") or {}).get(site) or {}).get("label")
+    return f"{p} ({s})" if p and s else arch_label(arch, scenario)
+
+
+def cheaper_verdict(vc: pd.DataFrame, workload: str, first_year: int, scenario: dict | None = None) -> str:
+    """The answer to 'is compute in space cheaper than on the ground within 2-3 years?', plain words first."""
+    if vc.empty:
+        return ""
+    q = (f"Is compute in space cheaper than on the ground within 2-3 years (units built by {first_year + 2})?")
+    v = vc[(vc["workload"] == workload) & (vc["family"] != "ground") & vc["space_to_ground"].notna()]
+    if v.empty:
+        return f"**{q} No.** No space unit can serve {workload} in this scenario."
+    best = v.loc[v.groupby("vintage")["space_to_ground"].idxmin()].set_index("vintage").sort_index()
+    soon = best[best.index <= first_year + 2]
+    cheaper = best[best["space_to_ground"] <= 1.0]
+    firsts = v.groupby("family")["vintage"].min()
+    late = [f"{fam}s cannot be built before {int(y)}" for fam, y in firsts.items() if y > first_year + 2]
+    late_text = ("; " + " and ".join(late)) if late else ""
+    per = f"per {workload} FLOP"
+
+    def unit(r) -> str:
+        return f"a {r['family']}: {unit_label(r['architecture'], scenario)}"
+
+    if len(soon) and (soon["space_to_ground"] <= 1.0).any():
+        y = int(soon[soon["space_to_ground"] <= 1.0].index[0])
+        r = soon.loc[y]
+        return (f"**{q} Yes.** A space unit built in {y} costs {r['space_to_ground']:.2f}x as much as a ground campus "
+                f"built the same year {per} (below 1: cheaper) ({unit(r)}).")
+    if len(soon):
+        y0 = int(soon["space_to_ground"].idxmin())
+        r = soon.loc[y0]
+        head = (f"**{q} No.** The cheapest space unit that can be built by {first_year + 2} costs "
+                f"{r['space_to_ground']:.2f}x as much as a ground campus {per} ({unit(r)}, built in {y0})"
+                f"{late_text}.")
+    else:
+        head = f"**{q} No.** No space unit can be built by {first_year + 2}{late_text}."
+    if len(cheaper):
+        y1 = int(cheaper.index.min())
+        r = cheaper.loc[y1]
+        tail = (f" Space first matches the ground for units built in {y1}, at {r['space_to_ground']:.2f}x "
+                f"({unit(r)}).")
+    else:
+        y1 = int(best["space_to_ground"].idxmin())
+        r = best.loc[y1]
+        tail = (f" No space unit built in the horizon (to {int(best.index.max())}) matches the ground: the closest, "
+                f"at {r['space_to_ground']:.2f}x, is {unit(r)}, built in {y1}.")
+    return head + tail
+
+
+def _like_for_like(run: Run) -> list[str]:
+    """Paragraphs that set the plan against the ground-only plan on the same demand, and say what the rest is."""
+    s = run.summary
+    go = s.get("ground_only") or {}
+    out = []
+    ratio = plan_vs_ground_only(s)
+    not_servable = go.get("not_servable_workloads") or []
+    be = run.a("break_even")
+    at_base = be[(be["launch_price_factor"] - 1.0).abs() < 1e-9] if len(be) else be
+    if go.get("usd_per_pflop_day") is None:
+        out.append(f"The plan costs **{per_pflop_day(s.get('usd_per_pflop_day'))}**; no ground-only comparison was "
+                   f"computed for this run.")
+        return out
+    if not not_servable:
+        verdict = ("space lowers the cost" if ratio is not None and ratio < 1 - 1e-4 else
+                   "space does not lower the cost" if ratio is not None else "")
+        out.append(f"Like for like (the same demand): the plan costs **{per_pflop_day(s.get('usd_per_pflop_day'))}**, "
+                   f"the best ground-only plan **{per_pflop_day(go.get('usd_per_pflop_day'))}**"
+                   + (f" (plan / ground-only = {ratio:.3f}: {verdict})." if ratio is not None else "."))
+        return out
+    names = ", ".join(f"\u201c{workload_label(w, run.scenario)}\u201d" for w in not_servable)
+    tol = ((s.get("analysis") or {}).get("break_even") or {}).get("tolerance_usd") or 0.0
+    saves = None
+    if len(at_base) and at_base["status"].iloc[0] in ("optimal", "time_limit"):
+        r = at_base.iloc[0]
+        saves = float(r["savings_usd"]) > tol
+        if not saves and (r["space_share"] or 0) <= 1e-6:
+            out.append(f"Like for like, for the demand on Earth, space saves nothing: the best plan with space allowed "
+                       f"uses none and costs **{per_pflop_day(r['usd_per_pflop_day'])}**, the same as the ground-only "
+                       f"plan (section 11).")
+        else:
+            out.append(f"Like for like, for the demand on Earth: the best plan with space allowed costs "
+                       f"**{per_pflop_day(r['usd_per_pflop_day'])}** against "
+                       f"**{per_pflop_day(r['ground_usd_per_pflop_day'])}** for the ground-only plan; space carries "
+                       f"{pct(r['space_share'])} of that demand's FLOP (section 11).")
+    else:
+        out.append(f"For the demand on Earth alone, the best ground-only plan costs "
+                   f"**{per_pflop_day(go.get('usd_per_pflop_day'))}** (the like-for-like plan with space allowed is "
+                   f"computed with --analysis quick or full).")
+    diff = (s.get("npv_cost_usd") or 0.0) - (go.get("npv_cost_usd") or 0.0)
+    text = (f"The whole plan also serves {names}, which only space can serve, and costs "
+            f"**{per_pflop_day(s.get('usd_per_pflop_day'))}** for all demand together: {money(s.get('npv_cost_usd'))} "
+            f"in present value against {money(go.get('npv_cost_usd'))} for the ground-only plan of the Earth demand, "
+            f"{money(diff)} more" + (f" (plan / ground-only = {ratio:.3f}; the two cover different demand)"
+                                     if ratio is not None else "") + ".")
+    if saves is False:
+        text += f" That {money(diff)} is the cost of serving {'that workload' if len(not_servable) == 1 else 'them'}."
+    elif saves:
+        text += (f" That difference is the cost of serving {'that workload' if len(not_servable) == 1 else 'them'}, "
+                 f"less what space saves on the Earth demand ({money(float(at_base['savings_usd'].iloc[0]))}).")
+    alloc, arch = run.t("allocation"), run.t("architectures")
+    serving = (sorted(alloc.loc[alloc["workload"].isin(not_servable) & (alloc["flop"] > 0), "architecture"].unique())
+               if len(alloc) else [])
+    if serving and len(arch):
+        a = arch.set_index("architecture")
+        parts = [f"{unit_label(x, run.scenario)} ({x}) at {per_pflop_day(a.loc[x, 'usd_per_pflop_day'])}"
+                 + (f", {a.loc[x, 'usd_per_pflop_day'] / go['usd_per_pflop_day']:.0f}x the ground-only average"
+                    if go.get("usd_per_pflop_day") else "") for x in serving if x in a.index]
+        if parts:
+            text += " It is served from " + "; ".join(parts) + ", its site core included (section 5)."
+    out.append(text)
+    return out
+
+
+def _theta_sentence(run: Run) -> str:
+    s = run.summary
+    theta = s.get("theta")
+    obj = run.scenario.get("objective") or {}
+    if theta is None or (s.get("mode") != "ratio" and abs(theta - 1.0) < 1e-6):
+        return ""
+    lo, hi = obj.get("theta_min"), obj.get("theta_max")
+    at = (" (the lowest the scenario allows: objective.theta_min decides this answer)"
+          if lo is not None and abs(theta - lo) < 1e-6 else
+          " (the highest the scenario allows: objective.theta_max)" if hi is not None and abs(theta - hi) < 1e-6
+          else "")
+    return (f"**This plan serves {pct(theta, 0)} of the scenario's demand, not all of it.** In ratio mode the "
+            f"optimiser picks the share of demand to serve"
+            + (f", between {pct(lo, 0)} and {pct(hi, 0)}," if lo is not None and hi is not None else "")
+            + f" that gives the lowest cost per FLOP; it chose {theta:.2f}{at}. Every cost, FLOP and emission below "
+              f"is for that share, and the ground-only plan serves the same share.")
+
+
+def _space_sentence(run: Run) -> str:
+    s = run.summary
+    shares = s.get("delivered_share_by_family", {})
+    space = s.get("space_share", 0.0) or 0.0
+    mix = ", ".join(f"{f} {pct(v)}" for f, v in shares.items() if v > 0.0005)
+    if space <= 0.0005:
+        return f"The plan keeps compute on the ground ({mix})."
+    text = f"Space carries {pct(space)} of the delivered FLOP ({mix}), first in {s.get('first_space_year')}"
+    not_servable = (s.get("ground_only") or {}).get("not_servable_workloads") or []
+    alloc = run.t("allocation")
+    if not_servable and len(alloc):
+        fam = alloc["architecture"].map(run.families)
+        space_flop = alloc.loc[fam != "ground", "flop"]
+        off = alloc.loc[(fam != "ground") & alloc["workload"].isin(not_servable), "flop"].sum()
+        if space_flop.sum() > 0:
+            text += (f"; {pct(off / space_flop.sum(), 0)} of the space FLOP serves "
+                     + ", ".join(f"\u201c{workload_label(w, run.scenario)}\u201d" for w in not_servable))
+    return text + "."
 
 
 def summary_section(run: Run) -> Section:
     s = run.summary
     go = s.get("ground_only", {}) or {}
     sec = Section("1. Executive summary")
-    ratio = s.get("space_vs_ground_cost_ratio")
-    sec.p(f"The optimal plan delivers compute at **{per_pflop_day(s.get('usd_per_pflop_day'))}** "
-          f"({per_eflop(s.get('usd_per_eflop'))}), a present-value cost of {money(s.get('npv_cost_usd'))} for "
-          f"{s.get('npv_delivered_flop', 0):.3g} discounted FLOP. The ground-only plan for the demand the ground can "
-          f"serve costs **{per_pflop_day(go.get('usd_per_pflop_day'))}**"
-          + (f" (plan / ground = {ratio:.3f})." if ratio else "."))
-    shares = s.get("delivered_share_by_family", {})
-    space = s.get("space_share", 0.0)
-    mix = ", ".join(f"{f} {pct(v)}" for f, v in shares.items() if v > 0.0005)
-    if space > 0.0005:
-        sec.p(f"Space carries {pct(space)} of the delivered FLOP ({mix}), first in {s.get('first_space_year')}.")
-    else:
-        sec.p(f"The plan keeps compute on the ground ({mix}).")
-    not_servable = go.get("not_servable_workloads") or []
-    if not_servable:
-        sec.p(f"Demand the ground cannot serve at all ({', '.join(not_servable)}) is left out of the ground-only "
-              f"comparison; the plan serves it from space.")
+    vc = run.t("vintage_costs")
+    w = main_workload(run)
+    verdict = cheaper_verdict(vc, w, run.scenario["horizon"]["first_year"], run.scenario)
+    if verdict:
+        sec.p(verdict + " Section 2 has the year-by-year comparison.")
+    theta = _theta_sentence(run)
+    if theta:
+        sec.p(theta)
+    sec.p(f"{UNIT_DEFINITION}. Costs and delivered FLOP are both discounted at the scenario's "
+          f"{pct((run.scenario.get('money') or {}).get('discount_rate'))} a year, like a levelised cost of "
+          f"electricity.")
+    for para in _like_for_like(run):
+        sec.p(para)
+    sec.p(_space_sentence(run))
     if s.get("launch_flights"):
         sec.p(f"Launches: {num(s['launch_flights'])} flights over the horizon, at most "
               f"{num(s.get('peak_flights_per_yr'))} in {s.get('peak_flights_year')}.")
     bullets = []
-    wf = (s.get("waterfall") or {}).get("largest_loss_sentence")
-    if wf:
-        bullets.append(wf)
-    if s.get("co2_kg_per_pflop_day") is not None:
-        ground = (f" (ground only: {go['co2_kg_per_pflop_day']:,.1f} kg and {go['water_l_per_pflop_day']:,.1f} L)"
-                  if go.get("co2_kg_per_pflop_day") is not None else "")
-        bullets.append(f"Carbon and water: {s['co2_kg_per_pflop_day']:,.1f} kg CO2 and "
-                       f"{s['water_l_per_pflop_day']:,.1f} L of site water per delivered PFLOP-day{ground} "
-                       f"(section 9).")
     an = s.get("analysis") or {}
+    be = an.get("break_even") or {}
+    if be.get("meaning"):
+        flat = _break_even_flat(run.a("break_even"), be)
+        bullets.append(f"Launch price: {flat}" if flat else f"Break-even launch price: {be['meaning']} (section 11).")
     da = run.a("decisive_assumptions")
     if len(da):
         items = []
         for _, r in da.head(3).iterrows():
-            items.append(f"{r['path']} ({r['confidence']}): catalog low {signed_pct(r.get('low_change'))}, "
-                         f"high {signed_pct(r.get('high_change'))} on cost per FLOP")
-        bullets.append("Decisive assumptions, from one-at-a-time re-solves at the catalog's low and high values: "
-                       + "; ".join(items) + ".")
-    be = an.get("break_even") or {}
-    if be.get("meaning"):
-        bullets.append(f"Break-even launch price: {be['meaning']}.")
+            items.append(f"the {path_label(r['path'], run.scenario)} ({r['confidence']}): "
+                         f"{signed_pct(r.get('low_change'))} at its catalog low, "
+                         f"{signed_pct(r.get('high_change'))} at its high")
+        bullets.append("What moves the cost per FLOP most (one value at a time, re-solved): " + "; ".join(items)
+                       + ".")
     if an.get("assumption_cost_share") is not None:
         bullets.append(f"{pct(an['assumption_cost_share'])} of the plan's present-value cost is priced by values "
                        f"that are our own assumptions (section 12).")
-    vc = run.t("vintage_costs")
-    w = main_workload(run)
-    verdict = cheaper_verdict(vc, w, run.scenario["horizon"]["first_year"])
-    if verdict:
-        bullets.append(verdict)
+    wf = (s.get("waterfall") or {}).get("largest_loss_sentence")
+    if wf:
+        bullets.append(wf)
+    if s.get("co2_kg_per_pflop_day") is not None:
+        ground = (f"; the ground-only plan {go['co2_kg_per_pflop_day']:,.1f} kg and "
+                  f"{go['water_l_per_pflop_day']:,.1f} L" if go.get("co2_kg_per_pflop_day") is not None else "")
+        bullets.append(f"Carbon and water: {s['co2_kg_per_pflop_day']:,.1f} kg CO2 and "
+                       f"{s['water_l_per_pflop_day']:,.1f} L of site water per delivered {UNIT}{ground} "
+                       f"(section 9).")
     sec.bullets(bullets)
     gap = s.get("mip_gap")
-    sec.p(f"Status **{s.get('status')}**, MIP gap {pct(gap, 3) if gap is not None else 'n/a'}. "
-          f"{run.explanations.get('perfect_foresight', '')}")
+    sure = (f"the solver proved this plan costs at most {pct(gap, 3)} more than the best possible plan for this "
+            f"scenario (status {s.get('status')}; this is the 'MIP gap')" if gap is not None else
+            f"status {s.get('status')}")
+    sec.p(f"How sure: {sure}. {run.explanations.get('perfect_foresight', '')}")
     return sec
 
 
-def cheaper_verdict(vc: pd.DataFrame, workload: str, first_year: int) -> str:
-    if vc.empty:
+def _ground_gap_sentence(run: Run, vc: pd.DataFrame, w: str) -> str:
+    """Why a ground unit's cost per training FLOP sits above the ground-only plan's average (issue S4)."""
+    go = run.summary.get("ground_only") or {}
+    g = vc[vc["family"] == "ground"]
+    if g.empty or go.get("usd_per_pflop_day") is None:
         return ""
-    v = vc[(vc["workload"] == workload) & (vc["family"] != "ground")]
-    if v.empty:
-        return f"No space unit can serve {workload} in this scenario."
-    best = v.groupby("vintage")["space_to_ground"].min()
-    cheaper = best[best <= 1.0]
-    soon = best[best.index <= first_year + 2]
-    head = (f"Is space cheaper within 2-3 years? For a unit built by {first_year + 2}, the best space unit costs "
-            f"{soon.min():.2f}x the ground per {workload} FLOP" if len(soon) else
-            f"Is space cheaper within 2-3 years? No space unit can be built by {first_year + 2}")
-    tail = (f"; space first matches the ground for units built in {int(cheaper.index.min())}." if len(cheaper)
-            else f"; no space unit built in the horizon matches the ground (best {best.min():.2f}x in "
-                 f"{int(best.idxmin())}).")
-    return head + tail
+    last = int(g["vintage"].max())
+    at_last = g[g["vintage"] == last].groupby("workload")["usd_per_pflop_day"].min()
+    if w not in at_last:
+        return ""
+    wls = run.scenario.get("workloads") or {}
+    prec = {k: (wls.get(k) or {}).get("precision", "") for k in at_last.index}
+    others = [f"{per_pflop_day(x)} for {k} ({prec[k]})" for k, x in at_last.sort_values().items() if k != w]
+    text = (f"Why the ground here costs more than the ground-only plan's average of "
+            f"{per_pflop_day(go['usd_per_pflop_day'])}: this table counts {w} FLOP only ({prec.get(w)}), and the "
+            f"ground-only plan averages over every workload. A ground unit built in {last} costs "
+            f"{per_pflop_day(at_last[w])} for {w}" + (f" but {', '.join(others)}" if others else "")
+            + ": an accelerator does more FLOP per second at lower precision.")
+    fleet = run.t("fleet")
+    money_ = run.scenario.get("money") or {}
+    ground_by_year = g[g["workload"] == w].groupby("vintage")["usd_per_pflop_day"].min()
+    if len(fleet) and "discount_rate" in money_ and len(ground_by_year):
+        cheapest_from = int(ground_by_year[ground_by_year <= ground_by_year.min() * 1.001].index.min())
+        f = fleet[fleet["family"] == "ground"].groupby("year")["delivered_flop"].sum()
+        pv = f * (1 + money_["discount_rate"]) ** -(f.index - money_.get("base_year", f.index.min()))
+        if pv.sum() > 0:
+            text += (f" And the average weights years by present-value FLOP: {pct(pv[pv.index >= cheapest_from].sum() / pv.sum(), 0)} "
+                     f"of the ground's discounted FLOP comes from {cheapest_from} on, when the cheapest vintages "
+                     f"serve.")
+    return text
 
 
 def cheaper_section(run: Run, figdir: Path) -> Section:
@@ -282,10 +592,11 @@ def cheaper_section(run: Run, figdir: Path) -> Section:
     w = main_workload(run)
     sec.p("Cost per delivered FLOP of one unit built in each year, over its whole life (a levelised cost like "
           "LCOE: present value of its costs over present value of its FLOP). A space unit pays its hardware, "
-          "operations and its launch at the cheapest route that year; site cores are shared and left out. A ground "
-          "campus pays its accelerators, energy, replacements and the facility MW they occupy.")
+          "operations and its launch at the cheapest route that year; site cores are shared and left out, so "
+          "these ratios are lower than the cost of a whole space architecture in section 5. A ground campus pays "
+          "its accelerators, energy, replacements and the facility MW they occupy.")
     sec.figure(fig.vintage_costs(vc, w, figdir / "vintage_costs.png"), "Cost per FLOP by build year",
-               f"Best unit of each family per build year, {w} FLOP (log scale).")
+               f"Best unit of each family per build year, USD per {UNIT} of {w} FLOP (log scale).")
     if len(vc):
         v = vc[vc["workload"] == w]
         best = v.groupby(["vintage", "family"])["usd_per_pflop_day"].min().unstack()
@@ -299,8 +610,12 @@ def cheaper_section(run: Run, figdir: Path) -> Section:
         for c in out.columns[1:]:
             out[c] = out[c].map(lambda x: "" if pd.isna(x) else (f"{x:.2f}x" if "/" in c else f"${x:,.2f}"))
         out["built"] = out["built"].astype(int).astype(str)
-        sec.table(f"Best cost per delivered {w} PFLOP-day of a unit built in each year", out)
-        sec.p(cheaper_verdict(vc, w, run.scenario["horizon"]["first_year"]))
+        sec.table(f"Best cost per delivered {w} {UNIT} (USD) of a unit built in each year", out,
+                  note="A blank cell: no unit of that family can be built that year.")
+        sec.p(cheaper_verdict(vc, w, run.scenario["horizon"]["first_year"], run.scenario).replace("**", ""))
+        gap = _ground_gap_sentence(run, vc, w)
+        if gap:
+            sec.p(gap)
     return sec
 
 
@@ -322,11 +637,14 @@ def buildout_section(run: Run, figdir: Path) -> Section:
                                                     it_mw=("it_mw", "sum"), eflop_s=("delivered_eflop_s", "sum"))
         agg = _every(agg.reset_index())
         out = pd.DataFrame({"year": agg["year"].astype(str), "family": agg["family"],
-                            "units in service": agg["units"].map(lambda x: num(x)),
+                            "units in service": [("campus" if f == "ground" else num(x))
+                                                 for f, x in zip(agg["family"], agg["units"])],
                             "accelerators": agg["accelerators"].map(lambda x: num(x)),
                             "IT MW": agg["it_mw"].map(lambda x: num(x)),
                             "EFLOP/s delivered": agg["eflop_s"].map(lambda x: num(x, 1))})
-        sec.table("Units, accelerators, IT power and delivered compute (every third year)", out)
+        sec.table("Units, accelerators, IT power and delivered compute (every third year)", out,
+                  note="Ground campuses are sized in MW and accelerators, not in units: their size is the IT MW "
+                       "column.")
     return sec
 
 
@@ -360,8 +678,8 @@ def money_section(run: Run, figdir: Path) -> Section:
         out = pd.DataFrame({"category": by.index, "present value": by["pv"].map(money),
                             "share": (by["pv"] / total).map(pct), "cash (undiscounted)": by["cash"].map(money)})
         sec.table("Discounted cost by category", out,
-                  note="residual_value is the credit for capital life after the horizon; financing the cost of a "
-                       "family's risk premium on its capital.")
+                  note="residual_value is the credit for capital life after the horizon; financing is the cost of "
+                       "a family's risk premium on its capital.")
         capex_cats = {"accelerators", "bus", "arrays", "radiators", "batteries", "shielding", "terminals",
                       "heat_pumps", "fission_power", "propellant", "integration", "insurance", "launch",
                       "site_fixed", "ground_facility", "financing"}
@@ -369,10 +687,15 @@ def money_section(run: Run, figdir: Path) -> Section:
         if len(capex):
             sec.p(f"Peak funding need: {money(capex.max())} of capital in {int(capex.idxmax())} (undiscounted); "
                   f"{money(capex.sum())} over the horizon.")
+    s = run.summary
+    if s.get("npv_delivered_flop"):
+        sec.p(f"Cost per delivered FLOP: {money(s.get('npv_cost_usd'))} present value of costs over "
+              f"{sci(s['npv_delivered_flop'])} FLOP delivered, discounted like money: {per_eflop(s.get('usd_per_eflop'))}"
+              f", or {per_pflop_day(s.get('usd_per_pflop_day'))}.")
     arch = run.t("architectures")
     if len(arch):
         out = pd.DataFrame({"architecture": arch["architecture"], "present value": arch["npv_cost_usd"].map(money),
-                            "cost per FLOP": arch["usd_per_pflop_day"].map(per_pflop_day),
+                            f"USD per {UNIT}": arch["usd_per_pflop_day"].map(usd),
                             "per accelerator-hour": arch["usd_per_accelerator_hour"].map(
                                 lambda x: "n/a" if pd.isna(x) else f"${x:,.2f}")})
         sec.table("Cost per delivered FLOP by architecture", out,
@@ -469,15 +792,15 @@ def waterfall_section(run: Run, figdir: Path) -> Section:
     for sc in scopes:
         frame[sc] = list(w.loc[w["scope"] == sc, "multiplier"].map(pct))
     peak = w[w["step"] == 1].set_index("scope")["flop_before"]
-    totals = pd.DataFrame([{"factor": "installed peak, FLOP", **{sc: f"{peak[sc]:.3g}" for sc in scopes}},
-                           {"factor": "delivered, FLOP", **{sc: f"{delivered[sc]:.3g}" for sc in scopes}},
+    totals = pd.DataFrame([{"factor": "installed peak, FLOP", **{sc: sci(peak[sc]) for sc in scopes}},
+                           {"factor": "delivered, FLOP", **{sc: sci(delivered[sc]) for sc in scopes}},
                            {"factor": "delivered / peak", **{sc: pct(delivered[sc] / peak[sc]) for sc in scopes}}])
     sec.table("Share each factor keeps, by architecture (FLOP over the horizon, undiscounted)",
               pd.concat([frame, totals], ignore_index=True), small=True,
               note="Factors multiply to delivered / peak; each is the share of the stage before it that it keeps "
                    "(servicing can exceed 100%). tables/waterfall.csv says what the model applies for each.")
     plan = w[w["scope"] == PLAN]
-    sec.bullets([f"{LABELS[r.factor]}: {r.explanation}" for r in plan.itertuples()
+    sec.bullets([f"{LABELS[r.factor]}: {_explanation(r.explanation)}" for r in plan.itertuples()
                  if r.factor in ("power", "thermal", "downlink", "utilisation")])
     return sec
 
@@ -492,13 +815,13 @@ def carbon_section(run: Run, figdir: Path) -> Section:
     def kg(x):
         return "n/a" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:,.1f}"
 
-    sec.p(f"The plan emits **{kg(s['co2_kg_per_pflop_day'])} kg CO2 per delivered PFLOP-day** and uses "
-          f"**{kg(s['water_l_per_pflop_day'])} L of site water per PFLOP-day** ({num(s['co2_t'] / 1e6, 2)} Mt CO2 "
-          f"and {num(s['water_m3'] / 1e6, 1)} million m3 over the horizon). The ground-only plan: "
-          f"{kg(go.get('co2_kg_per_pflop_day'))} kg CO2 and {kg(go.get('water_l_per_pflop_day'))} L per PFLOP-day.")
+    sec.p(f"The plan emits **{kg(s['co2_kg_per_pflop_day'])} kg CO2 per delivered {UNIT}** and uses "
+          f"**{kg(s['water_l_per_pflop_day'])} L of site water per {UNIT}** ({num(s['co2_t'] / 1e6, 1)} million t "
+          f"CO2 and {num(s['water_m3'] / 1e6, 1)} million m3 over the horizon). The ground-only plan: "
+          f"{kg(go.get('co2_kg_per_pflop_day'))} kg CO2 and {kg(go.get('water_l_per_pflop_day'))} L per {UNIT}.")
     em = run.t("emissions")
     sec.figure(fig.emissions(em, figdir / "emissions.png"), "Emissions",
-               "t CO2 by category and year (the beyond-horizon credit is not drawn).")
+               "Million t CO2 per year by category (the beyond-horizon credit is not drawn).")
     if len(em):
         by = em.groupby("category")[["t_co2", "water_m3"]].sum()
         gob = go.get("co2_t_by_category") or {}
@@ -541,6 +864,39 @@ def workloads_section(run: Run, figdir: Path) -> Section:
     return sec
 
 
+def _explanation(text: str) -> str:
+    """tables/waterfall.csv writes '1: why' for a factor that keeps everything; say it in words."""
+    return "keeps 100%: " + text[3:] if str(text).startswith("1: ") else str(text)
+
+
+def cap_in_use(run: Run, constraint: str, index: str) -> bool | None:
+    """Whether the thing a binding cap limits is used by the plan at all (None: cannot tell).
+
+    A cap on an option the plan leaves at zero (a ground region with no MW, a route not flown that year) can
+    carry a large shadow price: it is what the first free MW or tonne there would be worth, not a limit the
+    plan runs into.
+    """
+    parts = str(index).split("|")
+    name = parts[0]
+    year = next((int(p) for p in parts[1:] if p.isdigit() and len(p) == 4), None)
+    ground, la, fleet = run.t("ground"), run.t("launches"), run.t("fleet")
+    if constraint in ("power", "interconnect") and len(ground):
+        g = ground[ground["region"] == name]
+        if g.empty:
+            return None
+        if constraint == "power" and year is not None:
+            g = g[g["year"] == year]
+        return bool(g["facility_mw"].max() > 1e-6) if len(g) else None
+    if constraint in ("route_mass", "route_volume_row", "cadence_row") and len(la):
+        vehicle = name.split(">")[0]
+        sel = la[(la["vehicle"] == vehicle) & ((la["year"] == year) if year is not None else True)]
+        return bool(sel["trips"].sum() > 1e-6)
+    if constraint == "bandwidth" and len(fleet):
+        sel = fleet[(fleet["architecture"] == name) & ((fleet["year"] == year) if year is not None else True)]
+        return bool(sel["units_in_service"].sum() > 1e-6) if len(sel) else None
+    return None
+
+
 def binds_section(run: Run, figdir: Path) -> Section:
     sec = Section("10. What binds")
     sec.p("Shadow prices come from the linear program with every integer decision (units, trips, site openings) "
@@ -553,31 +909,74 @@ def binds_section(run: Run, figdir: Path) -> Section:
         caps = cons[cons["constraint"].isin(list(CAPS))].copy()
         if caps.empty:
             caps = cons[~cons["constraint"].isin(["balance"])].copy()
-        caps = caps.reindex(caps["shadow_price"].abs().sort_values(ascending=False).index).head(12)
-        if len(caps):
-            sec.table("Binding caps with the largest shadow prices", pd.DataFrame({
-                "constraint": caps["meaning"], "shadow price": caps["shadow_price"].map(money) + " per " +
-                caps["unit"].str.replace("USD per ", "", regex=False)}))
+        caps["in_use"] = [cap_in_use(run, c, i) for c, i in zip(caps["constraint"], caps["index"])]
+        caps = caps.reindex(caps["shadow_price"].abs().sort_values(ascending=False).index)
+        unused_mask = caps["in_use"].map(lambda u: u is False)  # None (cannot tell) counts as in use
+        used = caps[~unused_mask].head(12)
+        unused = caps[unused_mask]
+
+        def shadow(frame):
+            return frame["shadow_price"].map(money) + " per " + frame["unit"].str.replace("USD per ", "", regex=False)
+
+        if len(used):
+            sec.table("Binding caps the plan runs into, largest shadow prices first", pd.DataFrame({
+                "constraint": used["meaning"], "shadow price": shadow(used)}))
+        if len(unused):
+            top = unused.head(5)
+            sec.p(f"{len(unused)} binding caps are on options the plan does not use at all (a ground region with "
+                  f"no MW that year, a route not flown that year). Their shadow price is what the first free MW or "
+                  f"tonne there would be worth, not a limit the plan runs into; the largest: "
+                  + "; ".join(f"{m} ({s})" for m, s in zip(top["meaning"], shadow(top))) + ".")
         bal = cons[cons["constraint"] == "balance"].copy()
         if len(bal):
             bal[["workload", "year"]] = bal["index"].str.split("|", expand=True)
             bal = bal[bal["year"].astype(int) % 3 == int(bal["year"].astype(int).min()) % 3]
             piv = bal.pivot_table(index="year", columns="workload", values="shadow_price", aggfunc="first")
-            out = piv.map(lambda x: money(x)).reset_index()
-            sec.table("Marginal cost of one more EFLOP/s of demand in a year (present value, every third year)", out)
+            out = piv.map(lambda x: "no demand" if _missing(x) else money(x)).reset_index()
+            sec.table("Marginal cost of one more EFLOP/s of demand in a year (present value, every third year)", out,
+                      note="'no demand': the workload has no demand that year.")
     mv = run.a("marginal_values")
     if len(mv):
+        def change(r):
+            if not _missing(r["change_usd"]):
+                return money(r["change_usd"])
+            status = str(r.get("status") or "no result")
+            if status == "infeasible" and str(r["decision"]).startswith("one fewer"):
+                return "infeasible: demand cannot be met without this unit"
+            if status == "infeasible":
+                return "infeasible"
+            return status
         sec.table("Value of one integer decision, from re-solves", pd.DataFrame({
-            "decision": mv["decision"], "change of plan cost": mv["change_usd"].map(money),
+            "decision": mv["decision"], "change of plan cost": [change(r) for _, r in mv.iterrows()],
             "how": mv["method"]}))
     alt = run.a("alternatives")
     if len(alt):
+        ok = alt["status"].isin(["optimal", "time_limit"]) if "status" in alt else pd.Series(True, index=alt.index)
         sec.table("Near-optimal alternatives", pd.DataFrame({
-            "best plan without": alt["without"], "cost per FLOP": alt["usd_per_pflop_day"].map(per_pflop_day),
-            "change": alt["change"].map(signed_pct), "uses instead": alt["space_architectures"].astype(object).fillna("")}),
+            "best plan without": alt["without"],
+            f"USD per {UNIT}": [usd(x) if o else str(st) for x, o, st in
+                                zip(alt["usd_per_pflop_day"], ok, alt.get("status", ok))],
+            "change": [signed_pct(x) if o else "" for x, o in zip(alt["change"], ok)],
+            "uses instead": alt["space_architectures"].astype(object).fillna("")}),
             note="Ties: among plans of equal cost the model prefers fewer units and launches, then architectures "
                  "listed earlier in the catalog; alternatives within the MIP gap are as good as the plan.")
     return sec
+
+
+def _break_even_flat(be: pd.DataFrame, info: dict) -> str:
+    """One sentence when no tested launch price changes the answer (no space, same cost everywhere); else ''."""
+    if be is None or be.empty or info.get("factor") is not None:
+        return ""
+    ok = be[be["status"].isin(["optimal", "time_limit"])]
+    if ok.empty or len(ok) < len(be):
+        return ""
+    cost = ok["usd_per_pflop_day"]
+    if (ok["space_share"].fillna(0) > 1e-6).any() or cost.max() - cost.min() > 1e-4 * abs(cost.mean()):
+        return ""
+    return (f"at every tested launch price, from {ok['launch_price_factor'].min():g}x to "
+            f"{ok['launch_price_factor'].max():g}x the scenario's, the best plan for the Earth demand uses no space "
+            f"and costs {per_pflop_day(cost.mean())}, the same as the ground alone: launch price is not what keeps "
+            f"space out (section 11).")
 
 
 def break_even_section(run: Run, figdir: Path) -> Section:
@@ -586,23 +985,62 @@ def break_even_section(run: Run, figdir: Path) -> Section:
     info = (run.summary.get("analysis") or {}).get("break_even") or {}
     if be.empty:
         return sec.p("Not computed for this run (run with --analysis quick or full).")
+    ground_npv = be["ground_npv_cost_usd"].abs().max() if "ground_npv_cost_usd" in be else math.nan
+    tol = info.get("tolerance_usd")
+    gap = tol / ground_npv if tol is not None and ground_npv and not _missing(ground_npv) else None
+    run_gap = ((run.summary.get("solver") or {}).get("options") or {}).get("mip_gap")
     sec.p("Every launch price of the scenario is multiplied by a factor and the plan re-solved for the demand the "
-          "ground can serve, with and without space. Savings from space can only fall as launches get dearer.")
-    sec.figure(fig.break_even(be, figdir / "break_even.png"), "Break-even",
-               "Cost per delivered FLOP of the Earth-servable demand against the launch-price multiplier.")
-    sec.p(f"Result: {info.get('meaning', 'n/a')} (differences within the solver's gap, "
-          f"{money(info.get('tolerance_usd'))}, count as no saving).")
-    if info.get("usd_per_kg_by_year"):
-        yrs = info["usd_per_kg_by_year"]
-        shown = {y: v for i, (y, v) in enumerate(sorted(yrs.items(), key=lambda kv: int(kv[0]))) if i % 3 == 0}
-        sec.p(f"At that multiplier {info.get('vehicle')} costs " + ", ".join(
-            f"${v:,.0f}/kg in {y}" for y, v in shown.items()) + ".")
-    out = pd.DataFrame({"launch price x": be["launch_price_factor"].map(lambda x: f"{x:g}"),
-                        "with space": be["usd_per_pflop_day"].map(per_pflop_day),
-                        "ground only": be["ground_usd_per_pflop_day"].map(per_pflop_day),
-                        "savings": be["savings_usd"].map(money), "space share": be["space_share"].map(pct)})
-    sec.table("Re-solves by launch-price multiplier", out)
+          "ground can serve, with and without space. Savings from space can only fall as launches get dearer."
+          + (f" These re-solves stop at a {pct(gap, 1)} MIP gap" + (f" (the plan itself: {pct(run_gap, 1)})"
+                                                                     if run_gap is not None else "")
+             + f", so a difference below {money(tol)} counts as no saving." if gap is not None else ""))
+    flat = _break_even_flat(be, info)
+    if flat:
+        sec.p("Result: " + flat[0].upper() + flat[1:].replace(" (section 11)", ""))
+    else:
+        sec.figure(fig.break_even(be, figdir / "break_even.png"), "Break-even",
+                   "Cost per delivered FLOP of the Earth-servable demand against the launch-price multiplier.")
+        sec.p(f"Result: {info.get('meaning', 'n/a')}.")
+        if info.get("usd_per_kg_by_year"):
+            yrs = info["usd_per_kg_by_year"]
+            shown = {y: v for i, (y, v) in enumerate(sorted(yrs.items(), key=lambda kv: int(kv[0]))) if i % 3 == 0}
+            sec.p(f"At that multiplier {info.get('vehicle')} costs " + ", ".join(
+                f"${v:,.0f}/kg in {y}" for y, v in shown.items()) + ".")
+        out = pd.DataFrame({"launch price x": be["launch_price_factor"].map(lambda x: f"{x:g}"),
+                            f"with space, USD per {UNIT}": be["usd_per_pflop_day"].map(usd),
+                            f"ground only, USD per {UNIT}": be["ground_usd_per_pflop_day"].map(usd),
+                            "savings": be["savings_usd"].map(money), "space share": be["space_share"].map(pct)})
+        sec.table("Re-solves by launch-price multiplier", out)
+    not_servable = (run.summary.get("ground_only") or {}).get("not_servable_workloads") or []
+    if not_servable:
+        sec.p(f"These re-solves leave out {', '.join(not_servable)}, the demand only space can serve, so a space site "
+              f"must pay its whole core for Earth work alone. In the full plan that site is open anyway, so sweeps "
+              f"that re-optimise the whole scenario at very low launch prices can show space taking Earth work that "
+              f"this test does not.")
+    split = _space_cost_split(run)
+    if split:
+        sec.p(split)
     return sec
+
+
+def _space_cost_split(run: Run) -> str:
+    """Where the space architectures' money goes: launch against the rest (what keeps space dear)."""
+    arch, costs = run.t("architectures"), run.t("costs")
+    if arch.empty or costs.empty:
+        return ""
+    space_pv = float(arch.loc[arch["family"] != "ground", "npv_cost_usd"].sum())
+    if space_pv <= 0:
+        return ""
+    by = costs.groupby("category")["usd_discounted"].sum()
+    launch = float(by.get("launch", 0.0) + by.get("propellant", 0.0))
+    site = float(by.get("site_fixed", 0.0) + by.get("site_opex", 0.0))
+    return (f"What keeps space dear in this plan is not launch: of the {money(space_pv)} present value of its space "
+            f"architectures, launch (with propellant) is {money(launch)} ({pct(launch / space_pv, 0)}) and site "
+            f"cores with their operations {money(site)} ({pct(site / space_pv, 0)}); the rest is the units "
+            f"themselves (accelerators, bus, arrays, radiators, shielding, financing). Section 2 compares one unit "
+            f"without its site core." if launch < 0.5 * space_pv else
+            f"Launch (with propellant) is {money(launch)} ({pct(launch / space_pv, 0)}) of the "
+            f"{money(space_pv)} present value of the plan's space architectures; site cores {money(site)}.")
 
 
 def assumptions_section(run: Run) -> Section:
@@ -613,42 +1051,104 @@ def assumptions_section(run: Run) -> Section:
         sec.p(f"{pct(an['assumption_cost_share'])} of the plan's present-value cost is priced by catalog values that "
               f"are our own assumptions (no published figure); the rest rests on measured, vendor or published "
               f"figures.")
+    da = run.a("decisive_assumptions")
+    if len(da):
+        sec.figure(fig.tornado(da.assign(path=da["path"].map(lambda x: path_label(x, run.scenario))),
+                               run.dir / "figures" / "tornado.png"), "Decisive assumptions",
+                   "Change of cost per FLOP when one value moves to its catalog low or high, all else at base.")
+        sec.table("One-at-a-time re-solves", pd.DataFrame({
+            "value": da["path"].map(lambda x: path_label(x, run.scenario)), "catalog path": da["path"],
+            "confidence": da["confidence"], "low": [value_text(x, u) for x, u in zip(da["low_value"], da["unit"])],
+            "base": [value_text(x, u) for x, u in zip(da["value"], da["unit"])],
+            "high": [value_text(x, u) for x, u in zip(da["high_value"], da["unit"])],
+            "at low": _changes(da, "low"), "at high": _changes(da, "high")}), small=True,
+            note="at low / at high: change of the plan's cost per FLOP with the value at its catalog low or high, "
+                 "everything else at base.")
     if len(drivers):
         d = drivers.head(15)
         sec.table("The values that price the plan's cost", pd.DataFrame({
-            "value": d["driver"], "confidence": d["confidence"], "present value": d["pv_usd"].map(money),
+            "value": d["driver"].map(lambda x: path_label(x, run.scenario)), "catalog path": d["driver"],
+            "confidence": d["confidence"], "present value": d["pv_usd"].map(money),
             "share": d["share"].map(pct)}))
-    da = run.a("decisive_assumptions")
-    if len(da):
-        sec.figure(fig.tornado(da, run.dir / "figures" / "tornado.png"), "Decisive assumptions",
-                   "Change of cost per FLOP when one value moves to its catalog low or high, all else at base.")
-        sec.table("One-at-a-time re-solves", pd.DataFrame({
-            "value": da["path"], "confidence": da["confidence"], "low": da["low_value"].map(value_text),
-            "base": da["value"].map(value_text), "high": da["high_value"].map(value_text),
-            "at low": da["low_change"].map(signed_pct), "at high": da["high_change"].map(signed_pct)}), small=True)
     ground_variants(sec, run)
     rows = catalog_rows(run.scenario)
     if rows is not None and len(rows):
         n_ass = int((rows["confidence"] == "our assumption").sum())
-        sec.p(f"Every catalog value this scenario can use ({len(rows)} values, {n_ass} of them our assumptions, "
-              f"marked *) follows with its unit, source and confidence; scenario.resolved.yaml holds the same with "
-              f"the full source list.")
-        sec.table("Catalog values used", rows, small=True)
+        sec.p(f"Every catalog value this scenario can use ({len(rows)} values, {n_ass} of them our assumptions) is "
+              f"listed in the appendix with its unit, source and confidence.")
     sc = run.scenario
     sec.table("Scenario settings", pd.DataFrame([
         {"setting": "horizon", "value": f"{sc['horizon']['first_year']}-{sc['horizon']['last_year']} step "
                                         f"{sc['horizon']['step_years']}"},
         {"setting": "money", "value": f"base year {sc['money']['base_year']}, discount rate "
-                                      f"{sc['money']['discount_rate']:.1%}, risk premium {sc['money']['risk_premium']}, "
-                                      f"capital accounting {sc['money']['capital_accounting']}"},
-        {"setting": "objective", "value": str(sc["objective"])},
-        {"setting": "unmet demand", "value": str(sc["unmet"])},
-        {"setting": "architectures", "value": str(sc["architectures"])},
-    ] + [{"setting": f"workload {k}", "value": f"{v['label']}: {v['precision']}, latency {v['latency_limit_ms']:g} ms, "
-                                               f"{v['bits_per_flop']:g} bit/FLOP, cluster >= "
-                                               f"{v['min_cluster_accelerators']}, demand "
-                                               f"{v.get('growth') or v.get('demand_eflop_per_s')}; {v.get('source', '')}"}
+                                      f"{sc['money']['discount_rate']:.1%}, risk premium "
+                                      f"{_risk_premium(sc['money'].get('risk_premium'))}, capital accounting "
+                                      f"{sc['money']['capital_accounting']}"},
+        {"setting": "objective", "value": _objective_text(sc.get("objective") or {})},
+        {"setting": "unmet demand", "value": _unmet_text(sc.get("unmet") or {})},
+        {"setting": "architectures", "value": _architectures_text(sc.get("architectures") or {})},
+    ] + [{"setting": f"workload {k}", "value": f"{v['label']}: {v['precision']}, latency {qty(v['latency_limit_ms'])} "
+                                               f"ms, {qty(v['bits_per_flop'])} bit/FLOP, cluster >= "
+                                               f"{qty(v['min_cluster_accelerators'])} accelerators, demand "
+                                               f"{_demand_text(v)}; {v.get('source', '')}"}
          for k, v in sc["workloads"].items()]), small=True)
+    return sec
+
+
+def _changes(da: pd.DataFrame, end: str) -> list[str]:
+    """Signed change of cost per FLOP at one end of a range, or why there is none (an infeasible re-solve)."""
+    status = da[f"{end}_status"] if f"{end}_status" in da else pd.Series([None] * len(da), index=da.index)
+    return [signed_pct(x) if not _missing(x) else (str(st) if isinstance(st, str) and st else "n/a")
+            for x, st in zip(da[f"{end}_change"], status)]
+
+
+def _risk_premium(rp) -> str:
+    return ", ".join(f"{k} {pct(v)}" for k, v in rp.items()) if isinstance(rp, dict) and rp else readable(rp)
+
+
+def _objective_text(o: dict) -> str:
+    if o.get("mode") == "ratio":
+        return (f"ratio: serve the share of demand between {qty(o.get('theta_min'))}x and {qty(o.get('theta_max'))}x "
+                f"that gives the lowest cost per FLOP (Dinkelbach, tolerance {qty(o.get('dinkelbach_tolerance'))}, at "
+                f"most {qty(o.get('max_iterations'))} iterations)")
+    return "demand: serve every workload's demand at the lowest present-value cost"
+
+
+def _unmet_text(u: dict) -> str:
+    if not u.get("allowed"):
+        return "not allowed: every workload's demand must be met"
+    who = readable(u.get("workloads")) if u.get("workloads") else "every workload"
+    return f"allowed for {who} at a penalty of ${qty(u.get('penalty_usd_per_pflop_day'))} per {UNIT}"
+
+
+def _architectures_text(a: dict) -> str:
+    allow = a.get("allow") or ["*"]
+    return (f"allow {'all (*)' if allow == ['*'] else readable(allow)}; "
+            f"deny {readable(a.get('deny')) if a.get('deny') else 'none'}")
+
+
+def _demand_text(v: dict) -> str:
+    g = v.get("growth")
+    if isinstance(g, dict):
+        rate = g.get("growth_per_yr")
+        rate_text = (", ".join(f"{pct(x, 0)} ({y})" for y, x in sorted(rate.items(), key=lambda kv: int(kv[0])))
+                     + ", linear between those years" if isinstance(rate, dict) else
+                     pct(rate, 0) if isinstance(rate, (int, float)) else readable(rate))
+        return f"{qty(g.get('start_eflop_per_s'))} EFLOP/s in {g.get('start_year')}, growth per year {rate_text}"
+    d = v.get("demand_eflop_per_s")
+    return (readable(d) + " EFLOP/s") if d is not None else "none"
+
+
+def appendix_section(run: Run) -> Section | None:
+    rows = catalog_rows(run.scenario)
+    if rows is None or not len(rows):
+        return None
+    sec = Section("Appendix. Catalog values used")
+    n_ass = int((rows["confidence"] == "our assumption").sum())
+    sec.p(f"Every catalog value this scenario can use ({len(rows)} values, {n_ass} of them our assumptions, "
+          f"marked *) with its unit, source and confidence; scenario.resolved.yaml holds the same with the full "
+          f"source list.")
+    sec.table("Catalog values used", rows, small=True)
     return sec
 
 
@@ -688,10 +1188,11 @@ def catalog_rows(scenario: dict) -> pd.DataFrame | None:
 
     def walk(prefix: str, node):
         if isinstance(node, dict) and "value" in node and "unit" in node:
-            val = value_text(node["value"])
+            unit = node["unit"]
+            val = value_text(node["value"], unit)
             rng = ""
             if node.get("low") is not None or node.get("high") is not None:
-                rng = f"{value_text(node.get('low'))} / {value_text(node.get('high'))}"
+                rng = f"{value_text(node.get('low'), unit)} / {value_text(node.get('high'), unit)}"
             rows.append({"": "*" if node.get("confidence") == "our assumption" else "", "value": prefix,
                          "base": val, "range": rng, "unit": node["unit"], "confidence": node["confidence"],
                          "source": node["source"]})
@@ -733,12 +1234,13 @@ def method_section(run: Run) -> Section:
     sec.table("This run", pd.DataFrame([
         {"item": "status", "value": f"{s.get('status')} (MIP gap {pct(s.get('mip_gap'), 3)})"},
         {"item": "solver", "value": f"{solver.get('name')} {solver.get('version')} via {solver.get('interface')}; "
-                                    f"options {solver.get('options')}"},
+                                    f"{_solver_options(solver.get('options') or {})}"},
         {"item": "model size", "value": f"{num(size.get('variables'))} variables ({num(size.get('integer_variables'))} "
                                         f"integer, {num(size.get('binary_variables'))} binary), "
                                         f"{num(size.get('constraints'))} constraints, {num(size.get('nonzeros'))} "
                                         f"nonzeros"},
-        {"item": "timings", "value": ", ".join(f"{k} {v:.2f} s" for k, v in t.items())},
+        {"item": "timings", "value": ", ".join(f"{k.replace('_', ' ')} {v:.2f} s" for k, v in t.items())
+                                     + _solve_time_note(s)},
         {"item": "planner version", "value": str(s.get("planner_version"))},
         {"item": "scenario sha256", "value": str(s.get("scenario_sha256"))},
     ]))
@@ -748,6 +1250,35 @@ def method_section(run: Run) -> Section:
               f"dropped_designs.csv), e.g. " + "; ".join(f"{r.architecture} {r.design}: {r.reason}"
                                                         for r in dropped.head(3).itertuples()) + ".")
     return sec
+
+
+def _solver_options(o: dict) -> str:
+    parts = []
+    if o.get("time_limit_s") is not None:
+        parts.append(f"time limit {qty(o['time_limit_s'])} s")
+    if o.get("mip_gap") is not None:
+        parts.append(f"MIP gap target {pct(o['mip_gap'], 2)}")
+    if "threads" in o:
+        parts.append(f"threads {o['threads']}" + (" (HiGHS chooses)" if o["threads"] in (0, None) else ""))
+    if "seed" in o:
+        parts.append(f"seed {o['seed']}")
+    rest = {k: v for k, v in o.items() if k not in ("time_limit_s", "mip_gap", "threads", "seed")}
+    return ", ".join(parts + ([readable(rest)] if rest else [])) or "defaults"
+
+
+def _solve_time_note(s: dict) -> str:
+    """Why 'solve' can take a few milliseconds: the warm start's plan was already within the MIP gap."""
+    t = s.get("timings_s") or {}
+    w = s.get("warm_start") or {}
+    target = ((s.get("solver") or {}).get("options") or {}).get("mip_gap")
+    lb, inc = w.get("lp_bound_usd"), w.get("incumbent_usd")
+    if t.get("solve") is None or t["solve"] >= 0.1 or lb is None or inc is None or target is None or not inc:
+        return ""
+    if (inc - lb) / abs(inc) > target:
+        return ""
+    return (f". Solve took {t['solve']:.3f} s because the warm start (relax-and-fix) had already found a plan within "
+            f"{pct((inc - lb) / abs(inc), 3)} of the LP bound, inside the {pct(target, 2)} target, so HiGHS accepted "
+            f"it at the root without branching")
 
 
 def infeasible_section(run: Run) -> Section:

@@ -4,6 +4,7 @@ numbers; fpdf2 with the DejaVu fonts matplotlib ships, so nothing outside pip is
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from pathlib import Path
 
 import matplotlib
@@ -77,40 +78,183 @@ class _PDF(FPDF):
         self.set_text_color(0, 0, 0)
 
 
-def _widths(pdf: _PDF, df: pd.DataFrame, total: float, pad: float) -> tuple[list[float], bool]:
-    """Column widths that fit the longest word of every column; the rest shared by typical text length.
-    Returns (widths, fits): when even the longest words do not fit, cells must break inside words."""
-    mins, wants = [], []
-    for c in df.columns:
-        cells = [str(c)] + [str(x) for x in df[c].head(300)]
-        words = [w for text in cells for w in text.split()] or [""]
-        mins.append(max(pdf.get_string_width(w) for w in words) + 2 * pad + 0.6)
-        lengths = sorted(pdf.get_string_width(text) for text in cells)
-        wants.append(min(70.0, max(mins[-1], lengths[int(0.9 * (len(lengths) - 1))] + 2 * pad + 0.6)))
+ELLIPSIS = "\u2026"
+
+
+_MAJOR = "@/|>,;"
+
+
+def _split(token: str, major: bool) -> list[str]:
+    pieces, cur = [], ""
+    for i, ch in enumerate(token):
+        cur += ch
+        nxt = token[i + 1] if i + 1 < len(token) else ""
+        if not nxt:
+            break
+        prev = token[i - 1] if i > 0 else ""
+        if major:  # a comma or semicolon inside a number (15,000,000) is not a break
+            cut = (ch in _MAJOR and not (ch in ",;" and nxt.isdigit())) or (nxt == "(" and bool(cur.strip()))
+        else:
+            cut = ch == "_" or (ch in ".-" and prev.isalpha() and nxt.isalpha())
+        if cut:
+            pieces.append(cur)
+            cur = ""
+    pieces.append(cur)
+    return [p for p in pieces if p]
+
+
+def break_pieces(token: str, major_only: bool = False) -> list[str]:
+    """A token without spaces split where a reader accepts a line break: after @ / | > , ; and before '(' (major
+    breaks), else after '_' and after a '.' or '-' between letters (catalog paths, 'real-time'); never inside a
+    number or a plain word. Joining the pieces gives the token back."""
+    major = _split(token, True)
+    return major if major_only else [q for p in major for q in _split(p, False)]
+
+
+_UNIT_TOKENS = {"B", "M", "k", "%", "s", "ms", "t", "kg", "MW", "GW", "kW", "K", "x"}
+
+
+def _words(text: str) -> list[str]:
+    """Words of a cell, a unit kept with its number ('$188.4 B' never splits between the number and the B)."""
+    out: list[str] = []
+    for w in text.split():
+        if out and w in _UNIT_TOKENS and any(ch.isdigit() for ch in out[-1]):
+            out[-1] = f"{out[-1]} {w}"
+        else:
+            out.append(w)
+    return out
+
+
+def _clip(text: str, width: float, measure) -> str:
+    """The longest start of ``text`` that fits with an ellipsis."""
+    if measure(text) <= width:
+        return text
+    lo, hi = 0, len(text)
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if measure(text[:mid] + ELLIPSIS) <= width:
+            lo = mid
+        else:
+            hi = mid - 1
+    return text[:lo] + ELLIPSIS
+
+
+def wrap_cell(text: str, width: float, measure) -> list[str]:
+    """Lines of ``text`` no wider than ``width`` (``measure`` gives a string's width): broken between words, a
+    word too wide for a line broken at its natural break points (see break_pieces), and a piece too wide even
+    for a line of its own cut with an ellipsis. Never breaks inside a word."""
+    lines: list[str] = []
+    for para in str(text).split("\n"):
+        line = ""
+        words = [w for glued in _words(para) for w in (glued.split(" ") if measure(glued) > width else [glued])]
+        for word in words:
+            cand = f"{line} {word}" if line else word
+            if measure(cand) <= width:
+                line = cand
+                continue
+            if line:
+                lines.append(line)
+                line = ""
+            if measure(word) <= width:
+                line = word
+                continue
+            # too wide for a line: break at the major points first (ground_campus@ | us_grid), then the minor ones
+            pieces = [q for p in break_pieces(word, major_only=True)
+                      for q in ([p] if measure(p) <= width else break_pieces(p))]
+            for piece in pieces:
+                cand = line + piece
+                if measure(cand) <= width:
+                    line = cand
+                    continue
+                if line:
+                    lines.append(line)
+                line = _clip(piece, width, measure)
+        lines.append(line)
+    return lines
+
+
+def _min_width(texts: list[str], measure) -> float:
+    """The widest piece a column can never break: its narrowest possible width."""
+    widest = 0.0
+    for text in texts:
+        for word in _words(str(text)):
+            if measure(word) > widest:
+                widest = max(widest, max(measure(p) for p in break_pieces(word)))
+    return widest
+
+
+@dataclass
+class TableLayout:
+    size: float  # font size, pt
+    widths: list[float]  # column widths, mm
+    header: list[str]  # header cells, lines joined by newlines
+    rows: list[list[str]]  # body cells, lines joined by newlines
+
+
+def layout_table(pdf: FPDF, frame: pd.DataFrame, total: float, size: float, pad: float = 0.6,
+                 smallest: float = 5.0) -> TableLayout:
+    """Column widths and pre-wrapped cells for a table ``total`` mm wide. Columns get at least their widest
+    unbreakable piece; when even that does not fit, the font shrinks (down to ``smallest`` pt) before any piece
+    is cut, and a cut piece ends with an ellipsis."""
+    cols = [str(c) for c in frame.columns]
+    body = [[str(x) for x in row] for row in frame.itertuples(index=False)]
+    sample = body[:300]
+    extra = 2 * pad + 0.8  # padding, border line and a safety margin
+
+    def measurer(style: str, pt: float):
+        def measure(s: str) -> float:
+            pdf.set_font("DejaVu", style, pt)
+            return pdf.get_string_width(s)
+        return measure
+
+    pt = size
+    while True:
+        head_m, body_m = measurer("B", pt), measurer("", pt)
+        mins, wants = [], []
+        for j, c in enumerate(cols):
+            cells = [r[j] for r in sample]
+            m = max(_min_width([c], head_m), _min_width(cells, body_m)) + extra
+            mins.append(m)
+            lengths = sorted([body_m(x) for x in cells] + [head_m(c)])
+            wants.append(min(70.0, max(m, lengths[int(0.9 * (len(lengths) - 1))] + extra)))
+        if sum(mins) <= total or pt <= smallest:
+            break
+        pt = max(smallest, round(pt - 0.5, 2))
     if sum(wants) <= total:
-        return [w * total / sum(wants) for w in wants], True
-    if sum(mins) > total:
-        return [w * total / sum(wants) for w in wants], False
-    spare = total - sum(mins)
-    extra = [w - m for w, m in zip(wants, mins)]
-    return [m + spare * e / sum(extra) for m, e in zip(mins, extra)], True
+        widths = [w * total / sum(wants) for w in wants]
+    elif sum(mins) <= total:
+        spare = total - sum(mins)
+        more = [w - m for w, m in zip(wants, mins)]
+        widths = [m + (spare * e / sum(more) if sum(more) > 0 else 0.0) for m, e in zip(mins, more)]
+    else:  # even the smallest font cannot fit every piece: share by need, pieces get cut with an ellipsis
+        widths = [m * total / sum(mins) for m in mins]
+    head_m, body_m = measurer("B", pt), measurer("", pt)
+    header = ["\n".join(wrap_cell(c, w - extra, head_m)) for c, w in zip(cols, widths)]
+    rows = [["\n".join(wrap_cell(x, w - extra, body_m)) for x, w in zip(r, widths)] for r in body]
+    pdf.set_font("DejaVu", "", pt)
+    return TableLayout(pt, widths, header, rows)
 
 
 def _pdf_table(pdf: _PDF, t: Table):
     size = 6.5 if t.small else 7.5
+    width = pdf.w - pdf.l_margin - pdf.r_margin
+    lay = layout_table(pdf, t.frame, width, size)
+    line = lay.size * 0.5
+    first = [lay.header] + lay.rows[:3]  # keep the title with the header and the first rows
+    need = 5.0 + sum(max(c.count("\n") + 1 for c in r) * line + 1.4 for r in first)
+    if pdf.get_y() + need > pdf.h - pdf.b_margin:
+        pdf.add_page()
     pdf.set_font("DejaVu", "B", 8.5)
     pdf.multi_cell(0, 4.5, t.title, new_x="LMARGIN", new_y="NEXT")
     pdf.ln(0.5)
-    pdf.set_font("DejaVu", "", size)
-    width = pdf.w - pdf.l_margin - pdf.r_margin
+    pdf.set_font("DejaVu", "", lay.size)
     head = FontFace(emphasis="BOLD", fill_color=(225, 225, 225))
-    widths, fits = _widths(pdf, t.frame, width, 0.6)
-    with pdf.table(col_widths=widths, width=width, text_align="LEFT", line_height=size * 0.5,
+    with pdf.table(col_widths=lay.widths, width=width, text_align="LEFT", line_height=lay.size * 0.5,
                    headings_style=head, repeat_headings=1, borders_layout="HORIZONTAL_LINES", padding=0.6,
-                   wrapmode=WrapMode.WORD if fits else WrapMode.CHAR) as table:
-        table.row([str(c) for c in t.frame.columns])
-        for row in t.frame.itertuples(index=False):
-            table.row([str(x) for x in row])
+                   wrapmode=WrapMode.WORD) as table:
+        table.row(lay.header)
+        for row in lay.rows:
+            table.row(row)
     if t.note:
         pdf.set_font("DejaVu", "I", 7)
         pdf.multi_cell(0, 3.6, t.note, new_x="LMARGIN", new_y="NEXT")
@@ -124,8 +268,12 @@ def _pdf_figure(pdf: _PDF, f: Figure):
         w_px, h_px = im.size
     width = min(pdf.w - pdf.l_margin - pdf.r_margin, 180)
     height = width * h_px / w_px
-    if pdf.get_y() + height + 10 > pdf.h - pdf.b_margin:
-        pdf.add_page()
+    room = pdf.h - pdf.b_margin - pdf.get_y() - 10
+    if height > room:
+        if room >= max(0.6 * height, 45):  # shrink somewhat rather than leave much of a page empty
+            height, width = room, room * w_px / h_px
+        else:
+            pdf.add_page()
     pdf.image(str(f.path), w=width, h=height, x=pdf.l_margin)
     pdf.set_font("DejaVu", "I", 7.5)
     pdf.multi_cell(0, 3.8, f"Figure: {f.caption}", new_x="LMARGIN", new_y="NEXT")
