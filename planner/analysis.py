@@ -11,6 +11,7 @@ from typing import Any
 
 import pandas as pd
 
+from planner import progress
 from planner.results.attribution import cost_drivers
 from planner.results.plan import Solution
 from planner.session import Session
@@ -95,11 +96,13 @@ def decisive_assumptions(session: Session, sol: Solution, base: dict[str, Any], 
     base_usd = base["usd_per_pflop_day"]
     base_archs = _space_archs(sol, c0)
     rows = []
-    for path, first_order in _candidates(session, sol, k):
+    candidates = _candidates(session, sol, k)
+    for i, (path, first_order) in enumerate(candidates, 1):
         q = quantities[path]
         row: dict[str, Any] = {"path": path, "unit": q.unit, "confidence": q.confidence, "source": q.source,
                                "first_order_usd": first_order}
         for end in ("low", "high"):
+            progress.step(f"decisive assumptions {i}/{len(candidates)}: {path} at its {end} value")
             t0 = time.perf_counter()
             how = session.apply({f"catalog.{path}": q.pick(end)})  # the resolved range (the scenario's own)
             res = session.resolve(mip_gap=gap)
@@ -137,7 +140,8 @@ def break_even(session: Session, base_theta: float, factors=(0.02, 0.05, 0.1, 0.
         ground = session.summarise(session.ad.solve(mip_gap=gap), base_theta)
     base_factor = session.base_rs.scenario.trajectories.launch_price_factor
     rows = []
-    for f in factors:
+    for i, f in enumerate(factors, 1):
+        progress.step(f"break-even {i}/{len(factors)}: launch prices x {f:g}")
         session.apply({"trajectories.launch_price_factor": base_factor * f})
         bounds, params = session.servable_changes()
         with session.changed(bounds, params + [(session.pm.m.lam, None, 0.0)], base_theta):
@@ -254,6 +258,7 @@ def analyse(session: Session, sol: Solution, base: dict[str, Any], depth: str = 
     timings: dict[str, float] = {}
 
     def timed(name, fn):
+        progress.step(f"analysis ({depth}): {name.replace('_', ' ')}")
         t0 = time.perf_counter()
         out = fn()
         timings[name] = round(time.perf_counter() - t0, 3)

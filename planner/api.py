@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import math
 import time
 from pathlib import Path
 from typing import Any
 
-from planner import __version__
+from planner import __version__, progress
 from planner.analysis import analyse
-from planner.errors import InfeasibleError
+from planner.errors import InfeasibleError, InputError, problem
 from planner.results.emissions import emissions_summary
 from planner.results.plan import (PERFECT_FORESIGHT, Plan, Solution, build_tables, mix_summary,
                                   money_summary, read_solution)
@@ -39,10 +40,21 @@ def solve(scenario: ResolvedScenario | str | Path, mode: str | None = None, time
     ``plan.explanations["infeasible"]`` (or raises InfeasibleError with ``raise_infeasible``).
     """
     t_start = time.perf_counter()
+    if time_limit is not None and not (math.isfinite(time_limit) and time_limit > 0):
+        raise InputError(problem("solve", "time_limit", f"must be > 0 seconds, got {time_limit}"))
+    if gap is not None and not (math.isfinite(gap) and 0 <= gap <= 1):
+        raise InputError(problem("solve", "gap", f"must be between 0 and 1 (a fraction), got {gap}"))
     rs = scenario if isinstance(scenario, ResolvedScenario) else load_scenario(scenario)
     if mode is not None and mode != rs.scenario.objective.mode:
         rs = with_overrides(rs, {"objective.mode": mode})
+    sc = rs.scenario
+    n_years, n_work = sc.horizon.last_year - sc.horizon.first_year + 1, len(sc.workloads)
+    progress.step(f"building the model of {sc.name} ({n_years} years, {n_work} workload{'s' if n_work != 1 else ''})")
     session = Session(rs, time_limit, gap, threads, seed)
+    so = session.solver_options
+    how = ("ratio mode: Dinkelbach iterations over the demand scale, one MIP each"
+           if sc.objective.mode == "ratio" else "demand mode")
+    progress.step(f"solving ({how}; MIP gap {so['mip_gap']:g}, time limit {so['time_limit_s']:g} s per solve)")
     res, history = session.solve_plan()
     c, pm = session.coef, session.pm
     explanations: dict[str, Any] = {"perfect_foresight": PERFECT_FORESIGHT}
@@ -50,6 +62,7 @@ def solve(scenario: ResolvedScenario | str | Path, mode: str | None = None, time
         explanations["dinkelbach"] = history
 
     if not res.has_solution:
+        progress.step(f"no plan ({res.status}): re-solving with unmet demand allowed to explain why")
         with session.timed("explain"):
             elastic, binding = session.elastic() if res.status in ("infeasible", "error") else (None, None)
             reasons = infeasibility_reasons(c, elastic, binding) if elastic is not None else [
@@ -70,10 +83,12 @@ def solve(scenario: ResolvedScenario | str | Path, mode: str | None = None, time
         tables = build_tables(c, sol)
         tables["vintage_costs"] = vintage_costs(c)
     if explain:
+        progress.step("binding constraints and shadow prices")
         with session.timed("explain"):
             tables["constraints"] = binding_constraints(session.ad, pm)
     ground: dict[str, Any] = {}
     if compare_ground and any(info["kind"] == "ground" for info in c.archs.values()):
+        progress.step("ground-only comparison")
         with session.timed("ground_only"):
             ground = session.ground_only(sol.theta)
     analysis_tables: dict = {}

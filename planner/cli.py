@@ -7,7 +7,9 @@ Exit codes: 0 success (optimal, or stopped at the time limit with its gap), 1 in
 from __future__ import annotations
 
 import json
+import math
 import sys
+import time
 import traceback
 from pathlib import Path
 from typing import List, Optional
@@ -15,7 +17,8 @@ from typing import List, Optional
 import typer
 
 from planner import __version__
-from planner.errors import EXIT_BAD_INPUT, EXIT_INFEASIBLE, EXIT_INTERNAL, EXIT_OK, InputError, PlannerError
+from planner.errors import (EXIT_BAD_INPUT, EXIT_INFEASIBLE, EXIT_INTERNAL, EXIT_OK, InputError, PlannerError,
+                            problem)
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
                   help="Optimisation-based architecture planner for orbital AI compute (Pyomo + HiGHS).")
@@ -37,6 +40,29 @@ def _root(debug: bool = typer.Option(False, "--debug", help="Show tracebacks of 
 
 def _echo_err(msg: str) -> None:
     typer.echo(msg, err=True)
+
+
+def _check_number(option: str, value: float | int | None, *, low: float | None = None, high: float | None = None,
+                  low_open: bool = False, what: str = "") -> None:
+    """Reject an option value outside its range before anything is loaded or solved (exit 2, one line)."""
+    if value is None:
+        return
+    name = option.lstrip("-").replace("-", "_")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise InputError(problem(option, name, f"must be a finite number, got {value}"))
+    if low is not None and (value <= low if low_open else value < low):
+        raise InputError(problem(option, name, f"must be {'>' if low_open else '>='} {low:g}{what}, got {value:g}"))
+    if high is not None and value > high:
+        raise InputError(problem(option, name, f"must be <= {high:g}{what}, got {value:g}"))
+
+
+def _solver_options(time_limit: float | None, gap: float | None, threads: int | None) -> None:
+    _check_number("--time-limit", time_limit, low=0, low_open=True, high=1e6, what=" seconds")
+    _check_number("--gap", gap, low=0, high=1, what=" (a fraction: 0.001 is 0.1%)")
+    _check_number("--threads", threads, low=0, high=256, what=" (0 = automatic)")
+
+
+MAX_REASONS = 10  # infeasibility reasons printed; the rest are in the run folder
 
 
 @app.command()
@@ -75,7 +101,9 @@ def catalog(filter_: Optional[str] = typer.Option(None, "--filter", help="Only p
     if fmt == "csv":
         import pandas as pd
 
-        typer.echo(pd.DataFrame(rows).to_csv(index=False), nl=False)
+        frame = pd.DataFrame([{k: _csv_cell(v) for k, v in r.items()} for r in rows], columns=list(rows[0]) if rows
+                             else ["path", "value", "low", "high", "unit", "source", "confidence"])
+        typer.echo(frame.to_csv(index=False), nl=False)
         return
     if fmt != "table":
         raise InputError(f"--format: format: expected table, csv or json, got {fmt!r}")
@@ -99,6 +127,14 @@ def _usd(x: float) -> str:
     return f"${x:,.0f}"
 
 
+def _csv_cell(x):
+    """A catalog value for CSV: a year table as ``2027: 90, 2030: 40`` (not a Python dict), numbers as they are."""
+    if isinstance(x, dict):
+        return ", ".join(f"{k}: {v:.12g}" if isinstance(v, (int, float)) else f"{k}: {v}"
+                         for k, v in sorted(x.items(), key=lambda kv: str(kv[0])))
+    return x
+
+
 def _fmt(x) -> str:
     if x is None:
         return ""
@@ -119,29 +155,44 @@ def run(scenario: Path = typer.Argument(..., help="Scenario YAML file."),
         report: bool = typer.Option(True, "--report/--no-report", help="Write report.md and report.pdf."),
         analysis: str = typer.Option("full", "--analysis", help="Re-solves for the report: full, quick or off "
                                                                   "(decisive assumptions, break-even, marginal values, "
-                                                                  "alternatives).")):
+                                                                  "alternatives)."),
+        quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress messages on stderr.")):
     """Solve a scenario and write summary.json, tables/, the resolved scenario and the report."""
+    from planner import progress
     from planner.api import load_scenario, solve, write_run
 
     if mode is not None and mode not in ("demand", "ratio"):
         raise InputError(f"--mode: mode: expected demand or ratio, got {mode!r}")
+    if analysis not in ("full", "quick", "off"):
+        raise InputError(f"--analysis: analysis: expected full, quick or off, got {analysis!r}")
+    _solver_options(time_limit, gap, threads)
     sets = list(set_)
     if mode:
         sets.append(f"objective.mode={mode}")
     rs = load_scenario(scenario, sets)
-    if analysis not in ("full", "quick", "off"):
-        raise InputError(f"--analysis: analysis: expected full, quick or off, got {analysis!r}")
-    plan = solve(rs, time_limit=time_limit, gap=gap, threads=threads, analysis=analysis if report else "off")
-    path = write_run(plan, out)
-    if report:
-        from planner.report.render import render_run
+    t0 = time.perf_counter()
 
-        render_run(path)
+    def say(message: str) -> None:
+        if not quiet:
+            _echo_err(f"[{time.perf_counter() - t0:6.1f} s] {message}")
+
+    with progress.listening(say):
+        plan = solve(rs, time_limit=time_limit, gap=gap, threads=threads, analysis=analysis if report else "off")
+        say("writing the run folder")
+        path = write_run(plan, out)
+        if report:
+            from planner.report.render import render_run
+
+            say("writing report.md and report.pdf")
+            render_run(path)
     s = plan.summary
     if plan.status == "infeasible":
+        reasons = plan.explanations.get("infeasible", [])
         _echo_err(f"infeasible: {rs.name} has no plan that meets its demand:")
-        for reason in plan.explanations.get("infeasible", []):
+        for reason in reasons[:MAX_REASONS]:
             _echo_err(f"  - {reason}")
+        if len(reasons) > MAX_REASONS:
+            _echo_err(f"  ... and {len(reasons) - MAX_REASONS} more, see {path / 'explanations.json'}")
         _echo_err(f"explanation written to {path}")
         raise typer.Exit(EXIT_INFEASIBLE)
     gap_txt = f"{s['mip_gap']:.3%}" if s.get("mip_gap") is not None else "n/a"
@@ -153,9 +204,27 @@ def run(scenario: Path = typer.Argument(..., help="Scenario YAML file."),
         typer.echo(f"  ground only: ${go['usd_per_pflop_day']:,.2f} per PFLOP-day "
                    f"(served {go.get('served_share_of_servable', 1):.1%} of what the ground can serve)")
     typer.echo(f"  space share of delivered FLOP: {s.get('space_share', 0):.1%}; launches {s.get('launch_flights', 0):,.0f}")
+    if s.get("mode") == "ratio" and s.get("theta") is not None:
+        typer.echo("  " + _theta_line(s["theta"], rs.scenario.objective))
     if s["status"] == "time_limit":
         typer.echo(f"  stopped at the time limit: best plan found, gap {gap_txt}")
     typer.echo(f"  written to {path}")
+
+
+def _theta_line(theta: float, objective) -> str:
+    """Ratio mode scales the demand by theta: say plainly how much of the scenario's demand the plan serves."""
+    bound = (f" (the lower bound, objective.theta_min = {objective.theta_min:g})"
+             if math.isclose(theta, objective.theta_min, rel_tol=1e-6) else
+             f" (the upper bound, objective.theta_max = {objective.theta_max:g})"
+             if math.isclose(theta, objective.theta_max, rel_tol=1e-6) else "")
+    if theta < 1 - 1e-9:
+        return (f"serves {theta:.0%} of demand: ratio mode chose demand scale theta = {theta:.3g}{bound}, where the "
+                f"cost per FLOP is lowest; the NPV cost and FLOP above are for that smaller plan, not the "
+                f"scenario's full demand")
+    if theta > 1 + 1e-9:
+        return (f"serves {theta:.0%} of demand: ratio mode chose demand scale theta = {theta:.3g}{bound}, where the "
+                f"cost per FLOP is lowest")
+    return "serves 100% of demand (ratio mode chose demand scale theta = 1)"
 
 
 def _usage_errors() -> tuple[type, ...]:
@@ -208,15 +277,58 @@ def sweep(spec: Path = typer.Argument(..., help="Sweep spec YAML (data/sweeps/*.
           cluster: Optional[str] = typer.Option(None, "--cluster", help="Address of a Dask scheduler to run on."),
           resume: bool = typer.Option(False, "--resume", help="Skip the cases already in the sweep folder."),
           plan: Optional[Path] = typer.Option(None, "--plan", help="Run folder whose decisions an evaluate sweep keeps."),
-          progress: bool = typer.Option(True, "--progress/--no-progress", help="Show a progress bar.")):
-    """Run what-if cases (grid, one-at-a-time, Monte Carlo, Sobol, CSV) and write results.parquet and a report."""
-    from planner.batch.run import run_sweep
+          progress: bool = typer.Option(True, "--progress/--no-progress", help="Show a progress bar."),
+          connect_timeout: float = typer.Option(10.0, "--connect-timeout",
+                                                help="Seconds to wait for the --cluster scheduler to answer.")):
+    """Run what-if cases (grid, one-at-a-time, Monte Carlo, Sobol, CSV) and write results.parquet and a report.
+
+    Exits 0 when at least one case has a plan; when every case fails, 3 if they were all infeasible, 1 if a case
+    crashed, 2 otherwise."""
+    from planner.batch.run import outcome, run_sweep
 
     if workers is not None and workers < 1:
         raise InputError(f"--workers: workers: must be at least 1, got {workers}")
+    _check_number("--connect-timeout", connect_timeout, low=0, low_open=True, high=3600, what=" seconds")
+    if cluster is not None and not cluster.strip():
+        raise InputError(problem("--cluster", "cluster", "empty address (expected e.g. tcp://host:8786)"))
     path = run_sweep(spec, out=out, workers=workers, cluster=cluster, resume=resume,
-                     plan=str(plan) if plan else None, progress=progress)
+                     plan=str(plan) if plan is not None else None, progress=progress, connect_timeout=connect_timeout)
     typer.echo(f"wrote {path}/results.parquet and {path}/report.md")
+    done = outcome(path)
+    counts = ", ".join(f"{n} {k}" for k, n in sorted(done["counts"].items()))
+    typer.echo(f"  {done['total']} cases: {counts}" if counts else "  no cases")
+    if done["all_failed"]:
+        first = f"; first error: {done['errors'][0].split(' | ')[0]}" if done["errors"] else ""
+        n = done["total"]
+        which = "the only case" if n == 1 else f"all {n} cases"
+        reason = f"{which} failed{first} (each case's error is in {path}/results.parquet)"
+        _echo_err(f"error: {problem(str(spec), 'cases', reason)}")
+        raise typer.Exit(EXIT_INFEASIBLE if done["all_infeasible"] else EXIT_INTERNAL if done["internal"]
+                         else EXIT_BAD_INPUT)
+
+
+TYPE_REASONS = {"valid number": "expected a number", "valid integer": "expected a whole number",
+                "valid boolean": "expected true or false"}
+
+
+def _bad_parameter(e, argv: list[str]) -> str:
+    """``--gap: gap: expected a number, got 'abc'``: the option, and the value given when it can be found."""
+    param = getattr(e, "param", None)
+    opts = list(getattr(param, "opts", []) or [])
+    option = max(opts, key=len) if opts else (getattr(e, "param_hint", None) or "option")
+    name = getattr(param, "name", None) or option.lstrip("-")
+    message = getattr(e, "message", None) or str(e)
+    reason = next((r for k, r in TYPE_REASONS.items() if k in message), message)
+    given = None
+    for i, a in enumerate(argv):
+        for o in opts:
+            if a == o and i + 1 < len(argv):
+                given = argv[i + 1]
+            elif a.startswith(o + "="):
+                given = a[len(o) + 1:]
+    if given is not None and reason != message:
+        reason += f", got {given!r}"
+    return problem(option, name, reason)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -233,7 +345,10 @@ def main(argv: list[str] | None = None) -> int:
         for line in lines:
             _echo_err(f"error: {line}")
         return e.exit_code
-    except (typer.BadParameter, typer.Abort) as e:  # pragma: no cover - click handles most usage errors
+    except typer.BadParameter as e:  # an option value of the wrong type (--gap abc, --workers abc)
+        _echo_err(f"error: {_bad_parameter(e, argv if argv is not None else sys.argv[1:])}")
+        return EXIT_BAD_INPUT
+    except typer.Abort as e:  # pragma: no cover
         _echo_err(f"error: {e}")
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:

@@ -11,6 +11,7 @@ import concurrent.futures as cf
 import multiprocessing as mp
 import os
 import shutil
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -19,18 +20,48 @@ from planner.batch import store
 from planner.batch.spec import base_scenario, case_id, generate_cases, load_spec
 from planner.batch.worker import Job, run_case
 from planner.errors import InputError, problem
+from planner.scenario.load import SET_ORIGIN, load_scenario, parse_set
 
 MAX_TRIES = 3
 DEFAULT_OUT = Path("reports") / "sweeps"
+CONNECT_TIMEOUT_S = 10.0  # how long to wait for a Dask scheduler to answer
+MAX_PROBES = 200  # scenario resolutions that check a sweep's overrides before it starts (about 15 ms each)
+
+
+def _plan_problem(plan_dir: str) -> str | None:
+    """Why ``plan_dir`` is not a run folder whose decisions can be kept (None if it is one)."""
+    p = Path(plan_dir)
+    if not p.exists():
+        return "does not exist"
+    if not p.is_dir():
+        return "not a run folder (it is a file)"
+    if not (p / "tables" / "decisions.csv").is_file():
+        return "not a run folder (no tables/decisions.csv; write one with planner run)"
+    return None
 
 
 def _job(spec, spec_path: Path, plan: str | None) -> Job:
+    if plan is not None:  # --plan given: it must be a run folder, whatever the kind of sweep
+        why = _plan_problem(plan)
+        if why:
+            raise InputError(problem("--plan", str(plan), why))
     if spec.kind == "evaluate":
-        plan_dir = plan or (str(spec_path.parent / spec.plan) if spec.plan else None)
-        if not plan_dir or not (Path(plan_dir) / "tables" / "decisions.csv").is_file():
-            raise InputError(problem(str(spec_path), "plan", "an evaluate sweep needs --plan RUN_DIR (a run folder "
-                                                             "with tables/decisions.csv)"))
+        if plan is not None:
+            plan_dir = plan
+        elif spec.plan:
+            plan_dir = str(spec_path.parent / spec.plan)
+            why = _plan_problem(plan_dir)
+            if why:
+                raise InputError(problem(str(spec_path), "plan", f"{spec.plan}: {why}; pass --plan RUN_DIR or "
+                                                                 f"run the plan first"))
+        else:
+            raise InputError(problem(str(spec_path), "plan", "an evaluate sweep needs a plan: pass --plan RUN_DIR "
+                                                             "(a run folder with tables/decisions.csv) or set plan: "
+                                                             "in the spec"))
     else:
+        if plan is not None:
+            print(f"warning: --plan {plan} is not used: {spec_path} is a re-optimise sweep (kind: {spec.kind}); "
+                  f"only an evaluate sweep keeps a plan's decisions", file=sys.stderr)
         plan_dir = None
     so = spec.solver
     return Job(base_path=str((spec_path.parent / spec.base).resolve()), base_overrides=tuple(spec.overrides),
@@ -41,11 +72,28 @@ def _job(spec, spec_path: Path, plan: str | None) -> Job:
 
 def run_sweep(spec_file: str | Path, out: str | Path | None = None, workers: int | None = None,
               cluster: str | None = None, resume: bool = False, plan: str | None = None,
-              progress: bool = True, report: bool = True) -> Path:
+              progress: bool = True, report: bool = True, connect_timeout: float = CONNECT_TIMEOUT_S) -> Path:
+    """Run a sweep and write its folder; bad input (the spec, the overrides of its cases, ``plan``, the cluster
+    address) raises InputError before any case runs."""
+    if cluster is not None:
+        _check_address(cluster)
     spec, spec_path = load_spec(spec_file)
-    rs = base_scenario(spec, spec_path)  # bad input fails here, before any worker starts
+    try:  # bad input fails here, before any worker starts
+        rs = base_scenario(spec, spec_path)
+    except InputError as exc:
+        raise InputError([_in_spec(line, spec_path, "overrides") for line in exc.problems]) from None
     cases, notes = generate_cases(spec, spec_path, rs)
+    check_cases(spec, spec_path, cases)
     job = _job(spec, spec_path, plan)
+    client = _connect(cluster, connect_timeout) if cluster else None
+    try:
+        return _run(spec, spec_path, rs, cases, notes, job, out, workers, cluster, client, resume, progress, report)
+    finally:
+        if client is not None:
+            client.close()
+
+
+def _run(spec, spec_path, rs, cases, notes, job, out, workers, cluster, client, resume, progress, report) -> Path:
     out = Path(out) if out else DEFAULT_OUT / spec.name
     if out.exists() and not resume:
         shutil.rmtree(out / "cases", ignore_errors=True)
@@ -57,8 +105,8 @@ def run_sweep(spec_file: str | Path, out: str | Path | None = None, workers: int
     pending = [(i, cid, c) for i, (cid, c) in enumerate(zip(ids, cases)) if cid not in done]
     started = time.perf_counter()
     with _Progress(len(cases), len(cases) - len(pending), enabled=progress) as bar:
-        if cluster:
-            _run_dask(cluster, job, pending, out, bar)
+        if client is not None:
+            _run_dask(client, job, pending, out, bar)
         else:
             _run_local(workers or os.cpu_count() or 1, job, pending, out, bar)
     frame = store.collect(out)
@@ -107,20 +155,123 @@ def _dead(i: int, cid: str, c: dict, n: int) -> dict[str, Any]:
             "status": "error", "error": f"the worker running it died {n} times"}
 
 
-def _run_dask(address: str, job: Job, pending: list[tuple[int, str, dict]], out: Path, bar) -> None:
-    from dask.distributed import Client, as_completed
+def _check_address(address: str) -> None:
+    """A Dask scheduler address (tcp://host:port, host:port, tls://..., inproc://...), checked without connecting."""
+    from distributed.comm.addressing import parse_address, parse_host_port
 
-    with Client(address, timeout="30s") as client:
-        futures = [client.submit(run_case, job, i, cid, c, key=f"case-{cid}", pure=False, retries=MAX_TRIES - 1)
-                   for i, cid, c in pending]
-        for fut in as_completed(futures):
-            try:
-                rec = fut.result()
-            except Exception as exc:  # noqa: BLE001 - the scheduler gave up on it (e.g. workers kept dying)
-                i, cid, c = next(p for p in pending if f"case-{p[1]}" == fut.key)
-                rec = {**_dead(i, cid, c, MAX_TRIES), "error": f"{exc.__class__.__name__}: {exc}"}
-            store.write_case(out, rec)
-            bar.advance(rec)
+    hint = "expected a Dask scheduler address such as tcp://host:8786"
+    try:
+        scheme, loc = parse_address(address, strict=False)
+        if scheme in ("tcp", "tls", "ws", "wss", "ucx"):
+            host, port = parse_host_port(loc)
+            if not host:
+                raise ValueError(f"no host in address {address!r}")
+    except ValueError as exc:
+        raise InputError(problem("--cluster", "cluster", f"{exc} ({hint})")) from None
+    try:
+        from distributed.comm.registry import get_backend
+
+        get_backend(scheme)
+    except ValueError:
+        raise InputError(problem("--cluster", "cluster", f"unknown scheme {scheme!r} in {address!r} ({hint})")) \
+            from None
+
+
+def _connect(address: str, timeout: float):
+    """A client of the Dask scheduler at ``address``; InputError (exit 2) when none answers within ``timeout`` s."""
+    from dask.distributed import Client
+
+    try:
+        return Client(address, timeout=f"{timeout:g}s")
+    except (OSError, TimeoutError, ValueError) as exc:
+        why = "no Dask scheduler answered" if isinstance(exc, (OSError, TimeoutError)) else str(exc)
+        raise InputError(problem("--cluster", "cluster", f"{why} at {address} within {timeout:g} s "
+                                                         f"({exc.__class__.__name__}); is the scheduler running "
+                                                         f"and reachable?")) from None
+
+
+def _run_dask(client, job: Job, pending: list[tuple[int, str, dict]], out: Path, bar) -> None:
+    from dask.distributed import as_completed
+
+    futures = [client.submit(run_case, job, i, cid, c, key=f"case-{cid}", pure=False, retries=MAX_TRIES - 1)
+               for i, cid, c in pending]
+    for fut in as_completed(futures):
+        try:
+            rec = fut.result()
+        except Exception as exc:  # noqa: BLE001 - the scheduler gave up on it (e.g. workers kept dying)
+            i, cid, c = next(p for p in pending if f"case-{p[1]}" == fut.key)
+            rec = {**_dead(i, cid, c, MAX_TRIES), "error": f"{exc.__class__.__name__}: {exc}"}
+        store.write_case(out, rec)
+        bar.advance(rec)
+
+
+# ---------------------------------------------------------------------------------- checks before running
+
+
+def _in_spec(line: str, spec_path: Path, where: str) -> str:
+    """A ``--set: path: reason`` problem of an override as a problem of the spec field it came from."""
+    origin, _, rest = line.partition(": ")
+    if origin != SET_ORIGIN or ": " not in rest:
+        return line
+    path, reason = rest.split(": ", 1)
+    return problem(str(spec_path), f"{where}.{path}", reason)
+
+
+def _where(spec) -> str:
+    gen = spec.generator
+    return f"csv.file {spec.csv.file} column" if gen == "csv" else f"{gen}.parameters"
+
+
+def check_cases(spec, spec_path: Path, cases: list[dict[str, Any]]) -> None:
+    """Resolve the base scenario with the overrides of one case per distinct set of overridden paths (and, for a
+    grid or a CSV table, with every distinct value of each path once), so that a misspelt path or a bad value
+    stops the sweep here, before any worker starts, naming the spec file and the field."""
+    import json
+
+    base = spec_path.parent / spec.base
+    common = dict(parse_set(s) for s in spec.overrides)
+    first: dict[tuple[str, ...], dict[str, Any]] = {}
+    for c in cases:
+        first.setdefault(tuple(sorted(c)), c)
+    probes = list(first.values())
+    if spec.generator in ("grid", "csv"):  # values the user wrote: each once
+        seen: set[tuple[str, str]] = set()
+        for c in cases:
+            for k, v in c.items():
+                key = (k, json.dumps(v, sort_keys=True, default=str))
+                if key not in seen:
+                    seen.add(key)
+                    probes.append({**first[tuple(sorted(c))], k: v})
+    checked: set[str] = set()
+    for probe in probes[:MAX_PROBES]:
+        key = json.dumps(probe, sort_keys=True, default=str)
+        if key in checked:
+            continue
+        checked.add(key)
+        try:
+            load_scenario(base, {**common, **probe})
+        except InputError as exc:
+            raise InputError(list(dict.fromkeys(_in_spec(line, spec_path, _where(spec)) for line in exc.problems))) \
+                from None
+
+
+def outcome(out: str | Path) -> dict[str, Any]:
+    """How the cases of a sweep folder ended: counts by status, whether every case failed and why (the first few
+    distinct errors; ``internal`` when some failure was a crash rather than bad input or infeasibility)."""
+    frame = store.collect(Path(out))
+    if not len(frame) or "status" not in frame:
+        return {"total": len(frame), "failed": 0, "counts": {}, "all_failed": False, "all_infeasible": False,
+                "internal": False, "errors": []}
+    status = frame["status"].fillna("error").astype(str)
+    bad = status.isin(["error", "infeasible"])
+    errors = frame.loc[bad, "error"].fillna("").astype(str) if "error" in frame else None
+    crashed = bad & frame["traceback"].notna() if "traceback" in frame else bad & False
+    if errors is not None:
+        crashed = crashed | (bad & frame["error"].fillna("").astype(str).str.contains("worker running it died"))
+    return {"total": len(frame), "failed": int(bad.sum()), "counts": status.value_counts().to_dict(),
+            "all_failed": bool(bad.all()), "all_infeasible": bool((status == "infeasible").all()),
+            "internal": bool(crashed.any()),
+            "errors": [e for e in dict.fromkeys(errors) if e][:3] if errors is not None else []}
 
 
 class _Progress:

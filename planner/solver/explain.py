@@ -161,8 +161,23 @@ CAPS = {"interconnect": "grid interconnect", "power": "facility power", "cadence
         "carbon_cap_row": "carbon cap"}
 
 
-def _caps_binding_in(binding: pd.DataFrame | None, year: int) -> list[str]:
-    """Caps that bind in ``year`` (interconnect: the latest clearance up to that year), grouped by kind."""
+def _relevant_names(c, eligible: list[str]) -> set[str]:
+    """Names a cap must carry to matter to a workload served by ``eligible``: its architectures, their sites
+    (ground regions, orbits, Lagrange points), the launch vehicles and routes that reach those sites."""
+    names = set(eligible)
+    sites = {c.archs[a]["site"] for a in eligible}
+    names |= sites
+    space_sites = {c.archs[a]["site"] for a in eligible if c.archs[a]["kind"] == "space"}
+    for key, route in getattr(c, "routes", {}).items():
+        if route.site in space_sites:
+            names.add(key)
+            names.add(route.vehicle)
+    return names
+
+
+def _caps_binding_in(binding: pd.DataFrame | None, year: int, relevant: set[str] | None = None) -> list[str]:
+    """Caps that bind in ``year`` (interconnect: the latest clearance up to that year), grouped by kind; with
+    ``relevant``, only caps on those names (or caps on no name at all: budget, carbon)."""
     if binding is None or not len(binding):
         return []
     where: dict[str, list[str]] = {}
@@ -170,6 +185,10 @@ def _caps_binding_in(binding: pd.DataFrame | None, year: int) -> list[str]:
         parts = str(row["index"]).split("|")
         years = [int(p) for p in parts if p.isdigit() and len(p) == 4]
         names = [p for p in parts if not p.isdigit() and "/" not in p]
+        if relevant is not None and names:
+            names = [n for n in names if n in relevant]
+            if not names:
+                continue
         # interconnect clears for good; a carbon cap met by building less earlier leaves less capacity later
         applies = (min(years) <= year) if row["constraint"] in ("interconnect", "carbon_cap_row") else \
             (year in years)
@@ -182,24 +201,74 @@ def _caps_binding_in(binding: pd.DataFrame | None, year: int) -> list[str]:
             for kind, names in where.items()]
 
 
-def infeasibility_reasons(c, elastic, binding: pd.DataFrame | None = None) -> list[str]:
-    """One sentence per workload and year the least-unmet plan still cannot serve, with what is missing.
+def _years(years: list[int]) -> str:
+    """2031-2039, 2041, 2045-2050."""
+    runs: list[list[int]] = []
+    for y in sorted(set(years)):
+        if runs and y == runs[-1][-1] + 1:
+            runs[-1].append(y)
+        else:
+            runs.append([y])
+    return ", ".join(str(r[0]) if len(r) == 1 else f"{r[0]}-{r[-1]}" for r in runs)
 
-    ``binding`` are the rows that bind in the least-unmet plan (its LP with integers fixed): the caps named
-    for a capacity shortfall are those of that year or earlier.
+
+def _last_build_year(c) -> int | None:
+    years = [y for a in c.archs for y in build_years(c, a)]
+    return max(years) if years else None
+
+
+def last_service_years(c) -> dict[str, int]:
+    """The last year each architecture can have capacity in service (what is built last, at the end of its life)."""
+    out: dict[str, int] = {}
+    for table in (c.unit_cap, c.unit_cap_serviced):
+        for (a, _, _, y), x in table.items():
+            if x > 0 and y > out.get(a, 0):
+                out[a] = y
+    region_last: dict[str, int] = {}
+    for (r, _, _, y), x in c.chip_share.items():
+        if x > 0 and y > region_last.get(r, 0):
+            region_last[r] = y
+    for a, info in c.archs.items():
+        if info["kind"] == "ground" and info["site"] in region_last:
+            out[a] = region_last[info["site"]]
+    return out
+
+
+CATALOG_END = " (the last year of every available accelerator or site in the catalog)"
+
+
+def infeasibility_reasons(c, elastic, binding: pd.DataFrame | None = None) -> list[str]:
+    """Why the scenario has no plan, root causes first: one sentence per workload and cause, over the years it
+    applies to, for what the least-unmet plan still cannot serve.
+
+    Root causes hold whatever the solver does and come first: no architecture within the latency, none ready by
+    then, nothing that can be built still in service; and "nothing can be built after year X" for a workload the
+    plan serves in full until then. A capacity shortfall (an architecture could serve, a cap binds) is what the
+    least-unmet plan shows; that plan is solved to a MIP gap, so when a root cause is present the other shortfalls
+    may be artefacts of the gap and are summarised in one line rather than claimed.
+    ``binding`` are the rows that bind in the least-unmet plan (its LP with integers fixed): the caps named for a
+    capacity shortfall are those of that year or earlier, on what could serve the workload.
     """
     wl = c.scenario.workloads
-    reasons = []
+    order_w = list(wl)
+    last_service = last_service_years(c)
+    # (rank, workload, cause) -> [(year, unmet, demand)]; rank 0-2 certain, 3 capacity only shrinks
+    groups: dict[tuple[int, str, str], list[tuple[int, float, float]]] = {}
+    capacity: list[tuple[str, int, str]] = []  # one line per workload and year
     for (w, y), x in sorted(elastic.unmet.items()):
         if x <= 1e-6:
             continue
         spec = wl[w]
         demand = c.demand[(w, y)] * elastic.theta
-        head = (f"{spec.label} ({w}) in {y}: {x:.3g} of {demand:.3g} EFLOP/s cannot be served")
+        head = f"{spec.label} ({w}) in {y}: {x:.3g} of {demand:.3g} EFLOP/s cannot be served"
         eligible = c.eligible[w]
+
+        def cause(rank: int, text: str) -> None:
+            groups.setdefault((rank, w, text), []).append((y, x, demand))
+
         if not eligible:
-            reasons.append(f"{head}: no allowed architecture is within its {spec.latency_limit_ms:g} ms round trip "
-                           f"of users on the {'Moon' if spec.users == 'moon' else 'Earth'}")
+            cause(0, f"no allowed architecture is within its {spec.latency_limit_ms:g} ms round trip of users on the "
+                     f"{'Moon' if spec.users == 'moon' else 'Earth'}")
             continue
         starts = {a: earliest_service(c, a) for a in eligible}
         ready = [a for a, s in starts.items() if s is not None and s <= y]
@@ -213,26 +282,71 @@ def infeasibility_reasons(c, elastic, binding: pd.DataFrame | None = None) -> li
                     dropped.setdefault(row["architecture"], row["reason"])
             if later:
                 s0, a0 = later[0]
-                reasons.append(f"{head}: it needs a site within {spec.latency_limit_ms:g} ms of its users "
-                               f"({_join(kinds)}); the earliest, {a0}, can serve from {s0}")
+                cause(1, f"it needs a site within {spec.latency_limit_ms:g} ms of its users ({_join(kinds)}); the "
+                         f"earliest, {a0}, can serve from {s0}")
             elif dropped:
                 why = "; ".join(f"{a}: {r}" for a, r in list(dropped.items())[:3])
-                reasons.append(f"{head}: no design of {_join(list(dropped))} works ({why})")
+                cause(1, f"no design of {_join(list(dropped))} works ({why})")
             else:
-                reasons.append(f"{head}: none of {_join(eligible)} can be built within the horizon "
-                               f"(lead times, site availability or accelerator years)")
+                cause(1, f"none of {_join(eligible)} can be built within the horizon (lead times, site availability "
+                         f"or accelerator years)")
             continue
         last_build = max((max(build_years(c, a), default=0) for a in ready), default=0)
         if last_build < y:
-            reasons.append(f"{head}: nothing can be built after {last_build} (the last year of every available "
-                           f"accelerator or site in the catalog), so capacity only shrinks from then on")
+            served_until = max((last_service.get(a, 0) for a in ready), default=0)
+            if served_until < y:
+                cause(2, f"nothing can be built after {last_build}{CATALOG_END} and nothing built by then is still "
+                         f"in service after {served_until}")
+            else:
+                cause(3, f"nothing can be built after {last_build}{CATALOG_END}, so capacity can only shrink from "
+                         f"then on")
             continue
-        caps = _caps_binding_in(binding, y)
+        caps = _caps_binding_in(binding, y, _relevant_names(c, ready))
         missing = f"what binds that year: {'; '.join(caps)}" if caps else \
             "capacity arriving by then is capped (lead times, launch cadence, grid interconnect, shells, budget " \
             "or carbon cap)"
         shown = _join(ready) if len(ready) <= 3 else f"all {len(ready)} architectures within its latency"
-        reasons.append(f"{head}: {shown} could serve it, but {missing}")
+        capacity.append((w, y, f"{head} by the least-unmet plan: {shown} could serve it, but {missing}"))
+
+    # "capacity can only shrink" is a root cause for a workload served in full until building stops; otherwise
+    # it follows from an earlier shortfall and is listed with the capacity shortfalls
+    short = {w for w, _, _ in capacity}
+    roots = {k: v for k, v in groups.items() if k[0] < 3 or k[1] not in short}
+    others = [(k, v) for k, v in groups.items() if k not in roots]
+    reasons = []
+    last_year, last_build = c.scenario.horizon.last_year, _last_build_year(c)
+    if any(k[0] >= 2 for k in roots) and last_build is not None and last_build < last_year:
+        served_until = max(last_service.values(), default=last_build)
+        after = f" (none of it is in service after {served_until})" if served_until < last_year else ""
+        reasons.append(f"the horizon runs to {last_year}, but nothing can be built after {last_build}{CATALOG_END}: "
+                       f"demand after {last_build} can only be met by what was built by then{after}; end the horizon "
+                       f"earlier (horizon.last_year) or add accelerators or sites available later")
+
+    def line(key, rows) -> str:
+        _, w, text = key
+        if reasons:  # the horizon line says why nothing can be built: the workload lines need not repeat it
+            text = text.replace(CATALOG_END, "")
+        if len(rows) == 1:
+            y, x, demand = rows[0]
+            amount = f"in {y}: {x:.3g} of {demand:.3g} EFLOP/s"
+        else:
+            amount = f"in {_years([r[0] for r in rows])}: up to {max(r[1] for r in rows):.3g} EFLOP/s a year"
+        return f"{wl[w].label} ({w}) {amount} cannot be served: {text}"
+
+    for key in sorted(roots, key=lambda k: (k[0], roots[k][0][0], order_w.index(k[1]))):
+        reasons.append(line(key, roots[key]))
+    rest = [(y, order_w.index(w), text) for w, y, text in capacity] + \
+        [(v[0][0], order_w.index(k[1]), line(k, v)) for k, v in others]
+    if roots and rest:
+        years = sorted({y for _, y, _ in capacity} | {r[0] for _, v in others for r in v})
+        n = len(capacity) + sum(len(v) for _, v in others)
+        several = len(roots) > 1
+        reasons.append(f"the least-unmet plan also leaves demand unmet in {n} other workload-year{'s' if n > 1 else ''}"
+                       f" ({_years(years)}); that plan is solved only to its MIP gap, so with the cause"
+                       f"{'s' if several else ''} above this need not be a real shortfall: fix "
+                       f"{'them' if several else 'it'} and run again")
+    else:
+        reasons += [text for _, _, text in sorted(rest)]
     if not reasons:
         reasons.append("the model is infeasible for a reason other than demand (check budget caps and fixed values)")
     return reasons
