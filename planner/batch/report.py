@@ -12,8 +12,7 @@ import pandas as pd
 
 from planner.report import figures as fig
 from planner.report.model import UNIT, Report, Section, money, pct, signed_pct
-from planner.report.render import to_markdown, to_pdf
-from planner.yamlio import atomic_write
+from planner.report.render import write_report
 
 
 def _set_columns(df: pd.DataFrame) -> list[str]:
@@ -264,8 +263,4 @@ def _sobol(sec: Section, ok: pd.DataFrame, out: Path, notes: dict) -> None:
 def _write(out: Path, sec: Section, spec: dict) -> tuple[Path, Path]:
     report = Report(title=f"Sweep: {spec['name']}", subtitle=f"{spec.get('kind')} sweep on {spec.get('base')}",
                     sections=[sec], run_dir=out)
-    md = out / "report.md"
-    atomic_write(md, to_markdown(report))
-    pdf = out / "report.pdf"
-    to_pdf(report, pdf)
-    return md, pdf
+    return write_report(report, out)

@@ -10,8 +10,7 @@ import pandas as pd
 
 from planner.report import figures as fig
 from planner.report.model import UNIT, Report, Run, Section, money, num, path_label, pct, plan_vs_ground_only
-from planner.report.render import to_markdown, to_pdf
-from planner.yamlio import atomic_write
+from planner.report.render import write_report
 
 
 def _usd(x) -> str:
@@ -98,8 +97,4 @@ def compare_runs(run_dirs: list[str | Path], out_dir: str | Path) -> tuple[Path,
             sec.p(f"**{r.summary.get('scenario')}** is infeasible: " + "; ".join(r.summary.get("infeasible_reasons", [])))
     report = Report(title="Orbital compute plans compared", subtitle=", ".join(str(r.dir) for r in runs),
                     sections=[sec], run_dir=out)
-    md = out / "report.md"
-    atomic_write(md, to_markdown(report))
-    pdf = out / "report.pdf"
-    to_pdf(report, pdf)
-    return md, pdf
+    return write_report(report, out)

@@ -329,12 +329,15 @@ def _pdf_section(pdf: _PDF, sec: Section):
 # ---------------------------------------------------------------------------------------------- entry
 
 
+def write_report(report: Report, folder: Path) -> tuple[Path, Path]:
+    """report.md and report.pdf of ``report`` in ``folder``."""
+    md, pdf = folder / "report.md", folder / "report.pdf"
+    atomic_write(md, to_markdown(report))
+    to_pdf(report, pdf)
+    return md, pdf
+
+
 def render_run(run_dir: str | Path) -> tuple[Path, Path]:
     """(Re-)render report.md and report.pdf of a run folder from its saved results; no model is built."""
     run = Path(run_dir)
-    report = build(run)
-    md = run / "report.md"
-    atomic_write(md, to_markdown(report))
-    pdf = run / "report.pdf"
-    to_pdf(report, pdf)
-    return md, pdf
+    return write_report(build(run), run)
