@@ -11,6 +11,8 @@ import time
 from contextlib import contextmanager
 from typing import Any
 
+import pyomo.environ as pyo
+
 from planner.model.build import PlanModel, build_model
 from planner.model.coefficients import Coefficients, compute
 from planner.model.heuristic import RECIPES
@@ -34,8 +36,7 @@ class Session:
                  threads: int | None = None, seed: int | None = None, fixed: Solution | None = None,
                  sizes: dict[tuple[str, str], int] | None = None):
         """``fixed`` (with the accelerators per unit of its designs, ``sizes``) turns the session into a
-        fixed-plan evaluator: every decision of that plan is held and only the operation (which workload runs
-        where, unmet demand at its penalty) is re-optimised."""
+        fixed-plan evaluator: the plan's integer decisions are held (see ``_hold``) and the rest re-optimised."""
         self.base_rs = self.rs = rs
         self.fixed, self.sizes = fixed, sizes
         self.timings: dict[str, float] = {}
@@ -56,23 +57,56 @@ class Session:
     def _compute(self, rs: ResolvedScenario) -> Coefficients:
         return compute(rs, fixed_accelerators=self.sizes) if self.fixed is not None else compute(rs)
 
-    def _hold(self) -> None:
-        """Fixed-plan mode: pin every build decision to the plan and let demand go unmet at its penalty."""
+    def _hold(self, capped: bool = False) -> None:
+        """Fixed-plan mode: pin the plan's integer decisions (units, trips, site openings; ``capped``: at most the
+        plan) and let the rest follow the scenario: servicing, ground facilities and accelerators, which workload
+        runs where, and unmet demand at its penalty. ``missing_units`` counts the plan's units this model has no
+        place for (a design that no longer fits, a vintage that can no longer be built)."""
         if self.fixed is None:
             return
         m, f = self.pm.m, self.fixed
         held = []
-        for comp, values in ((m.units, f.units), (m.serviced, f.serviced), (m.trips, f.trips), (m.open, f.open),
-                             (m.build, f.build), (m.chips, f.chips)):
+        for comp, values in ((m.units, f.units), (m.trips, f.trips), (m.open, f.open)):
             for idx, v in comp.items():
                 x = values.get(idx, 0.0)
-                v.setlb(x)
+                v.setlb(0.0 if capped else x)
                 v.setub(x)
                 held.append(v)
         for v in m.unmet.values():
             v.setub(None)
             held.append(v)
+        self.missing_units = sum(x for idx, x in f.units.items() if x > 0.5 and idx not in m.units)
         self.ad.push_variables(held)
+
+    def evaluate(self) -> tuple[SolveResult, str, float]:
+        """Fixed-plan mode: the held plan's operation, how it was held ('exact' | 'capped') and the PV $M of the
+        plan's decisions it could not carry out.
+
+        When this scenario cannot carry the whole plan (a cap it breaks: cadence, shell, payload), the plan is
+        held as a ceiling instead. What it then leaves out (units not launched, trips not flown) was committed
+        to, so its cost is counted, not saved: otherwise a draw that breaks the plan could look cheaper than
+        one that does not."""
+        res = self.ad.solve()
+        if res.status != "infeasible":
+            return res, "exact", 0.0
+        self._hold(capped=True)
+        try:
+            res = self.ad.solve()
+            m, f = self.pm.m, self.fixed
+            left_out = 0.0
+            if res.has_solution:
+                held = [(v, values.get(idx, 0.0)) for comp, values in
+                        ((m.units, f.units), (m.trips, f.trips), (m.open, f.open)) for idx, v in comp.items()]
+                carried = pyo.value(m.total_cost)
+                solved = [(v, v.value) for v, _ in held]
+                for v, x in held:
+                    v.set_value(x, skip_validation=True)
+                left_out = pyo.value(m.total_cost) - carried
+                for v, x in solved:
+                    v.set_value(x, skip_validation=True)
+            return res, "capped", left_out
+        finally:
+            self._hold()
 
     @contextmanager
     def timed(self, name: str):
@@ -132,8 +166,6 @@ class Session:
         h = self.ad.highs()
         lp = h.getLp()
         integrality = [int(t) for t in lp.integrality_] if len(lp.integrality_) else []
-        import pyomo.environ as pyo
-
         rows = {c.local_name: len(c) for c in self.pm.m.component_objects(pyo.Constraint, active=True)}
         return {"variables": int(lp.num_col_), "integer_variables": int(sum(1 for t in integrality if t == 1)),
                 "binary_variables": sum(1 for _ in self.pm.m.open.values()), "constraints": int(lp.num_row_),

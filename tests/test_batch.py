@@ -136,3 +136,29 @@ def test_resolve_with_changed_parameters_equals_a_fresh_build():
     fresh = Session(with_overrides(rs, change))
     res2, _ = fresh.solve_plan()
     assert res.objective == pytest.approx(res2.objective, rel=1e-3)
+
+
+def test_a_fixed_plan_is_held_and_a_draw_that_breaks_it_is_capped(tmp_path):
+    rs = planner.load_scenario(REF, SMALL + ["solver.mip_gap=0.001"])
+    plan = planner.solve(rs, analysis="off")
+    planner.write_run(plan, tmp_path / "plan")
+    flights = plan.tables["launches"].query("vehicle == 'starship'")["flights"].max()
+    assert flights >= 2, "the short reference plan must fly Starship for this test"
+    grid = {"catalog.launch_vehicles.starship.cadence_flights_per_yr": ["high", 1]}
+    spec = spec_file(tmp_path, "robust", grid, kind="evaluate")
+    out = run_sweep(spec, out=tmp_path / "x", workers=1, plan=str(tmp_path / "plan"), progress=False)
+    df = results(out)
+    assert "could not be carried out whole in 1 of 2 cases" in (out / "report.md").read_text()
+    roomy = df[df["set:catalog.launch_vehicles.starship.cadence_flights_per_yr"] == "high"].iloc[0]
+    tight = df[df["set:catalog.launch_vehicles.starship.cadence_flights_per_yr"] == "1"].iloc[0]  # a column mixing
+    # words and numbers is stored as text
+    # more cadence changes nothing the plan pays for: the held plan costs what it cost, and nothing beats it
+    assert roomy["plan_held"] == "exact" and roomy["status"] == "optimal"
+    assert roomy["npv_cost_usd"] == pytest.approx(plan.summary["npv_cost_usd"], rel=2e-3)
+    assert roomy["regret"] >= -2e-3
+    # one flight a year cannot carry the plan's trips: it is held as a ceiling; what it leaves out is still paid
+    # for and the demand it would have served goes unmet, so it costs more than the plan, never less
+    assert tight["plan_held"] == "capped" and tight["status"] == "optimal"
+    assert tight["plan_left_out_usd"] > 0
+    total = tight["npv_cost_usd"] + tight["npv_penalty_usd"] + tight["plan_left_out_usd"]
+    assert total > roomy["npv_cost_usd"]

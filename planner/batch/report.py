@@ -209,6 +209,15 @@ def render_sweep(out: str | Path) -> tuple[Path, Path]:
                        f"Space share of delivered FLOP against {col[4:]}.")
         if gen == "sobol" and notes.get("salib_problem"):
             _sobol(sec, ok, out, notes)
+        if "plan_held" in ok:
+            capped = ok["plan_held"] == "capped"
+            if capped.any():
+                sec.p(f"The plan could not be carried out whole in {int(capped.sum())} of {len(ok)} cases (a launch "
+                      f"cadence, shell or payload it exceeds): there it was held as a ceiling, and what it left out "
+                      f"still counts as spent (median {money(_numeric(ok.loc[capped, 'plan_left_out_usd']).median())})"
+                      f"; the cases are marked `plan_held = capped` in the results.")
+            else:
+                sec.p(f"The plan was carried out whole in all {len(ok)} cases.")
         if "regret" in ok and ok["regret"].notna().any():
             r = ok["regret"]
             sec.p(f"Regret of holding the plan's decisions: median {pct(r.median())}, 95th percentile "

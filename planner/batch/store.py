@@ -59,7 +59,15 @@ def write_manifest(out: Path, manifest: dict[str, Any]) -> None:
     atomic_write(out / "manifest.json", json.dumps(manifest, indent=1, default=str) + "\n")
 
 
+def _one_type(col: pd.Series) -> pd.Series:
+    """A column whose cases mix words and numbers (an override `high` in one case, 1 in another) as text."""
+    kinds = {type(v) for v in col.dropna()}
+    return col.map(lambda v: v if v is None or (isinstance(v, float) and v != v) else str(v)) \
+        if str in kinds and len(kinds) > 1 else col
+
+
 def write_results(out: Path, frame: pd.DataFrame) -> Path:
+    frame = frame.apply(_one_type)
     path = out / "results.parquet"
     fd, tmp = tempfile.mkstemp(dir=out, prefix=".results.", suffix=".tmp")
     os.close(fd)

@@ -138,16 +138,19 @@ def run_case(job: Job, case_index: int, case_id: str, overrides: dict[str, Any])
             ev = st.fixed_session
             rec["model"] = ev.apply(overrides)
             t1 = time.perf_counter()
-            res = ev.ad.solve()
+            res, rec["plan_held"], left_out_musd = ev.evaluate()
             t2 = time.perf_counter()
             rec.update(_solve_record(ev, res))
+            rec["plan_units_missing"] = ev.missing_units
+            rec["plan_left_out_usd"] = left_out_musd * 1e6
             rec["rebuilds"] = ev.rebuilds
             t3 = time.perf_counter()
             if job.regret:
                 rec["model_reoptimised"] = st.session.apply(overrides)
                 res2 = st.session.resolve()
                 rec.update(_solve_record(st.session, res2, "reoptimised_"))
-                fixed_total = rec.get("npv_cost_usd", math.nan) + rec.get("npv_penalty_usd", 0.0)
+                fixed_total = rec.get("npv_cost_usd", math.nan) + rec.get("npv_penalty_usd", 0.0) + \
+                    rec["plan_left_out_usd"]
                 best = rec.get("reoptimised_npv_cost_usd", math.nan) + rec.get("reoptimised_npv_penalty_usd", 0.0)
                 rec["regret_usd"] = fixed_total - best
                 rec["regret"] = rec["regret_usd"] / best if best else math.nan
