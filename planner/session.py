@@ -1,7 +1,8 @@
 """A scenario's model and solver kept alive for re-solves: the plan, its comparisons and explanations, what-ifs.
 
 Re-targeting a session to other numbers recomputes the coefficients and, when the index sets are unchanged,
-pushes only the changed parameters to the persistent HiGHS model (no rebuild); otherwise it rebuilds and counts.
+changes only the parameter values of the Pyomo model and recompiles its matrix for the same HiGHS instance (no
+rebuild); otherwise it rebuilds the model and counts.
 """
 
 from __future__ import annotations
@@ -160,6 +161,7 @@ class Session:
         else:
             self.ad.push_variables([m.units[u] for u in self.pm.changed_bounds]
                                    + [m.serviced[u] for u in self.pm.changed_bounds if u in m.serviced])
+        self.ad.ensure_instance()  # the changed coefficients reach HiGHS here, so an update is timed whole
         return "update"
 
     def model_size(self) -> dict[str, int]:

@@ -34,8 +34,7 @@ def test_reference_dimensions_are_pinned_and_counts_are_integer():
         assert all(v.domain in (pyo.NonNegativeIntegers, pyo.Binary) for v in comp.values()), comp.name
     # and HiGHS is told so: every one of those columns is integer in the solver's model
     integrality = list(s.ad.highs().getLp().integrality_)
-    cols = s.ad.opt._pyomo_var_to_solver_var_map
-    assert all(int(integrality[cols[id(v)]]) == 1 for comp in (m.units, m.trips, m.open) for v in comp.values())
+    assert all(int(integrality[s.ad.col(v)]) == 1 for comp in (m.units, m.trips, m.open) for v in comp.values())
 
 
 def _early_decisions(plan, last: int = 2036) -> dict[str, float]:

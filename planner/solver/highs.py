@@ -1,12 +1,14 @@
-"""The one adapter between the planner and HiGHS, over Pyomo's persistent HiGHS interface.
+"""The one adapter between the planner and HiGHS.
 
-It owns the persistent solver of one model: the first solve hands the model over, later solves push only what
-changed (parameter values, variable bounds, fixings) and warm-start from the previous incumbent.
+The Pyomo model is compiled to a sparse matrix by Pyomo's linear standard-form compiler and handed to highspy
+in one call; solutions, duals and reduced costs come back by column and row. The adapter keeps one HiGHS
+instance per model: bound and integrality changes go straight to HiGHS, and a parameter change (or a fixing)
+marks the matrix stale, so the next solve recompiles it (about 0.2 s on the reference scenario). A start saved
+before a recompile is kept by variable, not by column, so it survives one.
 """
 
 from __future__ import annotations
 
-import io
 import math
 import time
 from dataclasses import dataclass, field
@@ -15,22 +17,13 @@ from typing import Iterable
 import highspy
 import numpy as np
 import pyomo.environ as pyo
-from pyomo.contrib.solver.common.results import SolutionStatus, TerminationCondition
-from pyomo.contrib.solver.solvers.highs import Highs
+from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 
 from planner.model.build import PlanModel
 
-QUIET_UPDATES = {
-    "check_for_new_or_removed_constraints": False,
-    "check_for_new_or_removed_vars": False,
-    "check_for_new_or_removed_params": False,
-    "check_for_new_objective": False,
-    "update_constraints": False,
-    "update_vars": False,
-    "update_parameters": False,
-    "update_named_expressions": False,
-    "update_objective": False,
-}
+INF = highspy.kHighsInf
+MS = highspy.HighsModelStatus
+FEASIBLE = 2  # HiGHS solution status: a feasible (primal) solution exists
 
 
 @dataclass
@@ -51,156 +44,174 @@ class SolveResult:
         return self.has_solution and self.status in ("optimal", "time_limit")
 
 
-def _helpers_by_param(opt) -> dict[int, list]:
-    """id(parameter data) -> the persistent solver's helpers whose value depends on it."""
-    from pyomo.core.base.param import ParamData
-    from pyomo.core.expr.visitor import identify_mutable_parameters
-
-    out: dict[int, list] = {}
-
-    def add(expr, helper):
-        if expr is None:
-            return
-        if isinstance(expr, ParamData):
-            out.setdefault(id(expr), []).append(helper)
-            return
-        if isinstance(expr, (int, float)):
-            return
-        for p in identify_mutable_parameters(expr):
-            out.setdefault(id(p), []).append(helper)
-
-    for helpers in opt._mutable_helpers.values():
-        for h in helpers:
-            if hasattr(h, "expr"):
-                add(h.expr, h)
-            else:
-                add(h.lower_expr, h)
-                add(h.upper_expr, h)
-    for _, (v, h) in opt._mutable_bounds.items():
-        add(h.lower_expr, h)
-        add(h.upper_expr, h)
-    obj = opt._mutable_objective
-    for h in obj.linear_coefs:
-        add(h.expr, h)
-    add(obj.constant.expr, obj.constant)
-    return out
-
-
 def solver_version() -> str:
-    return ".".join(str(x) for x in Highs().version())
+    h = highspy.Highs()
+    return f"{h.versionMajor()}.{h.versionMinor()}.{h.versionPatch()}"
+
+
+def _bound(x, default: float) -> float:
+    return default if x is None else float(x)
 
 
 class HighsAdapter:
     def __init__(self, pm: PlanModel, time_limit_s: float = 120.0, mip_gap: float = 1e-3, threads: int = 0,
                  seed: int = 0):
         self.pm = pm
-        self.opt = Highs()
         self.options = {"time_limit_s": time_limit_s, "mip_gap": mip_gap, "threads": threads, "seed": seed}
+        self.h = highspy.Highs()
+        self.h.setOptionValue("log_to_console", False)
+        self._log: list[str] = []
+        self.h.cbLogging += lambda event: self._log.append(event.message)
+        self.columns: list = []  # column -> Pyomo variable
+        self._col: dict[int, int] = {}  # id(variable) -> column
+        self._rows: dict[int, list[int]] = {}  # id(constraint) -> its rows (two for a ranged constraint)
+        self._absent: dict[int, object] = {}  # id -> variable in no row and no cost: not handed to HiGHS
         self.handed_over = False
+        self.stale = True  # the matrix in HiGHS no longer matches the model (a parameter or a fixing changed)
+        self.compiles = 0
         self.solves = 0
-        self._by_param: dict | None = None
         self._root: dict | None = None  # a relax-and-fix plan and its LP bound, for the next solve only
+        self._start: dict[int, float] | None = None  # a saved start, by id(variable)
+        self._start_pending = False
+        self._kinds = np.zeros(0, dtype=np.uint8)  # column -> 1 if integer
+        self._integer = False
 
     def set_options(self, **kw) -> None:
         self.options.update({k: v for k, v in kw.items() if v is not None})
 
+    # -- handing the model over --------------------------------------------------------------------------
+    def ensure_instance(self) -> None:
+        """Compile the model and pass it to HiGHS if it is not there yet or has gone stale."""
+        if self.handed_over and not self.stale:
+            return
+        m = self.pm.m
+        form = LinearStandardFormCompiler().write(m, mixed_form=True, set_sense=None)
+        (obj,) = form.objectives
+        cost = form.c.toarray()[0]
+        if obj.sense == pyo.maximize:
+            raise ValueError("the planner's objective is a minimisation")
+        columns = form.columns
+        lp = highspy.HighsLp()
+        lp.num_col_, lp.num_row_ = len(columns), len(form.rows)
+        lp.col_cost_ = cost
+        lp.offset_ = float(form.c_offset[0])
+        lp.col_lower_ = np.array([_bound(v.lb, -INF) for v in columns])
+        lp.col_upper_ = np.array([_bound(v.ub, INF) for v in columns])
+        rhs = np.asarray(form.rhs, dtype=float)
+        sense = np.array([r.bound_type for r in form.rows], dtype=int)
+        lp.row_lower_ = np.where(sense == 1, -INF, rhs)
+        lp.row_upper_ = np.where(sense == -1, INF, rhs)
+        a = form.A.tocsc()
+        lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+        lp.a_matrix_.start_ = a.indptr
+        lp.a_matrix_.index_ = a.indices
+        lp.a_matrix_.value_ = a.data
+        integrality = np.array([1 if v.is_integer() else 0 for v in columns], dtype=np.uint8)
+        self._kinds = integrality
+        self._integer = bool(integrality.any())
+        lp.integrality_ = [highspy.HighsVarType.kInteger if i else highspy.HighsVarType.kContinuous
+                           for i in integrality]
+        self.h.passModel(lp)
+        self.columns = columns
+        self._col = {id(v): j for j, v in enumerate(columns)}
+        self._rows = {}
+        for i, r in enumerate(form.rows):
+            self._rows.setdefault(id(r.constraint), []).append(i)
+        self._absent = {id(v): v for v in m.component_data_objects(pyo.Var, descend_into=True)
+                        if id(v) not in self._col and not v.fixed}
+        self.handed_over, self.stale = True, False
+        self.compiles += 1
+
     # -- pushing changes -------------------------------------------------------------------------------
     def push_parameters(self) -> None:
-        """Send changed parameter values to HiGHS (after PlanModel.update or a direct parameter change)."""
-        if self.handed_over:
-            self.opt.update_parameters()
+        """Parameter values changed (after PlanModel.update or a direct change): recompile at the next solve."""
+        self._root = None
+        self.stale = True
 
     def push_changed(self, params: list) -> None:
-        """Send only these changed parameters to HiGHS (the coefficients, bounds and costs that use them)."""
-        self._root = None
-        if not self.handed_over:
-            return
-        if self._by_param is None:
-            self._by_param = _helpers_by_param(self.opt)
-        self.opt._sol = None
-        if self.opt._last_results_object is not None:
-            self.opt._last_results_object.solution_loader.invalidate()
-        done = set()
-        for p in params:
-            for helper in self._by_param.get(id(p), ()):
-                if id(helper) not in done:
-                    done.add(id(helper))
-                    helper.update()
+        """These parameters changed: the coefficients, bounds and costs that use them are recompiled."""
+        if params:
+            self.push_parameters()
 
     def push_variables(self, variables: Iterable) -> None:
-        """Send changed bounds, domains or fixings of these Pyomo variables to HiGHS."""
+        """Send changed bounds or domains of these variables to HiGHS; a fixing or unfixing needs a recompile."""
         self._root = None
-        if self.handed_over:
-            vs = list(variables)
-            if vs:
-                self.opt.update_variables(vs)
-
-    def push_model(self) -> None:
-        """Full check for structural changes (new constraints, fixed variables): slow, for rare edits."""
-        if self.handed_over:
-            self.opt.update()
+        vs = list(variables)
+        if not vs or not self.handed_over or self.stale:
+            return
+        if any(v.fixed or (id(v) not in self._col and id(v) not in self._absent) for v in vs):
+            self.stale = True  # a fixed value is folded into the matrix
+            return
+        vs = [v for v in vs if id(v) in self._col]
+        if not vs:
+            return
+        cols = np.array([self._col[id(v)] for v in vs], dtype=np.int32)
+        self.h.changeColsBounds(len(cols), cols, np.array([_bound(v.lb, -INF) for v in vs]),
+                                np.array([_bound(v.ub, INF) for v in vs]))
+        kinds = np.array([1 if v.is_integer() else 0 for v in vs], dtype=np.uint8)
+        self.h.changeColsIntegrality(len(cols), cols, kinds)
+        self._kinds[cols] = kinds
+        self._integer = bool(self._kinds.any())
 
     # -- solving ---------------------------------------------------------------------------------------
     def solve(self, tee: bool = False, **overrides) -> SolveResult:
         opts = {**self.options, **{k: v for k, v in overrides.items() if v is not None}}
         root, self._root = self._root, None
-        if root is not None:
+        if root is not None and not self.stale:
             gap = (root["incumbent"] - root["lp_bound"]) / max(abs(root["incumbent"]), 1e-9)
             if gap <= opts["mip_gap"]:
                 return self._accept_root(root, gap, opts)
-        kwargs = dict(
-            load_solutions=False, raise_exception_on_nonoptimal_result=False,
-            time_limit=opts["time_limit_s"], rel_gap=opts["mip_gap"],
-            solver_options={"random_seed": int(opts["seed"]), "mip_abs_gap": 1e-6},
-        )
-        if opts["threads"]:
-            kwargs["threads"] = int(opts["threads"])
-        if self.handed_over:
-            kwargs["auto_updates"] = QUIET_UPDATES
         t0 = time.perf_counter()
-        stream = io.StringIO()
-        if tee:
-            kwargs["tee"] = True
-        res = self.opt.solve(self.pm.m, **kwargs)
-        wall = time.perf_counter() - t0
-        highs_s = float(getattr(res.timing_info, "highs_time", 0.0) or 0.0)
-        self.handed_over = True
+        self.ensure_instance()
+        self._apply_start()
+        h = self.h
+        for name, val in (("time_limit", float(opts["time_limit_s"])), ("mip_rel_gap", float(opts["mip_gap"])),
+                          ("random_seed", int(opts["seed"])), ("mip_abs_gap", 1e-6), ("log_to_console", bool(tee))):
+            h.setOptionValue(name, val)
+        if opts["threads"]:
+            h.setOptionValue("threads", int(opts["threads"]))
+        self._log.clear()
+        t1 = time.perf_counter()
+        h.run()
+        highs_s = time.perf_counter() - t1
         self.solves += 1
-        tc = res.termination_condition
-        has_solution = res.solution_status in (SolutionStatus.optimal, SolutionStatus.feasible)
-        if tc == TerminationCondition.convergenceCriteriaSatisfied:
+        ms = h.getModelStatus()
+        info = h.getInfo()
+        has_solution = info.primal_solution_status == FEASIBLE
+        if ms == MS.kOptimal:
             status = "optimal"
-        elif tc == TerminationCondition.maxTimeLimit:
-            status = "time_limit"
-        elif tc in (TerminationCondition.provenInfeasible, TerminationCondition.locallyInfeasible):
+        elif ms in (MS.kInfeasible, MS.kUnboundedOrInfeasible):
             status = "infeasible"
-        elif tc == TerminationCondition.infeasibleOrUnbounded:
-            status = "infeasible"
-        elif tc == TerminationCondition.unbounded:
+        elif ms == MS.kUnbounded:
             status = "unbounded"
-        elif has_solution:
+        elif ms == MS.kTimeLimit or has_solution:
             status = "time_limit"
         else:
             status = "error"
+        obj = bound = gap = None
         if has_solution:
-            res.solution_loader.load_vars()
-        obj, bound = res.incumbent_objective, res.objective_bound
-        gap = None
-        if obj is not None and bound is not None and math.isfinite(bound):
-            gap = abs(obj - bound) / max(abs(obj), 1e-9)
-        elif obj is not None and status == "optimal":
-            gap = 0.0
-        log = (res.solver_log or "") + stream.getvalue()
-        return SolveResult(status=status, termination=str(tc.name), objective=obj, bound=bound, gap=gap,
-                           solve_s=highs_s if highs_s > 0 else wall, handoff_s=max(0.0, wall - highs_s),
-                           has_solution=has_solution, options=dict(opts), log=log)
+            self._load(np.asarray(h.getSolution().col_value))
+            obj = float(info.objective_function_value)
+            bound = float(info.mip_dual_bound) if self._integer else (obj if status == "optimal" else None)
+            if bound is not None and math.isfinite(bound):
+                gap = abs(obj - bound) / max(abs(obj), 1e-9)
+            elif status == "optimal":
+                gap = 0.0
+        return SolveResult(status=status, termination=h.modelStatusToString(ms), objective=obj, bound=bound,
+                           gap=gap, solve_s=highs_s, handoff_s=t1 - t0, has_solution=has_solution,
+                           options=dict(opts), log="".join(self._log))
+
+    def _load(self, x: np.ndarray) -> None:
+        """Put a column vector into the Pyomo variables (those HiGHS never saw sit at the bound nearest 0)."""
+        for v, xj in zip(self.columns, x.tolist()):
+            v.set_value(xj, skip_validation=True)
+        for v in self._absent.values():
+            v.set_value(min(max(0.0, _bound(v.lb, -math.inf)), _bound(v.ub, math.inf)), skip_validation=True)
 
     def _accept_root(self, root: dict, gap: float, opts: dict) -> SolveResult:
         """The relax-and-fix plan is within the gap of the LP relaxation bound: optimal to the gap at the root."""
         t0 = time.perf_counter()
-        x = root["x"]
-        for var_id, col in self.opt._pyomo_var_to_solver_var_map.items():
-            self.opt._vars[var_id][0].set_value(float(x[col]), skip_validation=True)
+        self._load(root["x"])
         self.solves += 1
         log = (f"Proved at the root: the relax-and-fix plan ({root['incumbent']:.6f}) is within {gap:.4%} of the LP "
                f"relaxation bound ({root['lp_bound']:.6f}), inside the requested gap {opts['mip_gap']:g}; HiGHS "
@@ -210,18 +221,13 @@ class HighsAdapter:
                            has_solution=True, options=dict(opts), log=log)
 
     # -- warm start -----------------------------------------------------------------------------------
-    def ensure_instance(self) -> None:
-        if not self.handed_over:
-            self.opt.set_instance(self.pm.m)
-            self.handed_over = True
-
-    def col(self, var) -> int:
-        return self.opt._pyomo_var_to_solver_var_map[id(var)]
+    def col(self, var) -> int | None:
+        """The HiGHS column of a variable (None: the variable is in no row and no cost, or fixed)."""
+        return self._col.get(id(var))
 
     def _run_lp(self) -> bool:
-        h = self.highs()
-        h.run()
-        return h.getModelStatus() == highspy.HighsModelStatus.kOptimal
+        self.h.run()
+        return self.h.getModelStatus() == MS.kOptimal
 
     def warm_start(self, recipes) -> dict | None:
         """Relax-and-fix: solve the LP relaxation once, then let each rounding recipe fix integers and re-solve
@@ -230,8 +236,8 @@ class HighsAdapter:
         Returns {lp_bound, incumbent (None for a partial start), fixed_share, seconds} or None."""
         t0 = time.perf_counter()
         self.ensure_instance()
-        h = self.highs()
-        h.setOptionValue("output_flag", False)
+        self._start_pending = False
+        h = self.h
         lp = h.getLp()
         n = lp.num_col_
         cols = np.arange(n, dtype=np.int32)
@@ -242,6 +248,12 @@ class HighsAdapter:
         if len(int_cols):
             h.changeColsIntegrality(len(int_cols), int_cols, np.full(len(int_cols), highspy.HighsVarType.kContinuous))
         best, partial = None, None
+        absent = self._absent
+
+        def getter(x):
+            col = self._col
+            return lambda var: float(x[col[id(var)]]) if id(var) in col else 0.0
+
         try:
             if not self._run_lp():
                 return None
@@ -251,7 +263,8 @@ class HighsAdapter:
 
             def lp(fixed):
                 """Fix (var, value) pairs (value None: back to the variable's own bounds) and re-solve."""
-                idx = np.array([self.col(v) for v, _ in fixed], dtype=np.int32)
+                fixed = [(v, x_) for v, x_ in fixed if id(v) not in absent]
+                idx = np.array([self._col[id(v)] for v, _ in fixed], dtype=np.int32)
                 lo = np.array([lower[i] if x_ is None else x_ for i, (_, x_) in zip(idx, fixed)], dtype=np.float64)
                 hi = np.array([upper[i] if x_ is None else x_ for i, (_, x_) in zip(idx, fixed)], dtype=np.float64)
                 if len(idx):
@@ -262,11 +275,11 @@ class HighsAdapter:
                 state["fixed"] = {i: x_ for i, x_ in state["pending"].items() if x_ is not None}
                 x = np.array(h.getSolution().col_value)
                 state["x"] = x
-                return lambda var: x[self.col(var)]
+                return getter(x)
 
             for recipe in recipes:
                 state.update(fixed={}, x=relaxed)
-                if recipe(self.pm, lp, lambda var: relaxed[self.col(var)]):
+                if recipe(self.pm, lp, getter(relaxed)):
                     obj = h.getInfo().objective_function_value
                     if best is None or obj < best[0]:
                         best = (obj, state["x"])
@@ -280,7 +293,6 @@ class HighsAdapter:
             if len(int_cols):
                 h.changeColsIntegrality(len(int_cols), int_cols,
                                         np.full(len(int_cols), highspy.HighsVarType.kInteger))
-            h.setOptionValue("output_flag", True)
         seconds = time.perf_counter() - t0
         if best is not None:
             x = best[1].copy()
@@ -298,37 +310,50 @@ class HighsAdapter:
         return None
 
     def save_start(self) -> None:
-        """Remember the current solution as the starting incumbent of the next solve."""
-        sol = self.highs().getSolution()
-        self._start = np.array(sol.col_value) if sol.value_valid else None
+        """Remember the current solution, by variable, as the starting incumbent of a later solve."""
+        sol = self.h.getSolution()
+        if not (self.handed_over and sol.value_valid):
+            self._start = None
+            return
+        x = np.asarray(sol.col_value)
+        self._start = {id(v): float(xj) for v, xj in zip(self.columns, x.tolist())}
 
     def use_start(self) -> bool:
-        start = getattr(self, "_start", None)
-        if start is None:
-            return False
-        n = len(start)
-        self.highs().setSolution(n, np.arange(n, dtype=np.int32), start)
-        return True
+        """Start the next solve from the saved solution (mapped onto the columns after any recompile)."""
+        self._start_pending = self._start is not None
+        return self._start_pending
+
+    def _apply_start(self) -> None:
+        if not self._start_pending:
+            return
+        self._start_pending = False
+        pairs = [(self._col[k], x) for k, x in self._start.items() if k in self._col]
+        if pairs:
+            idx = np.array([p[0] for p in pairs], dtype=np.int32)
+            self.h.setSolution(len(idx), idx, np.array([p[1] for p in pairs], dtype=np.float64))
 
     # -- explanations ----------------------------------------------------------------------------------
     def duals(self, constraints) -> dict:
-        """Row duals of the last (continuous) solve; empty if HiGHS has none (a MIP)."""
-        try:
-            return self.opt._get_duals(list(constraints))
-        except Exception:  # noqa: BLE001 - no duals after a MIP solve
+        """Row duals of the last continuous solve (a ranged constraint: the sum over its two rows); empty after a
+        MIP, which has none."""
+        sol = self.h.getSolution()
+        if self._integer or not sol.dual_valid:
             return {}
+        y = np.asarray(sol.row_dual)
+        return {con: float(sum(y[i] for i in self._rows.get(id(con), ()))) for con in constraints}
 
     def reduced_costs(self, variables) -> dict[int, float]:
-        """Reduced costs of the last continuous solve, keyed by id(var); empty if HiGHS has none."""
-        try:
-            got = self.opt._get_reduced_costs(list(variables))
-        except Exception:  # noqa: BLE001 - none after a MIP solve
+        """Reduced costs of the last continuous solve, keyed by id(var); empty after a MIP."""
+        sol = self.h.getSolution()
+        if self._integer or not sol.dual_valid:
             return {}
-        return {id(v): x for v, x in got.items()}
+        d = np.asarray(sol.col_dual)
+        return {id(v): float(d[self._col[id(v)]]) for v in variables if id(v) in self._col}
 
     def highs(self):
         """The underlying highspy object (for MPS export and solver info)."""
-        return self.opt._solver_model
+        self.ensure_instance()
+        return self.h
 
     def write_mps(self, path: str) -> None:
         self.highs().writeModel(str(path))
