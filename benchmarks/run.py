@@ -275,6 +275,8 @@ def batch(n: int, workers: int, kind: str, plan_dir: Path | None) -> dict:
     import pandas as pd
     import yaml
 
+    from planner.batch.report import total_rebuilds
+
     spec = {"name": f"bench_{kind}_{n}", "base": str(REF), "kind": kind, "regret": False, "compare_ground": kind ==
             "reoptimise", "overrides": ["unmet.allowed=true"],  # as data/sweeps/monte_carlo_500.yaml
             "random": {"n": n, "method": "lhs", "seed": 2026, "parameters": "catalog"},
@@ -294,7 +296,7 @@ def batch(n: int, workers: int, kind: str, plan_dir: Path | None) -> dict:
     cols = [c for c in ("update_s", "solve_s", "extract_s", "compare_s", "total_s") if c in df]
     return {"wall": wall, "cases": len(df), "solved": len(ok), "cases_per_s": len(df) / wall,
             "per_case_median": {c: float(df[c].median()) for c in cols},
-            "rebuilds": int(pd.to_numeric(df.get("rebuilds"), errors="coerce").max()) if "rebuilds" in df else None,
+            "rebuilds": total_rebuilds(df),
             "models": df["model"].value_counts().to_dict() if "model" in df else {}}
 
 

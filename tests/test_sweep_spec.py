@@ -1,10 +1,12 @@
-"""How sweep cases are drawn: Latin-hypercube strata, rank correlations, ranges, whole numbers, case counts."""
+"""How sweep cases are drawn (Latin-hypercube strata, rank correlations, ranges, whole numbers, case counts) and
+counted."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 import yaml
 from scipy import stats
@@ -83,3 +85,13 @@ def test_the_bundled_monte_carlo_draws_every_uncertain_catalog_value(rs):
     price = [c["catalog.launch_vehicles.starship.price_musd_per_flight"][2030] for c in cases]
     cadence = [c["catalog.launch_vehicles.starship.cadence_flights_per_yr"][2030] for c in cases]
     assert stats.spearmanr(price, cadence).statistic < -0.4
+
+
+def test_rebuilds_are_summed_over_worker_processes():
+    from planner.batch.report import total_rebuilds
+
+    # each worker counts its own rebuilds cumulatively; a resumed batch starts new workers at zero
+    df = pd.DataFrame({"worker": ["a:1", "a:1", "a:1", "b:2", "b:2", "c:3"],
+                       "rebuilds": [1, 2, 3, 0, 1, None]})
+    assert total_rebuilds(df) == 3 + 1 + 0
+    assert total_rebuilds(df.drop(columns="rebuilds")) == 0

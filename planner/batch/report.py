@@ -23,6 +23,13 @@ def _numeric(series: pd.Series) -> pd.Series:
     return pd.to_numeric(series, errors="coerce")
 
 
+def total_rebuilds(df: pd.DataFrame) -> int:
+    """Model rebuilds over the whole batch: each worker process counts its own, so sum their last counts."""
+    if "rebuilds" not in df or "worker" not in df:
+        return 0
+    return int(_numeric(df["rebuilds"]).groupby(df["worker"]).max().fillna(0).sum())
+
+
 def _scalar_of(value) -> float:
     """A swept value as one number: a year table by its first year's value."""
     if isinstance(value, str) and value.startswith("{"):
@@ -243,7 +250,7 @@ def render_sweep(out: str | Path) -> tuple[Path, Path]:
                 lambda s: clip(_overrides_text(s), 110))}), small=True)
         t = ok[[c for c in ("update_s", "solve_s", "extract_s", "compare_s", "total_s") if c in ok]].median()
         sec.p("Median time per case: " + ", ".join(f"{k[:-2]} {v:.3f} s" for k, v in t.items())
-              + (f"; rebuilds {int(_numeric(ok['rebuilds']).max())}" if "rebuilds" in ok else "") + ".")
+              + (f"; model rebuilds {total_rebuilds(ok)} over {len(ok)} cases" if "rebuilds" in ok else "") + ".")
     if len(failed):
         sec.table("Failed or infeasible cases", pd.DataFrame({"case": failed["case_id"], "status": failed["status"],
                                                               "reason": failed["error"].map(lambda s: clip(s, 120))}).head(20),
