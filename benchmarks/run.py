@@ -372,7 +372,7 @@ def write_docs(r: dict) -> None:
     rv = r.get("resolve")
     if rv:
         lines += ["## 4. Re-solve: persistent update against rebuild", "",
-                  f"- per case: update {1000 * rv['update']:.0f} ms (new coefficients, changed parameters pushed), "
+                  f"- per case: update {1000 * rv['update']:.0f} ms (new coefficients, parameters set, matrix recompiled for HiGHS), "
                   f"extraction {1000 * rv['extract']:.0f} ms, solve {rv['solve']:.2f} s; "
                   f"update + extraction **{1000 * (rv['update'] + rv['extract']):.0f} ms** (target <= 50 ms)",
                   f"- rebuild per case: {rv['rebuild']:.2f} s before its solve ({rv['rebuild_solve']:.2f} s): the "

@@ -44,7 +44,7 @@ class Session:
         self.rebuilds = 0
         self.warm: dict | None = None
         so = rs.scenario.solver
-        self.solver_options = dict(time_limit_s=time_limit_s or so.time_limit_s,
+        self.solver_options = dict(time_limit_s=so.time_limit_s if time_limit_s is None else time_limit_s,
                                    mip_gap=so.mip_gap if mip_gap is None else mip_gap,
                                    threads=so.threads if threads is None else threads,
                                    seed=so.seed if seed is None else seed)
