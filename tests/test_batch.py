@@ -84,16 +84,19 @@ def _wait_for_cases(out: Path, n: int, proc: subprocess.Popen, timeout: float = 
         time.sleep(0.1)
 
 
-def _children(pid: int) -> list[int]:
+def _pool_workers(pid: int) -> list[int]:
+    """The sweep's worker processes (its children, less multiprocessing's resource tracker)."""
     out = []
     for task in Path(f"/proc/{pid}/task").iterdir():
-        kids = (task / "children").read_text().split()
-        out += [int(k) for k in kids]
+        for kid in (task / "children").read_text().split():
+            cmdline = Path(f"/proc/{kid}/cmdline").read_bytes()
+            if b"resource_tracker" not in cmdline:
+                out.append(int(kid))
     return out
 
 
 def test_sigkill_then_resume_completes_without_duplicates(tmp_path):
-    grid = {"trajectories.launch_price_factor": [0.05, 0.1, 0.3, 1.0, 2.0, 5.0]}
+    grid = {"trajectories.launch_price_factor": [0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 1.0, 2.0, 3.0, 5.0]}
     spec = spec_file(tmp_path, "kill", grid)
     out = tmp_path / "x"
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
@@ -102,11 +105,11 @@ def test_sigkill_then_resume_completes_without_duplicates(tmp_path):
     os.killpg(proc.pid, signal.SIGKILL)  # the batch and its workers, as kill -9 would leave them
     proc.wait()
     before = {p.stem for p in (out / "cases").glob("*.parquet")}
-    assert 2 <= len(before) < 6
+    assert 2 <= len(before) < 10
     rc = subprocess.run(_sweep_cmd(spec, out, "--resume"), env=env, cwd=ROOT).returncode
     assert rc == 0
     df = results(out)
-    assert len(df) == 6 and df["case_id"].is_unique
+    assert len(df) == 10 and df["case_id"].is_unique
     assert (df["status"] == "optimal").all()
     assert before <= set(df["case_id"])
 
@@ -118,12 +121,16 @@ def test_a_killed_workers_cases_finish_elsewhere(tmp_path):
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     proc = subprocess.Popen(_sweep_cmd(spec, out), env=env, cwd=ROOT)
     _wait_for_cases(out, 1, proc)
-    victim = _children(proc.pid)[0]
+    workers = _pool_workers(proc.pid)
+    victim = workers[0]
     os.kill(victim, signal.SIGKILL)
     assert proc.wait(timeout=300) == 0
     df = results(out)
     assert len(df) == 8 and df["case_id"].is_unique
     assert (df["status"] == "optimal").all(), df[["status", "error"]]
+    # the pool was replaced: cases finished in processes started after the kill
+    pids = {int(w.rsplit(":", 1)[1]) for w in df["worker"]}
+    assert pids - set(workers), "no case ran in a replacement worker"
 
 
 def test_resolve_with_changed_parameters_equals_a_fresh_build():
