@@ -92,14 +92,14 @@ def define_fleet(m: pyo.ConcreteModel, c: Coefficients, s: Sets, p: dict[str, di
     for (a, g, y), thresholds in s.pools.items():
         if c.archs[a]["kind"] != "space":
             continue
+        supplied = []  # each unit vintage's capacity in year y, built once and shared by every cluster threshold
+        for key, v, cluster in by_pool.get((a, g, y), ()):
+            terms = [m.unit_cap[a, key, v, y] * m.units[a, key, v]]
+            if (a, key, v) in serviced and (a, key, v, y) in p["serviced_gain"]:
+                terms.append(m.serviced_gain[a, key, v, y] * m.serviced[a, key, v])
+            supplied.append((cluster, terms))
         for t in thresholds:
-            terms = []
-            for key, v, cluster in by_pool.get((a, g, y), ()):
-                if cluster < t:
-                    continue
-                terms.append(m.unit_cap[a, key, v, y] * m.units[a, key, v])
-                if (a, key, v) in serviced and (a, key, v, y) in p["serviced_gain"]:
-                    terms.append(m.serviced_gain[a, key, v, y] * m.serviced[a, key, v])
+            terms = [term for cluster, ts in supplied if cluster >= t for term in ts]
             m.supply_space[(a, g, y, t)] = pyo.quicksum(terms) if terms else 0
     m.downlink_expr = {k: pyo.quicksum(v) for k, v in downlink.items()}
 
