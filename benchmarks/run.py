@@ -192,7 +192,7 @@ def _scaled_catalog(k: int) -> Path:
 
 
 SCALE_SCRIPT = r"""
-import json, resource, sys, time
+import json, sys, time
 sys.path.insert(0, sys.argv[1])
 from planner.scenario.load import load_scenario
 from planner.session import Session
@@ -200,6 +200,15 @@ catalog, last = sys.argv[2], int(sys.argv[3])
 # demand past the catalog's last build years (2060) may go unmet at its penalty, so every horizon solves
 rs = load_scenario(sys.argv[4], [f"horizon.last_year={last}", "solver.time_limit_s=300", "unmet.allowed=true"],
                    catalog_dir=catalog)
+
+
+def peak_mb():
+    # this process's own high-water mark (ru_maxrss would carry the parent's peak across fork and exec)
+    for line in open("/proc/self/status"):
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+
+
 t0 = time.perf_counter()
 s = Session(rs)
 t1 = time.perf_counter()
@@ -211,7 +220,7 @@ size = s.model_size()
 print(json.dumps({"build": t1 - t0, "handoff": t2 - t1, "solve": t3 - t2, "status": res.status, "gap": res.gap,
                   "variables": size["variables"], "integers": size["integer_variables"],
                   "constraints": size["constraints"], "nonzeros": size["nonzeros"],
-                  "warm_start": s.timings.get("warm_start"), "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                  "warm_start": s.timings.get("warm_start"), "peak_mb": peak_mb(),
                   "architectures": len(s.coef.archs), "designs": len(s.coef.designs)}))
 """
 

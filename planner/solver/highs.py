@@ -68,7 +68,6 @@ class HighsAdapter:
         self._absent: dict[int, object] = {}  # id -> variable in no row and no cost: not handed to HiGHS
         self.handed_over = False
         self.stale = True  # the matrix in HiGHS no longer matches the model (a parameter or a fixing changed)
-        self.compiles = 0
         self.solves = 0
         self._root: dict | None = None  # a relax-and-fix plan and its LP bound, for the next solve only
         self._start: dict[int, float] | None = None  # a saved start, by id(variable)
@@ -120,7 +119,6 @@ class HighsAdapter:
         self._absent = {id(v): v for v in m.component_data_objects(pyo.Var, descend_into=True)
                         if id(v) not in self._col and not v.fixed}
         self.handed_over, self.stale = True, False
-        self.compiles += 1
 
     # -- pushing changes -------------------------------------------------------------------------------
     def push_parameters(self) -> None:
@@ -166,7 +164,8 @@ class HighsAdapter:
         self._apply_start()
         h = self.h
         for name, val in (("time_limit", float(opts["time_limit_s"])), ("mip_rel_gap", float(opts["mip_gap"])),
-                          ("random_seed", int(opts["seed"])), ("mip_abs_gap", 1e-6), ("log_to_console", bool(tee))):
+                          ("random_seed", int(opts["seed"])), ("mip_abs_gap", 1e-6), ("output_flag", True),
+                          ("log_to_console", bool(tee))):
             h.setOptionValue(name, val)
         if opts["threads"]:
             h.setOptionValue("threads", int(opts["threads"]))
@@ -238,6 +237,7 @@ class HighsAdapter:
         self.ensure_instance()
         self._start_pending = False
         h = self.h
+        h.setOptionValue("output_flag", False)  # the fixing LPs are not part of the solver log
         lp = h.getLp()
         n = lp.num_col_
         cols = np.arange(n, dtype=np.int32)
@@ -293,6 +293,7 @@ class HighsAdapter:
             if len(int_cols):
                 h.changeColsIntegrality(len(int_cols), int_cols,
                                         np.full(len(int_cols), highspy.HighsVarType.kInteger))
+            h.setOptionValue("output_flag", True)
         seconds = time.perf_counter() - t0
         if best is not None:
             x = best[1].copy()
