@@ -380,7 +380,7 @@ def write_docs(r: dict) -> None:
                   f"**{s['full_run']:.1f} s** (target <= 60 s)", ""]
     rv = r.get("resolve")
     if rv:
-        lines += ["## 4. Re-solve: persistent update against rebuild", "",
+        lines += ["## 4. Re-solve: update in place against rebuild", "",
                   f"- per case: update {1000 * rv['update']:.0f} ms (new coefficients, parameters set, matrix recompiled for HiGHS), "
                   f"extraction {1000 * rv['extract']:.0f} ms, solve {rv['solve']:.2f} s; "
                   f"update + extraction **{1000 * (rv['update'] + rv['extract']):.0f} ms** (target <= 50 ms)",

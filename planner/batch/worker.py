@@ -1,8 +1,8 @@
 """One case of a sweep, run inside a worker process (local pool or Dask).
 
-Each worker process keeps its sessions (model + persistent HiGHS) for the sweep's base scenario: a case changes
-parameter values and re-solves; the model is rebuilt only when the case changes the index sets, and the
-rebuilds are counted. Nothing here raises: a failing case comes back as a row with its error.
+Each worker process keeps its sessions (the Pyomo model and its HiGHS instance) for the sweep's base scenario: a
+case changes parameter values and re-solves; the model is rebuilt only when the case changes the index sets,
+and the rebuilds are counted. Nothing here raises: a failing case comes back as a row with its error.
 """
 
 from __future__ import annotations
