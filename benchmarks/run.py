@@ -1,6 +1,6 @@
 """The benchmark suite: where the time goes, against HiGHS alone and against the closest peer tool.
 
-    .venv/bin/python benchmarks/run.py [--quick] [--only single,resolve,scaling,batch]
+    .venv/bin/python benchmarks/run.py [--quick] [--only single,resolve,scaling,sites,batch]
 
 Prints a table per section and writes docs/benchmarks.md with the machine it ran on. Timings are medians of
 several runs measured side by side in one process run, so ratios hold on a noisy machine. No test asserts a
@@ -161,9 +161,9 @@ def resolve(cases: int) -> dict:
 # ------------------------------------------------------------------------------------------- 3. scaling
 
 
-def _scaled_catalog(k: int) -> Path:
-    """A catalog with k copies of every orbital site (other shells), of the projected accelerator generations and
-    of the ground regions, for scaling runs."""
+def _scaled_catalog(k: int, accelerators: bool = True) -> Path:
+    """A catalog with k copies of every orbital site (other shells), of the ground regions and (``accelerators``)
+    of the projected accelerator generations, for scaling runs."""
     import yaml
 
     src = ROOT / "data" / "catalog"
@@ -184,7 +184,7 @@ def _scaled_catalog(k: int) -> Path:
         for name in list(ground["ground_regions"]):
             if "__" not in name:
                 ground["ground_regions"][f"{name}__{i}"] = ground["ground_regions"][name]
-        for name in ("rubin_class", "gen_2030", "gen_2034"):
+        for name in ("rubin_class", "gen_2030", "gen_2034") if accelerators else ():
             accs["accelerators"][f"{name}__{i}"] = accs["accelerators"][name]
     for name, doc in (("sites", sites), ("platforms", plats), ("ground", ground), ("accelerators", accs)):
         (dst / f"{name}.yaml").write_text(yaml.safe_dump(doc, sort_keys=False))
@@ -225,10 +225,10 @@ print(json.dumps({"build": t1 - t0, "handoff": t2 - t1, "solve": t3 - t2, "statu
 """
 
 
-def scaling(horizons=(10, 20, 40), multiples=(1, 2, 4, 8)) -> list[dict]:
+def scaling(horizons=(10, 20, 40), multiples=(1, 2, 4, 8), accelerators: bool = True) -> list[dict]:
     rows = []
     for k in multiples:
-        cat = _scaled_catalog(k)
+        cat = _scaled_catalog(k, accelerators)
         for years in horizons:
             if k > 2 and years > 20:
                 continue  # the largest combinations take minutes each: the growth is visible without them
@@ -315,7 +315,7 @@ def batch(n: int, workers: int, kind: str, plan_dir: Path | None) -> dict:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="fewer repeats and a 100-draw batch (minutes, not an hour)")
-    ap.add_argument("--only", default="single,resolve,scaling,batch")
+    ap.add_argument("--only", default="single,resolve,scaling,sites,batch")
     args = ap.parse_args()
     only = set(args.only.split(","))
     res: dict = {"machine": machine()}
@@ -328,6 +328,10 @@ def main() -> None:
     if "scaling" in only:
         res["scaling"] = scaling(multiples=(1, 2) if args.quick else (1, 2, 4, 8))
         for r in res["scaling"]:
+            print(r)
+    if "sites" in only:  # more architectures (sites and ground regions) with the accelerator catalog unchanged
+        res["scaling_sites"] = scaling(horizons=(10,), multiples=(1, 2, 4, 8), accelerators=False)
+        for r in res["scaling_sites"]:
             print(r)
     if "batch" in only:
         n = 100 if args.quick else 500
@@ -401,6 +405,17 @@ def write_docs(r: dict) -> None:
                   f"**{e_vars:.2f}** (target about 1)",
                   f"- solve time (column solve = relax-and-fix start + HiGHS) grows as variables^{e_solve:.2f}; the "
                   f"relax-and-fix start (column warm_start) is {_share_range(sc)} of it", ""]
+    ss = r.get("scaling_sites")
+    if ss:
+        cols = ["architectures_x", "years", "architectures", "designs", "variables", "constraints", "build", "handoff",
+                "solve", "status", "peak_mb"]
+        df = pd.DataFrame(ss)
+        lines += ["### 3b. More architectures alone (sites and ground regions copied, accelerators unchanged)", "",
+                  md_table(df[[c for c in cols if c in df]].round(3).astype(str)), "",
+                  f"- growth exponent of build time in the number of architectures: "
+                  f"**{growth_exponent(ss, 'architectures', 'build', {'years': 10}):.2f}** (designs grow as "
+                  f"architectures^{growth_exponent(ss, 'architectures', 'designs', {'years': 10}):.2f}; target about 1)",
+                  ""]
     b = r.get("batch")
     if b:
         peer = r.get("peer", {})
