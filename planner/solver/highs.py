@@ -73,6 +73,7 @@ class HighsAdapter:
         self._start: dict[int, float] | None = None  # a saved start, by id(variable)
         self._start_pending = False
         self._kinds = np.zeros(0, dtype=np.uint8)  # column -> 1 if integer
+        self._lower, self._upper = np.zeros(0), np.zeros(0)  # column bounds as HiGHS has them
         self._integer = False
 
     def set_options(self, **kw) -> None:
@@ -94,8 +95,9 @@ class HighsAdapter:
         lp.num_col_, lp.num_row_ = len(columns), len(form.rows)
         lp.col_cost_ = cost
         lp.offset_ = float(form.c_offset[0])
-        lp.col_lower_ = np.array([_bound(v.lb, -INF) for v in columns])
-        lp.col_upper_ = np.array([_bound(v.ub, INF) for v in columns])
+        self._lower = np.array([_bound(v.lb, -INF) for v in columns])
+        self._upper = np.array([_bound(v.ub, INF) for v in columns])
+        lp.col_lower_, lp.col_upper_ = self._lower, self._upper
         rhs = np.asarray(form.rhs, dtype=float)
         sense = np.array([r.bound_type for r in form.rows], dtype=int)
         lp.row_lower_ = np.where(sense == 1, -INF, rhs)
@@ -144,8 +146,9 @@ class HighsAdapter:
         if not vs:
             return
         cols = np.array([self._col[id(v)] for v in vs], dtype=np.int32)
-        self.h.changeColsBounds(len(cols), cols, np.array([_bound(v.lb, -INF) for v in vs]),
-                                np.array([_bound(v.ub, INF) for v in vs]))
+        self._lower[cols] = [_bound(v.lb, -INF) for v in vs]
+        self._upper[cols] = [_bound(v.ub, INF) for v in vs]
+        self.h.changeColsBounds(len(cols), cols, self._lower[cols], self._upper[cols])
         kinds = np.array([1 if v.is_integer() else 0 for v in vs], dtype=np.uint8)
         self.h.changeColsIntegrality(len(cols), cols, kinds)
         self._kinds[cols] = kinds
@@ -202,6 +205,7 @@ class HighsAdapter:
 
     def _load(self, x: np.ndarray) -> None:
         """Put a column vector into the Pyomo variables (those HiGHS never saw sit at the bound nearest 0)."""
+        x = np.clip(x, self._lower, self._upper)  # HiGHS may step outside a bound by its tolerance (1e-7)
         for v, xj in zip(self.columns, x.tolist()):
             v.set_value(xj, skip_validation=True)
         for v in self._absent.values():
@@ -300,7 +304,6 @@ class HighsAdapter:
             if len(int_cols):
                 x[int_cols] = np.round(x[int_cols])
             h.setSolution(n, cols, x)
-            self.warm_x = x
             self._root = {"x": x, "lp_bound": lp_bound, "incumbent": best[0]}
             return {"lp_bound": lp_bound, "incumbent": best[0], "fixed_share": 1.0, "seconds": seconds}
         if partial:
