@@ -33,8 +33,9 @@ def median(xs):
 
 
 def machine() -> dict:
-    import highspy
     import pyomo
+
+    from planner.solver.highs import solver_version
 
     cpu = ""
     try:
@@ -49,10 +50,9 @@ def machine() -> dict:
         mem = f"{kb / 1024 ** 2:.1f} GiB"
     except (OSError, StopIteration):
         pass
-    h = highspy.Highs()
     return {"cpu": cpu, "cores": os.cpu_count(), "memory": mem, "python": platform.python_version(),
             "os": platform.platform(), "pyomo": pyomo.__version__,
-            "highs": f"{h.versionMajor()}.{h.versionMinor()}.{h.versionPatch()}",
+            "highs": solver_version(),
             "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
 
 

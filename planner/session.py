@@ -67,17 +67,21 @@ class Session:
             return
         m, f = self.pm.m, self.fixed
         held = []
-        for comp, values in ((m.units, f.units), (m.trips, f.trips), (m.open, f.open)):
-            for idx, v in comp.items():
-                x = values.get(idx, 0.0)
-                v.setlb(0.0 if capped else x)
-                v.setub(x)
-                held.append(v)
+        for v, x in self._plan_values():
+            v.setlb(0.0 if capped else x)
+            v.setub(x)
+            held.append(v)
         for v in m.unmet.values():
             v.setub(None)
             held.append(v)
         self.missing_units = sum(x for idx, x in f.units.items() if x > 0.5 and idx not in m.units)
         self.ad.push_variables(held)
+
+    def _plan_values(self) -> list[tuple[Any, float]]:
+        """Each integer decision variable of this model with the held plan's value for it (0 where it has none)."""
+        m, f = self.pm.m, self.fixed
+        return [(v, values.get(idx, 0.0)) for comp, values in ((m.units, f.units), (m.trips, f.trips),
+                                                                 (m.open, f.open)) for idx, v in comp.items()]
 
     def evaluate(self) -> tuple[SolveResult, str, float]:
         """Fixed-plan mode: the held plan's operation, how it was held ('exact' | 'capped') and the PV $M of the
@@ -93,11 +97,10 @@ class Session:
         self._hold(capped=True)
         try:
             res = self.ad.solve()
-            m, f = self.pm.m, self.fixed
+            m = self.pm.m
             left_out = 0.0
             if res.has_solution:
-                held = [(v, values.get(idx, 0.0)) for comp, values in
-                        ((m.units, f.units), (m.trips, f.trips), (m.open, f.open)) for idx, v in comp.items()]
+                held = self._plan_values()
                 carried = pyo.value(m.total_cost)
                 solved = [(v, v.value) for v, _ in held]
                 for v, x in held:

@@ -15,7 +15,6 @@ from typing import Any
 from planner.catalog.schema import Catalog
 from planner.economics import capital_payments, discount_factor
 from planner.physics import emissions, links, orbit, power, radiation, thermal, transport
-from planner.physics.constants import HOURS_PER_YEAR
 from planner.physics.unit import UnitBudget, UnitSpec, max_accelerators, unit_budget
 from planner.scenario.load import ResolvedScenario, allowed_architectures
 from planner.scenario.schema import Scenario
@@ -68,10 +67,9 @@ class Design:
     heat_pump_cop: float  # nan without a heat pump
     emitted_w_m2: float  # what the panel emits per m2 (deep-space sink)
     absorbed_w_m2: float  # what the environment puts back per m2 (sun, planet IR, albedo; or the effective sink)
-    bol_net_flux_w_m2: float  # the same panel at beginning-of-life coatings
     limiting_link: str
     eol_margin: float  # radiator area x net flux at end of life / heat - 1 (0: sized exactly)
-    bol_margin: float
+    bol_margin: float  # the same at beginning-of-life coatings
     # emissions per unit (t CO2e)
     embodied_accelerators_t: float
     embodied_spacecraft_t: float
@@ -378,6 +376,15 @@ class Coefficients:
                                service_profile(g["refresh_yr"]))
                 + self.chip_running_emissions(r, gname, v))
 
+    def per_decision(self, sol, kind: str):
+        """(per-decision list, count) for every decision of a solution: units, serviced units, trips, site
+        openings, ground MW and ground accelerators. ``kind``: 'flows' (money) or 'emissions' (carbon, water)."""
+        for name, decisions in (("unit", sol.units), ("serviced", sol.serviced), ("trip", sol.trips),
+                                ("open", sol.open), ("build", sol.build), ("chip", sol.chips)):
+            per = getattr(self, f"{name}_{kind}")
+            for key, n in decisions.items():
+                yield per(*key), n
+
 
 # ----------------------------------------------------------------------------------------------- time
 
@@ -677,7 +684,7 @@ def size_design(s: Scenario, cat: Catalog, arch: str, platform: str, site: str, 
         chain_drop_k=rad.cold_plate_drop_k.v + rad.coolant_drop_k.v + rad.fin_drop_k.v,
         heat_pump_cop=thermal.heat_pump_cop(cap_k, radiator_temp_k, comp.heat_pump.carnot_fraction.v)
         if heat_pump else math.nan,
-        emitted_w_m2=emitted, absorbed_w_m2=emitted - q, bol_net_flux_w_m2=q_bol,
+        emitted_w_m2=emitted, absorbed_w_m2=emitted - q,
         limiting_link=thermal.limiting_link(binding, heat_pump, cap_part, emitted - q, emitted),
         eol_margin=thermal.rejection_margin(b.radiator_area_m2, q, heat_w) if heat_w > 0 else math.nan,
         bol_margin=thermal.rejection_margin(b.radiator_area_m2, q_bol, heat_w) if heat_w > 0 else math.nan,
@@ -915,7 +922,7 @@ def compute(rs: ResolvedScenario, fixed_accelerators: dict[tuple[str, str], int]
             chip_mw[(reg, g)] = kw_per_acc  # MW per k-acc = kW per accelerator
             mwh = emissions.facility_energy_mwh_per_yr(kw_per_acc, gr.utilisation.v, gr.pue.v)  # per k-acc
             g_entry["chips"][g] = {
-                "energy_musd_per_kacc_yr": kw_per_acc * gr.utilisation.v * gr.pue.v * HOURS_PER_YEAR * energy_price / 1000.0,
+                "energy_musd_per_kacc_yr": mwh * energy_price / 1000.0,
                 "price_musd_per_kacc": 0.0 if "accelerators" in excluded else acc.price_usd.v / 1000.0,
                 "replacement_musd_per_kacc_yr": 0.0 if "ground_replacements" in excluded else
                 gr.accelerator_failure_rate.v * acc.price_usd.v / 1000.0,

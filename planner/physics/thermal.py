@@ -87,9 +87,6 @@ def rejection_margin(area_m2: float, net_flux_w_m2: float, heat_w: float) -> flo
     return area_m2 * net_flux_w_m2 / heat_w - 1.0
 
 
-LINKS = ("radiator", "orientation/environment", "coolant", "chip junction", "HBM")
-
-
 def limiting_link(binding_cap: str, heat_pump: bool, cap_part: str, absorbed_w_m2: float, emitted_w_m2: float,
                   environment_share: float = 0.5) -> str:
     """The link of the heat path chip -> cold plate -> coolant loop -> fin -> panel -> space that limits a design.

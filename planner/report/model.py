@@ -15,6 +15,7 @@ from typing import Any
 import pandas as pd
 import yaml
 
+from planner.economics import discount_factor
 from planner.report import figures as fig
 
 
@@ -320,9 +321,6 @@ def build(run_dir: str | Path) -> Report:
                 f"{run.scenario['horizon']['last_year']}; status {s.get('status')}; planner {s.get('planner_version')}")
     if s.get("status") == "infeasible":
         sections = [infeasible_section(run), assumptions_section(run), method_section(run)]
-        appendix = appendix_section(run)
-        if appendix is not None:
-            sections.append(appendix)
     else:
         sections = [summary_section(run), cheaper_section(run, figdir), buildout_section(run, figdir),
                     launch_section(run, figdir), money_section(run, figdir), designs_section(run, figdir),
@@ -578,7 +576,7 @@ def _ground_gap_sentence(run: Run, vc: pd.DataFrame, w: str) -> str:
     if len(fleet) and "discount_rate" in money_ and len(ground_by_year):
         cheapest_from = int(ground_by_year[ground_by_year <= ground_by_year.min() * 1.001].index.min())
         f = fleet[fleet["family"] == "ground"].groupby("year")["delivered_flop"].sum()
-        pv = f * (1 + money_["discount_rate"]) ** -(f.index - money_.get("base_year", f.index.min()))
+        pv = f * discount_factor(f.index, money_.get("base_year", f.index.min()), money_["discount_rate"])
         if pv.sum() > 0:
             text += (f" And the average weights years by present-value FLOP: {pct(pv[pv.index >= cheapest_from].sum() / pv.sum(), 0)} "
                      f"of the ground's discounted FLOP comes from {cheapest_from} on, when the cheapest vintages "
@@ -812,13 +810,11 @@ def carbon_section(run: Run, figdir: Path) -> Section:
     if s.get("co2_kg_per_pflop_day") is None:
         return sec.p("Not computed for this run.")
 
-    def kg(x):
-        return "n/a" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:,.1f}"
-
-    sec.p(f"The plan emits **{kg(s['co2_kg_per_pflop_day'])} kg CO2 per delivered {UNIT}** and uses "
-          f"**{kg(s['water_l_per_pflop_day'])} L of site water per {UNIT}** ({num(s['co2_t'] / 1e6, 1)} million t "
-          f"CO2 and {num(s['water_m3'] / 1e6, 1)} million m3 over the horizon). The ground-only plan: "
-          f"{kg(go.get('co2_kg_per_pflop_day'))} kg CO2 and {kg(go.get('water_l_per_pflop_day'))} L per {UNIT}.")
+    sec.p(f"The plan emits **{num(s['co2_kg_per_pflop_day'], 1)} kg CO2 per delivered {UNIT}** and uses "
+          f"**{num(s['water_l_per_pflop_day'], 1)} L of site water per {UNIT}** ({num(s['co2_t'] / 1e6, 1)} "
+          f"million t CO2 and {num(s['water_m3'] / 1e6, 1)} million m3 over the horizon). The ground-only plan: "
+          f"{num(go.get('co2_kg_per_pflop_day'), 1)} kg CO2 and {num(go.get('water_l_per_pflop_day'), 1)} L "
+          f"per {UNIT}.")
     em = run.t("emissions")
     sec.figure(fig.emissions(em, figdir / "emissions.png"), "Emissions",
                "Million t CO2 per year by category (the beyond-horizon credit is not drawn).")

@@ -27,18 +27,8 @@ def emission_flows(c: Coefficients, sol) -> dict[tuple[str, int], list[float]]:
             acc[(cat, t)][0] += co2 * times
             acc[(cat, t)][1] += water * times
 
-    for (a, key, v), n in sol.units.items():
-        add(c.unit_emissions(a, key, v), n)
-    for (a, key, v), n in sol.serviced.items():
-        add(c.serviced_emissions(a, key, v), n)
-    for (k, y), n in sol.trips.items():
-        add(c.trip_emissions(k, y), n)
-    for (site, y), n in sol.open.items():
-        add(c.open_emissions(site, y), n)
-    for (r, v), mw in sol.build.items():
-        add(c.build_emissions(r, v), mw)
-    for (r, g, v), k in sol.chips.items():
-        add(c.chip_emissions(r, g, v), k)
+    for flows, n in c.per_decision(sol, "emissions"):
+        add(flows, n)
     return acc
 
 

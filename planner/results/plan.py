@@ -80,24 +80,14 @@ def cost_flows(c: Coefficients, sol: Solution) -> pd.DataFrame:
         for cat, t, x in flows:
             acc[(cat, t)] += x * times
 
-    for (a, key, v), n in sol.units.items():
-        add(c.unit_flows(a, key, v), n)
-    for (a, key, v), n in sol.serviced.items():
-        add(c.serviced_flows(a, key, v), n)
-    for (k, y), n in sol.trips.items():
-        add(c.trip_flows(k, y), n)
-    for (site, y), n in sol.open.items():
-        add(c.open_flows(site, y), n)
-    for site, e in c.site_open.items():
+    for flows, n in c.per_decision(sol, "flows"):
+        add(flows, n)
+    for site in c.site_open:
         opened = 0.0
         for y in c.years:
             opened += sol.open.get((site, y), 0.0)
             if opened > 0.5:
                 add(c.opened_flows(site, y), 1.0)
-    for (r, v), mw in sol.build.items():
-        add(c.build_flows(r, v), mw)
-    for (r, g, v), k in sol.chips.items():
-        add(c.chip_flows(r, g, v), k)
     add(c.existing_flows(), 1.0)
     for (w, y), x in sol.unmet.items():
         add(c.unmet_flows(w, y), x)

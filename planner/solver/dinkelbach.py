@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from planner import progress
 from planner.model.build import PlanModel
-from planner.model.coefficients import EFLOP_S_YR_IN_FLOP
+from planner.model.coefficients import PFLOP_DAYS_PER_EFLOP_S_YR
 from planner.solver.highs import HighsAdapter, SolveResult, value
 
-USD_PER_PFLOP_DAY = 1e6 * 1e18 / EFLOP_S_YR_IN_FLOP * 86.4  # $M per discounted EFLOP/s-yr -> $ per PFLOP/s-day
+USD_PER_PFLOP_DAY = 1e6 / PFLOP_DAYS_PER_EFLOP_S_YR  # $M per discounted EFLOP/s-yr -> $ per PFLOP/s-day
 
 
 def numerator(pm: PlanModel) -> float:
