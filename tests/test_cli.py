@@ -363,3 +363,20 @@ def test_crash_during_the_swap_keeps_the_old_folder(capsys, tmp_path, monkeypatc
     assert rc == EXIT_INTERNAL
     assert out.is_dir() and _snapshot(out) == before, "the old run folder is gone"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["x"]
+
+
+def test_report_on_a_broken_run_folder_is_bad_input(capsys, tmp_path, starcloud_run):
+    import shutil
+
+    half = tmp_path / "half"  # a summary.json and nothing else
+    half.mkdir()
+    (half / "summary.json").write_text("{}")
+    rc, _, err = cli(capsys, "report", half)
+    assert rc == EXIT_BAD_INPUT
+    assert_one_line_error(err, str(half), field="scenario.resolved.yaml", reason="not a run folder")
+    torn = tmp_path / "torn"  # a real run folder whose summary.json was cut short
+    shutil.copytree(starcloud_run[3], torn)
+    (torn / "summary.json").write_text("{bad")
+    rc, _, err = cli(capsys, "report", torn)
+    assert rc == EXIT_BAD_INPUT
+    assert_one_line_error(err, str(torn), field="summary.json", reason="unreadable")

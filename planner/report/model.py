@@ -16,6 +16,7 @@ import pandas as pd
 import yaml
 
 from planner.economics import discount_factor
+from planner.errors import InputError
 from planner.report import figures as fig
 
 
@@ -271,15 +272,27 @@ class Run:
 
     @classmethod
     def read(cls, run_dir: str | Path) -> "Run":
+        """A run folder written by ``planner run``; a missing or unreadable file is bad input naming the file."""
         d = Path(run_dir)
-        tables = {p.stem: pd.read_csv(p) for p in sorted((d / "tables").glob("*.csv"))}
-        analysis = {p.stem: pd.read_csv(p) for p in sorted((d / "analysis").glob("*.csv"))} \
-            if (d / "analysis").is_dir() else {}
-        return cls(dir=d, summary=json.loads((d / "summary.json").read_text()),
-                   explanations=json.loads((d / "explanations.json").read_text())
-                   if (d / "explanations.json").exists() else {},
-                   scenario=yaml.safe_load((d / "scenario.resolved.yaml").read_text()),
-                   tables=tables, analysis=analysis)
+
+        def load(path: Path, parse, optional: bool = False):
+            if optional and not path.exists():
+                return {}
+            try:
+                return parse(path)
+            except FileNotFoundError:
+                raise InputError(f"{d}: {path.relative_to(d)}: not a run folder written by planner run "
+                                 f"(no {path.name})") from None
+            except (ValueError, yaml.YAMLError, UnicodeDecodeError) as exc:
+                raise InputError(f"{d}: {path.relative_to(d)}: unreadable "
+                                 f"({str(exc).splitlines()[0] if str(exc) else type(exc).__name__})") from None
+
+        summary = load(d / "summary.json", lambda p: json.loads(p.read_text()))
+        return cls(dir=d, summary=summary,
+                   explanations=load(d / "explanations.json", lambda p: json.loads(p.read_text()), optional=True),
+                   scenario=load(d / "scenario.resolved.yaml", lambda p: yaml.safe_load(p.read_text())),
+                   tables={p.stem: load(p, pd.read_csv) for p in sorted((d / "tables").glob("*.csv"))},
+                   analysis={p.stem: load(p, pd.read_csv) for p in sorted((d / "analysis").glob("*.csv"))})
 
     def t(self, name: str) -> pd.DataFrame:
         return self.tables.get(name, pd.DataFrame())
