@@ -672,7 +672,10 @@ def launch_section(run: Run, figdir: Path) -> Section:
                         "mass t": (la["mass_launched_kg"] / 1000).map(lambda x: num(x, 1)),
                         "capacity t": (la["payload_capacity_kg"] / 1000).map(lambda x: num(x, 1)),
                         "cost": la["cost_usd"].map(money)})
-    sec.table("Launches by year and vehicle", out)
+    sec.table("Launches by year and vehicle", out,
+              note="cost: flights x price, expended ships, and insurance (the vehicle's premium, or its failure rate "
+                   "as the expected loss of self-insured payloads); the money section shows launch and insurance "
+                   "as separate categories.")
     return sec
 
 
