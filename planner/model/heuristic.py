@@ -1,10 +1,11 @@
 """Relax-and-fix heuristics that turn the LP relaxation into a feasible plan (a MIP start for HiGHS).
 
 A heuristic receives ``lp(fixings)``: it fixes the given variables, re-solves the LP relaxation and returns a
-value getter (or None if the LP became infeasible). Two recipes are tried and the cheaper result kept:
+value getter with the LP's ``objective`` (or None if the LP became infeasible). Two recipes are tried and the cheaper result kept:
 
 * ``dive_by_year``: decide the site cores one at a time (the one the LP leans on most first: opened where the LP
-  opens at least half of it, closed otherwise unless closing it breaks the plan), then year by year round up
+  opens at least half of it, closed otherwise unless closing it breaks the plan; a site the LP opens only in
+  part is tried both ways and the cheaper LP kept), then year by year round up
   the unit counts of the earliest vintage and re-solve (a whole unit bought early replaces the slivers the LP
   spreads over later years; up, else to the nearest, else down when a cap such as cadence binds), rounding
   that year's trips the same way right after its units (the trips of a year share its cadence). A year no
@@ -71,6 +72,33 @@ def round_up(pm: PlanModel, lp: LP, value_of: ValueOf) -> bool:
     return lp([(m.trips[t], _ceil(m.trips[t], value_of(m.trips[t]))) for t in pm.sets.trips]) is not None
 
 
+def _decide_site(pm: PlanModel, lp: LP, value_of: ValueOf, site: str) -> ValueOf | None:
+    """Open ``site`` where the LP's cumulative opening reaches one half, else keep it closed, else (closing it
+    breaks the plan) open it where the LP first opens any of it. A site the LP opens only in part is decided by
+    its LP: both the rule's choice and the other one (closed, or open) are solved and the cheaper kept, since
+    closing a site the LP leans on moves its load to another site that may cost more than its core."""
+    series = _cumulative_opened(pm, value_of)[site]
+    opened = series[-1][1] if series else 0.0
+    half = next((y for y, cum in series if cum >= 0.5 - 1e-9), None)
+    first = next((y for y, cum in series if cum > 1e-6), None)
+    choices = [half]
+    if opened < 1 - 1e-6 and first is not None:
+        choices.insert(0, None if half is not None else first)  # the alternative first, the rule's choice last
+    release = [(var, None) for var, _ in _site_fixings(pm, site, None)]
+    best = None
+    for choice in choices:
+        attempt = lp(release + _site_fixings(pm, site, choice))
+        if attempt is not None and (best is None or attempt.objective <= best[0].objective):
+            best = (attempt, choice)
+    if best is None and first is not None and first not in choices:
+        return lp(release + _site_fixings(pm, site, first))
+    if best is None:
+        return None
+    if best[0] is not attempt:  # HiGHS holds the fixings of the last choice tried: set the best one again
+        return lp(release + _site_fixings(pm, site, best[1]))
+    return best[0]
+
+
 def dive_by_year(pm: PlanModel, lp: LP, value_of: ValueOf) -> bool:
     m = pm.m
     undecided = set(site for site, _ in pm.sets.openings)
@@ -78,15 +106,9 @@ def dive_by_year(pm: PlanModel, lp: LP, value_of: ValueOf) -> bool:
         series = _cumulative_opened(pm, value_of)
         site = max(undecided, key=lambda s_: series[s_][-1][1] if series[s_] else 0.0)
         undecided.discard(site)
-        half = next((y for y, cum in series[site] if cum >= 0.5 - 1e-9), None)
-        first = next((y for y, cum in series[site] if cum > 1e-6), None)
-        attempt = lp(_site_fixings(pm, site, half)) if half is not None else lp(_site_fixings(pm, site, None))
-        if attempt is None and first is not None:
-            release = [(var, None) for var, _ in _site_fixings(pm, site, None)]
-            attempt = lp(release + _site_fixings(pm, site, first))
-        if attempt is None:
+        value_of = _decide_site(pm, lp, value_of, site)
+        if value_of is None:
             return False
-        value_of = attempt
     roundings = (_ceil, _nearest, _floor)  # up keeps capacity; a cap (cadence, shell) may need less
     undecided = []
     for y in sorted({u[2] for u in pm.sets.units} | {t[1] for t in pm.sets.trips}):

@@ -53,6 +53,20 @@ def _bound(x, default: float) -> float:
     return default if x is None else float(x)
 
 
+class LPValues:
+    """A solved LP of the relax-and-fix heuristics: call it with a variable for its value (0 for a variable HiGHS
+    never saw); ``objective`` is the LP's objective value."""
+
+    __slots__ = ("x", "col", "objective")
+
+    def __init__(self, x: np.ndarray, col: dict[int, int], objective: float | None):
+        self.x, self.col, self.objective = x, col, objective
+
+    def __call__(self, var) -> float:
+        j = self.col.get(id(var))
+        return 0.0 if j is None else float(self.x[j])
+
+
 class HighsAdapter:
     def __init__(self, pm: PlanModel, time_limit_s: float = 120.0, mip_gap: float = 1e-3, threads: int = 0,
                  seed: int = 0):
@@ -254,9 +268,8 @@ class HighsAdapter:
         best, partial = None, None
         absent = self._absent
 
-        def getter(x):
-            col = self._col
-            return lambda var: float(x[col[id(var)]]) if id(var) in col else 0.0
+        def getter(x, objective=None):
+            return LPValues(x, self._col, objective)
 
         try:
             if not self._run_lp():
@@ -266,8 +279,9 @@ class HighsAdapter:
             state: dict = {}
 
             def lp(fixed):
-                """Fix (var, value) pairs (value None: back to the variable's own bounds) and re-solve."""
-                fixed = [(v, x_) for v, x_ in fixed if id(v) not in absent]
+                """Fix (var, value) pairs (value None: back to the variable's own bounds; the last pair of a variable
+                counts) and re-solve."""
+                fixed = list({id(v): (v, x_) for v, x_ in fixed if id(v) not in absent}.values())
                 idx = np.array([self._col[id(v)] for v, _ in fixed], dtype=np.int32)
                 lo = np.array([lower[i] if x_ is None else x_ for i, (_, x_) in zip(idx, fixed)], dtype=np.float64)
                 hi = np.array([upper[i] if x_ is None else x_ for i, (_, x_) in zip(idx, fixed)], dtype=np.float64)
@@ -279,11 +293,11 @@ class HighsAdapter:
                 state["fixed"] = {i: x_ for i, x_ in state["pending"].items() if x_ is not None}
                 x = np.array(h.getSolution().col_value)
                 state["x"] = x
-                return getter(x)
+                return getter(x, h.getInfo().objective_function_value)
 
             for recipe in recipes:
                 state.update(fixed={}, x=relaxed)
-                if recipe(self.pm, lp, getter(relaxed)):
+                if recipe(self.pm, lp, getter(relaxed, lp_bound)):
                     obj = h.getInfo().objective_function_value
                     if best is None or obj < best[0]:
                         best = (obj, state["x"])

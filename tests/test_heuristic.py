@@ -1,0 +1,107 @@
+"""The relax-and-fix start: how a site core is decided (against a stub LP whose costs are known), and the Monte
+Carlo draw whose start used to be 1.8 % above the LP bound."""
+
+from types import SimpleNamespace
+
+import pytest
+
+from planner.model.heuristic import _decide_site
+from planner.solver.highs import LPValues
+
+YEARS = (2030, 2031, 2032)
+
+
+class StubLP:
+    """An LP over one site: its cost depends only on the year the site opens (None: closed); ``infeasible`` lists
+    choices with no solution. Keeps the fixings it was given, last pair of a variable counting, as HiGHS would."""
+
+    def __init__(self, pm, cost: dict, infeasible=()):
+        self.pm, self.cost, self.infeasible = pm, cost, set(infeasible)
+        self.fixed: dict[int, float] = {}
+        self.calls = 0
+
+    def opened_year(self):
+        years = [y for y in YEARS if self.fixed.get(id(self.pm.m.open["s", y])) == 1.0]
+        if years:
+            return years[0]
+        if all(self.fixed.get(id(self.pm.m.open["s", y])) == 0.0 for y in YEARS):
+            return None
+        return "undecided"
+
+    def __call__(self, fixings):
+        self.calls += 1
+        for var, x in fixings:
+            if x is None:
+                self.fixed.pop(id(var), None)
+            else:
+                self.fixed[id(var)] = x
+        choice = self.opened_year()
+        if choice in self.infeasible:
+            return None
+        col = {id(self.pm.m.open["s", y]): i for i, y in enumerate(YEARS)}
+        x = [float(y == choice) for y in YEARS]
+        return LPValues(x, col, self.cost[choice])
+
+
+def stub_model():
+    opens = {("s", y): object() for y in YEARS}
+    units = {("a@s", "d", y): object() for y in YEARS}
+    return SimpleNamespace(m=SimpleNamespace(open=opens, units=units),
+                           sets=SimpleNamespace(openings=list(opens), units=list(units)),
+                           coef=SimpleNamespace(archs={"a@s": {"site": "s"}}))
+
+
+def relaxed(pm, shares: dict):
+    """The LP relaxation's value of each opening variable (the share of the site opened that year)."""
+    col = {id(pm.m.open["s", y]): i for i, y in enumerate(YEARS)}
+    return LPValues([shares.get(y, 0.0) for y in YEARS], col, 0.0)
+
+
+@pytest.mark.parametrize("cost, expected", [({None: 110.0, 2030: 100.0}, 2030),  # opening it is cheaper
+                                            ({None: 90.0, 2030: 100.0}, None)])  # closing it is cheaper
+def test_a_site_the_lp_opens_in_part_is_tried_both_ways_and_the_cheaper_kept(cost, expected):
+    pm = stub_model()
+    lp = StubLP(pm, cost)
+    result = _decide_site(pm, lp, relaxed(pm, {2030: 0.4}), "s")  # the rule alone would close it (0.4 < 0.5)
+    assert result.objective == cost[expected]
+    assert lp.opened_year() == expected  # what HiGHS holds is the choice returned
+    units_fixed = [lp.fixed.get(id(pm.m.units["a@s", "d", y])) for y in YEARS]
+    assert units_fixed == ([0.0, 0.0, 0.0] if expected is None else [None, None, None])
+
+
+def test_a_site_the_lp_opens_whole_is_opened_where_it_reaches_half_with_one_lp():
+    pm = stub_model()
+    lp = StubLP(pm, {None: 50.0, 2031: 100.0})
+    result = _decide_site(pm, lp, relaxed(pm, {2030: 0.25, 2031: 0.75}), "s")
+    assert (lp.opened_year(), result.objective, lp.calls) == (2031, 100.0, 1)
+    assert lp.fixed[id(pm.m.units["a@s", "d", 2030])] == 0.0  # no unit there before the site opens
+
+
+def test_a_site_that_cannot_close_opens_where_the_lp_first_opens_it():
+    pm = stub_model()
+    lp = StubLP(pm, {2031: 100.0}, infeasible=[None])
+    result = _decide_site(pm, lp, relaxed(pm, {2031: 0.2}), "s")
+    assert (lp.opened_year(), result.objective) == (2031, 100.0)
+    lp = StubLP(pm, {}, infeasible=[None, 2031])
+    assert _decide_site(pm, lp, relaxed(pm, {2031: 0.2}), "s") is None
+
+
+def test_monte_carlo_draw_406_starts_within_the_gap():
+    """Draw 406 of the bundled Monte Carlo: the LP relaxation opens 44 % of the sun-synchronous shell. The rule
+    alone closed it, the LEO shell took its place, and the start was 1.8 % above the LP bound: HiGHS then spent
+    28 s in branch-and-bound to find the plan that opens the sun-synchronous shell."""
+    from pathlib import Path
+
+    from planner.batch.spec import base_scenario, generate_cases, load_spec
+    from planner.model.heuristic import RECIPES
+    from planner.session import Session, with_overrides
+
+    spec, path = load_spec(Path(__file__).parents[1] / "data" / "sweeps" / "monte_carlo_500.yaml")
+    rs = base_scenario(spec, path)
+    cases, _ = generate_cases(spec, path, rs)
+    session = Session(with_overrides(rs, cases[406]), mip_gap=0.01, threads=1)
+    start = session.ad.warm_start(RECIPES)
+    assert start["incumbent"] is not None
+    assert start["incumbent"] / start["lp_bound"] - 1 < 0.01
+    res = session.ad.solve()
+    assert res.termination == "root_gap"  # accepted without branch-and-bound
