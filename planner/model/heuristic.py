@@ -1,7 +1,8 @@
 """Relax-and-fix heuristics that turn the LP relaxation into a feasible plan (a MIP start for HiGHS).
 
 A heuristic receives ``lp(fixings)``: it fixes the given variables, re-solves the LP relaxation and returns a
-value getter with the LP's ``objective`` (or None if the LP became infeasible). Two recipes are tried and the cheaper result kept:
+value getter with the LP's ``objective`` (or None if the LP became infeasible). Two recipes are tried and the
+cheaper result kept:
 
 * ``dive_by_year``: decide the site cores one at a time (the one the LP leans on most first: opened where the LP
   opens at least half of it, closed otherwise unless closing it breaks the plan; a site the LP opens only in

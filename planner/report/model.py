@@ -433,9 +433,9 @@ def _like_for_like(run: Run) -> list[str]:
         r = at_base.iloc[0]
         saves = float(r["savings_usd"]) > tol
         if not saves and (r["space_share"] or 0) <= 1e-6:
-            out.append(f"Like for like, for the demand on Earth, space saves nothing: the best plan with space allowed "
-                       f"uses none and costs **{per_pflop_day(r['usd_per_pflop_day'])}**, the same as the ground-only "
-                       f"plan (section 11).")
+            out.append(f"Like for like, for the demand on Earth, space saves nothing: re-solved for that demand alone, "
+                       f"the best plan with space allowed uses none and costs "
+                       f"**{per_pflop_day(r['usd_per_pflop_day'])}**, the same as the ground-only plan (section 11).")
         else:
             out.append(f"Like for like, for the demand on Earth: the best plan with space allowed costs "
                        f"**{per_pflop_day(r['usd_per_pflop_day'])}** against "
@@ -466,6 +466,12 @@ def _like_for_like(run: Run) -> list[str]:
                     if go.get("usd_per_pflop_day") else "") for x in serving if x in a.index]
         if parts:
             text += " It is served from " + "; ".join(parts) + ", its site core included (section 5)."
+        there = alloc[alloc["architecture"].isin(serving)]
+        earth = float(there.loc[~there["workload"].isin(not_servable), "flop"].sum())
+        if earth > 0:
+            text += (f" Once built, {'it' if len(serving) == 1 else 'they'} also take{'s' if len(serving) == 1 else ''} "
+                     f"some Earth work ({pct(earth / float(there['flop'].sum()))} of {'its' if len(serving) == 1 else 'their'} "
+                     f"FLOP): with the site core paid for anyway, that work costs less there than on the ground.")
     out.append(text)
     return out
 
@@ -577,11 +583,12 @@ def _ground_gap_sentence(run: Run, vc: pd.DataFrame, w: str) -> str:
         return ""
     wls = run.scenario.get("workloads") or {}
     prec = {k: (wls.get(k) or {}).get("precision", "") for k in at_last.index}
-    others = [f"{per_pflop_day(x)} for {k} ({prec[k]})" for k, x in at_last.sort_values().items() if k != w]
+    name = {k: f"\u201c{workload_label(k, run.scenario)}\u201d" for k in at_last.index}
+    others = [f"{per_pflop_day(x)} for {name[k]} ({prec[k]})" for k, x in at_last.sort_values().items() if k != w]
     text = (f"Why the ground here costs more than the ground-only plan's average of "
-            f"{per_pflop_day(go['usd_per_pflop_day'])}: this table counts {w} FLOP only ({prec.get(w)}), and the "
-            f"ground-only plan averages over every workload. A ground unit built in {last} costs "
-            f"{per_pflop_day(at_last[w])} for {w}" + (f" but {', '.join(others)}" if others else "")
+            f"{per_pflop_day(go['usd_per_pflop_day'])}: this table counts {name[w]} FLOP only ({prec.get(w)}), and "
+            f"the ground-only plan averages over every workload. A ground unit built in {last} costs "
+            f"{per_pflop_day(at_last[w])} for {name[w]}" + (f" but {', '.join(others)}" if others else "")
             + ": an accelerator does more FLOP per second at lower precision.")
     fleet = run.t("fleet")
     money_ = run.scenario.get("money") or {}
@@ -605,7 +612,8 @@ def cheaper_section(run: Run, figdir: Path) -> Section:
           "LCOE: present value of its costs over present value of its FLOP). A space unit pays its hardware, "
           "operations and its launch at the cheapest route that year; site cores are shared and left out, so "
           "these ratios are lower than the cost of a whole space architecture in section 5. A ground campus pays "
-          "its accelerators, energy, replacements and the facility MW they occupy.")
+          "its accelerators, energy, replacements and the facility MW they occupy. The executive summary's "
+          "answer to the 2-3-year question is read from this table.")
     sec.figure(fig.vintage_costs(vc, w, figdir / "vintage_costs.png"), "Cost per FLOP by build year",
                f"Best unit of each family per build year, USD per {UNIT} of {w} FLOP (log scale).")
     if len(vc):
@@ -623,8 +631,7 @@ def cheaper_section(run: Run, figdir: Path) -> Section:
         out["built"] = out["built"].astype(int).astype(str)
         sec.table(f"Best cost per delivered {w} {UNIT} (USD) of a unit built in each year", out,
                   note="A blank cell: no unit of that family can be built that year.")
-        sec.p(cheaper_verdict(vc, w, run.scenario["horizon"]["first_year"], run.scenario).replace("**", ""))
-        gap = _ground_gap_sentence(run, vc, w)
+        gap = _ground_gap_sentence(run, vc, w)  # the verdict itself opens the executive summary
         if gap:
             sec.p(gap)
     return sec

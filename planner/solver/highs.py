@@ -57,7 +57,7 @@ class LPValues:
     """A solved LP of the relax-and-fix heuristics: call it with a variable for its value (0 for a variable HiGHS
     never saw); ``objective`` is the LP's objective value."""
 
-    __slots__ = ("x", "col", "objective")
+    __slots__ = ("col", "objective", "x")
 
     def __init__(self, x: np.ndarray, col: dict[int, int], objective: float | None):
         self.x, self.col, self.objective = x, col, objective
