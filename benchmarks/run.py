@@ -285,6 +285,7 @@ def batch(n: int, workers: int, kind: str, plan_dir: Path | None) -> dict:
     import yaml
 
     from planner.batch.report import total_rebuilds
+    from planner.batch.worker import TIMINGS
 
     spec = {"name": f"bench_{kind}_{n}", "base": str(REF), "kind": kind, "regret": False, "compare_ground": kind ==
             "reoptimise", "overrides": ["unmet.allowed=true"],  # as data/sweeps/monte_carlo_500.yaml
@@ -302,7 +303,7 @@ def batch(n: int, workers: int, kind: str, plan_dir: Path | None) -> dict:
     wall = time.perf_counter() - t0
     df = pd.read_parquet(d / "out" / "results.parquet")
     ok = df[df["status"].isin(["optimal", "time_limit"])]
-    cols = [c for c in ("update_s", "solve_s", "extract_s", "compare_s", "total_s") if c in df]
+    cols = [c for c in TIMINGS if c in df]
     return {"wall": wall, "cases": len(df), "solved": len(ok), "cases_per_s": len(df) / wall,
             "per_case_median": {c: float(df[c].median()) for c in cols},
             "rebuilds": total_rebuilds(df),

@@ -10,6 +10,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from planner.batch.worker import TIMINGS
 from planner.report import figures as fig
 from planner.report.model import UNIT, Report, Section, money, pct, signed_pct
 from planner.report.render import write_report
@@ -248,7 +249,7 @@ def render_sweep(out: str | Path) -> tuple[Path, Path]:
             sec.table("Slowest cases", pd.DataFrame({"case": slow["case_id"], "seconds": slow["total_s"].map(
                 lambda x: f"{x:.1f}"), "model": slow.get("model", ""), "overrides": slow["overrides"].map(
                 lambda s: clip(_overrides_text(s), 110))}), small=True)
-        t = ok[[c for c in ("update_s", "solve_s", "extract_s", "compare_s", "total_s") if c in ok]].median()
+        t = ok[[c for c in TIMINGS if c in ok]].median()
         sec.p("Median time per case: " + ", ".join(f"{k[:-2]} {v:.3f} s" for k, v in t.items())
               + (f"; model rebuilds {total_rebuilds(ok)} over {len(ok)} cases" if "rebuilds" in ok else "") + ".")
     if len(failed):

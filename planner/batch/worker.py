@@ -3,10 +3,16 @@
 Each worker process keeps its sessions (the Pyomo model and its HiGHS instance) for the sweep's base scenario: a
 case changes parameter values and re-solves; the model is rebuilt only when the case changes the index sets,
 and the rebuilds are counted. Nothing here raises: a failing case comes back as a row with its error.
+
+Python's cyclic garbage collector is paused during a case and run once after each rebuild, to free the model the
+rebuild replaced (Pyomo models hold reference cycles through their rules). The base sessions are
+frozen out of its scans (``gc.freeze``): they live as long as the worker. Left automatic, the collector rescanned
+the live models again and again while a case built its own.
 """
 
 from __future__ import annotations
 
+import gc
 import json
 import math
 import os
@@ -17,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from planner.errors import PlannerError
+from planner.model.build import gc_paused
 
 _STATE: dict[str, "WorkerState"] = {}
 
@@ -40,6 +47,8 @@ class Job:
     def key(self) -> str:
         return json.dumps(self.__dict__, sort_keys=True, default=str)
 
+
+TIMINGS = ("update_s", "solve_s", "extract_s", "compare_s", "total_s")  # per case, in the results
 
 GROUND_ONLY = ("architectures.allow=[ground_campus@*]", "architectures.deny=[]", "unmet.allowed=true",
                "unmet.workloads=null")
@@ -80,6 +89,8 @@ def _state(job: Job) -> WorkerState:
         ground = Session(load_scenario(job.base_path, list(job.base_overrides) + list(GROUND_ONLY)), **options)
         ground.ad.ensure_instance()
     st = _STATE[job.key] = WorkerState(session=session, fixed_session=fixed, ground_session=ground)
+    gc.collect()
+    gc.freeze()
     return st
 
 
@@ -134,54 +145,8 @@ def run_case(job: Job, case_index: int, case_id: str, overrides: dict[str, Any])
         st = _state(job)
         t_state = time.perf_counter()
         st.cases += 1
-        if job.kind == "evaluate":
-            ev = st.fixed_session
-            rec["model"] = ev.apply(overrides)
-            t1 = time.perf_counter()
-            res, rec["plan_held"], left_out_musd = ev.evaluate()
-            t2 = time.perf_counter()
-            rec.update(_solve_record(ev, res))
-            rec["plan_units_missing"] = ev.missing_units
-            rec["plan_left_out_usd"] = left_out_musd * 1e6
-            rec["rebuilds"] = ev.rebuilds
-            t3 = time.perf_counter()
-            if job.regret:
-                rec["model_reoptimised"] = st.session.apply(overrides)
-                res2 = st.session.resolve()
-                rec.update(_solve_record(st.session, res2, "reoptimised_"))
-                fixed_total = rec.get("npv_cost_usd", math.nan) + rec.get("npv_penalty_usd", 0.0) + \
-                    rec["plan_left_out_usd"]
-                best = rec.get("reoptimised_npv_cost_usd", math.nan) + rec.get("reoptimised_npv_penalty_usd", 0.0)
-                rec["regret_usd"] = fixed_total - best
-                rec["regret"] = rec["regret_usd"] / best if best else math.nan
-        else:
-            s = st.session
-            rec["model"] = s.apply(overrides)
-            t1 = time.perf_counter()
-            res = s.resolve()
-            t2 = time.perf_counter()
-            rec.update(_solve_record(s, res))
-            rec["rebuilds"] = s.rebuilds
-            if res.status == "infeasible":  # say why, as a single plan would
-                from planner.solver.explain import infeasibility_reasons
-
-                elastic, binding = s.elastic()
-                rec["error"] = " | ".join(infeasibility_reasons(s.coef, elastic, binding)) if elastic else \
-                    "infeasible"
-            t3 = time.perf_counter()
-            if st.ground_session is not None and res.has_solution:
-                g = st.ground_session
-                g.apply(overrides)
-                ground = g.summarise(g.ad.solve())
-                rec["ground_usd_per_pflop_day"] = ground.get("usd_per_pflop_day")
-                rec["ground_status"] = ground.get("status")
-                plan_usd = rec.get("usd_per_pflop_day")
-                if plan_usd and rec["ground_usd_per_pflop_day"]:
-                    ratio = plan_usd / rec["ground_usd_per_pflop_day"]
-                    rec["plan_to_ground"] = ratio
-                    gap = rec.get("mip_gap") or 0.0
-                    rec["space_beats_ground"] = bool(ratio < 1 - gap)
-                    rec["undecided"] = bool(abs(1 - ratio) <= gap) and rec["space_share"] > 0
+        with gc_paused():
+            t1, t2, t3 = _run(job, st, overrides, rec)
         t4 = time.perf_counter()
         rec.update({"setup_s": t_state - t0, "update_s": t1 - t_state, "solve_s": t2 - t1, "extract_s": t3 - t2,
                     "compare_s": t4 - t3, "total_s": t4 - t0})
@@ -191,3 +156,64 @@ def run_case(job: Job, case_index: int, case_id: str, overrides: dict[str, Any])
         rec.update(status="error", error=f"{exc.__class__.__name__}: {exc}",
                    traceback=traceback.format_exc(limit=4), total_s=time.perf_counter() - t0)
     return rec
+
+
+def _apply(session, overrides: dict[str, Any]) -> str:
+    """Re-target a session to a case; the model a rebuild replaced is freed right away, in one collection."""
+    how = session.apply(overrides)
+    if how == "rebuild":
+        gc.collect()
+    return how
+
+
+def _run(job: Job, st: WorkerState, overrides: dict[str, Any], rec: dict[str, Any]) -> tuple[float, float, float]:
+    """Run one case into ``rec``; returns the times its update, solve and extraction ended."""
+    if job.kind == "evaluate":
+        ev = st.fixed_session
+        rec["model"] = _apply(ev, overrides)
+        t1 = time.perf_counter()
+        res, rec["plan_held"], left_out_musd = ev.evaluate()
+        t2 = time.perf_counter()
+        rec.update(_solve_record(ev, res))
+        rec["plan_units_missing"] = ev.missing_units
+        rec["plan_left_out_usd"] = left_out_musd * 1e6
+        rec["rebuilds"] = ev.rebuilds
+        t3 = time.perf_counter()
+        if job.regret:
+            rec["model_reoptimised"] = _apply(st.session, overrides)
+            res2 = st.session.resolve()
+            rec.update(_solve_record(st.session, res2, "reoptimised_"))
+            fixed_total = rec.get("npv_cost_usd", math.nan) + rec.get("npv_penalty_usd", 0.0) + \
+                rec["plan_left_out_usd"]
+            best = rec.get("reoptimised_npv_cost_usd", math.nan) + rec.get("reoptimised_npv_penalty_usd", 0.0)
+            rec["regret_usd"] = fixed_total - best
+            rec["regret"] = rec["regret_usd"] / best if best else math.nan
+    else:
+        s = st.session
+        rec["model"] = _apply(s, overrides)
+        t1 = time.perf_counter()
+        res = s.resolve()
+        t2 = time.perf_counter()
+        rec.update(_solve_record(s, res))
+        rec["rebuilds"] = s.rebuilds
+        if res.status == "infeasible":  # say why, as a single plan would
+            from planner.solver.explain import infeasibility_reasons
+
+            elastic, binding = s.elastic()
+            rec["error"] = " | ".join(infeasibility_reasons(s.coef, elastic, binding)) if elastic else \
+                "infeasible"
+        t3 = time.perf_counter()
+        if st.ground_session is not None and res.has_solution:
+            g = st.ground_session
+            g.apply(overrides)
+            ground = g.summarise(g.ad.solve())
+            rec["ground_usd_per_pflop_day"] = ground.get("usd_per_pflop_day")
+            rec["ground_status"] = ground.get("status")
+            plan_usd = rec.get("usd_per_pflop_day")
+            if plan_usd and rec["ground_usd_per_pflop_day"]:
+                ratio = plan_usd / rec["ground_usd_per_pflop_day"]
+                rec["plan_to_ground"] = ratio
+                gap = rec.get("mip_gap") or 0.0
+                rec["space_beats_ground"] = bool(ratio < 1 - gap)
+                rec["undecided"] = bool(abs(1 - ratio) <= gap) and rec["space_share"] > 0
+    return t1, t2, t3
