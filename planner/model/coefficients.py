@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -246,11 +247,11 @@ class Coefficients:
     def serviced_flows(self, a: str, key: str, v: int) -> list[Flow]:
         d = self.designs[(a, key)]
         return (self.running_flows("servicing", d.servicing_musd_per_yr, v, d.life_yr)
-                + self.carbon_running_flows(self.serviced_emissions(a, key, v)))
+                + self.carbon_running_flows(self.serviced_emissions, a, key, v))
 
     def trip_flows(self, k: str, y: int) -> list[Flow]:
         return [(cat, y, x) for cat, x in self.trip_parts[(k, y)].items() if x] + \
-            self.carbon_running_flows(self.trip_emissions(k, y))
+            self.carbon_running_flows(self.trip_emissions, k, y)
 
     def open_flows(self, site: str, y: int) -> list[Flow]:
         e = self.site_open[site]
@@ -275,7 +276,7 @@ class Coefficients:
                                      g["refresh_yr"])
                 + self.carbon_capital_flows(chip["embodied_t_per_kacc"], v, service_profile(g["refresh_yr"]),
                                             g["rate"])
-                + self.carbon_running_flows(self.chip_running_emissions(r, gname, v)))
+                + self.carbon_running_flows(self.chip_running_emissions, r, gname, v))
 
     def existing_flows(self) -> list[Flow]:
         out = []
@@ -298,10 +299,17 @@ class Coefficients:
         cost = emissions.carbon_cost_musd(t_co2, self.price(build_year))
         return self.capital_flows({"carbon": cost}, build_year, profile, rate) if cost else []
 
-    def carbon_running_flows(self, flows: list[Emission]) -> list[Flow]:
-        """Emissions as they happen (launches, energy, replacements), priced in their year."""
+    @functools.cached_property
+    def carbon_priced(self) -> bool:
+        """Whether any year has a carbon price (without one, no emission is listed for the cost flows)."""
+        return any(p > 0 for p in self.carbon_price.values())
+
+    def carbon_running_flows(self, emitted: Callable[..., list[Emission]], *args) -> list[Flow]:
+        """Emissions as they happen (launches, energy, replacements: ``emitted(*args)``), priced in their year."""
+        if not self.carbon_priced:
+            return []
         out = []
-        for cat, t, co2, _ in flows:
+        for cat, t, co2, _ in emitted(*args):
             if cat != BEYOND_HORIZON and (cost := emissions.carbon_cost_musd(co2, self.price(t))):
                 out.append(("carbon", t, cost))
         return out
@@ -309,6 +317,8 @@ class Coefficients:
     def unit_carbon_flows(self, a: str, key: str, v: int) -> list[Flow]:
         """A unit's manufacturing emissions as capital, and its share of its launch's CO2 re-timed like its launch
         cost (the trip pays the price when it flies; the unit's share is charged as capital, minus that)."""
+        if not self.carbon_priced:
+            return []
         d = self.designs[(a, key)]
         launch = emissions.carbon_cost_musd(self.launch_co2_per_unit(a, key, v), self.price(v))
         out = self.carbon_capital_flows(d.embodied_accelerators_t + d.embodied_spacecraft_t, v, d.capacity_profile,

@@ -58,12 +58,12 @@ def cost_drivers(c: Coefficients, sol: Solution) -> pd.DataFrame:
         d = c.designs[(a, key)]
         add("servicing", UNIT_DRIVERS["servicing"],
             n * c.pv(c.running_flows("servicing", d.servicing_musd_per_yr, v, d.life_yr)))
-        add("carbon", CARBON_DRIVER, n * c.pv(c.carbon_running_flows(c.serviced_emissions(a, key, v))))
+        add("carbon", CARBON_DRIVER, n * c.pv(c.carbon_running_flows(c.serviced_emissions, a, key, v)))
     for (k, y), n in sol.trips.items():
         vehicle = c.routes[k].vehicle
         for cat, x in c.trip_parts[(k, y)].items():
             add(cat, UNIT_DRIVERS[cat].format(v=vehicle), n * x * c.df[y])
-        add("carbon", CARBON_DRIVER, n * c.pv(c.carbon_running_flows(c.trip_emissions(k, y))))
+        add("carbon", CARBON_DRIVER, n * c.pv(c.carbon_running_flows(c.trip_emissions, k, y)))
     for (site, y), n in sol.open.items():
         e = c.site_open[site]
         add("site_fixed", f"sites.{site}.fixed_cost_musd",
@@ -94,7 +94,7 @@ def cost_drivers(c: Coefficients, sol: Solution) -> pd.DataFrame:
         add("carbon", CARBON_DRIVER,
             k * c.pv(c.carbon_capital_flows(chip["embodied_t_per_kacc"], v, service_profile(g["refresh_yr"]),
                                             g["rate"])
-                     + c.carbon_running_flows(c.chip_running_emissions(r, gname, v))))
+                     + c.carbon_running_flows(c.chip_running_emissions, r, gname, v)))
     for cat, t, x in c.existing_flows():
         region = next(iter(c.ground)) if len(c.ground) == 1 else None
         add(cat, f"ground_regions.{region}.facility_opex_fraction_per_yr" if region else "ground_regions.*.existing",

@@ -268,9 +268,6 @@ class HighsAdapter:
         best, partial = None, None
         absent = self._absent
 
-        def getter(x, objective=None):
-            return LPValues(x, self._col, objective)
-
         try:
             if not self._run_lp():
                 return None
@@ -293,11 +290,11 @@ class HighsAdapter:
                 state["fixed"] = {i: x_ for i, x_ in state["pending"].items() if x_ is not None}
                 x = np.array(h.getSolution().col_value)
                 state["x"] = x
-                return getter(x, h.getInfo().objective_function_value)
+                return LPValues(x, self._col, h.getInfo().objective_function_value)
 
             for recipe in recipes:
                 state.update(fixed={}, x=relaxed)
-                if recipe(self.pm, lp, getter(relaxed, lp_bound)):
+                if recipe(self.pm, lp, LPValues(relaxed, self._col, lp_bound)):
                     obj = h.getInfo().objective_function_value
                     if best is None or obj < best[0]:
                         best = (obj, state["x"])
