@@ -144,7 +144,8 @@ def _summary(session: Session, res: SolveResult, sol: Solution | None, tables: d
     session.timings["total"] = time.perf_counter() - t_start
     out["timings_s"] = {k: round(v, 4) for k, v in session.timings.items()}
     out["model_size"] = session.model_size()
-    out["solver"] = {"name": "highs", "version": solver_version(), "interface": "highspy, model compiled by pyomo.repn standard_form",
+    out["solver"] = {"name": "highs", "version": solver_version(),
+                     "interface": "highspy, model compiled by pyomo.repn standard_form",
                      "options": session.ad.options, "solves": session.ad.solves}
     out["planner_version"] = __version__
     out["scenario_sha256"] = rs.sha256

@@ -469,9 +469,9 @@ def _like_for_like(run: Run) -> list[str]:
         there = alloc[alloc["architecture"].isin(serving)]
         earth = float(there.loc[~there["workload"].isin(not_servable), "flop"].sum())
         if earth > 0:
-            text += (f" Once built, {'it' if len(serving) == 1 else 'they'} also take{'s' if len(serving) == 1 else ''} "
-                     f"some Earth work ({pct(earth / float(there['flop'].sum()))} of {'its' if len(serving) == 1 else 'their'} "
-                     f"FLOP): with the site core paid for anyway, that work costs less there than on the ground.")
+            it, takes, its = ("it", "takes", "its") if len(serving) == 1 else ("they", "take", "their")
+            text += (f" Once built, {it} also {takes} some Earth work ({pct(earth / float(there['flop'].sum()))} of "
+                     f"{its} FLOP): with the site core paid for anyway, that work costs less there than on the ground.")
     out.append(text)
     return out
 

@@ -143,17 +143,17 @@ def _explain(c: Coefficients, sol, scope: str, factor: str) -> str:
     if factor == "software_efficiency":
         return "sustained share of dense peak each workload reaches (its software_efficiency), FLOP-weighted"
     if factor in ("power", "thermal"):
-        space_text, found, ground_text = {
+        space_text, label, found, ground_text = {
             "power": ("arrays carry the IT, bus and heat-pump load at end of life through the worst eclipse (or "
-                      "fission power), so power never throttles", f"the cap that limits accelerators per unit: "
-                      f"{', '.join(sorted(caps))}", "facility MW cover the IT load (a model constraint)"),
+                      "fission power), so power never throttles", "the cap that limits accelerators per unit", caps,
+                      "facility MW cover the IT load (a model constraint)"),
             "thermal": ("radiators reject the heat at end-of-life coatings in the hot case at a temperature the chip "
                         "allows (or above it with a heat pump), so nothing throttles",
-                        f"limiting link of the heat path: {', '.join(sorted(links))}", "cooling is in the PUE"),
+                        "limiting link of the heat path", links, "cooling is in the PUE"),
         }[factor]
         text = f"1: {space_text}" if space else ""
-        if caps if factor == "power" else links:
-            text += f"; {found}"
+        if found:
+            text += f"; {label}: {', '.join(sorted(found))}"
         if "ground" in kinds:
             text += ("; " if text else "1: ") + f"ground: {ground_text}"
         return text

@@ -256,13 +256,11 @@ class HighsAdapter:
         self._start_pending = False
         h = self.h
         h.setOptionValue("output_flag", False)  # the fixing LPs are not part of the solver log
-        lp = h.getLp()
-        n = lp.num_col_
+        n = len(self.columns)
         cols = np.arange(n, dtype=np.int32)
-        integrality = np.array([int(t) for t in lp.integrality_], dtype=np.int32) if len(lp.integrality_) else \
-            np.zeros(n, dtype=np.int32)
-        lower, upper = np.array(lp.col_lower_), np.array(lp.col_upper_)
-        int_cols = np.nonzero(integrality == int(highspy.HighsVarType.kInteger.value))[0].astype(np.int32)
+        integrality = self._kinds
+        lower, upper = self._lower.copy(), self._upper.copy()  # the bounds HiGHS has, restored at the end
+        int_cols = np.nonzero(integrality)[0].astype(np.int32)
         if len(int_cols):
             h.changeColsIntegrality(len(int_cols), int_cols, np.full(len(int_cols), highspy.HighsVarType.kContinuous))
         best, partial = None, None
