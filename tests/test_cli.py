@@ -380,3 +380,9 @@ def test_report_on_a_broken_run_folder_is_bad_input(capsys, tmp_path, starcloud_
     rc, _, err = cli(capsys, "report", torn)
     assert rc == EXIT_BAD_INPUT
     assert_one_line_error(err, str(torn), field="summary.json", reason="unreadable")
+
+
+def test_report_on_a_missing_folder_says_so(capsys, tmp_path):
+    rc, _, err = cli(capsys, "report", tmp_path / "nowhere")
+    assert rc == EXIT_BAD_INPUT
+    assert_one_line_error(err, str(tmp_path / "nowhere"), reason="no such run folder")

@@ -296,3 +296,11 @@ def test_break_even_flat_is_one_sentence_and_infeasible_decisions_say_so():
     assert any("options the plan does not use" in b for b in sec.blocks if isinstance(b, str))
     mv = next(t for t in tables if t.title.startswith("Value of one integer decision")).frame
     assert mv["change of plan cost"].iloc[0].startswith("infeasible")
+
+
+def test_stacked_series_look_different_past_the_eighth():
+    """The mass budget stacks ten series: the 9th and 10th once repeated the 1st and 2nd (black, grey '//')."""
+    from planner.report.figures import _style
+
+    looks = [(_style(i)["color"], _style(i)["hatch"]) for i in range(16)]
+    assert len(set(looks)) == 16

@@ -37,8 +37,11 @@ def _save(fig, path: Path) -> Path:
 
 
 def _style(i: int) -> dict:
-    return {"color": GREYS[i % len(GREYS)], "hatch": HATCHES[i % len(HATCHES)], "edgecolor": "black",
-            "linewidth": 0.4}
+    """Series i's fill: a grey and a hatch. Past the 8th series both shift (grey by 3, hatch by 1), so no two of
+    the first 16 look alike and none past the 8th is hatched black on black."""
+    k = i // len(GREYS)
+    return {"color": GREYS[(i + 3 * k) % len(GREYS)], "hatch": HATCHES[(i + k) % len(HATCHES)],
+            "edgecolor": "black", "linewidth": 0.4}
 
 
 def _stacked_bars(ax, frame: pd.DataFrame, ylabel: str):

@@ -274,6 +274,8 @@ class Run:
     def read(cls, run_dir: str | Path) -> "Run":
         """A run folder written by ``planner run``; a missing or unreadable file is bad input naming the file."""
         d = Path(run_dir)
+        if not d.is_dir():
+            raise InputError(f"{d}: (top level): no such run folder")
 
         def load(path: Path, parse, optional: bool = False):
             if optional and not path.exists():
@@ -725,6 +727,10 @@ def money_section(run: Run, figdir: Path) -> Section:
     return sec
 
 
+def _years(first: int, last: int) -> str:
+    return f"{first}" if first == last else f"{first}-{last}"
+
+
 def designs_section(run: Run, figdir: Path) -> Section:
     sec = Section("6. Unit design sheets")
     d = run.t("designs")
@@ -738,7 +744,7 @@ def designs_section(run: Run, figdir: Path) -> Section:
     for _, r in g.iterrows():
         x = first.loc[(r["architecture"], r["design"])]
         sheets[f"{r['architecture']} {r['design']}"] = {
-            "units built": f"{int(r['units'])} ({r['first']}-{r['last']})",
+            "units built": f"{int(r['units'])} ({_years(r['first'], r['last'])})",
             "accelerators per unit": f"{int(x['accelerators_per_unit']):,} (the {x['binding_cap']} cap binds)",
             "IT power / all power": f"{x['it_power_kw_per_unit']:,.0f} / {x['load_kw_per_unit']:,.0f} kW",
             "solar array": f"{x['solar_area_m2_per_unit']:,.0f} m2 (end of life, through eclipse)",
