@@ -41,7 +41,7 @@ def dinkelbach(ad: HighsAdapter, pm: PlanModel, tolerance: float, max_iterations
         lam = cost / flop if flop > 0 else 0.0
         ad.save_start()
         m.lam.set_value(lam)
-        ad.push_parameters()
+        ad.push_changed([m.lam])
         ad.use_start()
         res = ad.solve()
         if not res.has_solution:

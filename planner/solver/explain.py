@@ -122,14 +122,14 @@ def resolve_with(ad: HighsAdapter, pm: PlanModel, changes: list[Change], objecti
     try:
         for ch in changes:
             ch.component[ch.index] = ch.value
-        ad.push_parameters()
+        ad.push_changed([ch.component[ch.index] for ch in changes])
         ad.use_start()
         res = ad.solve()
         return pyo.value(objective) if res.has_solution else None
     finally:
         for ch, v in old:
             ch.component[ch.index] = v
-        ad.push_parameters()
+        ad.push_changed([ch.component[ch.index] for ch in changes])
 
 
 def build_years(c, a: str) -> list[int]:

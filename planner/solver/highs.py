@@ -2,9 +2,11 @@
 
 The Pyomo model is compiled to a sparse matrix by Pyomo's linear standard-form compiler and handed to highspy
 in one call; solutions, duals and reduced costs come back by column and row. The adapter keeps one HiGHS
-instance per model: bound and integrality changes go straight to HiGHS, and a parameter change (or a fixing)
-marks the matrix stale, so the next solve recompiles it (about 0.2 s on the reference scenario). A start saved
-before a recompile is kept by variable, not by column, so it survives one.
+instance per model: bound and integrality changes go straight to HiGHS; a parameter change recompiles, at the
+next solve, only the rows and objective terms that use the changed parameters (``incremental``) and changes
+those coefficients in HiGHS. A change that alters the matrix's shape (a fixing, a row that appears or vanishes, a
+variable's first coefficient) marks it stale instead, and the next solve recompiles all of it (about 0.2 s on the
+reference scenario). A start saved before a recompile is kept by variable, not by column, so it survives one.
 """
 
 from __future__ import annotations
@@ -17,9 +19,11 @@ from typing import Iterable
 import highspy
 import numpy as np
 import pyomo.environ as pyo
+from pyomo.repn.linear import LinearRepnVisitor
 from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 
 from planner.model.build import PlanModel
+from planner.solver.incremental import NATIVE, ParameterUses
 
 INF = highspy.kHighsInf
 MS = highspy.HighsModelStatus
@@ -80,8 +84,13 @@ class HighsAdapter:
         self._col: dict[int, int] = {}  # id(variable) -> column
         self._rows: dict[int, list[int]] = {}  # id(constraint) -> its rows (two for a ranged constraint)
         self._absent: dict[int, object] = {}  # id -> variable in no row and no cost: not handed to HiGHS
+        self._folded: dict[int, float] = {}  # id -> value of a fixed variable, folded into the compiled constants
+        self._row_kind = np.zeros(0, dtype=int)  # row -> 0 (=), 1 (<=) or -1 (>=)
         self.handed_over = False
-        self.stale = True  # the matrix in HiGHS no longer matches the model (a parameter or a fixing changed)
+        self.stale = True  # the matrix in HiGHS no longer matches the model's shape: recompile all of it
+        self._dirty: dict[int, object] = {}  # id -> a parameter changed since the last compile
+        self._uses: ParameterUses | None = None  # which rows and objective terms use each parameter
+        self.in_place_updates = 0  # parameter changes pushed without a full compile
         self.solves = 0
         self._root: dict | None = None  # a relax-and-fix plan and its LP bound, for the next solve only
         self._start: dict[int, float] | None = None  # a saved start, by id(variable)
@@ -95,9 +104,15 @@ class HighsAdapter:
 
     # -- handing the model over --------------------------------------------------------------------------
     def ensure_instance(self) -> None:
-        """Compile the model and pass it to HiGHS if it is not there yet or has gone stale."""
+        """Compile the model and pass it to HiGHS if it is not there yet or has gone stale; push the rows and costs
+        of parameters changed since."""
         if self.handed_over and not self.stale:
-            return
+            dirty, self._dirty = self._dirty, {}
+            if not dirty or self._update_in_place(dirty.values()):
+                return
+        self._compile()
+
+    def _compile(self) -> None:
         m = self.pm.m
         form = LinearStandardFormCompiler().write(m, mixed_form=True, set_sense=None)
         (obj,) = form.objectives
@@ -127,25 +142,109 @@ class HighsAdapter:
         lp.integrality_ = [highspy.HighsVarType.kInteger if i else highspy.HighsVarType.kContinuous
                            for i in integrality]
         self.h.passModel(lp)
+        self._row_kind = sense
         self.columns = columns
         self._col = {id(v): j for j, v in enumerate(columns)}
         self._rows = {}
         for i, r in enumerate(form.rows):
             self._rows.setdefault(id(r.constraint), []).append(i)
-        self._absent = {id(v): v for v in m.component_data_objects(pyo.Var, descend_into=True)
-                        if id(v) not in self._col and not v.fixed}
-        self.handed_over, self.stale = True, False
+        self._absent, self._folded = {}, {}
+        for v in m.component_data_objects(pyo.Var, descend_into=True):
+            if v.fixed:
+                self._folded[id(v)] = v.value
+            elif id(v) not in self._col:
+                self._absent[id(v)] = v
+        self.handed_over, self.stale, self._dirty = True, False, {}
+        if self._uses is not None:
+            self._uses.forget()
+
+    def _update_in_place(self, params) -> bool:
+        """Recompile the rows and objective terms that use these changed parameters and change them in HiGHS.
+        False (nothing pushed): the change alters the matrix's shape, or touches so many rows that a full compile
+        is as quick."""
+        m = self.pm.m
+        if self._uses is None:
+            self._uses = ParameterUses(m.component_data_objects(pyo.Constraint, active=True),
+                                       next(m.component_data_objects(pyo.Objective, active=True)))
+        cons, terms = self._uses.touched(params)
+        if len(cons) > len(self._row_kind) // 4:
+            return False
+        visitor = LinearRepnVisitor({})
+        rows = []
+        for con in cons:
+            compiled = self._compile_rows(con, visitor)
+            if compiled is None:
+                return False
+            rows.extend(compiled)
+        costs, offset = self._uses.recompile_terms(terms, visitor) if terms else ({}, None)
+        cost_cols = {}
+        for vid, c in costs.items():
+            j = self._col.get(vid)
+            if j is None:
+                if c:
+                    return False
+                continue
+            cost_cols[j] = c
+        h = self.h
+        for i, _, _, coefs in rows:
+            _, idx, val = h.getRowEntries(i)
+            old = dict(zip(idx.tolist(), val.tolist()))
+            for j in old.keys() - coefs.keys():
+                h.changeCoeff(i, j, 0.0)
+            for j, a in coefs.items():
+                was = old.get(j)
+                if was is None or abs(was - a) > 1e-13 * abs(a):  # not a round-off apart (a named expression
+                    h.changeCoeff(i, j, a)                          # met first elsewhere multiplies in another order)
+        if rows:
+            h.changeRowsBounds(len(rows), np.array([r[0] for r in rows], dtype=np.int32),
+                               np.array([r[1] for r in rows], dtype=np.float64),
+                               np.array([r[2] for r in rows], dtype=np.float64))
+        if cost_cols:
+            h.changeColsCost(len(cost_cols), np.fromiter(cost_cols.keys(), dtype=np.int32),
+                             np.fromiter(cost_cols.values(), dtype=np.float64))
+        if offset is not None:
+            h.changeObjectiveOffset(offset)
+        self.in_place_updates += 1
+        return True
+
+    def _compile_rows(self, con, visitor: LinearRepnVisitor) -> list[tuple[int, float, float, dict]] | None:
+        """A constraint's rows as the standard-form compiler would write them now: (row, lower, upper,
+        {column: coefficient}) each; None if they no longer fit its rows in HiGHS (another kind or count, a
+        variable without a column, no variable left)."""
+        rows = self._rows.get(id(con))
+        if not rows:
+            return None
+        lb, body, ub = con.to_bounded_expression()
+        lb = lb if lb is None or lb.__class__ in NATIVE else pyo.value(lb)
+        ub = ub if ub is None or ub.__class__ in NATIVE else pyo.value(ub)
+        repn = visitor.walk_expression(body)
+        if repn.nonlinear is not None:
+            return None
+        kinds = [0] if lb == ub else [k for k, b in ((1, ub), (-1, lb)) if b is not None]
+        if kinds != [int(self._row_kind[i]) for i in rows]:
+            return None
+        coefs = {}
+        for vid, a in repn.linear.items():
+            j = self._col.get(vid)
+            if j is None:
+                if a:
+                    return None
+            elif a:
+                coefs[j] = float(a)
+        if not coefs:
+            return None
+        k = float(repn.constant)
+        return [(i, -INF if kind == 1 else lb - k, INF if kind == -1 else ub - k, coefs)
+                for i, kind in zip(rows, kinds)]
 
     # -- pushing changes -------------------------------------------------------------------------------
-    def push_parameters(self) -> None:
-        """Parameter values changed (after PlanModel.update or a direct change): recompile at the next solve."""
-        self._root = None
-        self.stale = True
-
     def push_changed(self, params: list) -> None:
-        """These parameters changed: the coefficients, bounds and costs that use them are recompiled."""
-        if params:
-            self.push_parameters()
+        """These parameter data objects changed: the rows and costs that use them are recompiled at the next solve."""
+        if not params:
+            return
+        self._root = None
+        if self.handed_over and not self.stale:
+            self._dirty.update((id(p), p) for p in params)
 
     def push_variables(self, variables: Iterable) -> None:
         """Send changed bounds or domains of these variables to HiGHS; a fixing or unfixing needs a recompile."""
@@ -153,8 +252,8 @@ class HighsAdapter:
         vs = list(variables)
         if not vs or not self.handed_over or self.stale:
             return
-        if any(v.fixed or (id(v) not in self._col and id(v) not in self._absent) for v in vs):
-            self.stale = True  # a fixed value is folded into the matrix
+        if any(self._refolds(v) for v in vs):
+            self.stale = True
             return
         vs = [v for v in vs if id(v) in self._col]
         if not vs:
@@ -167,6 +266,13 @@ class HighsAdapter:
         self.h.changeColsIntegrality(len(cols), cols, kinds)
         self._kinds[cols] = kinds
         self._integer = bool(self._kinds.any())
+
+    def _refolds(self, v) -> bool:
+        """A fixed value is folded into the compiled constants: fixing a variable at another value, or unfixing
+        one, needs a full compile."""
+        if v.fixed:
+            return self._folded.get(id(v)) != v.value
+        return id(v) not in self._col and id(v) not in self._absent
 
     # -- solving ---------------------------------------------------------------------------------------
     def solve(self, tee: bool = False, **overrides) -> SolveResult:
