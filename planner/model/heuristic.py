@@ -6,7 +6,8 @@ cheaper result kept:
 
 * ``dive_by_year``: decide the site cores one at a time (the one the LP leans on most first: opened where the LP
   opens at least half of it, closed otherwise unless closing it breaks the plan; a site the LP opens only in
-  part is tried both ways and the cheaper LP kept), then year by year round up
+  part or over several years is also tried closed and opened where the LP starts, and the cheapest LP kept),
+  then year by year round up
   the unit counts of the earliest vintage and re-solve (a whole unit bought early replaces the slivers the LP
   spreads over later years; up, else to the nearest, else down when a cap such as cadence binds), rounding
   that year's trips the same way right after its units (the trips of a year share its cadence). A year no
@@ -75,24 +76,26 @@ def round_up(pm: PlanModel, lp: LP, value_of: ValueOf) -> bool:
 
 def _decide_site(pm: PlanModel, lp: LP, value_of: ValueOf, site: str) -> ValueOf | None:
     """Open ``site`` where the LP's cumulative opening reaches one half, else keep it closed, else (closing it
-    breaks the plan) open it where the LP first opens any of it. A site the LP opens only in part is decided by
-    its LP: both the rule's choice and the other one (closed, or open) are solved and the cheaper kept, since
-    closing a site the LP leans on moves its load to another site that may cost more than its core."""
+    breaks the plan) open it where the LP first opens any of it. Where the LP opens a site only in part, or over
+    several years, the alternatives are solved too and the cheapest LP kept: closed (closing a site the LP leans
+    on moves its load to another site that may cost more than its core) and open from the year the LP starts
+    opening it (a core opened late leaves its early demand to dearer capacity)."""
     series = _cumulative_opened(pm, value_of)[site]
     opened = series[-1][1] if series else 0.0
     half = next((y for y, cum in series if cum >= 0.5 - 1e-9), None)
     first = next((y for y, cum in series if cum > 1e-6), None)
-    choices = [half]
-    if opened < 1 - 1e-6 and first is not None:
-        choices.insert(0, None if half is not None else first)  # the alternative first, the rule's choice last
+    choices = []  # the alternatives first, the rule's choice last (a tie keeps the rule's)
+    if opened < 1 - 1e-6 and half is not None:
+        choices.append(None)
+    if first is not None and first != half:
+        choices.append(first)
+    choices.append(half)
     release = [(var, None) for var, _ in _site_fixings(pm, site, None)]
     best = None
     for choice in choices:
         attempt = lp(release + _site_fixings(pm, site, choice))
         if attempt is not None and (best is None or attempt.objective <= best[0].objective):
             best = (attempt, choice)
-    if best is None and first is not None and first not in choices:
-        return lp(release + _site_fixings(pm, site, first))
     if best is None:
         return None
     if best[0] is not attempt:  # HiGHS holds the fixings of the last choice tried: set the best one again
