@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import platform
 import shutil
@@ -124,6 +125,7 @@ def single_plan(repeats: int) -> dict:
 
 
 def resolve(cases: int) -> dict:
+    from planner.model.coefficients import compute
     from planner.scenario.load import load_scenario
     from planner.session import Session, with_overrides
 
@@ -145,6 +147,11 @@ def resolve(cases: int) -> dict:
         upd.append(t1 - t0)
         solve.append(t2 - t1)
         extract.append(t3 - t2)
+    coefficients = []
+    for f in factors:  # the part of an update that is not the model: the scenario and its coefficients
+        t0 = time.perf_counter()
+        compute(with_overrides(rs, {"trajectories.launch_price_factor": f}))
+        coefficients.append(time.perf_counter() - t0)
     for f in factors[:3]:
         t0 = time.perf_counter()
         fresh = Session(with_overrides(rs, {"trajectories.launch_price_factor": f}), mip_gap=0.01)
@@ -154,7 +161,8 @@ def resolve(cases: int) -> dict:
         t2 = time.perf_counter()
         rebuild.append(t1 - t0)
         rebuild_solve.append(t2 - t1)
-    return {"update": median(upd), "solve": median(solve), "extract": median(extract),
+    return {"update": median(upd), "coefficients": median(coefficients), "solve": median(solve),
+            "extract": median(extract),
             "rebuild": median(rebuild), "rebuild_solve": median(rebuild_solve), "cases": cases}
 
 
@@ -386,8 +394,10 @@ def write_docs(r: dict) -> None:
     rv = r.get("resolve")
     if rv:
         lines += ["## 4. Re-solve: update in place against rebuild", "",
-                  f"- per case: update {1000 * rv['update']:.0f} ms (new coefficients, parameters set, matrix recompiled for HiGHS), "
-                  f"extraction {1000 * rv['extract']:.0f} ms, solve {rv['solve']:.2f} s; "
+                  f"- per case: update {1000 * rv['update']:.0f} ms (scenario re-resolved and new coefficients "
+                  f"{1000 * rv.get('coefficients', math.nan):.0f} ms; changed parameters set, their rows and costs "
+                  f"recompiled and changed in HiGHS), extraction {1000 * rv['extract']:.0f} ms, solve "
+                  f"{rv['solve']:.2f} s; "
                   f"update + extraction **{1000 * (rv['update'] + rv['extract']):.0f} ms** (target <= 50 ms)",
                   f"- rebuild per case: {rv['rebuild']:.2f} s before its solve ({rv['rebuild_solve']:.2f} s): the "
                   f"re-solve saves {rv['rebuild'] - rv['update']:.2f} s a case", ""]

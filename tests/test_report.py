@@ -8,7 +8,9 @@ import json
 import re
 from pathlib import Path
 
+import pandas as pd
 import pytest
+import yaml
 from pypdf import PdfReader
 
 import planner
@@ -16,6 +18,7 @@ from planner.analysis import break_even, decisive_assumptions
 from planner.report import model as rm
 from planner.report.render import _PDF, break_pieces, layout_table, render_run, wrap_cell
 from planner.results.plan import read_solution, money_summary, cost_flows
+from planner.results.schema import category_words
 from planner.session import Session
 
 SCEN = Path(__file__).resolve().parents[1] / "data" / "scenarios"
@@ -240,6 +243,23 @@ def test_numbers_and_settings_read_without_python_reprs():
     assert rm.path_label("accelerators.gen_2034.price_usd",
                          {"resolved_catalog": {"accelerators": {"gen_2034": {"label": "Generation 2034"}}}}) == \
         "price of Generation 2034"
+
+
+def test_cost_categories_and_architectures_read_in_words(run_dir):
+    """The money tables name cost categories and architectures as a board reads them; the ids stay where a user
+    needs them (costs.csv, the architecture table's id column)."""
+    md = (run_dir / "report.md").read_text()
+    money = md[md.index("**Discounted cost by category**"):md.index("**Cost per delivered FLOP by architecture**")]
+    costs = pd.read_csv(run_dir / "tables" / "costs.csv")
+    for cat in set(costs["category"]) - {"unmet_penalty"}:
+        assert f"| {category_words(cat)} |" in money
+    assert "ground_facility |" not in money and "residual_value |" not in money
+    arch = pd.read_csv(run_dir / "tables" / "architectures.csv")
+    scenario = yaml.safe_load((run_dir / "scenario.resolved.yaml").read_text())
+    for a in arch["architecture"]:
+        assert f"| {rm.arch_label(a, scenario)} | {a} |" in md
+    assert rm.with_note("Generation 2034 (projected)", "our assumption") == "Generation 2034 (projected; our assumption)"
+    assert rm.with_note("Generation 2034", "measured") == "Generation 2034 (measured)"
 
 
 def test_catalog_csv_prints_year_tables_readably():

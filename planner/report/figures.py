@@ -16,6 +16,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
+from planner.results.schema import CAPITAL_CATEGORIES, category_words  # noqa: E402
+
 GREYS = ["#1b1b1b", "#6e6e6e", "#a8a8a8", "#d4d4d4", "#4a4a4a", "#8c8c8c", "#c0c0c0", "#2e2e2e"]
 HATCHES = ["", "//", "..", "xx", "\\\\", "++", "oo", "--"]
 MARKERS = ["o", "s", "^", "D", "v", "P", "X", "*"]
@@ -140,13 +142,10 @@ def costs(costs_df: pd.DataFrame, path: Path) -> Path | None:
         return None
     real = costs_df[costs_df["category"] != "unmet_penalty"]
     by_cat = real.groupby("category")["usd_discounted"].sum().sort_values() / 1e9
-    capex_cats = {"accelerators", "bus", "arrays", "radiators", "batteries", "shielding", "terminals", "heat_pumps",
-                  "fission_power", "propellant", "integration", "insurance", "launch", "site_fixed",
-                  "ground_facility", "financing"}
-    capex = real[real["category"].isin(capex_cats)].groupby("year")["usd"].sum() / 1e9
+    capex = real[real["category"].isin(CAPITAL_CATEGORIES)].groupby("year")["usd"].sum() / 1e9
     fig, axes = plt.subplots(1, 2, figsize=(8.4, 3.6), gridspec_kw={"width_ratios": [1, 1.2]})
     ax = axes[0]
-    ax.barh(by_cat.index, by_cat.values, **_style(1))
+    ax.barh([category_words(c) for c in by_cat.index], by_cat.values, **_style(1))
     ax.set_xlabel("present value, USD billion")
     ax.set_title("Discounted cost by category")
     ax.tick_params(axis="y", labelsize=7)
@@ -176,7 +175,8 @@ def design_budgets(designs: pd.DataFrame, path: Path) -> Path | None:
     left = np.zeros(len(d))
     for i, col in enumerate(BUDGET_COLS):
         vals = d[col].to_numpy(dtype=float) / 1000.0
-        ax.barh(labels, vals, left=left, label=col.replace("_kg", ""), **_style(i))
+        label = "fission power, heat pumps" if col == "power_other_kg" else col.replace("_kg", "")
+        ax.barh(labels, vals, left=left, label=label, **_style(i))
         left += vals
     ax.set_xlabel("t per unit")
     ax.set_title("Mass budget of each unit design")

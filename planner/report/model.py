@@ -18,6 +18,7 @@ import yaml
 from planner.economics import discount_factor
 from planner.errors import InputError
 from planner.report import figures as fig
+from planner.results.schema import CAPITAL_CATEGORIES, category_words
 
 
 @dataclass
@@ -240,6 +241,11 @@ def path_label(path: str, scenario: dict | None) -> str:
 
 
 # ------------------------------------------------------------------------------------------- labels
+
+
+def with_note(label: str, note: str) -> str:
+    """'Generation 2034 (projected; our assumption)', not '... (projected) (our assumption)'."""
+    return f"{label[:-1]}; {note})" if label.endswith(")") else f"{label} ({note})"
 
 
 def arch_label(arch: str, scenario: dict | None) -> str:
@@ -547,7 +553,7 @@ def summary_section(run: Run) -> Section:
     if len(da):
         items = []
         for _, r in da.head(3).iterrows():
-            items.append(f"the {path_label(r['path'], run.scenario)} ({r['confidence']}): "
+            items.append(f"the {with_note(path_label(r['path'], run.scenario), r['confidence'])}: "
                          f"{signed_pct(r.get('low_change'))} at its catalog low, "
                          f"{signed_pct(r.get('high_change'))} at its high")
         bullets.append("What moves the cost per FLOP most (one value at a time, re-solved): " + "; ".join(items)
@@ -698,15 +704,13 @@ def money_section(run: Run, figdir: Path) -> Section:
         by = real.groupby("category").agg(pv=("usd_discounted", "sum"), cash=("usd", "sum"))
         total = by["pv"].sum()
         by = by.sort_values("pv", ascending=False)
-        out = pd.DataFrame({"category": by.index, "present value": by["pv"].map(money),
+        out = pd.DataFrame({"category": [category_words(c) for c in by.index], "present value": by["pv"].map(money),
                             "share": (by["pv"] / total).map(pct), "cash (undiscounted)": by["cash"].map(money)})
         sec.table("Discounted cost by category", out,
-                  note="residual_value is the credit for capital life after the horizon; financing is the cost of "
-                       "a family's risk premium on its capital.")
-        capex_cats = {"accelerators", "bus", "arrays", "radiators", "batteries", "shielding", "terminals",
-                      "heat_pumps", "fission_power", "propellant", "integration", "insurance", "launch",
-                      "site_fixed", "ground_facility", "financing"}
-        capex = real[real["category"].isin(capex_cats)].groupby("year")["usd"].sum()
+                  note="Residual value is the credit for capital life after the horizon; financing is the cost of "
+                       "a family's risk premium on its capital. tables/costs.csv names the categories by id "
+                       "(ground_facility, site_fixed, ...), as terms.exclude_costs takes them.")
+        capex = real[real["category"].isin(CAPITAL_CATEGORIES)].groupby("year")["usd"].sum()
         if len(capex):
             sec.p(f"Peak funding need: {money(capex.max())} of capital in {int(capex.idxmax())} (undiscounted); "
                   f"{money(capex.sum())} over the horizon.")
@@ -717,7 +721,9 @@ def money_section(run: Run, figdir: Path) -> Section:
               f", or {per_pflop_day(s.get('usd_per_pflop_day'))}.")
     arch = run.t("architectures")
     if len(arch):
-        out = pd.DataFrame({"architecture": arch["architecture"], "present value": arch["npv_cost_usd"].map(money),
+        out = pd.DataFrame({"architecture": [arch_label(a, run.scenario) for a in arch["architecture"]],
+                            "id (in the other tables)": arch["architecture"],
+                            "present value": arch["npv_cost_usd"].map(money),
                             f"USD per {UNIT}": arch["usd_per_pflop_day"].map(usd),
                             "per accelerator-hour": arch["usd_per_accelerator_hour"].map(
                                 lambda x: "n/a" if pd.isna(x) else f"${x:,.2f}")})

@@ -197,6 +197,30 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
     }),
 }
 
+# Cost categories paid when something is bought (a unit, a trip, a site core, a ground facility): capital spending.
+CAPITAL_CATEGORIES = frozenset({"accelerators", "bus", "arrays", "radiators", "batteries", "shielding", "terminals",
+                                "heat_pumps", "fission_power", "propellant", "integration", "insurance", "launch",
+                                "site_fixed", "ground_facility", "financing"})
+
+# The cost categories of `costs.csv` in a board reader's words (the ids stay in the tables: `terms.exclude_costs`
+# takes them).
+CATEGORY_WORDS = {
+    "accelerators": "accelerators", "bus": "spacecraft buses", "arrays": "solar arrays", "radiators": "radiators",
+    "batteries": "batteries", "shielding": "radiation shielding", "terminals": "optical terminals",
+    "heat_pumps": "heat pumps", "fission_power": "fission power", "propellant": "propellant",
+    "integration": "integration and test", "launch": "launch", "insurance": "insurance",
+    "site_fixed": "site cores", "site_opex": "site core operations", "operations": "space operations",
+    "servicing": "robotic servicing", "ground_facility": "ground facilities", "ground_lease": "ground leases",
+    "ground_opex": "ground facility operations", "ground_energy": "ground energy",
+    "ground_replacements": "ground accelerator replacements", "carbon": "carbon price",
+    "unmet_penalty": "unmet-demand penalty", "financing": "financing (risk premium)",
+    "residual_value": "residual value (credit)",
+}
+
+
+def category_words(category: str) -> str:
+    return CATEGORY_WORDS.get(category, category.replace("_", " "))
+
 
 def markdown() -> str:
     """The table documentation as Markdown (docs/tables.md)."""
