@@ -90,6 +90,7 @@ class HighsAdapter:
         self.stale = True  # the matrix in HiGHS no longer matches the model's shape: recompile all of it
         self._dirty: dict[int, object] = {}  # id -> a parameter changed since the last compile
         self._uses: ParameterUses | None = None  # which rows and objective terms use each parameter
+        self.in_place = True  # push parameter changes in place (False: recompile all; the benchmark compares)
         self.in_place_updates = 0  # parameter changes pushed without a full compile
         self.solves = 0
         self._root: dict | None = None  # a relax-and-fix plan and its LP bound, for the next solve only
@@ -108,7 +109,7 @@ class HighsAdapter:
         of parameters changed since."""
         if self.handed_over and not self.stale:
             dirty, self._dirty = self._dirty, {}
-            if not dirty or self._update_in_place(dirty.values()):
+            if not dirty or (self.in_place and self._update_in_place(dirty.values())):
                 return
         self._compile()
 
