@@ -7,7 +7,8 @@ recompiles some 2,500 objective terms instead of 7,000 rows and the objective.
 
 The objective is split into its terms (the summands of its sums, through named expressions). A column's cost is
 the sum of its coefficients over the terms, added in the order the compiler adds them, so an in-place update
-gives the same costs as a fresh compile.
+gives the costs of a fresh compile (``tests/test_incremental.py`` checks every parameter; a row coefficient can
+differ in its last bit where the compiler met a named expression in another row first).
 """
 
 from __future__ import annotations
