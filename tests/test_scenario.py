@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from planner.errors import EXIT_BAD_INPUT, InputError
 from planner.scenario import Scenario, load_scenario, parse_set
@@ -588,3 +590,31 @@ def test_resolved_scenario_reloads_to_the_same_hash_and_catalog(tmp_path):
     assert again.catalog.components.solar_array.cost_usd_per_w.v == 7
     assert again.catalog.sites["lunar_south_pole"].first_year.v == 2030
     assert again.resolved["resolved_catalog"] == rs.resolved["resolved_catalog"]
+
+
+def _origin_by_scanning(loc: str, origins: dict[str, str], default: str) -> str:
+    """The field-origin rule written as a scan of every origin (what ``origin_finder`` indexes once)."""
+    from planner.scenario.load import SET_ORIGIN
+
+    if any(o == SET_ORIGIN and (k == loc or k.startswith(loc + ".")) for k, o in origins.items()):
+        return SET_ORIGIN
+    inside = [o for k, o in origins.items() if k.startswith(loc + ".")]
+    if inside and any(k == loc or loc.startswith(k + ".") for k in origins):
+        return default if default in inside else inside[-1]
+    parts = loc.split(".")
+    for i in range(len(parts), 0, -1):
+        if ".".join(parts[:i]) in origins:
+            return origins[".".join(parts[:i])]
+    return next((o for k, o in origins.items() if k.startswith(loc + ".")), default)
+
+
+_PATHS = st.lists(st.sampled_from(["a", "b", "ab", "c"]), min_size=1, max_size=4).map(".".join)
+
+
+@given(st.dictionaries(_PATHS, st.sampled_from(["base.yaml", "top.yaml", "--set"]), max_size=8), _PATHS,
+       st.sampled_from(["base.yaml", "top.yaml"]))
+@settings(max_examples=400, deadline=None)
+def test_origin_finder_names_the_file_a_scan_of_every_origin_names(origins, loc, default):
+    from planner.scenario.load import origin_finder
+
+    assert origin_finder(origins, default)(loc) == _origin_by_scanning(loc, origins, default)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 from pathlib import Path
 from typing import Any
 
@@ -79,7 +78,7 @@ def apply_overrides(raw: dict, overrides: dict[str, Any], where: str) -> list[st
 
 
 def _override_quantity(q: dict, new: Any, where: str, field: str, problems: list[str]) -> dict:
-    q = copy.deepcopy(q)
+    q = dict(q)  # only its own keys change (the raw catalog is a fresh copy per load)
     if isinstance(new, str) and new in RANGE_WORDS and str(q.get("note", "")).startswith(f"{new} end of"):
         return q  # already picked (re-loading a resolved scenario)
     if not isinstance(new, (str, bool)) and new == q.get("value") and q.get("source") == OVERRIDE_SOURCE:

@@ -11,9 +11,10 @@ import fnmatch
 import hashlib
 import json
 import typing
+from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import yaml
 from pydantic import ValidationError
@@ -138,22 +139,37 @@ def _set_path(doc: dict, path: str, value: Any, origins: dict[str, str]) -> None
 
 def _origin_of(loc: str, origins: dict[str, str], default: str) -> str:
     """The file (or --set) that set the field at ``loc``; a --set inside it wins (it is the latest)."""
-    if any(o == SET_ORIGIN and (k == loc or k.startswith(loc + ".")) for k, o in origins.items()):
-        return SET_ORIGIN
-    # a file that changed part of a mapping an earlier file set whole is the later one: it wins too
-    inside = [o for k, o in origins.items() if k.startswith(loc + ".")]
-    if inside and any(k == loc or loc.startswith(k + ".") for k in origins):
-        return default if default in inside else inside[-1]
-    parts = loc.split(".")
-    for i in range(len(parts), 0, -1):
-        key = ".".join(parts[:i])
-        if key in origins:
-            return origins[key]
-    # a field inside a mapping that one file set as a whole
+    return origin_finder(origins, default)(loc)
+
+
+def origin_finder(origins: dict[str, str], default: str) -> Callable[[str], str]:
+    """``_origin_of`` for many fields of the same origins: the dotted paths are indexed once (a Monte Carlo draw
+    overrides some 400 catalog values, and scanning every origin for each took half of the scenario's loading)."""
+    inside: dict[str, list[str]] = defaultdict(list)  # a path -> origins of the keys strictly inside it, in order
+    holds_set: set[str] = set()  # paths that are, or hold, a --set key
     for key, origin in origins.items():
-        if key.startswith(loc + "."):
-            return origin
-    return default
+        parts = key.split(".")
+        for i in range(1, len(parts)):
+            inside[".".join(parts[:i])].append(origin)
+        if origin == SET_ORIGIN:
+            holds_set.update(".".join(parts[:i]) for i in range(1, len(parts) + 1))
+
+    def of(loc: str) -> str:
+        if loc in holds_set:
+            return SET_ORIGIN
+        parts = loc.split(".")
+        up = [".".join(parts[:i]) for i in range(len(parts), 0, -1)]  # loc, then the mappings that hold it
+        within = inside.get(loc, [])
+        # a file that changed part of a mapping an earlier file set whole is the later one: it wins too
+        if within and any(k in origins for k in up):
+            return default if default in within else within[-1]
+        for key in up:
+            if key in origins:
+                return origins[key]
+        # a field inside a mapping that one file set as a whole
+        return within[0] if within else default
+
+    return of
 
 
 @dataclass
@@ -249,12 +265,13 @@ def _resolve_catalog(scenario: Scenario, origins: dict[str, str], top: str,
                                     f"{closest(entry, raw.get(table) or {})}"))
     if problems:
         raise InputError(sorted(set(problems)))
+    origin_of = origin_finder(origins, top)
     for cat_path, value in scenario.catalog.items():
-        where = _origin_of(f"catalog.{cat_path}", origins, top)
+        where = origin_of(f"catalog.{cat_path}")
         problems += apply_overrides(raw, {cat_path: value}, where)
         by_path[cat_path] = where
     for cat_path, (field_path, value) in traj.items():
-        where = _origin_of(field_path, origins, top)
+        where = origin_of(field_path)
         if cat_path in scenario.catalog:
             problems.append(problem(where, field_path, f"also set as catalog.{cat_path}: set it once"))
             continue
