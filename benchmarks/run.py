@@ -365,7 +365,9 @@ def main() -> None:
                 print(kind, w, res["batch"][f"{kind}_{w}"])
     out = ROOT / "benchmarks" / "results.json"
     prev = json.loads(out.read_text()) if out.exists() else {}
+    ran = {**prev.get("ran", {}), **{k: res["machine"]["date"] for k in res if k != "machine"}}
     prev.update(res)
+    prev["ran"] = ran  # when each section last ran (an --only run keeps the others' figures)
     out.write_text(json.dumps(prev, indent=1, default=str))
     write_docs(prev)
 
@@ -386,6 +388,12 @@ def write_docs(r: dict) -> None:
              "run). No test asserts a timing.", ""]
     m = r.get("machine", {})
     lines += ["## Machine", "", md_table(pd.DataFrame([m])), ""]
+    runs: dict[str, list[str]] = {}
+    for section, date in r.get("ran", {}).items():
+        runs.setdefault(date, []).append(section)
+    if len(runs) > 1:
+        lines += ["Sections from more than one run: " + "; ".join(f"{', '.join(v)} at {k}" for k, v in
+                                                                   sorted(runs.items())) + ".", ""]
     s = r.get("single")
     if s:
         med = s["median"]

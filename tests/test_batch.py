@@ -78,7 +78,7 @@ def _sweep_cmd(spec: Path, out: Path, *extra: str) -> list[str]:
 
 def _wait_for_cases(out: Path, n: int, proc: subprocess.Popen, timeout: float = 120.0) -> None:
     t0 = time.time()
-    while len(list((out / "cases").glob("*.parquet"))) < n if (out / "cases").is_dir() else True:
+    while len(list((out / "cases").glob("*.json"))) < n if (out / "cases").is_dir() else True:
         assert proc.poll() is None, "the sweep ended before it could be killed"
         assert time.time() - t0 < timeout
         time.sleep(0.1)
@@ -104,7 +104,7 @@ def test_sigkill_then_resume_completes_without_duplicates(tmp_path):
     _wait_for_cases(out, 2, proc)
     os.killpg(proc.pid, signal.SIGKILL)  # the batch and its workers, as kill -9 would leave them
     proc.wait()
-    before = {p.stem for p in (out / "cases").glob("*.parquet")}
+    before = {p.stem for p in (out / "cases").glob("*.json")}
     assert 2 <= len(before) < 10
     rc = subprocess.run(_sweep_cmd(spec, out, "--resume"), env=env, cwd=ROOT).returncode
     assert rc == 0
@@ -169,3 +169,22 @@ def test_a_fixed_plan_is_held_and_a_draw_that_breaks_it_is_capped(tmp_path):
     assert tight["plan_left_out_usd"] > 0
     total = tight["npv_cost_usd"] + tight["npv_penalty_usd"] + tight["plan_left_out_usd"]
     assert total > roomy["npv_cost_usd"]
+
+
+def test_cases_are_stored_as_json_and_older_parquet_cases_still_read(tmp_path):
+    import json
+    import math
+
+    import numpy as np
+
+    from planner.batch import store
+
+    store.write_case(tmp_path, {"case_id": "a", "case_index": 1, "cost": np.float64(2.5), "units": np.int64(3),
+                                "decided": np.bool_(True), "overrides": {"x": 1}, "gap": float("nan")})
+    pd.DataFrame([{"case_id": "b", "case_index": 0, "cost": 1.0}]).to_parquet(tmp_path / "cases" / "b.parquet")
+    assert store.done_ids(tmp_path) == {"a", "b"}
+    frame = store.collect(tmp_path)
+    assert list(frame["case_id"]) == ["b", "a"]
+    a = frame.iloc[1]
+    assert (a["cost"], a["units"], bool(a["decided"])) == (2.5, 3, True)
+    assert json.loads(a["overrides"]) == {"x": 1} and math.isnan(a["gap"])
