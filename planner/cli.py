@@ -198,10 +198,10 @@ def run(scenario: Path = typer.Argument(..., help="Scenario YAML file."),
     gap_txt = f"{s['mip_gap']:.3%}" if s.get("mip_gap") is not None else "n/a"
     go = s.get("ground_only", {})
     typer.echo(f"{rs.name}: {s['status']} (gap {gap_txt}) in {s['timings_s']['total']:.1f} s")
-    typer.echo(f"  cost per delivered FLOP: ${s['usd_per_pflop_day']:,.2f} per PFLOP-day "
+    typer.echo(f"  cost per delivered FLOP: ${s['usd_per_pflop_day']:,.2f} per PFLOP/s-day "
                f"(${s['usd_per_eflop']:.4g} per EFLOP); NPV cost {_usd(s['npv_cost_usd'])}")
     if go.get("usd_per_pflop_day"):
-        typer.echo(f"  ground only: ${go['usd_per_pflop_day']:,.2f} per PFLOP-day "
+        typer.echo(f"  ground only: ${go['usd_per_pflop_day']:,.2f} per PFLOP/s-day "
                    f"(served {go.get('served_share_of_servable', 1):.1%} of what the ground can serve)")
     typer.echo(f"  space share of delivered FLOP: {s.get('space_share', 0):.1%}; launches {s.get('launch_flights', 0):,.0f}")
     if s.get("mode") == "ratio" and s.get("theta") is not None:

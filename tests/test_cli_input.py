@@ -241,7 +241,7 @@ def test_ratio_run_prints_progress_and_how_much_demand_it_serves(capsys, tmp_pat
     assert any("building the model" in line for line in progress), err
     assert any("solving (ratio mode" in line for line in progress), err
     iterations = [line for line in progress if re.search(r"Dinkelbach iteration \d+/", line)]
-    assert len(iterations) >= 2 and all("per PFLOP-day" in line and "theta" in line for line in iterations), err
+    assert len(iterations) >= 2 and all("per PFLOP/s-day" in line and "theta" in line for line in iterations), err
     theta = json.loads((tmp_path / "r" / "summary.json").read_text())["theta"]
     assert theta < 1  # this short horizon picks a smaller demand scale
     assert f"serves {theta:.0%} of demand" in out, out

@@ -18,7 +18,7 @@ import pandas as pd  # noqa: E402
 
 from planner.results.schema import CAPITAL_CATEGORIES, category_words  # noqa: E402
 
-GREYS = ["#1b1b1b", "#6e6e6e", "#a8a8a8", "#d4d4d4", "#4a4a4a", "#8c8c8c", "#c0c0c0", "#2e2e2e"]
+GREYS = ["#1b1b1b", "#6e6e6e", "#a8a8a8", "#d4d4d4", "#4a4a4a", "#8c8c8c", "#c0c0c0", "#ececec"]
 HATCHES = ["", "//", "..", "xx", "\\\\", "++", "oo", "--"]
 MARKERS = ["o", "s", "^", "D", "v", "P", "X", "*"]
 LINES = ["-", "--", ":", "-.", (0, (5, 1)), (0, (1, 1)), (0, (3, 1, 1, 1)), "-"]

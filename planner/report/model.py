@@ -360,15 +360,6 @@ def plan_vs_ground_only(s: dict) -> float | None:
     return s.get("plan_vs_ground_only_cost_ratio", s.get("space_vs_ground_cost_ratio"))
 
 
-def unit_label(arch: str, scenario: dict | None) -> str:
-    """'Starship-launched data-centre module (Dawn-dusk SSO 650 km)' for a space architecture."""
-    cat = (scenario or {}).get("resolved_catalog") or {}
-    platform, _, site = str(arch).partition("@")
-    p = ((cat.get("platforms") or {}).get(platform) or {}).get("label")
-    s = ((cat.get("sites") or {}).get(site) or {}).get("label")
-    return f"{p} ({s})" if p and s else arch_label(arch, scenario)
-
-
 def cheaper_verdict(vc: pd.DataFrame, workload: str, first_year: int, scenario: dict | None = None) -> str:
     """The answer to 'is compute in space cheaper than on the ground within 2-3 years?', plain words first."""
     if vc.empty:
@@ -386,7 +377,7 @@ def cheaper_verdict(vc: pd.DataFrame, workload: str, first_year: int, scenario: 
     per = f"per {workload} FLOP"
 
     def unit(r) -> str:
-        return f"a {r['family']}: {unit_label(r['architecture'], scenario)}"
+        return f"a {r['family']}: {arch_label(r['architecture'], scenario)}"
 
     if len(soon) and (soon["space_to_ground"] <= 1.0).any():
         y = int(soon[soon["space_to_ground"] <= 1.0].index[0])
@@ -469,7 +460,7 @@ def _like_for_like(run: Run) -> list[str]:
                if len(alloc) else [])
     if serving and len(arch):
         a = arch.set_index("architecture")
-        parts = [f"{unit_label(x, run.scenario)} ({x}) at {per_pflop_day(a.loc[x, 'usd_per_pflop_day'])}"
+        parts = [f"{arch_label(x, run.scenario)} ({x}) at {per_pflop_day(a.loc[x, 'usd_per_pflop_day'])}"
                  + (f", {a.loc[x, 'usd_per_pflop_day'] / go['usd_per_pflop_day']:.0f}x the ground-only average"
                     if go.get("usd_per_pflop_day") else "") for x in serving if x in a.index]
         if parts:
@@ -708,8 +699,7 @@ def money_section(run: Run, figdir: Path) -> Section:
                             "share": (by["pv"] / total).map(pct), "cash (undiscounted)": by["cash"].map(money)})
         sec.table("Discounted cost by category", out,
                   note="Residual value is the credit for capital life after the horizon; financing is the cost of "
-                       "a family's risk premium on its capital. tables/costs.csv names the categories by id "
-                       "(ground_facility, site_fixed, ...), as terms.exclude_costs takes them.")
+                       "a family's risk premium on its capital.")
         capex = real[real["category"].isin(CAPITAL_CATEGORIES)].groupby("year")["usd"].sum()
         if len(capex):
             sec.p(f"Peak funding need: {money(capex.max())} of capital in {int(capex.idxmax())} (undiscounted); "

@@ -1,4 +1,4 @@
-"""Carbon and water of a plan: t CO2 and m3 of site water by category and year, and per delivered PFLOP-day.
+"""Carbon and water of a plan: t CO2 and m3 of site water by category and year, and per delivered PFLOP/s-day.
 
 The same per-decision emissions the carbon price and cap use (``Coefficients.*_emissions``), times the plan's
 decisions: launches when they fly (tankers included), manufacturing of accelerators, spacecraft (units and site
@@ -47,7 +47,7 @@ def delivered_pflop_days(c: Coefficients, sol) -> float:
 
 def emissions_summary(c: Coefficients, sol, table: pd.DataFrame | None = None) -> dict:
     """Totals and intensities: t CO2 emitted in the horizon, the beyond-horizon credit, their sum (what the plan's
-    FLOP carry), site water, and both per delivered PFLOP-day."""
+    FLOP carry), site water, and both per delivered PFLOP/s-day."""
     t = emissions_table(c, sol) if table is None else table
     emitted = float(t.loc[t["category"] != BEYOND_HORIZON, "t_co2"].sum())
     credit = float(t.loc[t["category"] == BEYOND_HORIZON, "t_co2"].sum())

@@ -20,7 +20,7 @@ def numerator(pm: PlanModel) -> float:
 
 
 def _say(it: int, max_iterations: int, cost: float, flop: float, theta: float, rel: float | None = None) -> None:
-    ratio = f"${cost / flop * USD_PER_PFLOP_DAY:,.2f} per PFLOP-day" if flop > 0 else "n/a (nothing delivered)"
+    ratio = f"${cost / flop * USD_PER_PFLOP_DAY:,.2f} per PFLOP/s-day" if flop > 0 else "n/a (nothing delivered)"
     gap = f", |F(lambda)|/cost {rel:.1e}" if rel is not None else ""
     progress.step(f"Dinkelbach iteration {it}/{max_iterations}: ratio {ratio} (cost incl. unmet penalties / "
                   f"delivered FLOP), demand scale theta {theta:.2f}{gap}")
