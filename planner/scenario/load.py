@@ -144,7 +144,7 @@ def _origin_of(loc: str, origins: dict[str, str], default: str) -> str:
 
 def origin_finder(origins: dict[str, str], default: str) -> Callable[[str], str]:
     """``_origin_of`` for many fields of the same origins: the dotted paths are indexed once (a Monte Carlo draw
-    overrides some 400 catalog values, and scanning every origin for each took half of the scenario's loading)."""
+    overrides about 370 catalog values, and scanning every origin for each took half of the scenario's loading)."""
     inside: dict[str, list[str]] = defaultdict(list)  # a path -> origins of the keys strictly inside it, in order
     holds_set: set[str] = set()  # paths that are, or hold, a --set key
     for key, origin in origins.items():
