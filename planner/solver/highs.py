@@ -162,14 +162,14 @@ class HighsAdapter:
     def _update_in_place(self, params) -> bool:
         """Recompile the rows and objective terms that use these changed parameters and change them in HiGHS.
         False (nothing pushed): the change alters the matrix's shape, or touches so many rows that a full compile
-        is as quick."""
+        is quicker (measured on the reference: 2,291 rows in place took 0.8 s, a full compile 0.2 s)."""
         m = self.pm.m
         if self._uses is None:
             self._uses = ParameterUses(m.component_data_objects(pyo.Constraint, active=True),
                                        next(m.component_data_objects(pyo.Objective, active=True)))
         cons, terms = self._uses.touched(params)
-        if len(cons) > len(self._row_kind) // 4:
-            return False
+        if len(cons) > len(self._row_kind) // 12:  # a row in place costs about 0.35 ms (HiGHS changes its column-
+            return False                           # wise matrix entry by entry); past a twelfth, recompile all
         visitor = LinearRepnVisitor({})
         rows = []
         for con in cons:
