@@ -80,10 +80,14 @@ def test_every_parameter_changed_in_place_gives_the_lp_of_a_fresh_compile(sessio
     assert_same_as_fresh_compile(session)
 
 
-def test_a_price_change_through_apply_goes_in_place_and_matches_a_fresh_compile(session):
+@pytest.mark.parametrize("change", [{"trajectories.launch_price_factor": 0.3},  # objective terms only
+                                    {"catalog.launch_vehicles.starship.cadence_flights_per_yr": "high"},  # rows
+                                    {"catalog.launch_vehicles.starship.cadence_flights_per_yr": "low",
+                                     "trajectories.launch_price_factor": 2.0}])
+def test_a_change_through_apply_goes_in_place_and_matches_a_fresh_compile(session, change):
     before = (session.ad.in_place_updates, session.rebuilds)
     try:
-        assert session.apply({"trajectories.launch_price_factor": 0.3}) == "update"
+        assert session.apply(change) == "update"
         assert session.ad.in_place_updates == before[0] + 1 and session.rebuilds == before[1]
         assert_same_as_fresh_compile(session)
     finally:
