@@ -1,8 +1,8 @@
 """A scenario's model and solver kept alive for re-solves: the plan, its comparisons and explanations, what-ifs.
 
 Re-targeting a session to other numbers recomputes the coefficients and, when the index sets are unchanged,
-changes only the parameter values of the Pyomo model and recompiles its matrix for the same HiGHS instance (no
-rebuild); otherwise it rebuilds the model and counts.
+changes only the parameter values of the Pyomo model, and the rows and costs that use them change in the same
+HiGHS instance (no rebuild; ``planner/solver/incremental.py``); otherwise it rebuilds the model and counts.
 """
 
 from __future__ import annotations

@@ -205,7 +205,7 @@ def _run(job: Job, st: WorkerState, overrides: dict[str, Any], rec: dict[str, An
         t3 = time.perf_counter()
         if st.ground_session is not None and res.has_solution:
             g = st.ground_session
-            g.apply(overrides)
+            _apply(g, overrides)
             ground = g.summarise(g.ad.solve())
             rec["ground_usd_per_pflop_day"] = ground.get("usd_per_pflop_day")
             rec["ground_status"] = ground.get("status")
