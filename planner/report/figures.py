@@ -175,6 +175,8 @@ def design_budgets(designs: pd.DataFrame, path: Path) -> Path | None:
     left = np.zeros(len(d))
     for i, col in enumerate(BUDGET_COLS):
         vals = d[col].to_numpy(dtype=float) / 1000.0
+        if not vals.any():  # a part no design here carries (batteries at a sunlit site) stays out of the legend
+            continue
         label = "fission power, heat pumps" if col == "power_other_kg" else col.replace("_kg", "")
         ax.barh(labels, vals, left=left, label=label, **_style(i))
         left += vals
