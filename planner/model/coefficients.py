@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -95,9 +95,9 @@ class Design:
         return self.tid_degraded_fraction if age >= self.degradation_onset_yr else 1.0
 
     @functools.cached_property
-    def capacity_profile(self) -> list[float]:
+    def capacity_profile(self) -> tuple[float, ...]:
         """Delivered share in each year of life (service share x capacity at that age), unserviced."""
-        return [sh * self.capacity_at_age(k) for k, sh in enumerate(service_profile(self.life_yr))]
+        return tuple(sh * self.capacity_at_age(k) for k, sh in enumerate(service_profile(self.life_yr)))
 
 
 @dataclass(frozen=True)
@@ -178,14 +178,13 @@ class Coefficients:
     def pv(self, flows: list[Flow]) -> float:
         return sum(x * self.df[t] for _, t, x in flows)
 
-    def capital_flows(self, amounts: dict[str, float], build_year: int, profile: float | list[float],
+    def capital_flows(self, amounts: dict[str, float], build_year: int, profile: float | Sequence[float],
                       rate: float) -> list[Flow]:
         """Cash flows of capex by category; ``profile`` is a life in years (flat service) or the delivered
         capacity per year of life."""
         m = self.scenario.money
-        if not isinstance(profile, list):
-            profile = service_profile(profile)
-        cash = _unit_charge(build_year, tuple(profile), rate, m.discount_rate, m.base_year,
+        profile = tuple(profile) if isinstance(profile, (list, tuple)) else tuple(service_profile(profile))
+        cash = _unit_charge(build_year, profile, rate, m.discount_rate, m.base_year,
                             self.scenario.horizon.last_year, m.capital_accounting)
         names = {"residual": "residual_value", "financing": "financing"}
         return [(names.get(kind, cat), t, x * capex) for cat, capex in amounts.items() if capex
@@ -194,9 +193,8 @@ class Coefficients:
     def running_flows(self, category: str, per_year: float, build_year: int, life_yr: float) -> list[Flow]:
         if per_year == 0:
             return []
-        last = self.scenario.horizon.last_year
-        return [(category, t, per_year * f) for t in range(build_year, last + 1)
-                if (f := served_fraction(build_year, life_yr, t)) > 0]
+        return [(category, t, per_year * f) for t, f in _served_years(build_year, life_yr,
+                                                                       self.scenario.horizon.last_year)]
 
     def period_flows(self, category: str, per_year: float, period: int) -> list[Flow]:
         return [(category, t, per_year) for t in self.period_years[period]] if per_year else []
@@ -293,7 +291,7 @@ class Coefficients:
         """Carbon price in USD per t CO2 in a calendar year (0 without one)."""
         return self.carbon_price.get(year, 0.0)
 
-    def carbon_capital_flows(self, t_co2: float, build_year: int, profile: float | list[float],
+    def carbon_capital_flows(self, t_co2: float, build_year: int, profile: float | Sequence[float],
                              rate: float) -> list[Flow]:
         """Manufacturing emissions are paid for like the capital that caused them (residual credit or annuities)."""
         cost = emissions.carbon_cost_musd(t_co2, self.price(build_year))
@@ -329,7 +327,7 @@ class Coefficients:
         return out
 
     # -- emissions: t CO2 and m3 of site water per decision, in the year they happen -------------------------
-    def _embodied(self, parts: dict[str, float], build_year: int, profile: list[float],
+    def _embodied(self, parts: dict[str, float], build_year: int, profile: Sequence[float],
                   credit_extra_t: float = 0.0) -> list[Emission]:
         """Manufacturing emissions in the build year, and a credit in the last year for the share of the asset's
         output beyond the horizon (like the residual-value credit of its capital); ``credit_extra_t`` adds the
@@ -449,6 +447,12 @@ def _unit_charge(build_year: int, profile: tuple[float, ...], rate_family: float
 def served_fraction(build_year: int, life_yr: float, year: int) -> float:
     """Share of calendar ``year`` an asset built in ``build_year`` with ``life_yr`` years of life serves."""
     return max(0.0, min(1.0, build_year + life_yr - year)) if year >= build_year else 0.0
+
+
+@functools.lru_cache(maxsize=65536)
+def _served_years(build_year: int, life_yr: float, last_year: int) -> tuple[tuple[int, float], ...]:
+    """(year, served fraction) for the years up to ``last_year`` an asset built in ``build_year`` serves."""
+    return tuple((t, f) for t in range(build_year, last_year + 1) if (f := served_fraction(build_year, life_yr, t)) > 0)
 
 
 def service_shares(build_year: int, life_yr: float, periods: dict[int, list[int]]) -> dict[int, float]:
@@ -824,14 +828,18 @@ def compute(rs: ResolvedScenario, fixed_accelerators: dict[tuple[str, str], int]
         info = archs[a]
         pf = cat.platforms[info["platform"]]
         serviceable = pf.servicing_allowed and s.design_space.servicing and cat.sites[info["site"]].serviceable
+        at_age = {}  # age -> (capacity, capacity serviced): ages repeat across vintages
         for v in unit_vintages[(a, key)]:
             if serviceable:
                 serviceable_units.add((a, key, v))
             for y, sh in shares(v, d.life_yr).items():
                 per_unit = d.accelerators_per_unit / 1000.0 * sh
-                unit_cap[(a, key, v, y)] = per_unit * d.capacity_at_age(y - v)
+                age = y - v
+                if age not in at_age:
+                    at_age[age] = (d.capacity_at_age(age), d.capacity_at_age(age, serviced=True))
+                unit_cap[(a, key, v, y)] = per_unit * at_age[age][0]
                 if serviceable:
-                    unit_cap_serviced[(a, key, v, y)] = per_unit * d.capacity_at_age(y - v, serviced=True)
+                    unit_cap_serviced[(a, key, v, y)] = per_unit * at_age[age][1]
                     spares[(a, key, v, y)] = d.spares_t_per_yr * len(periods[y]) * sh
 
     # ---- sites with a core, shells
@@ -1014,26 +1022,33 @@ def unit_bounds(c: Coefficients) -> dict[tuple[str, str, int], float]:
     """Tight upper bounds on units: no more than the peak servable demand, the shell, or the launch cadence allow."""
     s = c.scenario
     theta = s.objective.theta_max if s.objective.mode == "ratio" else 1.0
+    best: dict[tuple[str, str], float] = {}  # (a, g) -> the best EFLOP/s per k-acc over workloads
+    for (w, a, g), e in c.eff.items():
+        best[(a, g)] = max(best.get((a, g), e), e)
+    peak: dict[str, float] = {}  # a -> the most demand it could serve in a period
+    most_cap: dict[tuple[str, str, int], float] = {}  # (a, d, v) -> its largest capacity in a period
+    for caps in (c.unit_cap, c.unit_cap_serviced):
+        for (a, key, v, y), x in caps.items():
+            most_cap[(a, key, v)] = max(most_cap.get((a, key, v), 0.0), x)
+    lift: dict[tuple[str, int], float] = {}  # (a, v) -> tonnes the launch cadence can lift to a's site in v
+    for a, ks in c.arch_routes.items():
+        for k in ks:
+            rt = c.routes[k]
+            for v in c.trip_years[k]:
+                lift[(a, v)] = lift.get((a, v), 0.0) + c.cadence.get((rt.vehicle, v), 0.0) / rt.flights_per_trip \
+                    * rt.payload_t
     out = {}
     for (a, key), d in c.designs.items():
-        rates = [e for (w, aa, g), e in c.eff.items() if aa == a and g == d.accelerator]
-        best = max(rates) if rates else 0.0
-        eligible_w = [w for w in c.workloads if a in c.eligible[w]]
-        peak = theta * max((sum(c.demand[(w, y)] for w in eligible_w) for y in c.years), default=0.0)
+        if a not in peak:
+            eligible_w = [w for w in c.workloads if a in c.eligible[w]]
+            peak[a] = theta * max((sum(c.demand[(w, y)] for w in eligible_w) for y in c.years), default=0.0)
+        site = c.archs[a]["site"]
         for v in c.unit_vintages[(a, key)]:
-            caps = [c.unit_cap.get((a, key, v, y), 0.0) for y in c.years]
-            caps += [c.unit_cap_serviced.get((a, key, v, y), 0.0) for y in c.years]
-            per_unit = best * max(caps) if caps else 0.0
-            ub = math.ceil(peak / per_unit) + 1 if per_unit > 0 else 0
-            site = c.archs[a]["site"]
+            per_unit = best.get((a, d.accelerator), 0.0) * most_cap.get((a, key, v), 0.0)
+            ub = math.ceil(peak[a] / per_unit) + 1 if per_unit > 0 else 0
             if site in c.shells:
                 ub = min(ub, math.ceil(c.shells[site]))
-            if c.scenario.terms.cadence:
-                lift = 0.0
-                for k in c.arch_routes.get(a, []):
-                    rt = c.routes[k]
-                    if v in c.trip_years[k]:
-                        lift += c.cadence.get((rt.vehicle, v), 0.0) / rt.flights_per_trip * rt.payload_t
-                ub = min(ub, math.floor(lift / d.trip_mass_t + 1e-9) if d.trip_mass_t > 0 else ub)
+            if c.scenario.terms.cadence and d.trip_mass_t > 0:
+                ub = min(ub, math.floor(lift.get((a, v), 0.0) / d.trip_mass_t + 1e-9))
             out[(a, key, v)] = float(max(0, ub))
     return out
