@@ -7,7 +7,6 @@ with other numbers but the same index sets only refreshes parameter values (``Pl
 from __future__ import annotations
 
 import gc
-import hashlib
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -28,24 +27,11 @@ def all_parameters(c: Coefficients, s: Sets) -> dict[str, dict]:
     return out
 
 
-def structure_key(s: Sets) -> str:
-    """A hash of the index sets: equal keys mean a parameter update suffices, no rebuild."""
-    h = hashlib.sha256()
-    for name in ("units", "serviced", "trips", "ships", "openings", "serve", "builds", "chips", "unmet",
-                 "vehicles_years", "bandwidth", "shells", "carbon_years"):
-        h.update(name.encode())
-        h.update(repr(getattr(s, name)).encode())
-    h.update(repr(sorted(s.pools.items())).encode())
-    h.update(repr(sorted(s.in_service.items())).encode())
-    return h.hexdigest()
-
-
 @dataclass
 class PlanModel:
     m: pyo.ConcreteModel
     coef: Coefficients
     sets: Sets
-    key: str
     params: dict[str, dict]
     build_s: float = 0.0
     changed_bounds: list = field(default_factory=list)
@@ -57,7 +43,7 @@ class PlanModel:
         bound changed). Raises ValueError if the index sets differ: rebuild instead.
         """
         sets = build_sets(coef)
-        if structure_key(sets) != self.key:
+        if sets != self.sets:  # compared field by field: lists of tuples compare in C
             raise ValueError("the index sets changed: rebuild the model")
         new = all_parameters(coef, sets)
         changed = []
@@ -108,5 +94,5 @@ def build_model(coef: Coefficients) -> PlanModel:
         demand.define_demand(m, coef, sets, params)
         carbon.define_carbon(m, coef, sets, params)
         objective.define_objective(m, coef, sets, params)
-    return PlanModel(m=m, coef=coef, sets=sets, key=structure_key(sets), params=params,
+    return PlanModel(m=m, coef=coef, sets=sets, params=params,
                      build_s=time.perf_counter() - t0)
