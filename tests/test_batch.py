@@ -143,6 +143,12 @@ def test_resolve_with_changed_parameters_equals_a_fresh_build():
     fresh = Session(with_overrides(rs, change))
     res2, _ = fresh.solve_plan()
     assert res.objective == pytest.approx(res2.objective, rel=1e-3)
+    # a change of the index sets (ground builds start a year later) rebuilds, counted, and equals a fresh build too
+    later = {**change, "catalog.ground_regions.us_grid.construction_yr": 3}
+    assert fresh.pm.sets != Session(with_overrides(rs, later)).pm.sets
+    assert session.apply(later) == "rebuild" and session.rebuilds == 1
+    res3, _ = Session(with_overrides(rs, later)).solve_plan()
+    assert session.resolve().objective == pytest.approx(res3.objective, rel=1e-3)
 
 
 def test_a_fixed_plan_is_held_and_a_draw_that_breaks_it_is_capped(tmp_path):
