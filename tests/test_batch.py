@@ -177,6 +177,27 @@ def test_a_fixed_plan_is_held_and_a_draw_that_breaks_it_is_capped(tmp_path):
     assert total > roomy["npv_cost_usd"]
 
 
+def test_a_plan_held_whole_solves_as_an_lp_with_the_mips_answer():
+    import pyomo.environ as pyo
+
+    from planner.results.plan import read_decisions
+
+    rs = planner.load_scenario(REF, SMALL + ["solver.mip_gap=0.0001"])
+    plan = planner.solve(rs, analysis="off")
+    decisions, sizes = read_decisions(plan.tables["decisions"])
+    ev = Session(rs, fixed=decisions, sizes=sizes)
+    res, held, _ = ev.evaluate()
+    assert held == "exact" and ev.model_size()["integer_variables"] == 0
+    m = ev.pm.m
+    whole = [v for comp in (m.units, m.trips, m.open) for v in comp.values()]
+    for v in whole:
+        v.domain = pyo.Integers
+    ev.ad.push_variables(whole)
+    mip = ev.ad.solve()
+    assert ev.model_size()["integer_variables"] == len(whole) > 0
+    assert res.objective == pytest.approx(mip.objective, rel=1e-9)
+
+
 def test_cases_are_stored_as_json_and_older_parquet_cases_still_read(tmp_path):
     import json
     import math
