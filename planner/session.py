@@ -17,6 +17,7 @@ import pyomo.environ as pyo
 from planner.model.build import PlanModel, build_model
 from planner.model.coefficients import Coefficients, compute
 from planner.model.heuristic import RECIPES
+from planner.model.sets import build_sets
 from planner.results.emissions import emissions_summary
 from planner.results.plan import Solution, cost_flows, money_summary, read_solution
 from planner.scenario.load import ResolvedScenario, load_scenario
@@ -153,9 +154,9 @@ class Session:
         coef = self._compute(rs)
         self.rs = rs
         try:
-            changed = self.pm.update(coef)
+            changed = self.pm.update(coef, sets := build_sets(coef))
         except ValueError:
-            self.coef, self.pm = coef, build_model(coef)
+            self.coef, self.pm = coef, build_model(coef, sets)
             self.ad = HighsAdapter(self.pm, **self.solver_options)
             self.ad.ensure_instance()
             self._hold()

@@ -36,13 +36,12 @@ class PlanModel:
     build_s: float = 0.0
     changed_bounds: list = field(default_factory=list)
 
-    def update(self, coef: Coefficients) -> list:
+    def update(self, coef: Coefficients, sets: Sets) -> list:
         """Refresh every parameter (and unit bounds) from new coefficients with the same structure.
 
         Returns the parameter data objects whose value changed (``changed_bounds`` lists the units whose upper
-        bound changed). Raises ValueError if the index sets differ: rebuild instead.
+        bound changed). Raises ValueError if the index sets (``build_sets(coef)``) differ: rebuild instead.
         """
-        sets = build_sets(coef)
         if sets != self.sets:  # compared field by field: lists of tuples compare in C
             raise ValueError("the index sets changed: rebuild the model")
         new = all_parameters(coef, sets)
@@ -82,10 +81,11 @@ def gc_paused():
             gc.enable()
 
 
-def build_model(coef: Coefficients) -> PlanModel:
+def build_model(coef: Coefficients, sets: Sets | None = None) -> PlanModel:
+    """The model of these coefficients (``sets``: their index sets, when already built)."""
     t0 = time.perf_counter()
     with gc_paused():
-        sets = build_sets(coef)
+        sets = build_sets(coef) if sets is None else sets
         params = all_parameters(coef, sets)
         m = pyo.ConcreteModel(name=f"planner:{coef.scenario.name}")
         fleet.define_fleet(m, coef, sets, params)
