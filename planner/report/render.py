@@ -82,21 +82,26 @@ ELLIPSIS = "\u2026"
 
 
 _MAJOR = "@/|>,;"
+_LEVELS = ("major", "dot", "minor")  # break points a reader accepts, the most natural first
 
 
-def _split(token: str, major: bool) -> list[str]:
+def _cut(token: str, i: int, level: str, cur: str) -> bool:
+    """Whether a line may break after token[i] at this level of break point."""
+    ch, nxt = token[i], token[i + 1]
+    prev = token[i - 1] if i > 0 else ""
+    if level == "major":  # a comma or semicolon inside a number (15,000,000) is not a break
+        return (ch in _MAJOR and not (ch in ",;" and nxt.isdigit())) or (nxt == "(" and bool(cur.strip()))
+    if level == "dot":  # between the parts of a dotted path (accelerators.gen_2030.price_usd), never in 0.05
+        return (ch == "." and (prev.isalnum() or prev == "_") and (nxt.isalpha() or nxt == "_")
+                and any(c.isalpha() for c in cur))
+    return ch == "_" or (ch == "-" and prev.isalpha() and nxt.isalpha())
+
+
+def _split(token: str, level: str) -> list[str]:
     pieces, cur = [], ""
     for i, ch in enumerate(token):
         cur += ch
-        nxt = token[i + 1] if i + 1 < len(token) else ""
-        if not nxt:
-            break
-        prev = token[i - 1] if i > 0 else ""
-        if major:  # a comma or semicolon inside a number (15,000,000) is not a break
-            cut = (ch in _MAJOR and not (ch in ",;" and nxt.isdigit())) or (nxt == "(" and bool(cur.strip()))
-        else:
-            cut = ch == "_" or (ch in ".-" and prev.isalpha() and nxt.isalpha())
-        if cut:
+        if i + 1 < len(token) and _cut(token, i, level, cur):
             pieces.append(cur)
             cur = ""
     pieces.append(cur)
@@ -105,20 +110,39 @@ def _split(token: str, major: bool) -> list[str]:
 
 def break_pieces(token: str, major_only: bool = False) -> list[str]:
     """A token without spaces split where a reader accepts a line break: after @ / | > , ; and before '(' (major
-    breaks), else after '_' and after a '.' or '-' between letters (catalog paths, 'real-time'); never inside a
-    number or a plain word. Joining the pieces gives the token back."""
-    major = _split(token, True)
-    return major if major_only else [q for p in major for q in _split(p, False)]
+    breaks), then after a '.' between the parts of a dotted path (catalog paths), then after '_' and after a '-'
+    between letters ('real-time'); never inside a number or a plain word. Joining the pieces gives the token back."""
+    pieces = [token]
+    for level in _LEVELS[:1] if major_only else _LEVELS:
+        pieces = [q for p in pieces for q in _split(p, level)]
+    return pieces
 
 
+def _fitting_pieces(word: str, width: float, measure) -> list[str]:
+    """A word too wide for a line, split at the most natural break points that make its pieces fit: a piece
+    that fits after the major breaks is kept whole, one that does not is split at path dots, then at '_' and
+    '-' (so a catalog path breaks as 'ground_regions.us_grid.' + 'facility_capex_musd_per_mw')."""
+    pieces = [word]
+    for level in _LEVELS:
+        pieces = [q for p in pieces for q in ([p] if measure(p) <= width else _split(p, level))]
+    return pieces
+
+
+SHORT_WORD_MM = 25.0  # a table cell of one word at most this wide (mm) is never broken across lines
 _UNIT_TOKENS = {"B", "M", "k", "%", "s", "ms", "t", "kg", "MW", "GW", "kW", "K", "x"}
 
 
+def _glued(w: str) -> bool:
+    """A unit, or a year in brackets, that stays on the line of the number before it."""
+    return w in _UNIT_TOKENS or (len(w) == 6 and w[0] == "(" and w[-1] == ")" and w[1:5].isdigit())
+
+
 def _words(text: str) -> list[str]:
-    """Words of a cell, a unit kept with its number ('$188.4 B' never splits between the number and the B)."""
+    """Words of a cell, a unit kept with its number ('$188.4 B' never splits between the number and the B, nor
+    '90 (2027)' between a value and its year)."""
     out: list[str] = []
     for w in text.split():
-        if out and w in _UNIT_TOKENS and any(ch.isdigit() for ch in out[-1]):
+        if out and _glued(w) and any(ch.isdigit() for ch in out[-1]) and not out[-1].endswith(")"):
             out[-1] = f"{out[-1]} {w}"
         else:
             out.append(w)
@@ -158,10 +182,7 @@ def wrap_cell(text: str, width: float, measure) -> list[str]:
             if measure(word) <= width:
                 line = word
                 continue
-            # too wide for a line: break at the major points first (ground_campus@ | us_grid), then the minor ones
-            pieces = [q for p in break_pieces(word, major_only=True)
-                      for q in ([p] if measure(p) <= width else break_pieces(p))]
-            for piece in pieces:
+            for piece in _fitting_pieces(word, width, measure):  # too wide for a line: natural breaks first
                 cand = line + piece
                 if measure(cand) <= width:
                     line = cand
@@ -174,12 +195,16 @@ def wrap_cell(text: str, width: float, measure) -> list[str]:
 
 
 def _min_width(texts: list[str], measure) -> float:
-    """The widest piece a column can never break: its narrowest possible width."""
+    """The widest piece a column can never break: its narrowest possible width. A cell that is one short word
+    (at most SHORT_WORD_MM) is one piece, so a unit like MUSD/MW/yr or an id like renewables_storage stays whole."""
     widest = 0.0
     for text in texts:
-        for word in _words(str(text)):
-            if measure(word) > widest:
-                widest = max(widest, max(measure(p) for p in break_pieces(word)))
+        words = _words(str(text))
+        for word in words:
+            w = measure(word)
+            if w > widest:
+                whole = len(words) == 1 and w <= SHORT_WORD_MM
+                widest = max(widest, w if whole else max(measure(p) for p in break_pieces(word)))
     return widest
 
 
@@ -191,6 +216,14 @@ class TableLayout:
     rows: list[list[str]]  # body cells, lines joined by newlines
 
 
+def _column_needs(head: str, cells: list[str], head_m, body_m, extra: float) -> tuple[float, float]:
+    """(narrowest, wanted) width of a column, mm: its widest unbreakable piece, and the 90th percentile of its
+    cells' widths (header included), at most 70 mm."""
+    m = max(_min_width([head], head_m), _min_width(cells, body_m)) + extra
+    lengths = sorted([body_m(x) for x in cells] + [head_m(head)])
+    return m, min(70.0, max(m, lengths[int(0.9 * (len(lengths) - 1))] + extra))
+
+
 def layout_table(pdf: FPDF, frame: pd.DataFrame, total: float, size: float, pad: float = 0.6,
                  smallest: float = 5.0) -> TableLayout:
     """Column widths and pre-wrapped cells for a table ``total`` mm wide. Columns get at least their widest
@@ -198,7 +231,6 @@ def layout_table(pdf: FPDF, frame: pd.DataFrame, total: float, size: float, pad:
     is cut, and a cut piece ends with an ellipsis."""
     cols = [str(c) for c in frame.columns]
     body = [[str(x) for x in row] for row in frame.itertuples(index=False)]
-    sample = body[:300]
     extra = 2 * pad + 0.8  # padding, border line and a safety margin
 
     def measurer(style: str, pt: float):
@@ -210,13 +242,8 @@ def layout_table(pdf: FPDF, frame: pd.DataFrame, total: float, size: float, pad:
     pt = size
     while True:
         head_m, body_m = measurer("B", pt), measurer("", pt)
-        mins, wants = [], []
-        for j, c in enumerate(cols):
-            cells = [r[j] for r in sample]
-            m = max(_min_width([c], head_m), _min_width(cells, body_m)) + extra
-            mins.append(m)
-            lengths = sorted([body_m(x) for x in cells] + [head_m(c)])
-            wants.append(min(70.0, max(m, lengths[int(0.9 * (len(lengths) - 1))] + extra)))
+        needs = [_column_needs(c, [r[j] for r in body], head_m, body_m, extra) for j, c in enumerate(cols)]
+        mins, wants = [n[0] for n in needs], [n[1] for n in needs]
         if sum(mins) <= total or pt <= smallest:
             break
         pt = max(smallest, round(pt - 0.5, 2))
