@@ -1,10 +1,148 @@
-"""Report words a board reads: catalog paths that wrap between their parts. Small hand-made tables only."""
+"""Report words a board reads: the plan's own cost before the like-for-like one, catalog labels that read naturally
+mid-sentence, the waterfall's 'capacity in use' kept apart from the ground's power draw, emission categories in
+words, catalog paths that wrap between their parts, and a mass-budget chart with readable bars and parts that
+stay apart in greyscale. Small hand-made run folders only: nothing here solves a model."""
 
 from __future__ import annotations
 
-import pandas as pd
+from pathlib import Path
 
+import matplotlib.colors
+import pandas as pd
+import pytest
+
+from planner.catalog import load_catalog
+from planner.model.coefficients import EMISSION_CATEGORIES
+from planner.report import figures as fig
+from planner.report import model as rm
 from planner.report.render import _PDF, layout_table, wrap_cell
+from planner.results.schema import CATEGORY_WORDS, category_words
+from planner.results.waterfall import FACTORS, LABELS
+
+CATALOG = {"resolved_catalog": {
+    "platforms": {"station_module": {"label": "Compute module docked at a Lagrange-point station core"},
+                  "lunar_fission_station": {"label": "Lunar south-pole station, fission power, crater radiators"},
+                  "lunar_solar_station": {"label": "Lunar south-pole station, ridge solar arrays"}},
+    "sites": {"eml1": {"label": "Earth-Moon L1 halo"},
+              "lunar_south_pole": {"label": "Lunar south pole (sunlit ridge power, radiators in a shadowed crater)"}},
+    "accelerators": {"gen_2034": {"label": "Generation 2034 (projected)"},
+                     "rubin_class": {"label": "Next generation (Rubin class, projected)"}},
+    "ground_regions": {"us_grid": {"label": "Hyperscale campus, grid-connected (US average)",
+                                   "utilisation": {"value": 0.8, "unit": "1"}}},
+}}
+
+
+def _run(summary=None, scenario=None, tables=None, analysis=None) -> rm.Run:
+    return rm.Run(dir=Path("."), summary=summary or {}, explanations={}, scenario=scenario or {},
+                  tables={k: pd.DataFrame(v) for k, v in (tables or {}).items()},
+                  analysis={k: pd.DataFrame(v) for k, v in (analysis or {}).items()})
+
+
+def _offworld_run() -> rm.Run:
+    """The reference case in small: the plan also serves a Moon workload only space can serve."""
+    summary = {"usd_per_pflop_day": 13.52, "npv_cost_usd": 466.7e9, "plan_vs_ground_only_cost_ratio": 1.008,
+               "ground_only": {"usd_per_pflop_day": 13.41, "npv_cost_usd": 462.9e9,
+                               "not_servable_workloads": ["offworld"]},
+               "analysis": {"break_even": {"tolerance_usd": 4.6e9}}}
+    return _run(summary, CATALOG | {"workloads": {"offworld": {"label": "Off-world missions"}}},
+                tables={"allocation": {"workload": ["offworld", "training"], "architecture": ["station_module@eml1"] * 2,
+                                       "flop": [1.0, 1.0]},
+                        "architectures": {"architecture": ["station_module@eml1"], "family": ["station"],
+                                          "usd_per_pflop_day": [153.41]}},
+                analysis={"break_even": {"launch_price_factor": [1.0], "status": ["optimal"], "savings_usd": [0.0],
+                                         "space_share": [0.0], "usd_per_pflop_day": [13.41],
+                                         "ground_usd_per_pflop_day": [13.41]}})
+
+
+# ------------------------------------------------------------------------------ 1. the plan's own cost first
+
+
+def test_the_plans_own_cost_comes_before_the_like_for_like_comparison():
+    paras = rm._like_for_like(_offworld_run())
+    assert paras[0].startswith(f"**{rm.PLAN_COST}: $13.52 per PFLOP/s-day**"), paras[0]
+    assert paras[1].startswith(f"**{rm.LIKE_FOR_LIKE}, for the demand on Earth only: $13.41 per PFLOP/s-day"), paras
+    assert "$13.52" not in paras[1] and "$13.41" not in paras[0]
+    text = "\n".join(paras)
+    assert text.index("$13.52 per PFLOP/s-day") < text.index("$13.41 per PFLOP/s-day")
+    # the same demand: still the plan's own cost first, the ground-only plan's labelled as the comparison
+    same = _run({"usd_per_pflop_day": 9.0, "plan_vs_ground_only_cost_ratio": 0.9,
+                 "ground_only": {"usd_per_pflop_day": 10.0}})
+    (para,) = rm._like_for_like(same)
+    assert para.startswith(f"**{rm.PLAN_COST}: $9.00 per PFLOP/s-day**") and rm.LIKE_FOR_LIKE in para
+    assert para.index("$9.00") < para.index("$10.00")
+
+
+# ------------------------------------------------------------------------------ 2. labels in running text
+
+
+def test_architecture_labels_read_naturally_mid_sentence():
+    assert rm.in_prose("Compute module docked at a Lagrange-point station core") == \
+        "compute module docked at a Lagrange-point station core"
+    assert rm.in_prose("Hyperscale campus, grid-connected (US average)") == \
+        "hyperscale campus, grid-connected (US average)"
+    for name in ("Starship-launched data-centre module", "Earth-Moon L1 halo", "LEO 550 km, 53 deg (Starlink shell)",
+                 "Generation 2034 (projected)", "NVIDIA B200 (HGX)", "Falcon 9 (reusable)"):
+        assert rm.in_prose(name) == name  # names keep their capital
+    text = rm._like_for_like(_offworld_run())[2]
+    assert "served from the compute module docked at a Lagrange-point station core, Earth-Moon L1 halo " \
+           "(station_module@eml1)" in text, text
+    assert rm.path_label("ground_regions.us_grid.energy_usd_per_kwh", CATALOG) == \
+        "energy price of the hyperscale campus, grid-connected (US average)"
+    assert rm.path_label("accelerators.gen_2034.price_usd", CATALOG) == "price of Generation 2034 (projected)"
+    # tables keep the catalog's label as written
+    assert rm.arch_label("station_module@eml1", CATALOG).startswith("Compute module")
+    vc = pd.DataFrame({"workload": ["training"] * 2, "family": ["ground", "station"], "vintage": [2031, 2031],
+                       "architecture": ["ground_campus@us_grid", "station_module@eml1"],
+                       "space_to_ground": [None, 1.5]})
+    verdict = rm.cheaper_verdict(vc, "training", 2027, CATALOG)
+    assert "is a station: the compute module docked" in verdict, verdict
+
+
+# ------------------------------------------------------------------------------ 3. capacity in use vs power draw
+
+
+def _waterfall_run() -> rm.Run:
+    rows = []
+    for scope, fam in (("plan", "plan"), ("ground_campus@us_grid", "ground")):
+        for step, f in enumerate(FACTORS, start=1):
+            rows.append({"scope": scope, "family": fam, "step": step, "factor": f, "multiplier": 1.0,
+                         "flop_before": 1e30, "flop_after": 1e30, "lost_flop": 0.0, "share_of_peak": 1.0,
+                         "explanation": "1: why"})
+    return _run({}, CATALOG, tables={"waterfall": rows})
+
+
+def test_the_waterfall_step_is_capacity_in_use_not_the_grounds_utilisation(tmp_path):
+    assert LABELS["utilisation"] == "capacity in use"
+    assert "utilisation" not in LABELS.values()
+    sec = rm.waterfall_section(_waterfall_run(), tmp_path)
+    table = next(b for b in sec.blocks if isinstance(b, rm.Table)).frame
+    assert "capacity in use" in list(table["factor"]) and "utilisation" not in list(table["factor"])
+    # the ground field reads as what it is: the average power draw that sets the energy bill
+    assert rm.path_label("ground_regions.us_grid.utilisation", CATALOG).startswith("average power draw of the")
+    ground = rm.Section("x")
+    rm.ground_variants(ground, _run({}, CATALOG))
+    variants = next(b for b in ground.blocks if isinstance(b, rm.Table))
+    assert list(variants.frame["average draw"]) == ["80%"]
+    assert "average power draw" in variants.note and "energy bill" in variants.note
+    for name, region in load_catalog().ground_regions.items():
+        note = region.utilisation.note or ""
+        assert "average power draw" in note and "energy bill" in note, name
+
+
+# ------------------------------------------------------------------------------ 4. emission categories in words
+
+
+def test_emission_categories_read_in_words(tmp_path):
+    assert set(EMISSION_CATEGORIES) <= set(CATEGORY_WORDS)  # one mapping for money and emissions
+    em = pd.DataFrame({"category": list(EMISSION_CATEGORIES), "year": [2030] * len(EMISSION_CATEGORIES),
+                       "t_co2": [1.0] * len(EMISSION_CATEGORIES), "water_m3": [0.0] * len(EMISSION_CATEGORIES)})
+    run = _run({"co2_kg_per_pflop_day": 1.0, "water_l_per_pflop_day": 1.0, "co2_t": 6.0, "water_m3": 0.0,
+                "ground_only": {"co2_kg_per_pflop_day": 1.0, "water_l_per_pflop_day": 1.0}},
+               tables={"emissions": em})
+    sec = rm.carbon_section(run, tmp_path)
+    table = next(b for b in sec.blocks if isinstance(b, rm.Table))
+    assert list(table.frame["category"]) == [category_words(c) for c in EMISSION_CATEGORIES]
+    assert not any("_" in c for c in table.frame["category"]) and "_" not in table.note
 
 
 # ------------------------------------------------------------------------------ 5. catalog paths wrap at their dots
@@ -32,3 +170,50 @@ def test_catalog_paths_wrap_between_their_parts():
                              **{f"c{i}": ["0.367"] * 2 for i in range(9)}})
     lay = layout_table(_PDF("t"), variants, 180.0, 6.5)
     assert [r[0] for r in lay.rows] == ["us_grid", "renewables_storage"]  # a short id is never split
+
+
+# ------------------------------------------------------------------------------ 6. the mass-budget chart
+
+
+def _designs() -> pd.DataFrame:
+    parts = {c: [1000.0 * (i + 1)] * 3 for i, c in enumerate(fig.BUDGET_COLS)}
+    return pd.DataFrame({"architecture": ["station_module@eml1", "lunar_fission_station@lunar_south_pole",
+                                          "lunar_solar_station@lunar_south_pole"],
+                         "platform": ["station_module", "lunar_fission_station", "lunar_solar_station"],
+                         "site": ["eml1", "lunar_south_pole", "lunar_south_pole"],
+                         "design": ["gen_2034/340K/10mm", "rubin_class/320K/5mm", "rubin_class/320K/5mm"],
+                         "accelerator": ["gen_2034", "rubin_class", "rubin_class"],
+                         "radiator_temp_k": [340.0, 320.0, 320.0], "shielding_mm_al": [10.0, 5.0, 5.0], **parts})
+
+
+def _luminance(color) -> float:
+    r, g, b = matplotlib.colors.to_rgb(color)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def test_mass_budget_bars_read_in_words_and_every_part_stands_apart_in_grey(tmp_path, monkeypatch):
+    d = _designs()
+    run = _run({}, CATALOG, tables={"architectures": {"architecture": list(d["architecture"]),
+                                                      "family": ["station"] * 3}})
+    name = rm.design_namer(d, run)
+    labels = [name(r) for _, r in d.iterrows()]
+    assert labels[0] == "station at Earth-Moon L1 halo\nGeneration 2034, 340 K radiator, 10 mm Al shielding"
+    assert labels[1].startswith("station at lunar south pole, fission power") and \
+        labels[2].startswith("station at lunar south pole, ridge solar arrays")
+    assert labels[1].endswith("Next generation (Rubin class), 320 K radiator, 5 mm Al shielding")
+    drawn = {}
+    monkeypatch.setattr(fig, "_save", lambda f, path: drawn.setdefault("fig", f) and path)
+    fig.design_budgets(d, tmp_path / "budget.png", name)
+    ax = drawn["fig"].axes[0]
+    assert [t.get_text() for t in ax.get_yticklabels()] == labels
+    assert not any("@" in t or "_" in t for t in labels)
+    looks = {c.get_label(): (_luminance(c.patches[0].get_facecolor()), c.patches[0].get_hatch() or "")
+             for c in ax.containers}
+    assert len(looks) == len(fig.BUDGET_COLS)
+    family = {h: i for i, fam in enumerate(fig.HATCH_FAMILIES) for h in fam}
+    names = list(looks)
+    for i, a in enumerate(names):
+        for b in names[i + 1:]:
+            (la, ha), (lb, hb) = looks[a], looks[b]
+            # parts whose hatches look alike in print must differ clearly in grey
+            assert family[ha] != family[hb] or abs(la - lb) >= 0.3, (a, b, looks[a], looks[b])

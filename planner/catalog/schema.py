@@ -402,6 +402,8 @@ class GroundRegion(Strict):
     accelerator_refresh_yr: Positive("yr")
     accelerator_failure_rate: Fraction
     host_power_fraction: Q("1", ge=0, le=3)
+    # average power draw as a share of nameplate IT power: sets the energy bill (and grid CO2, site water) only; not
+    # the waterfall's "capacity in use" (its factor id utilisation), which is capacity used over capacity built
     utilisation: Q("1", gt=0, le=1)
     routing_ms: NonNeg("ms")
     distance_to_users_km: NonNeg("km")

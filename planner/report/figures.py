@@ -164,21 +164,40 @@ def costs(costs_df: pd.DataFrame, path: Path) -> Path | None:
 
 BUDGET_COLS = ["accelerators_kg", "shielding_kg", "bus_kg", "arrays_kg", "radiators_kg", "batteries_kg",
                "terminals_kg", "power_other_kg", "structure_kg", "propellant_kg"]
+BUDGET_WORDS = {"power_other_kg": "fission power, heat pumps"}  # else the column without _kg
+# One look per part of the mass budget, the same in every report. Grey levels: black, dark, mid, light, white;
+# two parts share neither a grey and a hatch family nor, at one grey step apart, a hatch family (hatches in
+# HATCH_FAMILIES look alike in print), so every part reads apart in greyscale.
+_BLACK, _DARK, _MID, _LIGHT, _WHITE = "#1b1b1b", "#5a5a5a", "#8c8c8c", "#c4c4c4", "#ffffff"
+BUDGET_LOOKS = {
+    "accelerators_kg": (_BLACK, ""), "shielding_kg": (_MID, "xx"), "bus_kg": (_WHITE, ""),
+    "arrays_kg": (_LIGHT, "//"), "radiators_kg": (_DARK, "\\\\"), "batteries_kg": (_WHITE, "oo"),
+    "terminals_kg": (_MID, "||"), "power_other_kg": (_LIGHT, "--"), "structure_kg": (_WHITE, "\\\\"),
+    "propellant_kg": (_DARK, ".."),
+}
+HATCH_FAMILIES = ({""}, {"//"}, {"\\\\"}, {"xx", "++"}, {"..", "oo", "**"}, {"--"}, {"||"})
 
 
-def design_budgets(designs: pd.DataFrame, path: Path) -> Path | None:
+def budget_style(col: str) -> dict:
+    color, hatch = BUDGET_LOOKS[col]
+    return {"color": color, "hatch": hatch, "edgecolor": "black", "linewidth": 0.4}
+
+
+def design_budgets(designs: pd.DataFrame, path: Path, label=None) -> Path | None:
+    """Stacked mass budget of each design (at most 8); ``label`` names a design's bar from its designs.csv row
+    (default: its ids)."""
     if designs.empty:
         return None
     d = designs.drop_duplicates(["architecture", "design"]).head(8)
+    name = label or (lambda r: f"{r['architecture']}\n{r['design']}")
+    labels = [name(r) for _, r in d.iterrows()]
     fig, ax = plt.subplots(figsize=(7.6, 0.5 + 0.45 * len(d)))
-    labels = [f"{a}\n{k}" for a, k in zip(d["architecture"], d["design"])]
     left = np.zeros(len(d))
-    for i, col in enumerate(BUDGET_COLS):
+    for col in BUDGET_COLS:
         vals = d[col].to_numpy(dtype=float) / 1000.0
         if not vals.any():  # a part no design here carries (batteries at a sunlit site) stays out of the legend
             continue
-        label = "fission power, heat pumps" if col == "power_other_kg" else col.replace("_kg", "")
-        ax.barh(labels, vals, left=left, label=label, **_style(i))
+        ax.barh(labels, vals, left=left, label=BUDGET_WORDS.get(col, col.replace("_kg", "")), **budget_style(col))
         left += vals
     ax.set_xlabel("t per unit")
     ax.set_title("Mass budget of each unit design")
@@ -283,7 +302,7 @@ def emissions(table: pd.DataFrame, path: Path) -> Path | None:
     fig, ax = plt.subplots(figsize=(7.0, 3.3))
     piv = t.pivot_table(index="year", columns="category", values="t_co2", aggfunc="sum").fillna(0) / 1e6
     piv = piv.loc[:, piv.sum() > 0]
-    _stacked_bars(ax, piv, "Mt CO2 per year")
+    _stacked_bars(ax, piv.rename(columns=category_words), "Mt CO2 per year")
     ax.set_title("Emissions by category and year")
     ax.legend(fontsize=7, loc="upper left")
     return _save(fig, path)

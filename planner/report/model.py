@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -205,8 +206,18 @@ _UNIT_WORDS = {"usd", "musd", "kwh", "kw", "w", "mw", "gw", "kg", "t", "yr", "m2
                "l", "pct", "gbps", "tflops", "rad", "s", "kacc"}
 
 
+# Catalog fields whose name alone would mislead a reader (the ground's utilisation is a power draw, not the
+# waterfall's capacity in use).
+_FIELD_WORDS = {"utilisation": "average power draw"}
+
+GROUND_DRAW_WORDS = ("a campus's average power draw as a share of nameplate: it sets the energy bill, grid CO2 and "
+                     "site water only, and is not the capacity in use of section 7")
+
+
 def field_words(field: str) -> str:
     """A catalog field name without its unit: price_usd -> price, price_musd_per_flight -> price per flight."""
+    if field in _FIELD_WORDS:
+        return _FIELD_WORDS[field]
     words = field.split("_")
     out, i = [], 0
     while i < len(words):
@@ -237,7 +248,12 @@ def path_label(path: str, scenario: dict | None) -> str:
         return str(path)
     entry = (((scenario or {}).get("resolved_catalog") or {}).get(table) or {}).get(name) or {}
     label = entry.get("label") if isinstance(entry, dict) else None
+    if label and table in _DESCRIBED:  # a place or a kind of unit, not a product name: 'the hyperscale campus, ...'
+        return f"{field_words(field)} of the {in_prose(label)}"
     return f"{field_words(field)} of {label or name.replace('_', ' ')}"
+
+
+_DESCRIBED = {"ground_regions", "platforms", "sites"}  # catalog tables whose labels describe rather than name
 
 
 # ------------------------------------------------------------------------------------------- labels
@@ -258,6 +274,29 @@ def arch_label(arch: str, scenario: dict | None) -> str:
     p = ((cat.get("platforms") or {}).get(platform) or {}).get("label")
     s = ((cat.get("sites") or {}).get(site) or {}).get("label")
     return f"{p}, {s}" if p and s else arch
+
+
+# First words of catalog labels that are names and keep their capital in running text.
+_NAMES = {"Starship", "Starlink", "Falcon", "Earth", "Moon", "NVIDIA"}
+
+
+def in_prose(label: str) -> str:
+    """A catalog label as it reads mid-sentence: 'compute module docked at ...' for 'Compute module docked at ...';
+    names ('Starship-launched ...', 'Earth-Moon L1 halo', 'LEO 550 km') and model names ('Generation 2034') keep
+    their capital. Tables show the label as the catalog writes it."""
+    words = str(label).split(" ")
+    head = words[0].split("-")[0]
+    if (not head[:1].isupper() or head in _NAMES or not head[1:].islower()
+            or (len(words) > 1 and words[1][:1].isdigit())):
+        return str(label)
+    return head[0].lower() + str(label)[1:]
+
+
+def arch_in_prose(arch: str, scenario: dict | None) -> str:
+    """An architecture as a sentence names it: 'the compute module docked at a Lagrange-point station core, Earth-Moon
+    L1 halo'; its id when the catalog has no label for it."""
+    label = arch_label(arch, scenario)
+    return label if label == arch else f"the {in_prose(label)}"
 
 
 def workload_label(w: str, scenario: dict | None) -> str:
@@ -377,7 +416,7 @@ def cheaper_verdict(vc: pd.DataFrame, workload: str, first_year: int, scenario: 
     per = f"per {workload} FLOP"
 
     def unit(r) -> str:
-        return f"a {r['family']}: {arch_label(r['architecture'], scenario)}"
+        return f"a {r['family']}: {arch_in_prose(r['architecture'], scenario)}"
 
     if len(soon) and (soon["space_to_ground"] <= 1.0).any():
         y = int(soon[soon["space_to_ground"] <= 1.0].index[0])
@@ -405,74 +444,101 @@ def cheaper_verdict(vc: pd.DataFrame, workload: str, first_year: int, scenario: 
     return head + tail
 
 
+PLAN_COST = "Cost of this plan"  # the plan's own cost per delivered FLOP: always the first number a reader sees
+LIKE_FOR_LIKE = "Like for like with the ground"  # then the comparison on the demand both can serve
+
+
 def _like_for_like(run: Run) -> list[str]:
-    """Paragraphs that set the plan against the ground-only plan on the same demand, and say what the rest is."""
+    """The plan's own cost per delivered FLOP first, then the like-for-like comparison with the ground, each with
+    its label in bold so the two numbers cannot be confused; then what the difference between them is."""
     s = run.summary
     go = s.get("ground_only") or {}
-    out = []
     ratio = plan_vs_ground_only(s)
     not_servable = go.get("not_servable_workloads") or []
-    be = run.a("break_even")
-    at_base = be[(be["launch_price_factor"] - 1.0).abs() < 1e-9] if len(be) else be
+    own = f"**{PLAN_COST}: {per_pflop_day(s.get('usd_per_pflop_day'))}** of delivered FLOP"
     if go.get("usd_per_pflop_day") is None:
-        out.append(f"The plan costs **{per_pflop_day(s.get('usd_per_pflop_day'))}**; no ground-only comparison was "
-                   f"computed for this run.")
-        return out
+        return [f"{own}; no ground-only comparison was computed for this run."]
+    ground = f"**{per_pflop_day(go.get('usd_per_pflop_day'))}**"
     if not not_servable:
         verdict = ("space lowers the cost" if ratio is not None and ratio < 1 - 1e-4 else
                    "space does not lower the cost" if ratio is not None else "")
-        out.append(f"Like for like (the same demand): the plan costs **{per_pflop_day(s.get('usd_per_pflop_day'))}**, "
-                   f"the best ground-only plan **{per_pflop_day(go.get('usd_per_pflop_day'))}**"
-                   + (f" (plan / ground-only = {ratio:.3f}: {verdict})." if ratio is not None else "."))
-        return out
+        return [f"{own}. {LIKE_FOR_LIKE} (the same demand): the best ground-only plan costs {ground}"
+                + (f" (plan / ground-only = {ratio:.3f}: {verdict})." if ratio is not None else ".")]
     names = ", ".join(f"\u201c{workload_label(w, run.scenario)}\u201d" for w in not_servable)
-    tol = ((s.get("analysis") or {}).get("break_even") or {}).get("tolerance_usd") or 0.0
-    saves = None
-    if len(at_base) and at_base["status"].iloc[0] in ("optimal", "time_limit"):
-        r = at_base.iloc[0]
-        saves = float(r["savings_usd"]) > tol
-        if not saves and (r["space_share"] or 0) <= 1e-6:
-            out.append(f"Like for like, for the demand on Earth, space saves nothing: re-solved for that demand alone, "
-                       f"the best plan with space allowed uses none and costs "
-                       f"**{per_pflop_day(r['usd_per_pflop_day'])}**, the same as the ground-only plan (section 11).")
-        else:
-            out.append(f"Like for like, for the demand on Earth: the best plan with space allowed costs "
-                       f"**{per_pflop_day(r['usd_per_pflop_day'])}** against "
-                       f"**{per_pflop_day(r['ground_usd_per_pflop_day'])}** for the ground-only plan; space carries "
-                       f"{pct(r['space_share'])} of that demand's FLOP (section 11).")
-    else:
-        out.append(f"For the demand on Earth alone, the best ground-only plan costs "
-                   f"**{per_pflop_day(go.get('usd_per_pflop_day'))}** (the like-for-like plan with space allowed is "
-                   f"computed with --analysis quick or full).")
+    be = run.a("break_even")
+    at_base = be[(be["launch_price_factor"] - 1.0).abs() < 1e-9] if len(be) else be
+    if not (len(at_base) and at_base["status"].iloc[0] in ("optimal", "time_limit")):
+        at_base = None
+    return [f"{own}, for all its demand together ({money(s.get('npv_cost_usd'))} in present value), including "
+            f"{names}, which only space can serve.",
+            _earth_like_for_like(run, at_base, ground),
+            _whole_plan_difference(run, not_servable, at_base)]
+
+
+def _space_saves(run: Run, at_base: pd.DataFrame | None) -> bool | None:
+    """Whether space lowers the cost of the Earth demand at the scenario's launch prices (None: not computed)."""
+    if at_base is None:
+        return None
+    tol = ((run.summary.get("analysis") or {}).get("break_even") or {}).get("tolerance_usd") or 0.0
+    return float(at_base["savings_usd"].iloc[0]) > tol
+
+
+def _earth_like_for_like(run: Run, at_base: pd.DataFrame | None, ground: str) -> str:
+    """The comparison with the ground on the demand both can serve (the Earth demand)."""
+    head = f"**{LIKE_FOR_LIKE}, for the demand on Earth only:"
+    if at_base is None:
+        return (f"{head}** the best ground-only plan costs {ground} (the plan with space allowed for that demand "
+                f"alone is computed with --analysis quick or full).")
+    r = at_base.iloc[0]
+    if not _space_saves(run, at_base) and (r["space_share"] or 0) <= 1e-6:
+        return (f"{head} {per_pflop_day(r['usd_per_pflop_day'])}.** Re-solved for that demand alone, the best plan "
+                f"with space allowed uses no space and costs the same as the ground-only plan: for the demand on "
+                f"Earth, space saves nothing (section 11).")
+    return (f"{head} {per_pflop_day(r['usd_per_pflop_day'])}** with space allowed, against "
+            f"**{per_pflop_day(r['ground_usd_per_pflop_day'])}** for the ground-only plan; space carries "
+            f"{pct(r['space_share'])} of that demand's FLOP (section 11).")
+
+
+def _whole_plan_difference(run: Run, not_servable: list[str], at_base: pd.DataFrame | None) -> str:
+    """What the whole plan costs beyond the ground-only plan of the Earth demand, and who serves the rest."""
+    s = run.summary
+    go = s.get("ground_only") or {}
+    ratio = plan_vs_ground_only(s)
     diff = (s.get("npv_cost_usd") or 0.0) - (go.get("npv_cost_usd") or 0.0)
-    text = (f"The whole plan also serves {names}, which only space can serve, and costs "
-            f"**{per_pflop_day(s.get('usd_per_pflop_day'))}** for all demand together: {money(s.get('npv_cost_usd'))} "
-            f"in present value against {money(go.get('npv_cost_usd'))} for the ground-only plan of the Earth demand, "
-            f"{money(diff)} more" + (f" (plan / ground-only = {ratio:.3f}; the two cover different demand)"
-                                     if ratio is not None else "") + ".")
+    them = "that workload" if len(not_servable) == 1 else "them"
+    text = (f"The whole plan costs {money(abs(diff))} {'more' if diff >= 0 else 'less'} than the ground-only plan of "
+            f"the Earth demand ({money(s.get('npv_cost_usd'))} against {money(go.get('npv_cost_usd'))} in present "
+            f"value" + (f"; plan / ground-only = {ratio:.3f}, the two cover different demand" if ratio is not None
+                        else "") + ").")
+    saves = _space_saves(run, at_base)
     if saves is False:
-        text += f" That {money(diff)} is the cost of serving {'that workload' if len(not_servable) == 1 else 'them'}."
+        text += f" That {money(diff)} is the cost of serving {them}."
     elif saves:
-        text += (f" That difference is the cost of serving {'that workload' if len(not_servable) == 1 else 'them'}, "
-                 f"less what space saves on the Earth demand ({money(float(at_base['savings_usd'].iloc[0]))}).")
+        text += (f" That difference is the cost of serving {them}, less what space saves on the Earth demand "
+                 f"({money(float(at_base['savings_usd'].iloc[0]))}).")
+    return text + _served_from(run, not_servable)
+
+
+def _served_from(run: Run, not_servable: list[str]) -> str:
+    """Where the workloads only space can serve run, at what cost, and what Earth work those sites also take."""
+    go = run.summary.get("ground_only") or {}
     alloc, arch = run.t("allocation"), run.t("architectures")
     serving = (sorted(alloc.loc[alloc["workload"].isin(not_servable) & (alloc["flop"] > 0), "architecture"].unique())
                if len(alloc) else [])
-    if serving and len(arch):
-        a = arch.set_index("architecture")
-        parts = [f"{arch_label(x, run.scenario)} ({x}) at {per_pflop_day(a.loc[x, 'usd_per_pflop_day'])}"
-                 + (f", {a.loc[x, 'usd_per_pflop_day'] / go['usd_per_pflop_day']:.0f}x the ground-only average"
-                    if go.get("usd_per_pflop_day") else "") for x in serving if x in a.index]
-        if parts:
-            text += " It is served from " + "; ".join(parts) + ", its site core included (section 5)."
-        there = alloc[alloc["architecture"].isin(serving)]
-        earth = float(there.loc[~there["workload"].isin(not_servable), "flop"].sum())
-        if earth > 0:
-            it, takes, its = ("it", "takes", "its") if len(serving) == 1 else ("they", "take", "their")
-            text += (f" Once built, {it} also {takes} some Earth work ({pct(earth / float(there['flop'].sum()))} of "
-                     f"{its} FLOP): with the site core paid for anyway, that work costs less there than on the ground.")
-    out.append(text)
-    return out
+    if not (serving and len(arch)):
+        return ""
+    a = arch.set_index("architecture")
+    parts = [f"{arch_in_prose(x, run.scenario)} ({x}) at {per_pflop_day(a.loc[x, 'usd_per_pflop_day'])}"
+             + (f", {a.loc[x, 'usd_per_pflop_day'] / go['usd_per_pflop_day']:.0f}x the ground-only average"
+                if go.get("usd_per_pflop_day") else "") for x in serving if x in a.index]
+    text = (" It is served from " + "; ".join(parts) + ", its site core included (section 5).") if parts else ""
+    there = alloc[alloc["architecture"].isin(serving)]
+    earth = float(there.loc[~there["workload"].isin(not_servable), "flop"].sum())
+    if earth > 0:
+        it, takes, its = ("it", "takes", "its") if len(serving) == 1 else ("they", "take", "their")
+        text += (f" Once built, {it} also {takes} some Earth work ({pct(earth / float(there['flop'].sum()))} of "
+                 f"{its} FLOP): with the site core paid for anyway, that work costs less there than on the ground.")
+    return text
 
 
 def _theta_sentence(run: Run) -> str:
@@ -732,7 +798,8 @@ def designs_section(run: Run, figdir: Path) -> Section:
     d = run.t("designs")
     if d.empty:
         return sec.p("The plan builds no space units.")
-    sec.figure(fig.design_budgets(d, figdir / "design_budgets.png"), "Mass budgets", "Mass budget per unit (t).")
+    sec.figure(fig.design_budgets(d, figdir / "design_budgets.png", design_namer(d, run)), "Mass budgets",
+               "Mass budget per unit (t).")
     g = d.groupby(["architecture", "design"], sort=False).agg(units=("units", "sum"), first=("vintage", "min"),
                                                                last=("vintage", "max")).reset_index()
     first = d.drop_duplicates(["architecture", "design"]).set_index(["architecture", "design"])
@@ -766,6 +833,39 @@ def designs_section(run: Run, figdir: Path) -> Section:
                                                        "faces. Every column is in tables/designs.csv.")
     thermal_chain(sec, d)
     return sec
+
+
+def _entry_label(run: Run, table: str, name: str) -> str:
+    entry = (((run.scenario.get("resolved_catalog") or {}).get(table) or {}).get(name) or {})
+    return str(entry.get("label") or name.replace("_", " "))
+
+
+def _unbracketed(label: str) -> str:
+    """'LEO 550 km, 53 deg' for 'LEO 550 km, 53 deg (Starlink shell)'."""
+    return re.sub(r"\s*\([^)]*\)", "", label).strip()
+
+
+def _unprojected(label: str) -> str:
+    """An accelerator's label without '(projected)': 'Generation 2034', 'Next generation (Rubin class)'."""
+    return re.sub(r"\s*\(\)", "", re.sub(r",?\s*projected", "", label)).strip()
+
+
+def design_namer(d: pd.DataFrame, run: Run):
+    """A design's name for a figure, from its designs.csv row: 'station at Earth-Moon L1 halo' and 'Generation
+    2034, 340 K radiator, 10 mm Al shielding' on two lines. Two platforms of one family at one site (the lunar
+    stations) add the rest of their platform's label."""
+    fams = run.families
+    short = {a: f"{fams.get(a, p)} at {in_prose(_unbracketed(_entry_label(run, 'sites', site)))}"
+             for a, p, site in zip(d["architecture"], d["platform"], d["site"])}
+    same = pd.Series(short).duplicated(keep=False)
+    for a in same[same].index:
+        platform = _entry_label(run, "platforms", a.partition("@")[0])
+        short[a] += ", " + (platform.partition(", ")[2] or platform)
+
+    def name(r) -> str:
+        return (f"{short[r['architecture']]}\n{_unprojected(_entry_label(run, 'accelerators', r['accelerator']))}, "
+                f"{r['radiator_temp_k']:.0f} K radiator, {r['shielding_mm_al']:g} mm Al shielding")
+    return name
 
 
 def thermal_chain(sec: Section, d: pd.DataFrame) -> None:
@@ -844,14 +944,15 @@ def carbon_section(run: Run, figdir: Path) -> Section:
     sec.figure(fig.emissions(em, figdir / "emissions.png"), "Emissions",
                "Million t CO2 per year by category (the beyond-horizon credit is not drawn).")
     if len(em):
-        by = em.groupby("category")[["t_co2", "water_m3"]].sum()
+        by = em.groupby("category", sort=False)[["t_co2", "water_m3"]].sum()  # emissions.csv's order
         gob = go.get("co2_t_by_category") or {}
-        out = pd.DataFrame({"category": by.index, "plan, t CO2": by["t_co2"].map(lambda x: num(x)),
+        out = pd.DataFrame({"category": [category_words(c) for c in by.index],
+                            "plan, t CO2": by["t_co2"].map(lambda x: num(x)),
                             "ground only, t CO2": [num(gob.get(k, 0.0)) for k in by.index],
                             "plan, site water m3": by["water_m3"].map(lambda x: num(x))})
         sec.table("Emissions by category over the horizon", out,
-                  note="beyond_horizon credits the share of manufacturing and launch emissions whose asset keeps "
-                       "delivering after the horizon (like the residual-value credit of capital).")
+                  note="The beyond-horizon credit is the share of manufacturing and launch emissions whose asset "
+                       "keeps delivering after the horizon (like the residual-value credit of capital).")
     price, cap = s.get("carbon_price_usd_per_t") or 0, s.get("carbon_cap_t_per_yr")
     costs = run.t("costs")
     paid = float(costs.loc[costs["category"] == "carbon", "usd_discounted"].sum()) if len(costs) else 0.0
@@ -1169,7 +1270,9 @@ def appendix_section(run: Run) -> Section | None:
     sec.p(f"Every catalog value this scenario can use ({len(rows)} values, {n_ass} of them our assumptions, "
           f"marked *) with its unit, source and confidence; scenario.resolved.yaml holds the same with the full "
           f"source list.")
-    sec.table("Catalog values used", rows, small=True)
+    sec.table("Catalog values used", rows, small=True,
+              note=f"ground_regions.*.utilisation is {GROUND_DRAW_WORDS}." if rows["catalog value"].str.endswith(
+                  ".utilisation").any() else "")
     return sec
 
 
@@ -1196,9 +1299,11 @@ def ground_variants(sec: Section, run: Run) -> None:
         "capex $M/MW": v(e, "facility_capex_musd_per_mw"), "lease $M/MW-yr": v(e, "lease_musd_per_mw_yr"),
         "energy $/kWh": v(e, "energy_usd_per_kwh"), "PUE": v(e, "pue"),
         "queue + build yr": f"{v(e, 'queue_yr')} + {v(e, 'construction_yr')}",
-        "new MW/yr": v(e, "grid_mw_per_yr"), "kg CO2/kWh": v(e, "grid_co2_kg_per_kwh"),
-        "L water/kWh": v(e, "water_l_per_kwh")} for name, e in regions.items()]), small=True,
-        note="Values and sources are in the catalog table below (ground_regions.*).")
+        "new MW/yr": v(e, "grid_mw_per_yr"), "average draw": v(e, "utilisation", "{:.0%}"),
+        "kg CO2/kWh": v(e, "grid_co2_kg_per_kwh"), "L water/kWh": v(e, "water_l_per_kwh")}
+        for name, e in regions.items()]), small=True,
+        note=f"Average draw (catalog ground_regions.*.utilisation): {GROUND_DRAW_WORDS}. Values and sources are in the catalog table below "
+             f"(ground_regions.*).")
 
 
 def catalog_rows(scenario: dict) -> pd.DataFrame | None:

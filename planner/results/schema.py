@@ -202,8 +202,8 @@ CAPITAL_CATEGORIES = frozenset({"accelerators", "bus", "arrays", "radiators", "b
                                 "heat_pumps", "fission_power", "propellant", "integration", "insurance", "launch",
                                 "site_fixed", "ground_facility", "financing"})
 
-# The cost categories of `costs.csv` in a board reader's words (the ids stay in the tables: `terms.exclude_costs`
-# takes them).
+# The cost categories of `costs.csv` and the emission categories of `emissions.csv` in a board reader's words (the
+# ids stay in the tables: `terms.exclude_costs` takes them).
 CATEGORY_WORDS = {
     "accelerators": "accelerators", "bus": "spacecraft buses", "arrays": "solar arrays", "radiators": "radiators",
     "batteries": "batteries", "shielding": "radiation shielding", "terminals": "optical terminals",
@@ -215,6 +215,8 @@ CATEGORY_WORDS = {
     "ground_replacements": "ground accelerator replacements", "carbon": "carbon price",
     "unmet_penalty": "unmet-demand penalty", "financing": "financing (risk premium)",
     "residual_value": "residual value (credit)",
+    "spacecraft_embodied": "spacecraft manufacturing", "accelerators_embodied": "accelerator manufacturing",
+    "ground_facility_embodied": "ground facility construction", "beyond_horizon": "beyond-horizon credit",
 }
 
 

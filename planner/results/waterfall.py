@@ -17,8 +17,10 @@ Computed from the plan's solution and its coefficients, following what the model
   (1 where no Earth-user traffic leaves orbit, and on the ground);
 * failures, servicing, radiation: effective / installed accelerators split into e^(-lambda age) (unserviced),
   the repairs of serviced units (>= 1) and the capacity kept past the total-dose degradation onset;
-* utilisation: capacity used / capacity the downlink allows (units built ahead of demand, fleets sized for the
-  year they are weakest, integer units).
+* utilisation (the report's "capacity in use"): capacity used / capacity the downlink allows (units built ahead of
+  demand, fleets sized for the year they are weakest, integer units). Not the catalog's ground
+  ``ground_regions.*.utilisation``, a campus's average power draw as a share of nameplate that only sets its
+  energy bill (with its grid CO2 and site water).
 The product is exactly the slice's delivered FLOP (``serve`` x FLOP per EFLOP/s-year, as in allocation.csv). A
 scope (an architecture, or the plan) sums its slices stage by stage; its factor k is stage k / stage k-1, so the
 factors of a scope multiply to its delivered / installed peak. FLOP are undiscounted, per listed year.
@@ -45,7 +47,7 @@ LABELS = {
     "failures": "accelerator failures",
     "servicing": "servicing",
     "radiation_degradation": "radiation degradation",
-    "utilisation": "utilisation",
+    "utilisation": "capacity in use",  # the id stays; the word is not the catalog's ground utilisation (power draw)
 }
 PLAN = "plan"
 
@@ -169,7 +171,8 @@ def _explain(c: Coefficients, sol, scope: str, factor: str) -> str:
         "servicing": "capacity recovered by servicing units (repairs a share of failures; 1 without servicing)",
         "radiation_degradation": "capacity kept past the total-dose degradation onset (space only)",
         "utilisation": "capacity used over the capacity the downlink allows: units built ahead of demand, "
-                       "fleets sized for their weakest year, integer units",
+                       "fleets sized for their weakest year, integer units (not the catalog's ground utilisation, "
+                       "a campus's average power draw, which sets only its energy bill, grid CO2 and site water)",
     }[factor]
 
 
