@@ -7,6 +7,7 @@ HiGHS instance (no rebuild; ``planner/solver/incremental.py``); otherwise it reb
 
 from __future__ import annotations
 
+import gc
 import math
 import time
 from contextlib import contextmanager
@@ -43,6 +44,7 @@ class Session:
         self.fixed, self.sizes = fixed, sizes
         self.timings: dict[str, float] = {}
         self.rebuilds = 0
+        self.collect_replaced = False  # see _rebuild
         self.warm: dict | None = None
         so = rs.scenario.solver
         self.solver_options = dict(time_limit_s=so.time_limit_s if time_limit_s is None else time_limit_s,
@@ -153,15 +155,11 @@ class Session:
         rs = with_overrides(self.base_rs, overrides) if overrides else self.base_rs
         coef = self._compute(rs)
         self.rs = rs
-        try:
-            changed = self.pm.update(coef, sets := build_sets(coef))
-        except ValueError:
-            self.coef, self.pm = coef, build_model(coef, sets)
-            self.ad = HighsAdapter(self.pm, **self.solver_options)
-            self.ad.ensure_instance()
-            self._hold()
-            self.rebuilds += 1
+        sets = build_sets(coef)
+        if sets != self.pm.sets:  # compared field by field: lists of tuples compare in C
+            self._rebuild(coef, sets)
             return "rebuild"
+        changed = self.pm.update(coef, sets)
         self.coef = coef
         self.ad.push_changed(changed)
         m = self.pm.m
@@ -172,6 +170,20 @@ class Session:
                                    + [m.serviced[u] for u in self.pm.changed_bounds if u in m.serviced])
         self.ad.ensure_instance()  # the changed coefficients reach HiGHS here, so an update is timed whole
         return "update"
+
+    def _rebuild(self, coef: Coefficients, sets) -> None:
+        """A new model for new index sets. The replaced model is dropped first, and with ``collect_replaced`` (set by
+        batch workers, which pause the garbage collector) freed in one collection before the new model exists:
+        collected afterwards, the collection also walked the new model (a rebuild and its collection took 0.91 s
+        against 0.77 s on the benchmark's Monte Carlo draws, alternating)."""
+        self.pm = self.ad = None
+        if self.collect_replaced:
+            gc.collect()
+        self.coef, self.pm = coef, build_model(coef, sets)
+        self.ad = HighsAdapter(self.pm, **self.solver_options)
+        self.ad.ensure_instance()
+        self._hold()
+        self.rebuilds += 1
 
     def model_size(self) -> dict[str, int]:
         h = self.ad.highs()

@@ -4,11 +4,13 @@ fresh build."""
 
 from __future__ import annotations
 
+import gc
 import os
 import signal
 import subprocess
 import sys
 import time
+import weakref
 from pathlib import Path
 
 import pandas as pd
@@ -146,7 +148,14 @@ def test_resolve_with_changed_parameters_equals_a_fresh_build():
     # a change of the index sets (ground builds start a year later) rebuilds, counted, and equals a fresh build too
     later = {**change, "catalog.ground_regions.us_grid.construction_yr": 3}
     assert fresh.pm.sets != Session(with_overrides(rs, later)).pm.sets
-    assert session.apply(later) == "rebuild" and session.rebuilds == 1
+    session.collect_replaced = True  # as in batch workers, which pause the collector: the replaced model is freed
+    replaced = weakref.ref(session.pm.m)  # in the rebuild, before the new one is built
+    gc.disable()
+    try:
+        assert session.apply(later) == "rebuild" and session.rebuilds == 1
+        assert replaced() is None
+    finally:
+        gc.enable()
     res3, _ = Session(with_overrides(rs, later)).solve_plan()
     assert session.resolve().objective == pytest.approx(res3.objective, rel=1e-3)
 

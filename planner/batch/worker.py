@@ -4,8 +4,9 @@ Each worker process keeps its sessions (the Pyomo model and its HiGHS instance) 
 case changes parameter values and re-solves; the model is rebuilt only when the case changes the index sets,
 and the rebuilds are counted. Nothing here raises: a failing case comes back as a row with its error.
 
-Python's cyclic garbage collector is paused during a case and run once after each rebuild, to free the model the
-rebuild replaced (Pyomo models hold reference cycles through their rules). The base sessions are
+Python's cyclic garbage collector is paused during a case and run once in each rebuild, to free the model the
+rebuild replaces before the new one is built (``Session.collect_replaced``; Pyomo models hold reference cycles
+through their rules). The base sessions are
 frozen out of its scans (``gc.freeze``): they live as long as the worker. Left automatic, the collector rescanned
 the live models again and again while a case built its own.
 """
@@ -88,6 +89,9 @@ def _state(job: Job) -> WorkerState:
     if job.compare_ground and job.kind == "reoptimise":  # the ground-only comparison: an LP of its own
         ground = Session(load_scenario(job.base_path, list(job.base_overrides) + list(GROUND_ONLY)), **options)
         ground.ad.ensure_instance()
+    for sess in (session, fixed, ground):
+        if sess is not None:
+            sess.collect_replaced = True
     st = _STATE[job.key] = WorkerState(session=session, fixed_session=fixed, ground_session=ground)
     gc.collect()
     gc.freeze()
@@ -158,19 +162,13 @@ def run_case(job: Job, case_index: int, case_id: str, overrides: dict[str, Any])
     return rec
 
 
-def _apply(session, overrides: dict[str, Any]) -> str:
-    """Re-target a session to a case; the model a rebuild replaced is freed right away, in one collection."""
-    how = session.apply(overrides)
-    if how == "rebuild":
-        gc.collect()
-    return how
 
 
 def _run(job: Job, st: WorkerState, overrides: dict[str, Any], rec: dict[str, Any]) -> tuple[float, float, float]:
     """Run one case into ``rec``; returns the times its update, solve and extraction ended."""
     if job.kind == "evaluate":
         ev = st.fixed_session
-        rec["model"] = _apply(ev, overrides)
+        rec["model"] = ev.apply(overrides)
         t1 = time.perf_counter()
         res, rec["plan_held"], left_out_musd = ev.evaluate()
         t2 = time.perf_counter()
@@ -180,7 +178,7 @@ def _run(job: Job, st: WorkerState, overrides: dict[str, Any], rec: dict[str, An
         rec["rebuilds"] = ev.rebuilds
         t3 = time.perf_counter()
         if job.regret:
-            rec["model_reoptimised"] = _apply(st.session, overrides)
+            rec["model_reoptimised"] = st.session.apply(overrides)
             res2 = st.session.resolve()
             rec.update(_solve_record(st.session, res2, "reoptimised_"))
             fixed_total = rec.get("npv_cost_usd", math.nan) + rec.get("npv_penalty_usd", 0.0) + \
@@ -190,7 +188,7 @@ def _run(job: Job, st: WorkerState, overrides: dict[str, Any], rec: dict[str, An
             rec["regret"] = rec["regret_usd"] / best if best else math.nan
     else:
         s = st.session
-        rec["model"] = _apply(s, overrides)
+        rec["model"] = s.apply(overrides)
         t1 = time.perf_counter()
         res = s.resolve()
         t2 = time.perf_counter()
@@ -205,7 +203,7 @@ def _run(job: Job, st: WorkerState, overrides: dict[str, Any], rec: dict[str, An
         t3 = time.perf_counter()
         if st.ground_session is not None and res.has_solution:
             g = st.ground_session
-            _apply(g, overrides)
+            g.apply(overrides)
             ground = g.summarise(g.ad.solve())
             rec["ground_usd_per_pflop_day"] = ground.get("usd_per_pflop_day")
             rec["ground_status"] = ground.get("status")

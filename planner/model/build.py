@@ -37,13 +37,12 @@ class PlanModel:
     changed_bounds: list = field(default_factory=list)
 
     def update(self, coef: Coefficients, sets: Sets) -> list:
-        """Refresh every parameter (and unit bounds) from new coefficients with the same structure.
+        """Refresh every parameter (and unit bounds) from new coefficients whose index sets (``build_sets(coef)``)
+        equal this model's (compare them first: other sets need a new model).
 
         Returns the parameter data objects whose value changed (``changed_bounds`` lists the units whose upper
-        bound changed). Raises ValueError if the index sets (``build_sets(coef)``) differ: rebuild instead.
+        bound changed).
         """
-        if sets != self.sets:  # compared field by field: lists of tuples compare in C
-            raise ValueError("the index sets changed: rebuild the model")
         new = all_parameters(coef, sets)
         changed = []
         for name, values in new.items():
