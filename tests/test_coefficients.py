@@ -48,3 +48,28 @@ def test_unit_bounds_follow_their_definition(name, overrides):
     bounds = unit_bounds(c)
     assert bounds == _bounds_by_definition(c)
     assert len(bounds) > 1000 and len(set(bounds.values())) > 10
+
+
+def test_a_units_levelised_cost_is_what_the_objective_charges_for_it():
+    """The "space vs ground by build year" table charges a space unit what the objective does: its capital financed
+    at the family's rate, its launch share, its operations (a vintage whose life ends inside the horizon, so the
+    objective's flows cover the whole life)."""
+    from planner.economics import discount_factor
+    from planner.results.vintage import _usd_per_eflop, vintage_costs
+
+    c = compute(load_scenario(SCEN / "reference.yaml"))
+    m, last = c.scenario.money, c.scenario.horizon.last_year
+    vc = vintage_costs(c)
+    checked = 0
+    for row in vc[vc["family"] != "ground"].itertuples():
+        d = c.designs[(row.architecture, row.design)]
+        if row.vintage + math.ceil(d.life_yr) - 1 > last:
+            continue
+        a, key, v = row.architecture, row.design, row.vintage
+        cost = c.pv(c.unit_flows(a, key, v)) + c.launch_cost_per_unit(a, key, v) * c.df[v]
+        eff = c.eff[(row.workload, a, d.accelerator)]
+        flop = sum(d.accelerators_per_unit / 1000.0 * cap * eff * discount_factor(v + k, m.base_year, m.discount_rate)
+                   for k, cap in enumerate(d.capacity_profile))
+        assert row.usd_per_eflop == pytest.approx(_usd_per_eflop(cost, flop), rel=1e-9), (a, key, v)
+        checked += 1
+    assert checked > 20

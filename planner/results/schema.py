@@ -139,8 +139,9 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
         "vintage": "build year",
         "workload": "workload the unit's FLOP are counted for",
         "design": "cheapest design per FLOP that year",
-        "usd_per_eflop": "levelised cost: PV of the unit's costs (capital, launch share, operations; ground: chips, "
-                         "energy, facility share) / PV of its delivered FLOP, USD per 1e18 FLOP",
+        "usd_per_eflop": "levelised cost: PV of the unit's costs (capital and launch share financed at the family's "
+                         "rate as in the objective, operations; ground: chips, energy, facility share) / PV of its "
+                         "delivered FLOP, USD per 1e18 FLOP",
         "usd_per_pflop_day": "the same in USD per PFLOP/s-day",
         "ground_usd_per_eflop": "best ground campus built the same year, USD per EFLOP",
         "space_to_ground": "ratio of the two (below 1: space is cheaper)",

@@ -1,7 +1,9 @@
 """Cost per delivered FLOP of one unit built in a given year: the direct test of "space is cheaper within 2-3 years".
 
 A levelised cost over the unit's whole life (like an LCOE), independent of where the horizon ends: the PV at the
-base year of everything the unit costs, divided by the PV of the FLOP it delivers.
+base year of everything the unit costs, divided by the PV of the FLOP it delivers. Capital (hardware, launch, the
+carbon price of making and launching it) is financed as the objective finances it: paid back over the asset's
+life at its family's rate (``capital_charge``), so the premium of a space family's rate counts here too.
 Rule for shared costs: a space unit pays its hardware capex, its operations and its launch at the cheapest route
 that year (per tonne of a trip, a whole trip for a module); site cores and ground-station networks are shared and
 left out. A ground campus pays for its accelerators, their energy and replacements, and the facility MW they
@@ -16,7 +18,7 @@ import math
 import pandas as pd
 
 from planner.economics import capital_payments, discount_factor
-from planner.model.coefficients import EFLOP_S_YR_IN_FLOP, Coefficients, service_profile
+from planner.model.coefficients import EFLOP_S_YR_IN_FLOP, Coefficients, capital_charge, service_profile
 from planner.physics import emissions
 from planner.results.plan import EFLOP_PER_PFLOP_DAY
 from planner.results.schema import TABLES
@@ -24,6 +26,13 @@ from planner.results.schema import TABLES
 
 def _usd_per_eflop(cost_musd_pv: float, eflop_s_yr_pv: float) -> float:
     return cost_musd_pv * 1e6 / (eflop_s_yr_pv * EFLOP_S_YR_IN_FLOP / 1e18)
+
+
+def _financed(c: Coefficients, capex_musd: float, build_year: int, profile, rate: float) -> float:
+    """PV at the base year of capital paid back over the whole of the asset's life at its family's rate."""
+    m = c.scenario.money
+    return capital_charge(capex_musd, build_year, list(profile), rate, m.discount_rate, m.base_year,
+                          build_year + len(profile), "annuity")[0]
 
 
 def _space_rows(c: Coefficients, w: str) -> list[dict]:
@@ -47,7 +56,8 @@ def _space_rows(c: Coefficients, w: str) -> list[dict]:
                 # a carbon price on its manufacturing and its share of the launch, paid when built
                 capex += emissions.carbon_cost_musd(d.embodied_accelerators_t + d.embodied_spacecraft_t
                                                     + c.launch_co2_per_unit(a, key, v), c.price(v))
-                cost = capex * df[0] + sum(d.ops_musd_per_yr * sh * f for sh, f in zip(share, df))
+                cost = _financed(c, capex, v, d.capacity_profile, info["rate"]) + \
+                    sum(d.ops_musd_per_yr * sh * f for sh, f in zip(share, df))
                 flop = sum(d.accelerators_per_unit / 1000.0 * cap * eff * f for cap, f in zip(d.capacity_profile, df))
                 if flop <= 0:
                     continue
@@ -85,9 +95,9 @@ def _ground_rows(c: Coefficients, w: str) -> list[dict]:
                            + (facility_per_mw_yr + facility_carbon) * mw)
                 carbon_t = chip["co2_t_per_kacc_yr"] + chip["replacement_t_per_kacc_yr"]  # per year in service
                 price = [c.price(min(v + k, s.horizon.last_year)) for k in range(len(share))]
-                cost = (chip["price_musd_per_kacc"] + emissions.carbon_cost_musd(chip["embodied_t_per_kacc"], price[0])) \
-                    * df[0] + sum((running + emissions.carbon_cost_musd(carbon_t, p)) * sh * f
-                                  for sh, f, p in zip(share, df, price))
+                capex = chip["price_musd_per_kacc"] + emissions.carbon_cost_musd(chip["embodied_t_per_kacc"], price[0])
+                cost = _financed(c, capex, v, share, g_info["rate"]) + sum(
+                    (running + emissions.carbon_cost_musd(carbon_t, p)) * sh * f for sh, f, p in zip(share, df, price))
                 flop = sum(sh * eff * f for sh, f in zip(share, df))
                 per = _usd_per_eflop(cost, flop)
                 if v not in by_vintage or per < by_vintage[v][0]:
