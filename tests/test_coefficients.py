@@ -14,19 +14,21 @@ SCEN = Path(__file__).resolve().parents[1] / "data" / "scenarios"
 
 
 def _bounds_by_definition(c) -> dict:
-    """Per unit vintage: enough units to serve the peak demand its architecture may serve (+1), no more than its
-    shell holds, no more than the launch cadence lifts to its site that year."""
+    """Per unit vintage: enough units at its largest capacity to serve alone the peak-year demand of every workload
+    it may run, each at its own rate, and to carry that demand's downlink (+1); no more than its shell holds or the
+    launch cadence lifts to its site that year."""
     theta = c.scenario.objective.theta_max if c.scenario.objective.mode == "ratio" else 1.0
     out = {}
     for (a, key), d in c.designs.items():
-        rates = [e for (w, aa, g), e in c.eff.items() if aa == a and g == d.accelerator]
-        eligible = [w for w in c.workloads if a in c.eligible[w]]
-        peak = theta * max(sum(c.demand[(w, y)] for w in eligible) for y in c.years)
+        runs = {w: e for (w, aa, g), e in c.eff.items() if aa == a and g == d.accelerator}
+        users = {w for (w, aa, g) in c.eff if aa == a and c.earth_users[w]} if c.scenario.terms.bandwidth else set()
         for v in c.unit_vintages[(a, key)]:
-            caps = [c.unit_cap.get((a, key, v, y), 0.0) for y in c.years]
-            caps += [c.unit_cap_serviced.get((a, key, v, y), 0.0) for y in c.years]
-            per_unit = (max(rates) if rates else 0.0) * max(caps)
-            ub = math.ceil(peak / per_unit) + 1 if per_unit > 0 else 0
+            cap = max([c.unit_cap.get((a, key, v, y), 0.0) for y in c.years]
+                      + [c.unit_cap_serviced.get((a, key, v, y), 0.0) for y in c.years])
+            need = max(theta * sum(c.demand[(w, y)] / e for w, e in runs.items()) for y in c.years)
+            gbps = max(theta * sum(c.demand[(w, y)] * c.gbps_per_eflop[w] for w in users) for y in c.years)
+            links = gbps / d.downlink_gbps if d.downlink_gbps > 0 else 0.0
+            ub = math.ceil(need / cap + links) + 1 if cap > 0 and need > 0 else 0
             site = c.archs[a]["site"]
             if site in c.shells:
                 ub = min(ub, math.ceil(c.shells[site]))
@@ -48,6 +50,28 @@ def test_unit_bounds_follow_their_definition(name, overrides):
     bounds = unit_bounds(c)
     assert bounds == _bounds_by_definition(c)
     assert len(bounds) > 1000 and len(set(bounds.values())) > 10
+
+
+REALTIME_ONLY = [f"workloads.{w}.growth.start_eflop_per_s=0.0001" for w in ("training", "batch_inference", "offworld")] \
+    + ["terms.cadence=false", "terms.shell_capacity=false"]
+
+
+def test_unit_bounds_leave_room_to_serve_a_coverage_limited_workload_alone():
+    """Real-time work in LEO runs at its coverage share of a unit's rate: the bound must leave enough units to serve
+    its peak demand at that rate (a bound from the best rate over workloads cut the optimum off)."""
+    c = compute(load_scenario(SCEN / "reference.yaml", REALTIME_ONLY))
+    bounds = unit_bounds(c)
+    checked = 0
+    for (a, key, v), ub in bounds.items():
+        d = c.designs[(a, key)]
+        e = c.eff.get(("realtime_inference", a, d.accelerator))
+        cap = max(x for (aa, kk, vv, _), x in c.unit_cap.items() if (aa, kk, vv) == (a, key, v))
+        if e is None or cap <= 0:
+            continue
+        peak = max(c.demand[("realtime_inference", y)] for y in c.years)
+        assert ub * cap * e >= peak, (a, key, v)
+        checked += 1
+    assert checked > 50
 
 
 def test_a_units_levelised_cost_is_what_the_objective_charges_for_it():

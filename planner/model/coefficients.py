@@ -1019,13 +1019,22 @@ def carbon_caps(s: Scenario, periods: dict[int, list[int]]) -> dict[int, float]:
 
 
 def unit_bounds(c: Coefficients) -> dict[tuple[str, str, int], float]:
-    """Tight upper bounds on units: no more than the peak servable demand, the shell, or the launch cadence allow."""
+    """Upper bounds on units that no optimal plan exceeds: enough units of the vintage, at its largest capacity, to
+    serve alone the peak-year demand of every workload it may run (each at its own rate: a real-time workload's
+    coverage share counts) and to carry that demand's downlink, plus one; never more than the shell holds or the
+    launch cadence lifts that year."""
     s = c.scenario
     theta = s.objective.theta_max if s.objective.mode == "ratio" else 1.0
-    best: dict[tuple[str, str], float] = {}  # (a, g) -> the best EFLOP/s per k-acc over workloads
-    for (w, a, g), e in c.eff.items():
-        best[(a, g)] = max(best.get((a, g), e), e)
-    peak: dict[str, float] = {}  # a -> the most demand it could serve in a period
+    peak_kacc: dict[tuple[str, str], float] = {}  # (a, g) -> k-acc effective to serve the peak year's demand on g
+    peak_gbps: dict[str, float] = {}  # a -> downlink the peak year's demand through a needs
+    for a in c.archs:
+        runs = [(w, g, e) for (w, aa, g), e in c.eff.items() if aa == a]  # eff: eligible workloads only
+        for g in {g for _, g, _ in runs}:
+            peak_kacc[(a, g)] = theta * max(sum(c.demand[(w, y)] / e for w, gg, e in runs if gg == g)
+                                            for y in c.years)
+        if s.terms.bandwidth:
+            users = {w for w, _, _ in runs if c.earth_users[w]}
+            peak_gbps[a] = theta * max(sum(c.demand[(w, y)] * c.gbps_per_eflop[w] for w in users) for y in c.years)
     most_cap: dict[tuple[str, str, int], float] = {}  # (a, d, v) -> its largest capacity in a period
     for caps in (c.unit_cap, c.unit_cap_serviced):
         for (a, key, v, y), x in caps.items():
@@ -1039,13 +1048,12 @@ def unit_bounds(c: Coefficients) -> dict[tuple[str, str, int], float]:
                     * rt.payload_t
     out = {}
     for (a, key), d in c.designs.items():
-        if a not in peak:
-            eligible_w = [w for w in c.workloads if a in c.eligible[w]]
-            peak[a] = theta * max((sum(c.demand[(w, y)] for w in eligible_w) for y in c.years), default=0.0)
         site = c.archs[a]["site"]
+        need_kacc = peak_kacc.get((a, d.accelerator), 0.0)
+        links = peak_gbps.get(a, 0.0) / d.downlink_gbps if d.downlink_gbps > 0 else 0.0
         for v in c.unit_vintages[(a, key)]:
-            per_unit = best.get((a, d.accelerator), 0.0) * most_cap.get((a, key, v), 0.0)
-            ub = math.ceil(peak[a] / per_unit) + 1 if per_unit > 0 else 0
+            cap = most_cap.get((a, key, v), 0.0)
+            ub = math.ceil(need_kacc / cap + links) + 1 if cap > 0 and need_kacc > 0 else 0
             if site in c.shells:
                 ub = min(ub, math.ceil(c.shells[site]))
             if c.scenario.terms.cadence and d.trip_mass_t > 0:
