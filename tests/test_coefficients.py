@@ -97,3 +97,43 @@ def test_a_units_levelised_cost_is_what_the_objective_charges_for_it():
         assert row.usd_per_eflop == pytest.approx(_usd_per_eflop(cost, flop), rel=1e-9), (a, key, v)
         checked += 1
     assert checked > 20
+
+
+def test_a_multi_year_period_averages_its_years():
+    """With 3-year steps each period carries its years: demand and capacity are the years' averages (a unit decays
+    through the period), the launch cadence and grid additions are their sums, and a grid queue that clears inside
+    a period adds its later years."""
+    yearly = compute(load_scenario(SCEN / "reference.yaml"))
+    c = compute(load_scenario(SCEN / "reference.yaml", ["horizon.step_years=3"]))
+    assert c.period_years[2030] == [2030, 2031, 2032]
+    for (w, y), x in c.demand.items():
+        assert x == pytest.approx(sum(yearly.demand[(w, t)] for t in c.period_years[y]) / len(c.period_years[y]))
+    checked = 0
+    for (a, key, v, y), x in c.unit_cap.items():
+        years = c.period_years[y]
+        if (a, key, v, years[0]) in yearly.unit_cap and (a, key) in yearly.designs:
+            assert x == pytest.approx(sum(yearly.unit_cap.get((a, key, v, t), 0.0) for t in years) / len(years))
+            checked += 1
+    assert checked > 1000
+    for (vehicle, y), flights in c.cadence.items():
+        assert flights == pytest.approx(sum(yearly.cadence[(vehicle, t)] for t in c.period_years[y]))
+    for (r, y), mw in c.build_cum_cap.items():  # what may be online by the end of the period
+        assert mw == pytest.approx(yearly.build_cum_cap[(r, c.period_years[y][-1])]), (r, y)
+
+
+def test_a_multi_year_plan_reports_the_flop_of_every_year():
+    """Delivered FLOP in the tables and summary count each period's years: a plan that serves the whole demand
+    delivers the demand of every calendar year of the horizon."""
+    from planner.api import solve
+    from planner.model.coefficients import EFLOP_S_YR_IN_FLOP
+
+    rs = load_scenario(SCEN / "reference.yaml", ["horizon.step_years=2"])  # (with 3, the Moon's demand of
+    plan = solve(rs, explain=False, compare_ground=False)  # 2031-32 falls in a period from 2030: no site serves it)
+    assert plan.status in ("optimal", "time_limit") and not plan.summary["unmet_eflop_s"]
+    s = rs.scenario
+    demand = sum(w.demand_at(t) for w in s.workloads.values() for t in range(s.horizon.first_year,
+                                                                              s.horizon.last_year + 1))
+    assert plan.summary["delivered_flop_undiscounted"] == pytest.approx(demand * EFLOP_S_YR_IN_FLOP, rel=1e-6)
+    assert plan.tables["allocation"]["flop"].sum() == pytest.approx(demand * EFLOP_S_YR_IN_FLOP, rel=1e-6)
+    w = plan.tables["waterfall"]
+    assert w[w["scope"] == "plan"]["flop_after"].iloc[-1] == pytest.approx(demand * EFLOP_S_YR_IN_FLOP, rel=1e-6)

@@ -80,24 +80,28 @@ class Design:
     def key(self) -> str:
         return f"{self.accelerator}/{self.radiator_temp_k:g}K/{self.shielding_mm:g}mm"
 
-    def capacity_at_age(self, age: float, serviced: bool = False) -> float:
-        """Share of the unit's accelerators delivering at ``age`` years: failures decay the continuous capacity
-        (servicing repairs a share of them) and total dose degrades it past the onset."""
-        return self.surviving_at_age(age, serviced) * self.tid_share_at_age(age)
-
-    def surviving_at_age(self, age: float, serviced: bool = False) -> float:
-        """Share of accelerators not failed at ``age``: e^(-lambda age), lambda less the repaired share if serviced."""
+    def delivered(self, age: float, span: float, serviced: bool = False, dose: bool = True) -> float:
+        """Accelerator-years one of the unit's accelerators delivers from ``age`` to ``age + span`` years: the share
+        not failed, e^(-lambda t) (lambda less the repaired share if serviced), integrated over the time, and past
+        the total-dose onset only the degraded share of it (``dose``). Failures happen through a year, so a year
+        delivers its average, not its first day's capacity."""
         lam = self.failure_rate * ((1 - self.repair_fraction) if serviced else 1.0)
-        return math.exp(-lam * age)
 
-    def tid_share_at_age(self, age: float) -> float:
-        """Capacity a surviving accelerator keeps at ``age`` (below 1 past the total-dose degradation onset)."""
-        return self.tid_degraded_fraction if age >= self.degradation_onset_yr else 1.0
+        def surviving(t0: float, t1: float) -> float:
+            if t1 <= t0:
+                return 0.0
+            return (math.exp(-lam * t0) - math.exp(-lam * t1)) / lam if lam > 0 else t1 - t0
+
+        end = age + span
+        if not dose:
+            return surviving(age, end)
+        onset = self.degradation_onset_yr
+        return surviving(age, min(end, onset)) + self.tid_degraded_fraction * surviving(max(age, onset), end)
 
     @functools.cached_property
     def capacity_profile(self) -> tuple[float, ...]:
-        """Delivered share in each year of life (service share x capacity at that age), unserviced."""
-        return tuple(sh * self.capacity_at_age(k) for k, sh in enumerate(service_profile(self.life_yr)))
+        """Accelerator-years delivered per accelerator in each year of life (unserviced; the last year partly)."""
+        return tuple(self.delivered(k, sh) for k, sh in enumerate(service_profile(self.life_yr)))
 
 
 @dataclass(frozen=True)
@@ -455,6 +459,17 @@ def _served_years(build_year: int, life_yr: float, last_year: int) -> tuple[tupl
     return tuple((t, f) for t in range(build_year, last_year + 1) if (f := served_fraction(build_year, life_yr, t)) > 0)
 
 
+def served_spans(build_year: int, life_yr: float, periods: dict[int, list[int]]) -> dict[int, list[tuple[int, float]]]:
+    """For each period an asset built in ``build_year`` serves: (age at the start of each of its years, share of
+    that year served)."""
+    out: dict[int, list[tuple[int, float]]] = {}
+    for y, years in periods.items():
+        spans = [(t - build_year, f) for t in years if (f := served_fraction(build_year, life_yr, t)) > 0]
+        if spans:
+            out[y] = spans
+    return out
+
+
 def service_shares(build_year: int, life_yr: float, periods: dict[int, list[int]]) -> dict[int, float]:
     """Share of each period's years an asset built in ``build_year`` serves (fractional last year)."""
     out = {}
@@ -740,6 +755,7 @@ def compute(rs: ResolvedScenario, fixed_accelerators: dict[tuple[str, str], int]
     weight = {y: sum(df[t] for t in periods[y]) for y in years}
     excluded = set(terms.exclude_costs)
     shares = functools.lru_cache(maxsize=None)(lambda v, life: service_shares(v, life, periods))
+    spans = functools.lru_cache(maxsize=None)(lambda v, life: served_spans(v, life, periods))
 
     arch_table = cat.architectures()
     archs: dict[str, dict[str, Any]] = {}
@@ -753,7 +769,8 @@ def compute(rs: ResolvedScenario, fixed_accelerators: dict[tuple[str, str], int]
 
     # ---- demand and eligibility
     wl = s.workloads
-    demand = {(w, y): wl[w].demand_at(y) for w in wl for y in years}
+    demand = {(w, y): sum(wl[w].demand_at(t) for t in periods[y]) / len(periods[y])  # the period's average
+              for w in wl for y in years}
     eligible = {w: [a for a, info in archs.items() if info["rtt_ms"][wl[w].users] <= wl[w].latency_limit_ms]
                 for w in wl}
     gbps_per_eflop = {w: links.gbps_per_eflop_s(wl[w].bits_per_flop) for w in wl}
@@ -788,7 +805,7 @@ def compute(rs: ResolvedScenario, fixed_accelerators: dict[tuple[str, str], int]
     if terms.cadence:
         for v in {rt.vehicle for rt in routes.values()}:
             for y in years:
-                cadence[(v, y)] = cat.launch_vehicles[v].cadence_flights_per_yr.at(y) * len(periods[y])
+                cadence[(v, y)] = sum(cat.launch_vehicles[v].cadence_flights_per_yr.at(t) for t in periods[y])
 
     # ---- space designs
     designs: dict[tuple[str, str], Design] = {}
@@ -828,19 +845,20 @@ def compute(rs: ResolvedScenario, fixed_accelerators: dict[tuple[str, str], int]
         info = archs[a]
         pf = cat.platforms[info["platform"]]
         serviceable = pf.servicing_allowed and s.design_space.servicing and cat.sites[info["site"]].serviceable
-        at_age = {}  # age -> (capacity, capacity serviced): ages repeat across vintages
+        kacc = d.accelerators_per_unit / 1000.0
+        per_year = {}  # (age, share served) -> accelerator-years per accelerator, unserviced and serviced
         for v in unit_vintages[(a, key)]:
             if serviceable:
                 serviceable_units.add((a, key, v))
-            for y, sh in shares(v, d.life_yr).items():
-                per_unit = d.accelerators_per_unit / 1000.0 * sh
-                age = y - v
-                if age not in at_age:
-                    at_age[age] = (d.capacity_at_age(age), d.capacity_at_age(age, serviced=True))
-                unit_cap[(a, key, v, y)] = per_unit * at_age[age][0]
+            for y, served in spans(v, d.life_yr).items():
+                for span in served:
+                    if span not in per_year:
+                        per_year[span] = (d.delivered(*span), d.delivered(*span, serviced=True))
+                n_years = len(periods[y])  # capacity is the period's average
+                unit_cap[(a, key, v, y)] = kacc * sum(per_year[span][0] for span in served) / n_years
                 if serviceable:
-                    unit_cap_serviced[(a, key, v, y)] = per_unit * at_age[age][1]
-                    spares[(a, key, v, y)] = d.spares_t_per_yr * len(periods[y]) * sh
+                    unit_cap_serviced[(a, key, v, y)] = kacc * sum(per_year[span][1] for span in served) / n_years
+                    spares[(a, key, v, y)] = d.spares_t_per_yr * sum(f for _, f in served)
 
     # ---- sites with a core, shells
     site_open = {}
@@ -921,8 +939,7 @@ def compute(rs: ResolvedScenario, fixed_accelerators: dict[tuple[str, str], int]
         build_years[reg] = [y for y in years if y >= pipeline_from]
         cum = gr.pipeline_mw.v
         for y in years:
-            if y >= grid_from:
-                cum += sum(gr.grid_mw_per_yr.at(t) for t in periods[y])
+            cum += sum(gr.grid_mw_per_yr.at(t) for t in periods[y] if t >= grid_from)
             if y in build_years[reg]:
                 build_cum_cap[(reg, y)] = cum
         for v in build_years[reg]:

@@ -166,7 +166,8 @@ def build_tables(c: Coefficients, sol: Solution) -> dict[str, pd.DataFrame]:
         rows.append({"year": y, "architecture": a, "family": c.archs[a]["family"],
                      "units_in_service": vals["units_in_service"], "accelerators": vals["accelerators"],
                      "effective_accelerators": vals["effective_accelerators"], "it_mw": vals["it_mw"],
-                     "delivered_eflop_s": delivered, "delivered_flop": delivered * EFLOP_S_YR_IN_FLOP})
+                     "delivered_eflop_s": delivered,
+                     "delivered_flop": delivered * EFLOP_S_YR_IN_FLOP * len(c.period_years[y])})
     t["fleet"] = pd.DataFrame(rows, columns=list(TABLES["fleet"][1]))
 
     launch = defaultdict(lambda: defaultdict(float))
@@ -196,8 +197,8 @@ def build_tables(c: Coefficients, sol: Solution) -> dict[str, pd.DataFrame]:
     wl = c.scenario.workloads
     for (w, a, g, y), x in sorted(sol.serve.items()):
         rows.append({"workload": w, "architecture": a, "accelerator": g, "year": y, "eflop_s": x,
-                     "flop": x * EFLOP_S_YR_IN_FLOP, "site_rtt_ms": c.archs[a]["rtt_ms"][wl[w].users],
-                     "latency_limit_ms": wl[w].latency_limit_ms})
+                     "flop": x * EFLOP_S_YR_IN_FLOP * len(c.period_years[y]),
+                     "site_rtt_ms": c.archs[a]["rtt_ms"][wl[w].users], "latency_limit_ms": wl[w].latency_limit_ms})
     t["allocation"] = pd.DataFrame(rows, columns=list(TABLES["allocation"][1]))
 
     rows = []

@@ -74,7 +74,7 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
         "effective_accelerators": "accelerators after failures and radiation degradation",
         "it_mw": "IT power of what is installed, MW",
         "delivered_eflop_s": "compute delivered to workloads, EFLOP/s sustained over the year",
-        "delivered_flop": "compute delivered in the year, FLOP",
+        "delivered_flop": "compute delivered in the period (all its years), FLOP",
     }),
     "launches": ("Year x vehicle.", {
         "year": "calendar year",
@@ -101,7 +101,7 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
         "accelerator": "accelerator model",
         "year": "calendar year",
         "eflop_s": "compute delivered, EFLOP/s sustained over the year",
-        "flop": "compute delivered in the year, FLOP",
+        "flop": "compute delivered in the period (all its years), FLOP",
         "site_rtt_ms": "round-trip time from the workload's users to the site, ms",
         "latency_limit_ms": "the workload's round-trip limit, ms",
     }),
@@ -174,7 +174,7 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
                   "radiation_degradation, utilisation",
         "multiplier": "share of the stage before it that the factor keeps (flop_after / flop_before; servicing "
                       "can exceed 1)",
-        "flop_before": "FLOP before the factor, summed over the horizon's listed years (undiscounted); step 1: "
+        "flop_before": "FLOP before the factor, summed over the horizon (undiscounted); step 1: "
                        "accelerators in service x dense peak FLOP/s at each workload's precision",
         "flop_after": "FLOP after the factor; the last step is the delivered FLOP",
         "lost_flop": "flop_before - flop_after",

@@ -15,15 +15,16 @@ Computed from the plan's solution and its coefficients, following what the model
   unit instead (``binding_cap`` in designs.csv);
 * downlink: the share of the effective capacity the units' downlink can carry at the workload mix's bits per FLOP
   (1 where no Earth-user traffic leaves orbit, and on the ground);
-* failures, servicing, radiation: effective / installed accelerators split into e^(-lambda age) (unserviced),
-  the repairs of serviced units (>= 1) and the capacity kept past the total-dose degradation onset;
+* failures, servicing, radiation: effective / installed accelerators split into the year's average of
+  e^(-lambda t) (unserviced), the repairs of serviced units (>= 1) and the capacity kept past the total-dose
+  degradation onset;
 * utilisation (the report's "capacity in use"): capacity used / capacity the downlink allows (units built ahead of
   demand, fleets sized for the year they are weakest, integer units). Not the catalog's ground
   ``ground_regions.*.utilisation``, a campus's average power draw as a share of nameplate that only sets its
   energy bill (with its grid CO2 and site water).
 The product is exactly the slice's delivered FLOP (``serve`` x FLOP per EFLOP/s-year, as in allocation.csv). A
 scope (an architecture, or the plan) sums its slices stage by stage; its factor k is stage k / stage k-1, so the
-factors of a scope multiply to its delivered / installed peak. FLOP are undiscounted, per listed year.
+factors of a scope multiply to its delivered / installed peak. FLOP are undiscounted, over each period's years.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from collections import defaultdict
 
 import pandas as pd
 
-from planner.model.coefficients import EFLOP_S_YR_IN_FLOP, TFLOPS_TO_EFLOPS_PER_KACC, Coefficients, service_shares
+from planner.model.coefficients import EFLOP_S_YR_IN_FLOP, TFLOPS_TO_EFLOPS_PER_KACC, Coefficients, served_spans
 from planner.results.schema import TABLES
 
 FACTORS = ("software_efficiency", "power", "thermal", "coverage", "downlink", "single_events", "failures",
@@ -59,18 +60,21 @@ def _pools(c: Coefficients, sol) -> tuple[dict, dict]:
     for (a, key, v), n in sol.units.items():
         d = c.designs[(a, key)]
         serv = min(sol.serviced.get((a, key, v), 0.0), n)
-        for y, sh in service_shares(v, d.life_yr, c.period_years).items():
+        kacc = d.accelerators_per_unit / 1000.0
+        for y, served in served_spans(v, d.life_yr, c.period_years).items():
             if (a, key, v, y) not in c.unit_cap:
                 continue
-            age = y - v
-            nominal = n * d.accelerators_per_unit / 1000.0 * sh
-            surv, tid = d.surviving_at_age(age), d.tid_share_at_age(age)
-            surv_s = d.surviving_at_age(age, serviced=True) if (a, key, v, y) in c.unit_cap_serviced else surv
+            per = 1.0 / len(c.period_years[y])  # per accelerator, averaged over the period: years in service,
+            nominal = per * sum(f for _, f in served)  # then delivered after failures, then after total dose too
+            surv = per * sum(d.delivered(age, f, dose=False) for age, f in served)
+            dosed = per * sum(d.delivered(age, f) for age, f in served)
+            dosed_s = per * sum(d.delivered(age, f, serviced=True) for age, f in served) \
+                if (a, key, v, y) in c.unit_cap_serviced else dosed
             p = pools[(a, d.accelerator, y)]
-            p["N"] += nominal
-            p["F0"] += nominal * surv
-            p["E0"] += nominal * surv * tid
-            p["E"] += nominal / n * ((n - serv) * surv + serv * surv_s) * tid if n > 0 else 0.0
+            p["N"] += n * kacc * nominal
+            p["F0"] += n * kacc * surv
+            p["E0"] += n * kacc * dosed
+            p["E"] += kacc * ((n - serv) * dosed + serv * dosed_s)
             downlink[(a, y)] += n * d.downlink_gbps
     for (r, g, v), k in sol.chips.items():
         a = c.ground[r]["arch"]
@@ -129,7 +133,8 @@ def slices(c: Coefficients, sol) -> list[dict]:
                 "radiation_degradation": p["E0"] / p["F0"] if p["F0"] > 0 else 1.0,
                 "utilisation": total / (e * f_net) if e > 0 and f_net > 0 else 0.0,
             }
-            peak = p["N"] * share * parts["peak_tflops"] * TFLOPS_TO_EFLOPS_PER_KACC * EFLOP_S_YR_IN_FLOP
+            peak = p["N"] * share * parts["peak_tflops"] * TFLOPS_TO_EFLOPS_PER_KACC * EFLOP_S_YR_IN_FLOP \
+                * len(c.period_years[y])
             rows.append({"workload": w, "architecture": a, "accelerator": g, "year": y, "peak_flop": peak, **mult})
     return rows
 
