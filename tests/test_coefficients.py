@@ -137,3 +137,29 @@ def test_a_multi_year_plan_reports_the_flop_of_every_year():
     assert plan.tables["allocation"]["flop"].sum() == pytest.approx(demand * EFLOP_S_YR_IN_FLOP, rel=1e-6)
     w = plan.tables["waterfall"]
     assert w[w["scope"] == "plan"]["flop_after"].iloc[-1] == pytest.approx(demand * EFLOP_S_YR_IN_FLOP, rel=1e-6)
+
+
+def test_grid_connections_carry_it_load_over_the_pue():
+    """us_grid: 1,500 MW of IT in the pipeline from 2029 (2027 + 2 years' construction); the grid connects 1,000 MW a
+    year of facility load from 2033 (+ 4 years' queue), which carries 1,000 / 1.3 = 769.2 MW of IT."""
+    c = compute(load_scenario(SCEN / "reference.yaml"))
+    assert c.build_years["us_grid"][0] == 2029
+    assert c.build_cum_cap[("us_grid", 2032)] == pytest.approx(1500.0)
+    assert c.build_cum_cap[("us_grid", 2035)] == pytest.approx(1500.0 + 3 * 1000.0 / 1.3)
+
+
+def test_a_unit_is_insured_for_the_riskiest_vehicle_its_platform_may_fly():
+    """A compute satellite may fly on Falcon 9 or Starship and its launch is priced at the cheapest route of its
+    year: its hardware is insured at the riskier vehicle's rate, on its capex before insurance."""
+    c = compute(load_scenario(SCEN / "reference.yaml"))
+    cat = c.catalog
+    rates = {v: cat.launch_vehicles[v].insurance_fraction.v or cat.launch_vehicles[v].failure_rate.v
+             for v in cat.platforms["swarm_satellite"].vehicles}
+    assert len(set(rates.values())) == 2
+    checked = 0
+    for (a, key), d in c.designs.items():
+        if a.startswith("swarm_satellite@"):
+            rest = sum(x for k, x in d.capex_musd.items() if k != "insurance")
+            assert d.capex_musd["insurance"] == pytest.approx(max(rates.values()) * rest, rel=1e-12)
+            checked += 1
+    assert checked > 10

@@ -550,6 +550,18 @@ def routes_for(cat: Catalog, site: str, vehicles: list[str]) -> dict[str, Route]
     return out
 
 
+def launch_risk(lv) -> float:
+    """Share of what a launch carries that its insurance costs: the vehicle's insurance rate, else its failure
+    rate."""
+    return lv.insurance_fraction.v if lv.insurance_fraction.v > 0 else lv.failure_rate.v
+
+
+def insuring_vehicle(cat: Catalog, platform: str) -> str:
+    """The vehicle a unit's hardware is insured for: the riskiest its platform may fly (the unit's launch is priced
+    at the cheapest route of its year, which can be either)."""
+    return max(cat.platforms[platform].vehicles, key=lambda v: launch_risk(cat.launch_vehicles[v]))
+
+
 def flight_price_musd(s: Scenario, cat: Catalog, vehicle: str, year: int) -> float:
     lv = cat.launch_vehicles[vehicle]
     t = s.trajectories
@@ -681,8 +693,7 @@ def size_design(s: Scenario, cat: Catalog, arch: str, platform: str, site: str, 
     capex = {k: (0.0 if k in excluded else v) for k, v in capex.items()}
     integrable = sum(v for k, v in capex.items() if k not in ("accelerators", "propellant"))
     capex["integration"] = 0.0 if "integration" in excluded else pf.integration_cost_fraction.v * integrable
-    lv = cat.launch_vehicles[pf.vehicles[0]]
-    risk = lv.insurance_fraction.v if lv.insurance_fraction.v > 0 else lv.failure_rate.v
+    risk = launch_risk(cat.launch_vehicles[insuring_vehicle(cat, platform)])
     capex["insurance"] = 0.0 if "insurance" in excluded else risk * sum(capex.values())
     trip_mass = route.payload_t if (pf.whole_trip and route) else b.mass_kg / 1000.0
     volume = route.volume_m3 if (pf.whole_trip and route) else b.volume_m3
@@ -791,7 +802,7 @@ def compute(rs: ResolvedScenario, fixed_accelerators: dict[tuple[str, str], int]
     flight_price, trip_parts, trip_co2 = {}, {}, {}
     for k, rt in routes.items():
         lv = cat.launch_vehicles[rt.vehicle]
-        risk = lv.insurance_fraction.v if lv.insurance_fraction.v > 0 else lv.failure_rate.v
+        risk = launch_risk(lv)
         for y in trip_years[k]:
             price = flight_price_musd(s, cat, rt.vehicle, y)
             flight_price[(rt.vehicle, y)] = price
@@ -939,7 +950,8 @@ def compute(rs: ResolvedScenario, fixed_accelerators: dict[tuple[str, str], int]
         build_years[reg] = [y for y in years if y >= pipeline_from]
         cum = gr.pipeline_mw.v
         for y in years:
-            cum += sum(gr.grid_mw_per_yr.at(t) for t in periods[y] if t >= grid_from)
+            # the grid connects facility MW: the IT it carries is that / PUE (pipeline and existing MW are IT MW)
+            cum += sum(gr.grid_mw_per_yr.at(t) for t in periods[y] if t >= grid_from) / gr.pue.v
             if y in build_years[reg]:
                 build_cum_cap[(reg, y)] = cum
         for v in build_years[reg]:

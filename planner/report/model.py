@@ -1299,7 +1299,7 @@ def ground_variants(sec: Section, run: Run) -> None:
         "capex $M/MW": v(e, "facility_capex_musd_per_mw"), "lease $M/MW-yr": v(e, "lease_musd_per_mw_yr"),
         "energy $/kWh": v(e, "energy_usd_per_kwh"), "PUE": v(e, "pue"),
         "queue + build yr": f"{v(e, 'queue_yr')} + {v(e, 'construction_yr')}",
-        "new MW/yr": v(e, "grid_mw_per_yr"), "average draw": v(e, "utilisation", "{:.0%}"),
+        "new grid MW/yr": v(e, "grid_mw_per_yr"), "average draw": v(e, "utilisation", "{:.0%}"),
         "kg CO2/kWh": v(e, "grid_co2_kg_per_kwh"), "L water/kWh": v(e, "water_l_per_kwh")}
         for name, e in regions.items()]), small=True,
         note=f"Average draw (catalog ground_regions.*.utilisation): {GROUND_DRAW_WORDS}. Values and sources are in the catalog table below "

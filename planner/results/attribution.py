@@ -12,7 +12,7 @@ from collections import defaultdict
 
 import pandas as pd
 
-from planner.model.coefficients import Coefficients, service_profile
+from planner.model.coefficients import Coefficients, insuring_vehicle, service_profile
 from planner.results.plan import Solution
 
 UNIT_DRIVERS = {
@@ -46,13 +46,15 @@ def cost_drivers(c: Coefficients, sol: Solution) -> pd.DataFrame:
     for (a, key, v), n in sol.units.items():
         d = c.designs[(a, key)]
         info = c.archs[a]
-        names = {"g": d.accelerator, "p": info["platform"], "v": c.catalog.platforms[info["platform"]].vehicles[0]}
+        names = {"g": d.accelerator, "p": info["platform"], "v": insuring_vehicle(c.catalog, info["platform"])}
         for cat, capex in d.capex_musd.items():
             add(cat, UNIT_DRIVERS[cat].format(**names), n * c.pv(c.capital_flows({cat: capex}, v, d.capacity_profile,
                                                                                   info["rate"])))
         add("operations", UNIT_DRIVERS["operations"].format(**names),
             n * c.pv(c.running_flows("operations", d.ops_musd_per_yr, v, d.life_yr)))
-        add("launch", UNIT_DRIVERS["launch"].format(**names), n * c.pv(c.launch_credit_flows(a, key, v)))
+        route = c.cheapest_route(a, key, v)  # the unit's launch share is priced on it
+        add("launch", UNIT_DRIVERS["launch"].format(v=c.routes[route].vehicle if route else names["v"]),
+            n * c.pv(c.launch_credit_flows(a, key, v)))
         add("carbon", CARBON_DRIVER, n * c.pv(c.unit_carbon_flows(a, key, v)))
     for (a, key, v), n in sol.serviced.items():
         d = c.designs[(a, key)]
