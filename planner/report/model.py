@@ -1331,6 +1331,24 @@ def catalog_rows(scenario: dict) -> pd.DataFrame | None:
     return pd.DataFrame(rows).rename(columns={"value": "catalog value"}) if rows else None
 
 
+KNOWN_LIMITS = [
+    "Real-time inference from low orbit runs only while a satellite is over its users (the coverage share), and the "
+    "model does not give the rest of the orbit to batch work or training: it overstates what real-time service from "
+    "low orbit costs, by up to 1 / coverage. Leans against space.",
+    "A design counts as meeting a workload's cluster size when a formation of its units could reach it; the model "
+    "does not require that many units at the site. Leans toward space, where training runs on space units.",
+    "Site cores and the ground's existing campuses do not retire: a core's life outlasts the bundled horizons, and "
+    "the existing campuses stay in service to the end. Leans toward the ground (its existing MW cost only their "
+    "operations).",
+    "Traffic to users on the Moon has no link limit; it stays below a station's link to Earth in the bundled "
+    "scenarios. Leans toward space.",
+    "With steps of more than one year, a period's launches are priced at its first year, and a ground build that "
+    "becomes possible inside a period waits for the next one.",
+    "The radiator's fin temperature drop and its fin efficiency may both describe the fin's gradient, for about "
+    "11 % more radiator area than either alone. Leans against space.",
+]
+
+
 def method_section(run: Run) -> Section:
     from planner.model import carbon, demand, fleet, ground, launch, objective
 
@@ -1344,6 +1362,8 @@ def method_section(run: Run) -> Section:
           "Unit sizes come from physics computed before the model (power through eclipse at end of life, radiators "
           "at end-of-life coatings in the hot case, dose behind shielding, drag make-up, the rocket equation).")
     sec.p(run.explanations.get("perfect_foresight", ""))
+    sec.p("What the model leaves out, and which way each leans:")
+    sec.bullets(KNOWN_LIMITS)
     rows = (s.get("model_size") or {}).get("constraints_by_block", {})
     for module, title in ((fleet, "Space units, sites and shells"), (launch, "Launch"), (ground, "Ground"),
                           (demand, "Demand, capacity and bandwidth"), (carbon, "Carbon cap"),
