@@ -52,8 +52,8 @@ def test_unit_bounds_follow_their_definition(name, overrides):
     assert len(bounds) > 1000 and len(set(bounds.values())) > 10
 
 
-REALTIME_ONLY = [f"workloads.{w}.growth.start_eflop_per_s=0.0001" for w in ("training", "batch_inference", "offworld")] \
-    + ["terms.cadence=false", "terms.shell_capacity=false"]
+REALTIME_ONLY = [f"workloads.{w}.growth.start_eflop_per_s=0.0001"
+                 for w in ("training", "batch_inference", "offworld")] + ["terms.cadence=false", "terms.shell_capacity=false"]
 
 
 def test_unit_bounds_leave_room_to_serve_a_coverage_limited_workload_alone():

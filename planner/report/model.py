@@ -1302,8 +1302,8 @@ def ground_variants(sec: Section, run: Run) -> None:
         "new grid MW/yr": v(e, "grid_mw_per_yr"), "average draw": v(e, "utilisation", "{:.0%}"),
         "kg CO2/kWh": v(e, "grid_co2_kg_per_kwh"), "L water/kWh": v(e, "water_l_per_kwh")}
         for name, e in regions.items()]), small=True,
-        note=f"Average draw (catalog ground_regions.*.utilisation): {GROUND_DRAW_WORDS}. Values and sources are in the catalog table below "
-             f"(ground_regions.*).")
+        note=f"Average draw (catalog ground_regions.*.utilisation): {GROUND_DRAW_WORDS}. Values and sources are in "
+             f"the catalog table below (ground_regions.*).")
 
 
 def catalog_rows(scenario: dict) -> pd.DataFrame | None:
