@@ -4,9 +4,9 @@ Each worker process keeps its sessions (the Pyomo model and its HiGHS instance) 
 case changes parameter values and re-solves; the model is rebuilt only when the case changes the index sets,
 and the rebuilds are counted. Nothing here raises: a failing case comes back as a row with its error.
 
-Python's cyclic garbage collector is paused during a case and run once in each rebuild, to free the model the
-rebuild replaces before the new one is built (``Session.collect_replaced``; Pyomo models hold reference cycles
-through their rules). The base sessions are
+Python's cyclic garbage collector is paused during a case and run once, in the case's first rebuild, before its
+new model is built (``Session.collect_replaced``): it frees the models the sessions replaced since (Pyomo models
+hold reference cycles through their rules). The base sessions are
 frozen out of its scans (``gc.freeze``): they live as long as the worker. Left automatic, the collector rescanned
 the live models again and again while a case built its own.
 """
@@ -89,9 +89,8 @@ def _state(job: Job) -> WorkerState:
     if job.compare_ground and job.kind == "reoptimise":  # the ground-only comparison: an LP of its own
         ground = Session(load_scenario(job.base_path, list(job.base_overrides) + list(GROUND_ONLY)), **options)
         ground.ad.ensure_instance()
-    for sess in (session, fixed, ground):
-        if sess is not None:
-            sess.collect_replaced = True
+    # one collection a case: the case's first rebuild frees the models every session replaced since the last one
+    (fixed if job.kind == "evaluate" else session).collect_replaced = True
     st = _STATE[job.key] = WorkerState(session=session, fixed_session=fixed, ground_session=ground)
     gc.collect()
     gc.freeze()
