@@ -6,9 +6,9 @@ and the rebuilds are counted. Nothing here raises: a failing case comes back as 
 
 Python's cyclic garbage collector is paused during a case and run once, in the case's first rebuild, before its
 new model is built (``Session.collect_replaced``): it frees the models the sessions replaced since (Pyomo models
-hold reference cycles through their rules). The base sessions are
-frozen out of its scans (``gc.freeze``): they live as long as the worker. Left automatic, the collector rescanned
-the live models again and again while a case built its own.
+hold reference cycles through their rules). The base sessions are frozen out of its scans (``gc.freeze``): they
+live as long as the worker. Left automatic, the collector rescanned the live models again and again while a case
+built its own.
 """
 
 from __future__ import annotations
@@ -159,8 +159,6 @@ def run_case(job: Job, case_index: int, case_id: str, overrides: dict[str, Any])
         rec.update(status="error", error=f"{exc.__class__.__name__}: {exc}",
                    traceback=traceback.format_exc(limit=4), total_s=time.perf_counter() - t0)
     return rec
-
-
 
 
 def _run(job: Job, st: WorkerState, overrides: dict[str, Any], rec: dict[str, Any]) -> tuple[float, float, float]:
