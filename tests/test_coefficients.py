@@ -137,6 +137,15 @@ def test_a_multi_year_plan_reports_the_flop_of_every_year():
     assert plan.tables["allocation"]["flop"].sum() == pytest.approx(demand * EFLOP_S_YR_IN_FLOP, rel=1e-6)
     w = plan.tables["waterfall"]
     assert w[w["scope"] == "plan"]["flop_after"].iloc[-1] == pytest.approx(demand * EFLOP_S_YR_IN_FLOP, rel=1e-6)
+    # a period's flights against its cadence (both the period's), and the peak per year spreads them over its years
+    la = plan.tables["launches"]
+    periods = {y: [y, y + 1] if y + 1 <= s.horizon.last_year else [y] for y in s.horizon.years}
+    for r in la.itertuples():
+        cadence = plan.scenario.catalog.launch_vehicles[r.vehicle].cadence_flights_per_yr
+        assert r.cadence_cap == pytest.approx(sum(cadence.at(t) for t in periods[r.year]))
+        assert r.flights <= r.cadence_cap + 1e-6
+    per_year = la.groupby("year")["flights"].sum() / [len(periods[y]) for y in la.groupby("year").size().index]
+    assert plan.summary["peak_flights_per_yr"] == pytest.approx(per_year.max())
 
 
 def test_grid_connections_carry_it_load_over_the_pue():

@@ -101,9 +101,9 @@ def test_architecture_labels_read_naturally_mid_sentence():
 # ------------------------------------------------------------------------------ 3. capacity in use vs power draw
 
 
-def _waterfall_run() -> rm.Run:
+def _waterfall_run(regions: tuple[str, ...] = ("us_grid",)) -> rm.Run:
     rows = []
-    for scope, fam in (("plan", "plan"), ("ground_campus@us_grid", "ground")):
+    for scope, fam in (("plan", "plan"), *((f"ground_campus@{r}", "ground") for r in regions)):
         for step, f in enumerate(FACTORS, start=1):
             rows.append({"scope": scope, "family": fam, "step": step, "factor": f, "multiplier": 1.0,
                          "flop_before": 1e30, "flop_after": 1e30, "lost_flop": 0.0, "share_of_peak": 1.0,
@@ -127,6 +127,14 @@ def test_the_waterfall_step_is_capacity_in_use_not_the_grounds_utilisation(tmp_p
     for name, region in load_catalog().ground_regions.items():
         note = region.utilisation.note or ""
         assert "average power draw" in note and "energy bill" in note, name
+
+
+def test_the_waterfall_table_names_the_architectures_it_leaves_out(tmp_path):
+    regions = ("a", "b", "c", "d", "e", "f", "g")  # the plan and seven architectures: six columns fit
+    sec = rm.waterfall_section(_waterfall_run(regions), tmp_path)
+    table = next(b for b in sec.blocks if isinstance(b, rm.Table))
+    assert list(table.frame.columns)[1:] == ["plan"] + [f"ground_campus@{r}" for r in "abcde"]
+    assert "Not shown, to fit the page: ground_campus@f, ground_campus@g" in table.note
 
 
 # ------------------------------------------------------------------------------ 4. emission categories in words

@@ -910,7 +910,8 @@ def waterfall_section(run: Run, figdir: Path) -> Section:
                "FLOP delivered over the horizon, each factor's loss hatched.")
     scopes = [PLAN] + [a for a in dict.fromkeys(w["scope"]) if a != PLAN]
     delivered = w.groupby("scope")["flop_after"].last()
-    scopes = [sc for sc in scopes if sc == PLAN or delivered.get(sc, 0) > 0][:6]
+    scopes = [sc for sc in scopes if sc == PLAN or delivered.get(sc, 0) > 0]
+    scopes, left_out = scopes[:6], scopes[6:]  # six columns fit the page; tables/waterfall.csv has every one
     frame = pd.DataFrame({"factor": [LABELS[f] for f in w.loc[w["scope"] == PLAN, "factor"]]})
     for sc in scopes:
         frame[sc] = list(w.loc[w["scope"] == sc, "multiplier"].map(pct))
@@ -921,7 +922,10 @@ def waterfall_section(run: Run, figdir: Path) -> Section:
     sec.table("Share each factor keeps, by architecture (FLOP over the horizon, undiscounted)",
               pd.concat([frame, totals], ignore_index=True), small=True,
               note="Factors multiply to delivered / peak; each is the share of the stage before it that it keeps "
-                   "(servicing can exceed 100%). tables/waterfall.csv says what the model applies for each.")
+                   "(servicing can exceed 100%: repairs return failed accelerators to service). "
+                   + (f"Not shown, to fit the page: {', '.join(left_out)} (in tables/waterfall.csv; the plan "
+                      f"column includes them). " if left_out else "")
+                   + "tables/waterfall.csv says what the model applies for each.")
     plan = w[w["scope"] == PLAN]
     sec.bullets([f"{LABELS[r.factor]}: {_explanation(r.explanation)}" for r in plan.itertuples()
                  if r.factor in ("power", "thermal", "downlink", "utilisation")])
@@ -1338,14 +1342,15 @@ KNOWN_LIMITS = [
     "A design counts as meeting a workload's cluster size when a formation of its units could reach it; the model "
     "does not require that many units at the site. Leans toward space, where training runs on space units.",
     "Site cores and the ground's existing campuses do not retire: a core's life outlasts the bundled horizons, and "
-    "the existing campuses stay in service to the end. Leans toward the ground (its existing MW cost only their "
-    "operations).",
+    "the existing campuses stay in service to the end. Mixed: cores that never retire lean toward space, existing "
+    "campuses that cost only their operations toward the ground.",
     "Traffic to users on the Moon has no link limit; it stays below a station's link to Earth in the bundled "
     "scenarios. Leans toward space.",
-    "With steps of more than one year, a period's launches are priced at its first year, and a ground build that "
-    "becomes possible inside a period waits for the next one.",
+    "With steps of more than one year (not in a yearly run), a period's launches are priced at its first year "
+    "(the dearest, as prices fall: against space), and a ground build that becomes possible inside a period waits "
+    "for the next one (against the ground).",
     "The radiator's fin temperature drop and its fin efficiency may both describe the fin's gradient, for about "
-    "11 % more radiator area than either alone. Leans against space.",
+    "11% more radiator area than either alone. Leans against space.",
 ]
 
 

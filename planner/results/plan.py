@@ -187,10 +187,9 @@ def build_tables(c: Coefficients, sol: Solution) -> dict[str, pd.DataFrame]:
         launch[(y, c.routes[k].vehicle)]["mass_launched_kg"] += tonnes * 1000.0
     rows = []
     for (y, v), vals in sorted(launch.items()):
-        periods = len(c.period_years[y])
         rows.append({"year": y, "vehicle": v, "trips": vals["trips"], "flights": vals["flights"],
                      "tanker_flights": vals["tanker_flights"],
-                     "cadence_cap": c.cadence.get((v, y), math.inf) / periods if c.cadence else math.inf,
+                     "cadence_cap": c.cadence.get((v, y), math.inf) if c.cadence else math.inf,
                      "mass_launched_kg": vals["mass_launched_kg"], "payload_capacity_kg": vals["payload_capacity_kg"],
                      "price_usd_per_flight": c.flight_price.get((v, y), 0.0) * 1e6, "cost_usd": vals["cost_usd"]})
     t["launches"] = pd.DataFrame(rows, columns=list(TABLES["launches"][1]))
@@ -354,6 +353,7 @@ def mix_summary(c: Coefficients, t: dict[str, pd.DataFrame]) -> dict[str, Any]:
     space = fleet[(fleet["family"] != "ground") & (fleet["delivered_eflop_s"] > 1e-9)]
     launches = t["launches"]
     peak = launches.groupby("year")["flights"].sum() if len(launches) else pd.Series(dtype=float)
+    peak = peak / [len(c.period_years[y]) for y in peak.index]  # a period's flights spread over its years
     return {
         "delivered_share_by_family": shares,
         "space_share": 1.0 - shares.get("ground", 0.0),
