@@ -225,3 +225,29 @@ def test_mass_budget_bars_read_in_words_and_every_part_stands_apart_in_grey(tmp_
             (la, ha), (lb, hb) = looks[a], looks[b]
             # parts whose hatches look alike in print must differ clearly in grey
             assert family[ha] != family[hb] or abs(la - lb) >= 0.3, (a, b, looks[a], looks[b])
+
+
+# ------------------------------------------------------------------------------ 7. workloads, caps and settings in words
+
+WORKLOADS = {"offworld": {"label": "Off-world missions (users on the Moon)"},
+             "training": {"label": "Frontier training"}}
+
+
+def _alloc_run() -> rm.Run:
+    alloc = {"workload": ["offworld", "training", "training"],
+             "architecture": ["station_module@eml1", "ground_campus@us_grid", "station_module@eml1"],
+             "flop": [1.0, 3.0, 1.0], "site_rtt_ms": [450.0, 25.0, 3000.0],
+             "latency_limit_ms": [1000.0, 1e5, 1e5]}
+    return _run({}, CATALOG | {"workloads": WORKLOADS}, tables={
+        "allocation": alloc, "architectures": {"architecture": ["station_module@eml1", "ground_campus@us_grid"],
+                                               "family": ["station", "ground"]}})
+
+
+def test_the_workloads_section_names_workloads_in_words(tmp_path, monkeypatch):
+    drawn = {}
+    monkeypatch.setattr(fig, "_save", lambda f, path: drawn.setdefault("fig", f) and path)
+    sec = rm.workloads_section(_alloc_run(), tmp_path)
+    table = next(b for b in sec.blocks if isinstance(b, rm.Table)).frame
+    assert set(table["workload"]) == {"Off-world missions (users on the Moon)", "Frontier training"}
+    ticks = [t.get_text() for t in drawn["fig"].axes[0].get_yticklabels()]
+    assert sorted(ticks) == ["Frontier training", "Off-world missions (users on the Moon)"], ticks

@@ -206,11 +206,14 @@ def design_budgets(designs: pd.DataFrame, path: Path, label=None) -> Path | None
     return _save(fig, path)
 
 
-def workloads(alloc: pd.DataFrame, families: dict[str, str], path: Path) -> Path | None:
+def workloads(alloc: pd.DataFrame, families: dict[str, str], path: Path, label=None) -> Path | None:
+    """Share of each workload's delivered FLOP by family; ``label`` names a workload from its id (default: the id)."""
     if alloc.empty:
         return None
     a = alloc.assign(family=alloc["architecture"].map(families))
     table = a.pivot_table(index="workload", columns="family", values="flop", aggfunc="sum").fillna(0)
+    if label is not None:
+        table.index = [label(w) for w in table.index]
     share = table.div(table.sum(axis=1), axis=0) * 100
     order = [f for f in FAMILY_ORDER if f in share.columns]
     fig, ax = plt.subplots(figsize=(7.0, 0.8 + 0.45 * len(share)))

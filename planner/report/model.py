@@ -977,13 +977,15 @@ def carbon_section(run: Run, figdir: Path) -> Section:
 def workloads_section(run: Run, figdir: Path) -> Section:
     sec = Section("8. Workloads")
     alloc = run.t("allocation")
-    sec.figure(fig.workloads(alloc, run.families, figdir / "workloads.png"), "Workloads",
+    sec.figure(fig.workloads(alloc, run.families, figdir / "workloads.png",
+                             lambda w: workload_label(w, run.scenario)), "Workloads",
                "Share of each workload's delivered FLOP by family.")
     if len(alloc):
         g = alloc.groupby(["workload", "architecture"]).agg(flop=("flop", "sum"), rtt=("site_rtt_ms", "first"),
                                                              limit=("latency_limit_ms", "first")).reset_index()
         g["share"] = g["flop"] / g.groupby("workload")["flop"].transform("sum")
-        out = pd.DataFrame({"workload": g["workload"], "architecture": g["architecture"], "share": g["share"].map(pct),
+        out = pd.DataFrame({"workload": g["workload"].map(lambda w: workload_label(w, run.scenario)),
+                            "architecture": g["architecture"], "share": g["share"].map(pct),
                             "site RTT ms": g["rtt"].map(lambda x: num(x, 1)),
                             "limit ms": g["limit"].map(lambda x: num(x))})
         sec.table("Which workload runs where, with each site's round trip against the limit", out)
