@@ -251,3 +251,36 @@ def test_the_workloads_section_names_workloads_in_words(tmp_path, monkeypatch):
     assert set(table["workload"]) == {"Off-world missions (users on the Moon)", "Frontier training"}
     ticks = [t.get_text() for t in drawn["fig"].axes[0].get_yticklabels()]
     assert sorted(ticks) == ["Frontier training", "Off-world missions (users on the Moon)"], ticks
+
+
+def test_what_binds_says_caps_workloads_and_decisions_in_words(tmp_path):
+    cons = {"constraint": ["power", "interconnect", "balance", "balance"],
+            "index": ["us_grid|2032", "us_grid|2032", "offworld|2033", "training|2033"],
+            "meaning": ["facility power at us_grid in 2032", "grid interconnect of us_grid cleared by 2032",
+                        "demand of offworld in 2033 must be met", "demand of training in 2033 must be met"],
+            "slack": [0.0] * 4, "shadow_price": [-5.2e6, -4.2e6, 9.2e6, 13.7e6],
+            "unit": ["USD per MW", "USD per MW", "USD per EFLOP/s", "USD per EFLOP/s"]}
+    run = _run({}, CATALOG | {"workloads": WORKLOADS},
+               tables={"constraints": cons, "ground": {"region": ["us_grid"], "year": [2032], "facility_mw": [10.0]}},
+               analysis={"marginal_values": {"decision": ["one more station_module@eml1 unit (gen_2034/340K/10mm) "
+                                                          "in 2045"],
+                                             "kind": ["unit"], "change_usd": [2.2e6], "status": ["optimal"],
+                                             "method": ["re-solve"]},
+                         "alternatives": {"without": ["station_module@eml1"], "status": ["optimal"],
+                                          "usd_per_pflop_day": [13.5], "change": [0.0],
+                                          "space_architectures": ["station_module@eml1"]}})
+    sec = rm.binds_section(run, tmp_path)
+    tables = {b.title: b.frame for b in sec.blocks if isinstance(b, rm.Table)}
+    caps = list(tables["Binding caps the plan runs into, largest shadow prices first"]["constraint"])
+    assert caps == ["facility power at the hyperscale campus, grid-connected (US average) in 2032",
+                    "grid interconnect of the hyperscale campus, grid-connected (US average) cleared by 2032"], caps
+    marginal = next(f for t, f in tables.items() if t.startswith("Marginal cost"))
+    assert list(marginal.columns) == ["year", "Off-world missions (users on the Moon)", "Frontier training"]
+    (decision,) = tables["Value of one integer decision, from re-solves"]["decision"]
+    assert decision.startswith("one more unit of the compute module docked at a Lagrange-point station core, "
+                               "Earth-Moon L1 halo (station_module@eml1"), decision
+    alt = tables["Near-optimal alternatives"]
+    assert alt["best plan without"].iloc[0].startswith("Compute module docked") and \
+        "(station_module@eml1)" in alt["uses instead"].iloc[0]
+    assert rm.cap_words(run, "route_mass", "starship>eml1|2032", "payload of starship>eml1 trips in 2032") == \
+        "payload of starship trips to Earth-Moon L1 halo in 2032"

@@ -1025,6 +1025,66 @@ def cap_in_use(run: Run, constraint: str, index: str) -> bool | None:
     return None
 
 
+def name_words(run: Run, name: str) -> str:
+    """A catalog name as a sentence says it: an architecture, ground region, site, launch vehicle, accelerator or
+    workload by its label; the name itself when the catalog has no label for it."""
+    name = str(name)
+    if "@" in name:
+        return arch_in_prose(name, run.scenario)
+    if name in ((run.scenario or {}).get("workloads") or {}):
+        return f"\u201c{workload_label(name, run.scenario)}\u201d"
+    cat = (run.scenario or {}).get("resolved_catalog") or {}
+    for table, described in (("ground_regions", True), ("sites", False), ("launch_vehicles", False),
+                             ("accelerators", False)):
+        entry = (cat.get(table) or {}).get(name)
+        if isinstance(entry, dict) and entry.get("label"):
+            return f"the {in_prose(entry['label'])}" if described else entry["label"]
+    return name
+
+
+def cap_words(run: Run, constraint: str, index: str, meaning: str) -> str:
+    """A constraint's meaning with its catalog names in words: 'facility power at the hyperscale campus,
+    grid-connected (US average) in 2032', not 'facility power at us_grid in 2032'."""
+    from planner.solver.explain import MEANINGS
+
+    parts = str(index).split("|")
+    template = (MEANINGS.get(constraint) or (None,))[0]
+    if constraint in ("route_mass", "route_volume_row") and ">" in parts[0]:
+        vehicle, _, site = parts[0].partition(">")
+        what = "payload" if constraint == "route_mass" else "stowed volume"
+        return f"{what} of {name_words(run, vehicle)} trips to {name_words(run, site)} in {', '.join(parts[1:])}"
+    if constraint == "shell" and len(parts) >= 2:
+        return f"satellites in the orbital shell {name_words(run, parts[0])} in {parts[1]}"
+    if template is None:
+        return str(meaning)
+    try:
+        return template.format(*(name_words(run, p) for p in parts))
+    except (IndexError, KeyError):
+        return str(meaning)
+
+
+def _decision_words(run: Run, decision: str) -> str:
+    """'one more unit of the compute module ..., Earth-Moon L2 halo (station_module@eml2, design gen_2034/340K/10mm)
+    in 2045' for 'one more station_module@eml2 unit (gen_2034/340K/10mm) in 2045': words, the ids as a key."""
+    m = re.fullmatch(r"one (more|fewer) (\S+@\S+) unit \(([^)]*)\) in (\d{4})", str(decision))
+    if m:
+        more, arch, design, year = m.groups()
+        return f"one {more} unit of {arch_in_prose(arch, run.scenario)} ({arch}, design {design}) in {year}"
+    m = re.fullmatch(r"one more (\S+) flight in (\d{4})", str(decision))
+    if m:
+        return f"one more {name_words(run, m.group(1))} flight in {m.group(2)}"
+    return str(decision)
+
+
+def _arch_with_id(run: Run, names) -> str:
+    """'Compute module ..., Earth-Moon L1 halo (station_module@eml1)' for each of a comma-separated list of ids."""
+    out = []
+    for a in (x.strip() for x in str(names).split(",") if x.strip()):
+        label = arch_label(a, run.scenario)
+        out.append(a if label == a else f"{label} ({a})")
+    return ", ".join(out)
+
+
 def binds_section(run: Run, figdir: Path) -> Section:
     sec = Section("10. What binds")
     sec.p("Shadow prices come from the linear program with every integer decision (units, trips, site openings) "
@@ -1038,6 +1098,8 @@ def binds_section(run: Run, figdir: Path) -> Section:
         if caps.empty:
             caps = cons[~cons["constraint"].isin(["balance"])].copy()
         caps["in_use"] = [cap_in_use(run, c, i) for c, i in zip(caps["constraint"], caps["index"])]
+        caps["meaning"] = [cap_words(run, c, i, m) for c, i, m in zip(caps["constraint"], caps["index"],
+                                                                       caps["meaning"])]
         caps = caps.reindex(caps["shadow_price"].abs().sort_values(ascending=False).index)
         unused_mask = caps["in_use"].map(lambda u: u is False)  # None (cannot tell) counts as in use
         used = caps[~unused_mask].head(12)
@@ -1060,7 +1122,9 @@ def binds_section(run: Run, figdir: Path) -> Section:
             bal[["workload", "year"]] = bal["index"].str.split("|", expand=True)
             bal = bal[bal["year"].astype(int) % 3 == int(bal["year"].astype(int).min()) % 3]
             piv = bal.pivot_table(index="year", columns="workload", values="shadow_price", aggfunc="first")
-            out = piv.map(lambda x: "no demand" if _missing(x) else money(x)).reset_index()
+            out = piv.map(lambda x: "no demand" if _missing(x) else money(x))
+            out.columns = [workload_label(w, run.scenario) for w in out.columns]
+            out = out.reset_index()
             sec.table("Marginal cost of one more EFLOP/s of demand in a year (present value, every third year)", out,
                       note="'no demand': the workload has no demand that year.")
     mv = run.a("marginal_values")
@@ -1075,17 +1139,18 @@ def binds_section(run: Run, figdir: Path) -> Section:
                 return "infeasible"
             return status
         sec.table("Value of one integer decision, from re-solves", pd.DataFrame({
-            "decision": mv["decision"], "change of plan cost": [change(r) for _, r in mv.iterrows()],
+            "decision": [_decision_words(run, d) for d in mv["decision"]],
+            "change of plan cost": [change(r) for _, r in mv.iterrows()],
             "how": mv["method"]}))
     alt = run.a("alternatives")
     if len(alt):
         ok = alt["status"].isin(["optimal", "time_limit"]) if "status" in alt else pd.Series(True, index=alt.index)
         sec.table("Near-optimal alternatives", pd.DataFrame({
-            "best plan without": alt["without"],
+            "best plan without": alt["without"].map(lambda a: _arch_with_id(run, a)),
             f"USD per {UNIT}": [usd(x) if o else str(st) for x, o, st in
                                 zip(alt["usd_per_pflop_day"], ok, alt.get("status", ok))],
             "change": [signed_pct(x) if o else "" for x, o in zip(alt["change"], ok)],
-            "uses instead": alt["space_architectures"].astype(object).fillna("")}),
+            "uses instead": [_arch_with_id(run, a) for a in alt["space_architectures"].astype(object).fillna("")]}),
             note="Ties: among plans of equal cost the model prefers fewer units and launches, then architectures "
                  "listed earlier in the catalog; alternatives within the MIP gap are as good as the plan.")
     return sec
