@@ -284,3 +284,25 @@ def test_what_binds_says_caps_workloads_and_decisions_in_words(tmp_path):
         "(station_module@eml1)" in alt["uses instead"].iloc[0]
     assert rm.cap_words(run, "route_mass", "starship>eml1|2032", "payload of starship>eml1 trips in 2032") == \
         "payload of starship trips to Earth-Moon L1 halo in 2032"
+
+
+def test_break_even_and_ground_baselines_say_workloads_and_settings_in_words(tmp_path):
+    run = _offworld_run()
+    text = " ".join(b for b in rm.break_even_section(run, tmp_path).blocks if isinstance(b, str))
+    assert "leave out \u201cOff-world missions\u201d, the demand only space can serve" in text, text
+    assert "leave out offworld" not in text
+    sec = rm.Section("x")
+    rm.ground_variants(sec, _run({}, CATALOG))
+    words = " ".join(b for b in sec.blocks if isinstance(b, str))
+    assert "architectures.allow" not in words and "allow [" not in words, words
+    assert "allows and those it denies" in words
+    assert rm.path_label("ground_regions.*.existing", CATALOG).startswith("operations and leases of the campuses "
+                                                                          "already operating")
+    drivers = {"category": ["ground_opex"], "driver": ["ground_regions.*.existing"], "pv_usd": [3.7e9],
+               "confidence": ["our assumption"], "share": [0.008]}
+    run = _run({}, {"workloads": {}, "horizon": {"first_year": 2027, "last_year": 2045, "step_years": 1},
+                              "money": {"base_year": 2026, "discount_rate": 0.07, "capital_accounting": "residual"}},
+               analysis={"cost_drivers": drivers})
+    table = next(b for b in rm.assumptions_section(run).blocks if isinstance(b, rm.Table)).frame
+    assert table["value"].iloc[0] != "ground_regions.*.existing" and \
+        table["catalog path"].iloc[0] == "ground_regions.*.existing"

@@ -244,6 +244,8 @@ def path_label(path: str, scenario: dict | None) -> str:
     if len(parts) < 3:
         return str(path)
     table, name, field = parts[0], parts[1], ".".join(parts[2:])
+    if str(path) in _PATH_WORDS:
+        return _PATH_WORDS[str(path)]
     if "*" in name:
         return str(path)
     entry = (((scenario or {}).get("resolved_catalog") or {}).get(table) or {}).get(name) or {}
@@ -252,6 +254,10 @@ def path_label(path: str, scenario: dict | None) -> str:
         return f"{field_words(field)} of the {in_prose(label)}"
     return f"{field_words(field)} of {label or name.replace('_', ' ')}"
 
+
+# Drivers of the cost attribution that are not one catalog value: what they stand for, in words.
+_PATH_WORDS = {"ground_regions.*.existing": "operations and leases of the campuses already operating at the start "
+                                            "(every region)"}
 
 _DESCRIBED = {"ground_regions", "platforms", "sites"}  # catalog tables whose labels describe rather than name
 
@@ -1206,7 +1212,8 @@ def break_even_section(run: Run, figdir: Path) -> Section:
         sec.table("Re-solves by launch-price multiplier", out)
     not_servable = (run.summary.get("ground_only") or {}).get("not_servable_workloads") or []
     if not_servable:
-        sec.p(f"These re-solves leave out {', '.join(not_servable)}, the demand only space can serve, so a space site "
+        names = ", ".join(f"\u201c{workload_label(w, run.scenario)}\u201d" for w in not_servable)
+        sec.p(f"These re-solves leave out {names}, the demand only space can serve, so a space site "
               f"must pay its whole core for Earth work alone. In the full plan that site is open anyway, so sweeps "
               f"that re-optimise the whole scenario at very low launch prices can show space taking Earth work that "
               f"this test does not.")
@@ -1358,9 +1365,10 @@ def ground_variants(sec: Section, run: Run) -> None:
         return "" if "value" not in q else (value_text(q["value"]) if isinstance(q["value"], dict)
                                             else fmt.format(q["value"]))
 
-    sec.p("Ground baselines. Each ground variant is an architecture ground_campus@<region>, chosen per scenario "
-          "with architectures.allow / deny (e.g. allow [\"ground_campus@onsite_gas\"]); the optimiser and the "
-          "ground-only comparison use exactly the variants allowed. Owned campuses pay facility capex per MW "
+    sec.p("Ground baselines. Each ground variant is an architecture of its own (a ground campus in one region; "
+          "ground_campus@<region> in the tables). A scenario lists the architectures it allows and those it denies, "
+          "so it can keep, say, only the campus with behind-the-meter gas turbines as the ground; the optimiser and "
+          "the ground-only comparison use exactly the variants allowed. Owned campuses pay facility capex per MW "
           "(with opex as a share of it); colocation pays a lease per MW-year instead; on-site gas carries its "
           "plant in the capex and fuel in the energy price; renewables plus storage buy firmed power at a PPA "
           "price with low life-cycle CO2; a grid-constrained hub waits longer in the interconnect queue and "
