@@ -306,3 +306,19 @@ def test_break_even_and_ground_baselines_say_workloads_and_settings_in_words(tmp
     table = next(b for b in rm.assumptions_section(run).blocks if isinstance(b, rm.Table)).frame
     assert table["value"].iloc[0] != "ground_regions.*.existing" and \
         table["catalog path"].iloc[0] == "ground_regions.*.existing"
+
+
+def test_the_carbon_section_says_the_scenarios_carbon_price_in_words(tmp_path):
+    def text(summary, costs=None):
+        run = _run({"co2_kg_per_pflop_day": 1.0, "water_l_per_pflop_day": 1.0, "co2_t": 6.0, "water_m3": 0.0,
+                    "ground_only": {}, **summary},
+                   tables={"emissions": {"category": ["launch"], "year": [2030], "t_co2": [0.0], "water_m3": [0.0]},
+                           **({"costs": costs} if costs else {})})
+        return " ".join(b for b in rm.carbon_section(run, tmp_path).blocks if isinstance(b, str))
+    none = text({})
+    assert "the scenario's carbon price is zero" in none.lower() and "no cap on emissions" in none, none
+    assert "price_usd_per_t" not in none and "cap_t_per_yr" not in none
+    paid = text({"carbon_price_usd_per_t": 50.0},
+                {"category": ["carbon"], "year": [2030], "usd": [1e9], "usd_discounted": [5e8]})
+    assert "The scenario's carbon price (50 USD/t CO2)" in paid and "category carbon" not in paid, paid
+    assert rm.path_label("scenario.carbon.price_usd_per_t", None) == "the scenario's carbon price"

@@ -257,7 +257,8 @@ def path_label(path: str, scenario: dict | None) -> str:
 
 # Drivers of the cost attribution that are not one catalog value: what they stand for, in words.
 _PATH_WORDS = {"ground_regions.*.existing": "operations and leases of the campuses already operating at the start "
-                                            "(every region)"}
+                                            "(every region)",
+               "scenario.carbon.price_usd_per_t": "the scenario's carbon price"}
 
 _DESCRIBED = {"ground_regions", "platforms", "sites"}  # catalog tables whose labels describe rather than name
 
@@ -966,10 +967,11 @@ def carbon_section(run: Run, figdir: Path) -> Section:
     price, cap = s.get("carbon_price_usd_per_t") or 0, s.get("carbon_cap_t_per_yr")
     costs = run.t("costs")
     paid = float(costs.loc[costs["category"] == "carbon", "usd_discounted"].sum()) if len(costs) else 0.0
-    sec.p((f"A carbon price ({value_text(price)} USD/t CO2) is paid through the plan's cost flows (category carbon: "
-           f"{money(paid)} present value)" if price else "No carbon price is set (scenario carbon.price_usd_per_t = 0)")
+    sec.p((f"The scenario's carbon price ({value_text(price)} USD/t CO2) is paid through the plan's cost flows "
+           f"({category_words('carbon')}: {money(paid)} present value)" if price else
+           "The scenario's carbon price is zero: emissions cost the plan nothing")
           + (f"; emissions are capped at {value_text(cap)} t CO2 a year (a model constraint)." if cap is not None
-             else "; no carbon cap is set (carbon.cap_t_per_yr)."))
+             else "; the scenario sets no cap on emissions."))
     sec.p("Counted: combustion CO2 of every flight (tankers included), manufacturing of accelerators (space and "
           "ground, replacements included), of spacecraft hardware and site cores per kg, and of ground facilities per "
           "MW, and grid electricity (IT x PUE x the region's CO2 per kWh). Site water follows the IT energy of ground "
