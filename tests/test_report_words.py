@@ -322,3 +322,22 @@ def test_the_carbon_section_says_the_scenarios_carbon_price_in_words(tmp_path):
                 {"category": ["carbon"], "year": [2030], "usd": [1e9], "usd_discounted": [5e8]})
     assert "The scenario's carbon price (50 USD/t CO2)" in paid and "category carbon" not in paid, paid
     assert rm.path_label("scenario.carbon.price_usd_per_t", None) == "the scenario's carbon price"
+
+
+def test_the_summary_names_the_workload_it_prices_and_says_accelerator_prices_are_accelerators():
+    text = rm._like_for_like(_offworld_run())[2]
+    assert "That $3.8 B is the cost of serving \u201cOff-world missions\u201d." in text, text
+    assert "that workload" not in text
+    assert rm.prose_path_label("accelerators.gen_2034.price_usd", CATALOG) == \
+        "price of a Generation 2034 accelerator (projected)"
+    assert rm.prose_path_label("accelerators.rubin_class.price_usd", CATALOG) == \
+        "price of a Next generation accelerator (Rubin class, projected)"
+    assert rm.prose_path_label("ground_regions.us_grid.energy_usd_per_kwh", CATALOG) == \
+        rm.path_label("ground_regions.us_grid.energy_usd_per_kwh", CATALOG)
+    da = {"path": ["accelerators.gen_2034.price_usd"], "confidence": ["our assumption"], "low_change": [-0.198],
+          "high_change": [0.263]}
+    run = _run({"usd_per_pflop_day": 13.5}, CATALOG | {"horizon": {"first_year": 2027, "last_year": 2045}},
+               analysis={"decisive_assumptions": da})
+    bullets = " ".join(" ".join(b) for b in rm.summary_section(run).blocks if isinstance(b, list))
+    assert "the price of a Generation 2034 accelerator (projected; our assumption): -19.8% at its catalog low" \
+        in bullets, bullets

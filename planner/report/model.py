@@ -260,6 +260,24 @@ _PATH_WORDS = {"ground_regions.*.existing": "operations and leases of the campus
                                             "(every region)",
                "scenario.carbon.price_usd_per_t": "the scenario's carbon price"}
 
+def prose_path_label(path: str, scenario: dict | None) -> str:
+    """path_label as running text says it: an accelerator's value names it as one, 'price of a Generation 2034
+    accelerator (projected)' rather than 'price of Generation 2034 (projected)', which reads like a year's price."""
+    label = path_label(path, scenario)
+    parts = str(path).split(".")
+    if len(parts) < 3 or parts[0] != "accelerators":
+        return label
+    entry = (((scenario or {}).get("resolved_catalog") or {}).get("accelerators") or {}).get(parts[1]) or {}
+    name = entry.get("label") if isinstance(entry, dict) else None
+    head_words = f"{field_words('.'.join(parts[2:]))} of "
+    if not name or not label.startswith(head_words):
+        return label
+    m = re.fullmatch(r"(.*?)(\s*\([^()]*\))?", str(name))
+    head, bracket = m.group(1), m.group(2) or ""
+    article = "an" if head[:1] in "AEIOU" or head.startswith("NVIDIA") else "a"
+    return f"{head_words}{article} {head} accelerator{bracket}"
+
+
 _DESCRIBED = {"ground_regions", "platforms", "sites"}  # catalog tables whose labels describe rather than name
 
 
@@ -512,7 +530,8 @@ def _whole_plan_difference(run: Run, not_servable: list[str], at_base: pd.DataFr
     go = s.get("ground_only") or {}
     ratio = plan_vs_ground_only(s)
     diff = (s.get("npv_cost_usd") or 0.0) - (go.get("npv_cost_usd") or 0.0)
-    them = "that workload" if len(not_servable) == 1 else "them"
+    names = [f"\u201c{workload_label(w, run.scenario)}\u201d" for w in not_servable]
+    them = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
     text = (f"The whole plan costs {money(abs(diff))} {'more' if diff >= 0 else 'less'} than the ground-only plan of "
             f"the Earth demand ({money(s.get('npv_cost_usd'))} against {money(go.get('npv_cost_usd'))} in present "
             f"value" + (f"; plan / ground-only = {ratio:.3f}, the two cover different demand" if ratio is not None
@@ -617,7 +636,7 @@ def summary_section(run: Run) -> Section:
     if len(da):
         items = []
         for _, r in da.head(3).iterrows():
-            items.append(f"the {with_note(path_label(r['path'], run.scenario), r['confidence'])}: "
+            items.append(f"the {with_note(prose_path_label(r['path'], run.scenario), r['confidence'])}: "
                          f"{signed_pct(r.get('low_change'))} at its catalog low, "
                          f"{signed_pct(r.get('high_change'))} at its high")
         bullets.append("What moves the cost per FLOP most (one value at a time, re-solved): " + "; ".join(items)
