@@ -341,3 +341,19 @@ def test_the_summary_names_the_workload_it_prices_and_says_accelerator_prices_ar
     bullets = " ".join(" ".join(b) for b in rm.summary_section(run).blocks if isinstance(b, list))
     assert "the price of a Generation 2034 accelerator (projected; our assumption): -19.8% at its catalog low" \
         in bullets, bullets
+
+
+def test_the_launch_charts_year_axis_ends_at_the_horizon(tmp_path, monkeypatch):
+    drawn = {}
+    monkeypatch.setattr(fig, "_save", lambda f, path: drawn.setdefault("fig", f) and path)
+    la = {"year": [2031, 2039, 2045], "vehicle": ["starship"] * 3, "trips": [2, 1, 1], "flights": [12, 6, 6],
+          "tanker_flights": [10, 5, 5], "cadence_cap": [84.0, 228.0, 300.0], "mass_launched_kg": [1.4e5, 1e5, 1e5],
+          "payload_capacity_kg": [2e5, 1e5, 1e5], "cost_usd": [4.4e8, 8.3e7, 6.1e7]}
+    run = _run({}, CATALOG | {"horizon": {"first_year": 2027, "last_year": 2045, "step_years": 1}},
+               tables={"launches": la})
+    rm.launch_section(run, tmp_path)
+    for ax in drawn["fig"].axes:
+        lo, hi = ax.get_xlim()
+        assert 2045 < hi < 2045.6 and 2026.4 < lo < 2027, (lo, hi)
+        shown = [t for t in ax.get_xticks() if lo <= t <= hi]
+        assert max(shown) <= 2045 and min(shown) >= 2027, shown

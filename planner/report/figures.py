@@ -111,9 +111,12 @@ def space_units(fleet: pd.DataFrame, path: Path) -> Path | None:
     return _save(fig, path)
 
 
-def launches(la: pd.DataFrame, path: Path) -> Path | None:
+def launches(la: pd.DataFrame, path: Path, horizon: tuple[int, int] | None = None) -> Path | None:
+    """Flights against the cadence cap and mass launched, by year; the year axis spans ``horizon`` (first, last
+    year) and never runs past it (default: the years the table has)."""
     if la.empty or la["flights"].sum() <= 0:
         return None
+    first, last = horizon or (int(la["year"].min()), int(la["year"].max()))
     fig, axes = plt.subplots(1, 2, figsize=(8.0, 3.3))
     ax = axes[0]
     for i, (v, g) in enumerate(la.groupby("vehicle")):
@@ -133,6 +136,8 @@ def launches(la: pd.DataFrame, path: Path) -> Path | None:
     axes[1].set_title("Mass launched per year")
     axes[1].xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
     axes[1].tick_params(axis="x", rotation=90)
+    for a in axes:  # a bar is 0.8 wide: half a year either side keeps the axis inside the horizon
+        a.set_xlim(first - 0.5, last + 0.5)
     fig.tight_layout()
     return _save(fig, path)
 

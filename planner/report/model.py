@@ -762,7 +762,9 @@ def launch_section(run: Run, figdir: Path) -> Section:
     la = run.t("launches")
     if la.empty or la["flights"].sum() <= 0:
         return sec.p("The plan launches nothing.")
-    sec.figure(fig.launches(la, figdir / "launches.png"), "Launch plan",
+    h = run.scenario.get("horizon") or {}
+    horizon = (int(h["first_year"]), int(h["last_year"])) if "first_year" in h and "last_year" in h else None
+    sec.figure(fig.launches(la, figdir / "launches.png", horizon), "Launch plan",
                "Flights per vehicle and year against the scenario's cadence cap; mass launched per year (t).")
     out = pd.DataFrame({"year": la["year"].astype(str), "vehicle": la["vehicle"], "trips": la["trips"].map(num),
                         "flights": la["flights"].map(num), "tankers": la["tanker_flights"].map(num),
