@@ -357,3 +357,14 @@ def test_the_launch_charts_year_axis_ends_at_the_horizon(tmp_path, monkeypatch):
         assert 2045 < hi < 2045.6 and 2026.4 < lo < 2027, (lo, hi)
         shown = [t for t in ax.get_xticks() if lo <= t <= hi]
         assert max(shown) <= 2045 and min(shown) >= 2027, shown
+
+
+def test_mass_budget_bars_run_top_down_in_the_design_sheets_column_order(tmp_path, monkeypatch):
+    d = _designs()
+    drawn = {}
+    monkeypatch.setattr(fig, "_save", lambda f, path: drawn.setdefault("fig", f) and path)
+    fig.design_budgets(d, tmp_path / "budget.png", lambda r: r["architecture"])
+    ax = drawn["fig"].axes[0]
+    bars = ax.containers[0].patches  # one bar per design, in the table's (the sheet's) order
+    screen_y = [ax.transData.transform((0, b.get_y() + b.get_height() / 2))[1] for b in bars]
+    assert screen_y == sorted(screen_y, reverse=True), screen_y  # first design highest on the page

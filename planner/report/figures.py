@@ -204,6 +204,7 @@ def design_budgets(designs: pd.DataFrame, path: Path, label=None) -> Path | None
             continue
         ax.barh(labels, vals, left=left, label=BUDGET_WORDS.get(col, col.replace("_kg", "")), **budget_style(col))
         left += vals
+    ax.invert_yaxis()  # the first design on top, in the design sheet's column order
     ax.set_xlabel("t per unit")
     ax.set_title("Mass budget of each unit design")
     ax.tick_params(axis="y", labelsize=7)
