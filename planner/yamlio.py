@@ -74,8 +74,12 @@ def _read_yaml(path: Path) -> Any:
         return yaml.load(text, Loader=_UniqueKeyLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-        where = f"line {mark.line + 1}" if mark is not None else ""
         reason = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        context, opened = getattr(exc, "context", None), getattr(exc, "context_mark", None)
+        if "<stream end>" in reason and context and opened is not None:  # the end of the file is past its lines:
+            mark = opened  # point at what was left open
+            reason = f"{context.removeprefix('while parsing ')} opened here is not closed by the end of the file"
+        where = f"line {mark.line + 1}" if mark is not None else ""
         raise InputError(problem(str(path), where, f"malformed YAML: {reason}")) from None
 
 

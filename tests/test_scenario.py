@@ -177,8 +177,11 @@ def test_missing_scenario_file_and_malformed_yaml(tmp_path):
     missing = tmp_path / "missing.yaml"
     assert only(problems_of(missing)) == f"{missing}: (top level): file not found"
     bad = write(tmp_path / "bad.yaml", "name: x\nhorizon: {first_year: 2027\n")
+    assert only(problems_of(bad)) == f"{bad.resolve()}: line 2: malformed YAML: a flow mapping opened here is not " \
+                                     f"closed by the end of the file"
+    bad = write(tmp_path / "bad.yaml", "name: x\nhorizon: first_year: 2027\n")
     line = only(problems_of(bad))
-    assert line.startswith(f"{bad.resolve()}: line ") and "malformed YAML" in line
+    assert line.startswith(f"{bad.resolve()}: line 2: malformed YAML: mapping values are not allowed"), line
     listy = write(tmp_path / "list.yaml", "- 1\n- 2\n")
     assert only(problems_of(listy)) == f"{listy.resolve()}: (top level): a scenario must be a mapping of fields"
     dup = write(tmp_path / "dup.yaml", "name: a\nname: b\n")
