@@ -237,6 +237,12 @@ def field_words(field: str) -> str:
     return text
 
 
+def catalog_label(scenario: dict | None, table: str, name: str) -> str | None:
+    """The label of a catalog entry (``resolved_catalog[table][name]``), None where it has none."""
+    entry = (((scenario or {}).get("resolved_catalog") or {}).get(table) or {}).get(name)
+    return entry.get("label") if isinstance(entry, dict) else None
+
+
 def path_label(path: str, scenario: dict | None) -> str:
     """A catalog path for a board reader: 'price of Generation 2034 (projected)' for accelerators.gen_2034.price_usd,
     from the catalog entry's label where it has one; the path itself when it has no entry."""
@@ -248,8 +254,7 @@ def path_label(path: str, scenario: dict | None) -> str:
         return _PATH_WORDS[str(path)]
     if "*" in name:
         return str(path)
-    entry = (((scenario or {}).get("resolved_catalog") or {}).get(table) or {}).get(name) or {}
-    label = entry.get("label") if isinstance(entry, dict) else None
+    label = catalog_label(scenario, table, name)
     if label and table in _DESCRIBED:  # a place or a kind of unit, not a product name: 'the hyperscale campus, ...'
         return f"{field_words(field)} of the {in_prose(label)}"
     return f"{field_words(field)} of {label or name.replace('_', ' ')}"
@@ -267,8 +272,7 @@ def prose_path_label(path: str, scenario: dict | None) -> str:
     parts = str(path).split(".")
     if len(parts) < 3 or parts[0] != "accelerators":
         return label
-    entry = (((scenario or {}).get("resolved_catalog") or {}).get("accelerators") or {}).get(parts[1]) or {}
-    name = entry.get("label") if isinstance(entry, dict) else None
+    name = catalog_label(scenario, "accelerators", parts[1])
     head_words = f"{field_words('.'.join(parts[2:]))} of "
     if not name or not label.startswith(head_words):
         return label
@@ -291,13 +295,10 @@ def with_note(label: str, note: str) -> str:
 
 def arch_label(arch: str, scenario: dict | None) -> str:
     """'Compute module docked at a Lagrange-point station core, Earth-Moon L1 halo' for station_module@eml1."""
-    cat = (scenario or {}).get("resolved_catalog") or {}
     platform, _, site = str(arch).partition("@")
     if platform == "ground_campus":
-        region = (cat.get("ground_regions") or {}).get(site) or {}
-        return region.get("label") or arch
-    p = ((cat.get("platforms") or {}).get(platform) or {}).get("label")
-    s = ((cat.get("sites") or {}).get(site) or {}).get("label")
+        return catalog_label(scenario, "ground_regions", site) or arch
+    p, s = catalog_label(scenario, "platforms", platform), catalog_label(scenario, "sites", site)
     return f"{p}, {s}" if p and s else arch
 
 
@@ -864,8 +865,7 @@ def designs_section(run: Run, figdir: Path) -> Section:
 
 
 def _entry_label(run: Run, table: str, name: str) -> str:
-    entry = (((run.scenario.get("resolved_catalog") or {}).get(table) or {}).get(name) or {})
-    return str(entry.get("label") or name.replace("_", " "))
+    return str(catalog_label(run.scenario, table, name) or name.replace("_", " "))
 
 
 def _unbracketed(label: str) -> str:
@@ -1062,12 +1062,11 @@ def name_words(run: Run, name: str) -> str:
         return arch_in_prose(name, run.scenario)
     if name in ((run.scenario or {}).get("workloads") or {}):
         return f"\u201c{workload_label(name, run.scenario)}\u201d"
-    cat = (run.scenario or {}).get("resolved_catalog") or {}
     for table, described in (("ground_regions", True), ("sites", False), ("launch_vehicles", False),
                              ("accelerators", False)):
-        entry = (cat.get(table) or {}).get(name)
-        if isinstance(entry, dict) and entry.get("label"):
-            return f"the {in_prose(entry['label'])}" if described else entry["label"]
+        label = catalog_label(run.scenario, table, name)
+        if label:
+            return f"the {in_prose(label)}" if described else label
     return name
 
 
