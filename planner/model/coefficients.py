@@ -472,12 +472,8 @@ def served_spans(build_year: int, life_yr: float, periods: dict[int, list[int]])
 
 def service_shares(build_year: int, life_yr: float, periods: dict[int, list[int]]) -> dict[int, float]:
     """Share of each period's years an asset built in ``build_year`` serves (fractional last year)."""
-    out = {}
-    for y, years in periods.items():
-        served = sum(served_fraction(build_year, life_yr, t) for t in years)
-        if served > 0:
-            out[y] = served / len(years)
-    return out
+    return {y: sum(f for _, f in spans) / len(periods[y])
+            for y, spans in served_spans(build_year, life_yr, periods).items()}
 
 
 Flow = tuple[str, int, float]  # (cost category, calendar year, $M undiscounted)
