@@ -62,6 +62,7 @@ def test_the_plans_own_cost_comes_before_the_like_for_like_comparison():
     assert paras[0].startswith(f"**{rm.PLAN_COST}: $13.52 per PFLOP/s-day**"), paras[0]
     assert paras[1].startswith(f"**{rm.LIKE_FOR_LIKE}, for the demand on Earth only: $13.41 per PFLOP/s-day"), paras
     assert "$13.52" not in paras[1] and "$13.41" not in paras[0]
+    assert "space saves nothing, to within the re-solve's MIP gap ($4.6 B)" in paras[1]  # its resolution, stated
     text = "\n".join(paras)
     assert text.index("$13.52 per PFLOP/s-day") < text.index("$13.41 per PFLOP/s-day")
     # the same demand: still the plan's own cost first, the ground-only plan's labelled as the comparison
@@ -360,6 +361,7 @@ def test_the_launch_charts_year_axis_ends_at_the_horizon(tmp_path, monkeypatch):
         assert 2045 < hi < 2045.6 and 2026.4 < lo < 2027, (lo, hi)
         shown = [t for t in ax.get_xticks() if lo <= t <= hi]
         assert max(shown) <= 2045 and min(shown) >= 2027, shown
+        assert {2031, 2039, 2045} <= set(shown)  # every year labelled: no launch bar sits between two labels
 
 
 def test_mass_budget_bars_run_top_down_in_the_design_sheets_column_order(tmp_path, monkeypatch):

@@ -127,17 +127,15 @@ def launches(la: pd.DataFrame, path: Path, horizon: tuple[int, int] | None = Non
                     markersize=4, label=f"{v} cadence cap")
     ax.set_ylabel("flights per year")
     ax.set_title("Flights against the cadence cap")
-    ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
-    ax.tick_params(axis="x", rotation=90)
     ax.legend(fontsize=7)
     mass = la.groupby("year")["mass_launched_kg"].sum() / 1000.0
     axes[1].bar(mass.index, mass.values, **_style(1))
     axes[1].set_ylabel("t launched")
     axes[1].set_title("Mass launched per year")
-    axes[1].xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
-    axes[1].tick_params(axis="x", rotation=90)
     for a in axes:  # a bar is 0.8 wide: half a year either side keeps the axis inside the horizon
         a.set_xlim(first - 0.5, last + 0.5)
+        a.set_xticks(range(first, last + 1))  # every year labelled: a bar never sits between two labels
+        a.tick_params(axis="x", rotation=90, labelsize=7)
     fig.tight_layout()
     return _save(fig, path)
 

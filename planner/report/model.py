@@ -501,12 +501,16 @@ def _like_for_like(run: Run) -> list[str]:
             _whole_plan_difference(run, not_servable, at_base)]
 
 
+def _break_even_tolerance(run: Run) -> float | None:
+    """The saving below which the break-even re-solves cannot tell space from ground (their MIP gap), USD."""
+    return ((run.summary.get("analysis") or {}).get("break_even") or {}).get("tolerance_usd")
+
+
 def _space_saves(run: Run, at_base: pd.DataFrame | None) -> bool | None:
     """Whether space lowers the cost of the Earth demand at the scenario's launch prices (None: not computed)."""
     if at_base is None:
         return None
-    tol = ((run.summary.get("analysis") or {}).get("break_even") or {}).get("tolerance_usd") or 0.0
-    return float(at_base["savings_usd"].iloc[0]) > tol
+    return float(at_base["savings_usd"].iloc[0]) > (_break_even_tolerance(run) or 0.0)
 
 
 def _earth_like_for_like(run: Run, at_base: pd.DataFrame | None, ground: str) -> str:
@@ -517,9 +521,11 @@ def _earth_like_for_like(run: Run, at_base: pd.DataFrame | None, ground: str) ->
                 f"alone is computed with --analysis quick or full).")
     r = at_base.iloc[0]
     if not _space_saves(run, at_base) and (r["space_share"] or 0) <= 1e-6:
+        tol = _break_even_tolerance(run)
+        within = f", to within the re-solve's MIP gap ({money(tol)})" if tol else ""
         return (f"{head} {per_pflop_day(r['usd_per_pflop_day'])}.** Re-solved for that demand alone, the best plan "
                 f"with space allowed uses no space and costs the same as the ground-only plan: for the demand on "
-                f"Earth, space saves nothing (section 11).")
+                f"Earth, space saves nothing{within} (section 11).")
     return (f"{head} {per_pflop_day(r['usd_per_pflop_day'])}** with space allowed, against "
             f"**{per_pflop_day(r['ground_usd_per_pflop_day'])}** for the ground-only plan; space carries "
             f"{pct(r['space_share'])} of that demand's FLOP (section 11).")
@@ -601,7 +607,7 @@ def _space_sentence(run: Run) -> str:
         space_flop = alloc.loc[fam != "ground", "flop"]
         off = alloc.loc[(fam != "ground") & alloc["workload"].isin(not_servable), "flop"].sum()
         if space_flop.sum() > 0:
-            text += (f"; {pct(off / space_flop.sum(), 0)} of the space FLOP serves "
+            text += (f"; {pct(off / space_flop.sum())} of the space FLOP serves "
                      + ", ".join(f"\u201c{workload_label(w, run.scenario)}\u201d" for w in not_servable))
     return text + "."
 
