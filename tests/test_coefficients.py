@@ -77,7 +77,8 @@ def test_unit_bounds_leave_room_to_serve_a_coverage_limited_workload_alone():
 def test_a_units_levelised_cost_is_what_the_objective_charges_for_it():
     """The "space vs ground by build year" table charges a space unit what the objective does: its capital financed
     at the family's rate, its launch share, its operations (a vintage whose life ends inside the horizon, so the
-    objective's flows cover the whole life)."""
+    objective's flows cover the whole life). A unit serving real-time work alone delivers it only while over its
+    users."""
     from planner.economics import discount_factor
     from planner.results.vintage import _usd_per_eflop, vintage_costs
 
@@ -92,6 +93,8 @@ def test_a_units_levelised_cost_is_what_the_objective_charges_for_it():
         a, key, v = row.architecture, row.design, row.vintage
         cost = c.pv(c.unit_flows(a, key, v)) + c.launch_cost_per_unit(a, key, v) * c.df[v]
         eff = c.eff[(row.workload, a, d.accelerator)]
+        if c.scenario.workloads[row.workload].needs_coverage and a in c.coverage:
+            eff *= c.coverage[a]
         flop = sum(d.accelerators_per_unit / 1000.0 * cap * eff * discount_factor(v + k, m.base_year, m.discount_rate)
                    for k, cap in enumerate(d.capacity_profile))
         assert row.usd_per_eflop == pytest.approx(_usd_per_eflop(cost, flop), rel=1e-9), (a, key, v)

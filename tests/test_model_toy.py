@@ -25,6 +25,19 @@ CASES = {
         designs={"1mm": {"cost": {2030: 10.0, 2031: 6.0}, "cap": 3.0, "mass_t": 2.0, "life_yr": 2},
                  "5mm": {"cost": {2030: 4.0, 2031: 3.0}, "cap": 1.0, "mass_t": 1.0, "life_yr": 1}},
         demand={2030: 2.0, 2031: 9.0}, payload_t=4.0, trip_cost={2030: 2.0, 2031: 2.0}, cadence=1),
+    # batch 4 and real-time 3 EFLOP/s on one fleet over its users half the time: the fleet must hold 7 in all and 6
+    # over the orbit for the real-time work (half of it over the users at any time): 4 + 3 = 7 for $18M. Counting
+    # coverage as throughput (real-time at 1 / 0.5 of its capacity, the rest of its time lost) would need 4 + 6 = 10.
+    "realtime_shares_the_uncovered_time": dict(
+        designs={"1mm": {"cost": {2030: 10.0}, "cap": 4.0, "mass_t": 1.0, "life_yr": 1},
+                 "5mm": {"cost": {2030: 8.0}, "cap": 3.0, "mass_t": 1.0, "life_yr": 1}},
+        demand={2030: 4.0, 2031: 0.0}, payload_t=10.0, trip_cost={2030: 1.0, 2031: 1.0}, cadence=10,
+        realtime={2030: 3.0, 2031: 0.0}, coverage=0.5),
+    "coverage_binds": dict(  # real-time 3 alone at coverage 0.25 needs 12 of capacity: 3 x 4 for $30M
+        designs={"1mm": {"cost": {2030: 10.0}, "cap": 4.0, "mass_t": 1.0, "life_yr": 1},
+                 "5mm": {"cost": {2030: 8.0}, "cap": 3.0, "mass_t": 1.0, "life_yr": 1}},
+        demand={2030: 1.0, 2031: 0.0}, payload_t=10.0, trip_cost={2030: 1.0, 2031: 1.0}, cadence=10,
+        realtime={2030: 3.0, 2031: 0.0}, coverage=0.25),
     "site_core_opening": dict(
         designs={"1mm": {"cost": {2030: 10.0, 2031: 8.0}, "cap": 4.0, "mass_t": 1.0, "life_yr": 2},
                  "5mm": {"cost": {2030: 4.0, 2031: 3.5}, "cap": 1.5, "mass_t": 1.0, "life_yr": 1}},
@@ -43,6 +56,17 @@ def test_model_equals_enumeration(name):
     assert cost == pytest.approx(best, abs=TOL)
     chosen = {(d.split("/")[-1], v): round(x.value) for (a, d, v), x in pm.m.units.items() if round(x.value)}
     assert {k: n for k, n in build.items() if n} == chosen
+
+
+def test_realtime_coverage_counts_time_not_throughput():
+    """The enumeration differs from the old reading (coverage as a throughput loss), so the toy tells them apart."""
+    case = CASES["realtime_shares_the_uncovered_time"]
+    best, build = enumerate_optimum(**case)
+    assert best == pytest.approx(18.0 + 1.0) and build == {("1mm", 2030): 1, ("5mm", 2030): 1}
+    as_throughput = dict(case, demand={2030: 4.0 + 3.0 / 0.5, 2031: 0.0}, realtime=None)
+    assert enumerate_optimum(**as_throughput)[0] == pytest.approx(26.0 + 1.0)
+    alone, _ = enumerate_optimum(**CASES["coverage_binds"])
+    assert alone == pytest.approx(30.0 + 1.0)
 
 
 def test_lp_relaxation_is_below_the_integer_optimum():

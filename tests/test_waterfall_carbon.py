@@ -60,7 +60,7 @@ def test_one_satellite_waterfall_by_hand(one_sat):
     # (from late in year 3); one terminal of 100 Gbit/s x rate factor 1 x availability 0.95 = 95 Gbit/s.
     se = 1 - 8 * 0.153 * (58.8 * 0.05 + 2.35 * 0.25) / HOURS  # clusters of 8: 1 - 4.3177/8766 = 0.999507
     assert se == pytest.approx(0.99950745, abs=1e-8)
-    eff = 4500e-3 * 0.5 * 0.5 * se  # EFLOP/s per thousand accelerators = 1.124446
+    eff = 4500e-3 * 0.5 * se  # EFLOP/s per thousand accelerators while running = 2.248891
 
     def survived(t0, t1):  # accelerator-years of e^(-0.07 t) from t0 to t1
         return (math.exp(-0.07 * t0) - math.exp(-0.07 * t1)) / 0.07 if t1 > t0 else 0.0
@@ -71,19 +71,23 @@ def test_one_satellite_waterfall_by_hand(one_sat):
            for k in range(5)]  # 1, 1, 1, 0.9119, 0.9
     assert tid[3] == pytest.approx(0.911887, abs=1e-6)
     cap = [0.010 * s * t for s, t in zip(surv, tid)]  # k-acc effective: 10 accelerators
-    deliverable = [c * eff for c in cap]  # 0.010860, 0.010126, 0.009441, 0.008027, 0.007387 EFLOP/s
+    deliverable = [c * eff for c in cap]  # 0.021720, 0.020251, 0.018882, 0.016054, 0.014774 EFLOP/s
     # downlink: 95 Gbit/s carries 95 / (1e-5 bit/FLOP x 1e18 / 1e9) = 0.0095 EFLOP/s -> min(1, 0.0095 / deliverable)
     f_net = [min(1.0, 0.0095 / x) for x in deliverable]
-    assert f_net[0] == pytest.approx(0.874776, abs=1e-6) and f_net[2] == f_net[3] == f_net[4] == 1.0
-    util = [DEMAND / (x * f) for x, f in zip(deliverable, f_net)]  # year 1: 0.006 / 0.0095 = 0.6316
-    assert util[0] == pytest.approx(0.631579, abs=1e-6)
+    assert f_net[0] == pytest.approx(0.437388, abs=1e-6) and f_net[4] == pytest.approx(0.643023, abs=1e-6)
+    # coverage 0.5: serving 0.006 EFLOP/s from LEO needs 0.012 of capacity over the orbit (half of it over the users
+    # at any time); the links allow 0.0095, so the satellite holds min(0.012, 0.0095) and uses 0.006 of it
+    held = [max(DEMAND, min(DEMAND / 0.5, x * f)) for x, f in zip(deliverable, f_net)]
+    coverage = [DEMAND / h for h in held]
+    assert coverage == pytest.approx([0.006 / 0.0095] * 5, abs=1e-12)
+    util = [h / (x * f) for h, x, f in zip(held, deliverable, f_net)]  # the links bind every year: 1
     # scope factors: stage sums over the five (equal-peak) years
     peak_year = 0.010 * 4500e-3  # 0.045 EFLOP/s of FP8 peak
     stage = [peak_year] * 5
     expected = {}
     for name, per_year in (("software_efficiency", [0.5] * 5), ("power", [1] * 5), ("thermal", [1] * 5),
-                           ("coverage", [0.5] * 5), ("downlink", f_net), ("single_events", [se] * 5),
-                           ("failures", surv), ("servicing", [1] * 5), ("radiation_degradation", tid),
+                           ("downlink", f_net), ("single_events", [se] * 5), ("failures", surv),
+                           ("servicing", [1] * 5), ("radiation_degradation", tid), ("coverage", coverage),
                            ("utilisation", util)):
         new = [s * m for s, m in zip(stage, per_year)]
         expected[name] = sum(new) / sum(stage)
@@ -100,11 +104,11 @@ def test_one_satellite_waterfall_by_hand(one_sat):
         assert delivered == pytest.approx(5 * DEMAND * FLOP_PER_EFLOP_S_YR, rel=1e-6)
         assert got["flop_after"].iloc[-1] == pytest.approx(delivered, rel=1e-12)
         assert got["flop_before"].iloc[0] * got["multiplier"].prod() == pytest.approx(delivered, rel=1e-12)
-    # by hand: downlink (0.87478 + 0.93820 + 1 + 1 + 1) / 5 = 0.96260; failures, radiation and utilisation
-    # weighted by the stage before them: 0.83984, 0.96488, 0.68407
-    assert expected["downlink"] == pytest.approx(0.962596, abs=1e-6)
-    assert (expected["failures"], expected["radiation_degradation"], expected["utilisation"]) == \
-        pytest.approx((0.839844, 0.964876, 0.684067), abs=1e-6)
+    # by hand: downlink (0.43739 + 0.46910 + 0.50312 + 0.59174 + 0.64302) / 5 = 0.52887; failures and radiation
+    # weighted by the stage before them: 0.83192, 0.96011; coverage 0.63158, capacity in use 1
+    assert expected["downlink"] == pytest.approx(0.528873, abs=1e-6)
+    assert (expected["failures"], expected["radiation_degradation"], expected["coverage"], expected["utilisation"]) \
+        == pytest.approx((0.831923, 0.960110, 0.631579, 1.0), abs=1e-6)
     s = one_sat.summary["waterfall"]
     assert s["largest_loss"] == "software_efficiency" and "software efficiency" in s["largest_loss_sentence"]
     assert s["delivered_fraction"] == pytest.approx(5 * DEMAND / (5 * peak_year), rel=1e-6)

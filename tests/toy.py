@@ -22,13 +22,16 @@ TOY = Path(__file__).parent / "data" / "toy.yaml"
 ARCH = "swarm_satellite@sso_650_dd"
 ROUTE = "starship>sso_650_dd"
 WORKLOAD = "batch"
+REALTIME = "realtime"
 
 
 def toy_coefficients(designs: dict[str, dict], demand: dict[int, float], payload_t: float,
                      trip_cost: dict[int, float], cadence: float, overrides: list[str] | None = None,
-                     site_cost: dict[int, float] | None = None):
+                     site_cost: dict[int, float] | None = None, realtime: dict[int, float] | None = None,
+                     coverage: float = 1.0):
     """designs: key suffix ('1mm' or '5mm') -> {cost: {vintage: $M}, cap: k-acc per unit in service, mass_t,
-    life_yr (1 or 2)}. Capacity counts 1 EFLOP/s per k-acc."""
+    life_yr (1 or 2)}. Capacity counts 1 EFLOP/s per k-acc. ``realtime``: demand of a second workload that runs
+    only while a unit is over its users, a ``coverage`` share of the time."""
     rs = load_scenario(TOY, overrides)
     c = compute(rs)
     keys = {k.split("/")[-1]: k for (_, k) in c.designs}
@@ -39,6 +42,11 @@ def toy_coefficients(designs: dict[str, dict], demand: dict[int, float], payload
         c.cadence[("starship", y)] = cadence
         c.demand[(WORKLOAD, y)] = demand[y]
     c.eff = {(WORKLOAD, ARCH, "b200"): 1.0}
+    if realtime:
+        c.eff[(REALTIME, ARCH, "b200")] = 1.0
+        c.coverage = {ARCH: coverage}
+        for y in c.years:
+            c.demand[(REALTIME, y)] = realtime[y]
     c.unit_cap, c.unit_cost, c.unit_cap_serviced, c.serviced_cost, c.spares_t = {}, {}, {}, {}, {}
     for suffix, spec in designs.items():
         key = keys[suffix]
@@ -87,8 +95,9 @@ def lp_relaxation(c) -> float:
 
 def enumerate_optimum(designs: dict[str, dict], demand: dict[int, float], payload_t: float,
                       trip_cost: dict[int, float], cadence: float, site_cost: dict[int, float] | None = None,
-                      most: int = 6):
-    """Brute force over unit counts per (design, vintage); trips are the fewest that carry the mass."""
+                      most: int = 6, realtime: dict[int, float] | None = None, coverage: float = 1.0):
+    """Brute force over unit counts per (design, vintage); trips are the fewest that carry the mass. Real-time
+    demand needs capacity both in total and while over its users: coverage x capacity >= real-time demand."""
     years = sorted(demand)
     slots = [(s, v) for s, spec in designs.items() for v in sorted(spec["cost"])]
     best = (math.inf, None)
@@ -98,7 +107,8 @@ def enumerate_optimum(designs: dict[str, dict], demand: dict[int, float], payloa
         ok = True
         for y in years:
             cap = sum(designs[s]["cap"] * n for (s, v), n in build.items() if v <= y < v + designs[s]["life_yr"])
-            if cap < demand[y] - 1e-9:
+            rt = realtime[y] if realtime else 0.0
+            if cap < demand[y] + rt - 1e-9 or coverage * cap < rt - 1e-9:
                 ok = False
                 break
             mass = sum(designs[s]["mass_t"] * n for (s, v), n in build.items() if v == y)

@@ -150,7 +150,7 @@ class Coefficients:
     open_cost: dict[tuple[str, int], float]  # PV $M if the core opens in y
     open_opex: dict[tuple[str, int], float]  # PV $M per period the core is open
     shells: dict[str, float]  # site -> capacity in units
-    eff: dict[tuple[str, str, str], float]  # (w, a, g) -> EFLOP/s per k-acc effective
+    eff: dict[tuple[str, str, str], float]  # (w, a, g) -> EFLOP/s per k-acc effective while it runs
     eligible: dict[str, list[str]]  # w -> archs within latency and location
     cluster_ok: dict[tuple[str, str, str], bool]  # (w, a, d) -> design meets the minimum cluster size
     gbps_per_eflop: dict[str, float]
@@ -172,11 +172,22 @@ class Coefficients:
     flop_weight: dict[int, float]  # PV weight of 1 EFLOP/s served in a period (EFLOP/s-yr, discounted)
     notes: list[str] = field(default_factory=list)
     # (w, a, g) -> the factors whose product is eff: peak TFLOP/s at the workload's precision, software efficiency,
-    # real-time coverage share, single-event availability
+    # single-event availability
     eff_parts: dict[tuple[str, str, str], dict[str, float]] = field(default_factory=dict)
+    # a -> share of the time a unit at a is over its real-time users: real-time work (``needs_coverage``) runs on
+    # a's capacity only then, and the rest of that time is free for other work
+    coverage: dict[str, float] = field(default_factory=dict)
     carbon_price: dict[int, float] = field(default_factory=dict)  # USD per t CO2 by calendar year (0: none)
     carbon_cap: dict[int, float] = field(default_factory=dict)  # t CO2 per period (only periods with a cap)
     trip_co2_t: dict[tuple[str, int], float] = field(default_factory=dict)  # t CO2 per trip (tankers included)
+
+    def covered(self, w: str, a: str) -> bool:
+        """Real-time workload w at an architecture whose units serve its users only part of the time."""
+        return a in self.coverage and self.scenario.workloads[w].needs_coverage
+
+    def rate_alone(self, w: str, a: str, g: str) -> float:
+        """EFLOP/s per k-acc a fleet delivers when it runs workload w alone (real-time work: only while covered)."""
+        return self.eff[(w, a, g)] * (self.coverage[a] if self.covered(w, a) else 1.0)
 
     # -- cash flows: the single definition of what every decision costs; objective coefficients are their PV --
     def pv(self, flows: list[Flow]) -> float:
@@ -896,20 +907,17 @@ def compute(rs: ResolvedScenario, fixed_accelerators: dict[tuple[str, str], int]
 
     # ---- throughput per k-acc, cluster eligibility
     se = cat.components.single_events
-    eff, cluster_ok, eff_parts = {}, {}, {}
+    eff, cluster_ok, eff_parts, coverage = {}, {}, {}, {}
     for w, spec in wl.items():
         for a in eligible[w]:
             info = archs[a]
+            covered = info["kind"] == "space" and spec.needs_coverage and terms.coverage
             for g, acc in cat.accelerators.items():
                 tflops = acc.dense_bf16_tflops.v if spec.precision == "bf16" else acc.dense_fp8_tflops.v
                 e = tflops * TFLOPS_TO_EFLOPS_PER_KACC * spec.software_efficiency
-                parts = {"peak_tflops": tflops, "software_efficiency": spec.software_efficiency, "coverage": 1.0,
-                         "single_events": 1.0}
+                parts = {"peak_tflops": tflops, "software_efficiency": spec.software_efficiency, "single_events": 1.0}
                 if info["kind"] == "space":
                     st = cat.sites[info["site"]]
-                    if spec.needs_coverage and terms.coverage:
-                        e *= st.coverage_share_realtime.v
-                        parts["coverage"] = st.coverage_share_realtime.v
                     if terms.single_events:
                         avail = radiation.single_event_availability(
                             st.seu_dose_rad_per_yr.v, acc.sdc_per_krad.v, acc.crash_per_krad.v,
@@ -919,6 +927,8 @@ def compute(rs: ResolvedScenario, fixed_accelerators: dict[tuple[str, str], int]
                 if e > 0:
                     eff[(w, a, g)] = e
                     eff_parts[(w, a, g)] = parts
+                    if covered:
+                        coverage[a] = cat.sites[info["site"]].coverage_share_realtime.v
         for (a, key), d in designs.items():
             if a in eligible[w]:
                 cluster_ok[(w, a, key)] = d.cluster_accelerators >= spec.min_cluster_accelerators
@@ -1000,6 +1010,7 @@ def compute(rs: ResolvedScenario, fixed_accelerators: dict[tuple[str, str], int]
         facility_share=facility_share, chip_vintages=chip_vintages, chip_cost={}, chip_share=chip_share,
         chip_mw=chip_mw, existing_cost=0.0, unmet_cost={}, unmet_penalty_musd=penalty,
         unmet_allowed=unmet_allowed, budget=budget, flop_weight=dict(weight), eff_parts=eff_parts,
+        coverage=coverage,
         carbon_price=carbon_prices(s, first, last), carbon_cap=carbon_caps(s, periods), trip_co2_t=trip_co2)
     # objective coefficients: the present value of each decision's cash flows
     for (a, key), vint in unit_vintages.items():
@@ -1053,7 +1064,7 @@ def unit_bounds(c: Coefficients) -> dict[tuple[str, str, int], float]:
     peak_kacc: dict[tuple[str, str], float] = {}  # (a, g) -> k-acc effective to serve the peak year's demand on g
     peak_gbps: dict[str, float] = {}  # a -> downlink the peak year's demand through a needs
     for a in c.archs:
-        runs = [(w, g, e) for (w, aa, g), e in c.eff.items() if aa == a]  # eff: eligible workloads only
+        runs = [(w, g, c.rate_alone(w, a, g)) for (w, aa, g) in c.eff if aa == a]  # eff: eligible workloads only
         for g in {g for _, g, _ in runs}:
             peak_kacc[(a, g)] = theta * max(sum(c.demand[(w, y)] / e for w, gg, e in runs if gg == g)
                                             for y in c.years)

@@ -2,6 +2,8 @@
 
     sum_{a,g} serve[w,a,g,y] + unmet[w,y] = theta * demand[w,y]
     sum_{w: cluster(w)>=t} serve[w,a,g,y] / eff[w,a,g] <= supply[a,g,y,t]        (k-acc, per cluster threshold)
+    sum_{w real-time, cluster(w)>=t} serve[w,a,g,y] / eff[w,a,g] <= coverage[a] supply[a,g,y,t]
+                           (real-time work runs only while a unit is over its users; the rest of the time is free)
     sum_{w earth users} gbps_per_eflop[w] sum_g serve[w,a,g,y] <= sum units downlink    (what leaves orbit)
     sum_{a at s, g} serve[w,a,g,y] <= theta_max demand[w,y] opened[s,y]                (valid inequalities:
     sum_{a at s, g} serve[w,a,g,y] <= theta_max demand[w,y] sum_{units at s serving y} units   a site serves only
@@ -26,6 +28,7 @@ def parameters(c: Coefficients, s: Sets) -> dict[str, dict]:
         "gbps_per_eflop": dict(c.gbps_per_eflop),
         "unmet_cost": {u: c.unmet_cost[u] for u in s.unmet},
         "flop_weight": {y: c.flop_weight[y] for y in s.years},
+        "coverage": {a: c.coverage[a] for a in sorted({a for a, _, _, _ in s.covered_pools})},
     }
 
 
@@ -42,6 +45,8 @@ def define_demand(m: pyo.ConcreteModel, c: Coefficients, s: Sets, p: dict[str, d
     m.gbps_per_eflop = pyo.Param(m.W, initialize=p["gbps_per_eflop"], mutable=True, within=pyo.Reals)
     m.unmet_cost = pyo.Param(m.UM, initialize=p["unmet_cost"], mutable=True, within=pyo.Reals)
     m.flop_weight = pyo.Param(m.Y, initialize=p["flop_weight"], mutable=True, within=pyo.Reals)
+    m.COVA = pyo.Set(initialize=sorted(p["coverage"]), ordered=True)
+    m.coverage = pyo.Param(m.COVA, initialize=p["coverage"], mutable=True, within=pyo.Reals)
 
     m.serve = pyo.Var(m.SRV, domain=pyo.NonNegativeReals)
     m.unmet = pyo.Var(m.UM, domain=pyo.NonNegativeReals,
@@ -60,12 +65,16 @@ def define_demand(m: pyo.ConcreteModel, c: Coefficients, s: Sets, p: dict[str, d
     cluster = {w: sc.workloads[w].min_cluster_accelerators for w in c.workloads}
     pool_terms = defaultdict(list)
     for w, a, g, y in s.serve:
-        pool_terms[(a, g, y)].append((cluster[w], m.inv_eff[w, a, g] * m.serve[w, a, g, y]))
+        pool_terms[(a, g, y)].append((cluster[w], c.covered(w, a), m.inv_eff[w, a, g] * m.serve[w, a, g, y]))
     supply = {**m.supply_space, **m.supply_ground}
     rows = [(a, g, y, t) for (a, g, y), ts in s.pools.items() for t in ts]
     m.P = pyo.Set(initialize=sorted(rows), dimen=4, ordered=True)
     m.capacity = pyo.Constraint(m.P, rule=lambda m_, a, g, y, t: pyo.quicksum(
-        term for need, term in pool_terms[(a, g, y)] if need >= t) <= supply[(a, g, y, t)])
+        term for need, _, term in pool_terms[(a, g, y)] if need >= t) <= supply[(a, g, y, t)])
+    m.PCOV = pyo.Set(initialize=s.covered_pools, dimen=4, ordered=True)
+    m.coverage_time = pyo.Constraint(m.PCOV, rule=lambda m_, a, g, y, t: pyo.quicksum(
+        term for need, covered, term in pool_terms[(a, g, y)] if covered and need >= t)
+        <= m_.coverage[a] * supply[(a, g, y, t)])
 
     bw_terms = defaultdict(list)
     bw_rows = set(s.bandwidth)

@@ -19,6 +19,7 @@ class Sets:
     openings: list[tuple[str, int]]  # (site, y)
     serve: list[tuple[str, str, str, int]]  # (w, a, g, y)
     pools: dict[tuple[str, str, int], list[int]]  # (a, g, y) -> cluster thresholds with a capacity row
+    covered_pools: list[tuple[str, str, int, int]]  # (a, g, y, t) capacity rows with a real-time coverage row
     builds: list[tuple[str, int]]  # (region, y) MW online in y
     chips: list[tuple[str, str, int]]  # (region, g, v) k-acc bought in v
     unmet: list[tuple[str, int]]
@@ -74,6 +75,12 @@ def build_sets(c: Coefficients) -> Sets:
     for key, needs in served_at.items():
         lo = min(needs)
         pools[key] = [t for t in thresholds if t >= lo and any(n >= t for n in needs)]
+    covered_needs = defaultdict(set)
+    for w, a, g, y in serve:
+        if c.covered(w, a):
+            covered_needs[(a, g, y)].add(c.scenario.workloads[w].min_cluster_accelerators)
+    covered_pools = sorted((a, g, y, t) for (a, g, y), needs in covered_needs.items() for t in pools[(a, g, y)]
+                           if any(n >= t for n in needs))
 
     builds = [(r, y) for r, ys in c.build_years.items() for y in ys]
     chips = [(r, g, v) for (r, g), vs in c.chip_vintages.items() for v in vs]
@@ -83,7 +90,7 @@ def build_sets(c: Coefficients) -> Sets:
                         and c.gbps_per_eflop[w] > 0 and c.scenario.terms.bandwidth})
     shells = sorted({(c.archs[a]["site"], y) for (a, y) in in_service if c.archs[a]["site"] in c.shells})
     return Sets(years=years, units=units, serviced=serviced, in_service=dict(in_service), trips=trips, ships=ships,
-                openings=openings, serve=serve, pools=dict(pools), builds=builds, chips=chips, unmet=unmet,
+                openings=openings, serve=serve, pools=dict(pools), covered_pools=covered_pools, builds=builds, chips=chips, unmet=unmet,
                 vehicles_years=vehicles_years, bandwidth=bandwidth, shells=shells, payload_routes=payload_routes,
                 carbon_years=sorted(c.carbon_cap))
 

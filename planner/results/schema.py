@@ -170,8 +170,8 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
         "scope": "platform@site, or plan",
         "family": "swarm, module, station, ground, or plan",
         "step": "order of the factor (1 = first applied to the installed peak)",
-        "factor": "software_efficiency, power, thermal, coverage, downlink, single_events, failures, servicing, "
-                  "radiation_degradation, utilisation",
+        "factor": "software_efficiency, power, thermal, downlink, single_events, failures, servicing, "
+                  "radiation_degradation, coverage, utilisation",
         "multiplier": "share of the stage before it that the factor keeps (flop_after / flop_before; servicing "
                       "can exceed 1)",
         "flop_before": "FLOP before the factor, summed over the horizon (undiscounted); step 1: "

@@ -6,7 +6,8 @@ carbon price of making and launching it) is financed as the objective finances i
 life at its family's rate (``capital_charge``), so the premium of a space family's rate counts here too.
 Rule for shared costs: a space unit pays its hardware capex, its operations and its launch at the cheapest route
 that year (per tonne of a trip, a whole trip for a module); site cores and ground-station networks are shared and
-left out. A ground campus pays for its accelerators, their energy and replacements, and the facility MW they
+left out. A unit that serves real-time work alone delivers it only while over its users (its site's coverage share).
+A ground campus pays for its accelerators, their energy and replacements, and the facility MW they
 occupy (the facility's capital annuity, opex and lease for the years the chips serve). With a carbon price, each
 also pays for its emissions: manufacturing and launch share when built, grid energy and replacements while serving.
 """
@@ -46,7 +47,7 @@ def _space_rows(c: Coefficients, w: str) -> list[dict]:
         for (aa, key), d in c.designs.items():
             if aa != a or (w, a, d.accelerator) not in c.eff or not c.cluster_ok.get((w, a, key), False):
                 continue
-            eff = c.eff[(w, a, d.accelerator)]
+            eff = c.rate_alone(w, a, d.accelerator)
             for v in c.unit_vintages[(a, key)]:
                 if not any((k, v) in c.trip_parts for k in c.arch_routes.get(a, [])):
                     continue

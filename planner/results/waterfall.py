@@ -3,13 +3,13 @@
 Computed from the plan's solution and its coefficients, following what the model applies, for each slice
 (workload w, architecture a, accelerator g, year y):
 
-    delivered = N_w x peak(g, precision of w) x software(w) x power x thermal x coverage(w, a) x downlink(a, y)
+    delivered = N_w x peak(g, precision of w) x software(w) x power x thermal x downlink(a, y)
                 x single_events(w, a, g) x failures(a, g, y) x servicing(a, g, y) x radiation(a, g, y)
-                x utilisation(a, g, y)
+                x coverage(a, g, y) x utilisation(a, g, y)
 
 * N_w: accelerators in service (space: units alive x accelerators per unit; ground: accelerators in service) in
   the year, shared among the pool's workloads by the capacity each uses (an idle pool goes to its largest workload);
-* software, coverage and single events: the factors inside the model's throughput per accelerator (``eff``);
+* software and single events: the factors inside the model's throughput per accelerator (``eff``);
 * power and thermal: 1. Arrays are sized for the load at end of life through the worst eclipse and radiators for
   the heat at end-of-life coatings in the hot case, so neither throttles; a cap that binds limits accelerators per
   unit instead (``binding_cap`` in designs.csv);
@@ -18,8 +18,12 @@ Computed from the plan's solution and its coefficients, following what the model
 * failures, servicing, radiation: effective / installed accelerators split into the year's average of
   e^(-lambda t) (unserviced), the repairs of serviced units (>= 1) and the capacity kept past the total-dose
   degradation onset;
-* utilisation (the report's "capacity in use"): capacity used / capacity the downlink allows (units built ahead of
-  demand, fleets sized for the year they are weakest, integer units). Not the catalog's ground
+* coverage and utilisation split the capacity used over the capacity the downlink allows. Real-time work runs on a
+  unit only while it is over its users (the site's coverage share), so the pool must hold real-time use / coverage;
+  coverage = used / held and utilisation (the report's "capacity in use") = held / allowed, where held = the larger
+  of the capacity used and what coverage needs (at most what the downlink allows). Coverage is 1 where other work
+  fills the time a unit is not over its users. Utilisation covers units built ahead of demand, fleets sized for the
+  year they are weakest and integer units. Not the catalog's ground
   ``ground_regions.*.utilisation``, a campus's average power draw as a share of nameplate that only sets its
   energy bill (with its grid CO2 and site water).
 The product is exactly the slice's delivered FLOP (``serve`` x FLOP per EFLOP/s-year, as in allocation.csv). A
@@ -36,18 +40,18 @@ import pandas as pd
 from planner.model.coefficients import EFLOP_S_YR_IN_FLOP, TFLOPS_TO_EFLOPS_PER_KACC, Coefficients, served_spans
 from planner.results.schema import TABLES
 
-FACTORS = ("software_efficiency", "power", "thermal", "coverage", "downlink", "single_events", "failures",
-           "servicing", "radiation_degradation", "utilisation")
+FACTORS = ("software_efficiency", "power", "thermal", "downlink", "single_events", "failures", "servicing",
+           "radiation_degradation", "coverage", "utilisation")
 LABELS = {
     "software_efficiency": "software efficiency",
     "power": "power",
     "thermal": "thermal",
-    "coverage": "real-time coverage",
     "downlink": "downlink",
     "single_events": "single-event resets",
     "failures": "accelerator failures",
     "servicing": "servicing",
     "radiation_degradation": "radiation degradation",
+    "coverage": "real-time coverage",
     "utilisation": "capacity in use",  # the id stays; the word is not the catalog's ground utilisation (power draw)
 }
 PLAN = "plan"
@@ -119,19 +123,22 @@ def slices(c: Coefficients, sol) -> list[dict]:
             candidates = [w for w in c.workloads if (w, a, g) in c.eff]
             shares = {max(candidates, key=lambda w: demand_of[w]): 1.0} if candidates else {None: 1.0}
         f_net = net[(a, y)]
+        allowed = p["E"] * f_net
+        covered = sum(u for w, u in use.items() if c.covered(w, a))
+        held = max(total, min(covered / c.coverage[a], allowed)) if covered > 0 else total
         for w, share in shares.items():
             parts = c.eff_parts.get((w, a, g)) if w is not None else None
             if parts is None:  # no workload can use this pool: its peak at BF16, all of it unused
                 acc = c.catalog.accelerators[g]
-                parts = {"peak_tflops": acc.dense_bf16_tflops.v, "software_efficiency": 1.0, "coverage": 1.0,
-                         "single_events": 1.0}
+                parts = {"peak_tflops": acc.dense_bf16_tflops.v, "software_efficiency": 1.0, "single_events": 1.0}
             e = p["E"]
             mult = {
                 "software_efficiency": parts["software_efficiency"], "power": 1.0, "thermal": 1.0,
-                "coverage": parts["coverage"], "downlink": f_net, "single_events": parts["single_events"],
+                "downlink": f_net, "single_events": parts["single_events"],
                 "failures": p["F0"] / p["N"], "servicing": e / p["E0"] if p["E0"] > 0 else 1.0,
                 "radiation_degradation": p["E0"] / p["F0"] if p["F0"] > 0 else 1.0,
-                "utilisation": total / (e * f_net) if e > 0 and f_net > 0 else 0.0,
+                "coverage": total / held if held > 0 else 1.0,
+                "utilisation": held / allowed if allowed > 0 else 0.0,
             }
             peak = p["N"] * share * parts["peak_tflops"] * TFLOPS_TO_EFLOPS_PER_KACC * EFLOP_S_YR_IN_FLOP \
                 * len(c.period_years[y])
@@ -165,8 +172,9 @@ def _explain(c: Coefficients, sol, scope: str, factor: str) -> str:
             text += ("; " if text else "1: ") + f"ground: {ground_text}"
         return text
     return {
-        "coverage": "share of each orbit a LEO unit is within real-time users' latency (real-time workloads in "
-                    "LEO only; 1 elsewhere)",
+        "coverage": "capacity used over the capacity a fleet must hold so that enough of it is over real-time "
+                    "users at every moment (a LEO unit is within their latency for only part of each orbit); 1 where "
+                    "other work fills the rest of the time, and where no real-time work runs",
         "downlink": "share of the effective capacity the downlink (terminals x rate x weather/geometry "
                     "availability) can carry at the workload mix's bits per FLOP (1 on the ground)",
         "single_events": "time a synchronous cluster loses to silent-data-corruption roll-backs and host crashes "
@@ -175,7 +183,8 @@ def _explain(c: Coefficients, sol, scope: str, factor: str) -> str:
                     "replaced, a cost)",
         "servicing": "capacity recovered by servicing units (repairs a share of failures; 1 without servicing)",
         "radiation_degradation": "capacity kept past the total-dose degradation onset (space only)",
-        "utilisation": "capacity used over the capacity the downlink allows: units built ahead of demand, "
+        "utilisation": "capacity used (or held for real-time coverage) over the capacity the downlink allows: "
+                       "units built ahead of demand, "
                        "fleets sized for their weakest year, integer units (not the catalog's ground utilisation, "
                        "a campus's average power draw, which sets only its energy bill, grid CO2 and site water)",
     }[factor]
