@@ -33,7 +33,7 @@ ONE_SAT = {
     "design_space.shielding_mm_al": [5],
     "terms.failures": True, "terms.total_dose": True, "terms.single_events": True, "terms.bandwidth": True,
     "catalog.accelerators.b200.power_w": 1000,
-    "catalog.platforms.swarm_satellite.terminals_per_unit": 1,
+    "catalog.platforms.swarm_satellite.terminals_per_unit": 2,
     "workloads.one_satellite.precision": "fp8",
     "workloads.one_satellite.software_efficiency": 0.5,
     "workloads.one_satellite.needs_coverage": True,
@@ -57,7 +57,7 @@ def test_one_satellite_waterfall_by_hand(one_sat):
     # catalog: B200 4,500 dense FP8 TFLOP/s, failures 7 %/yr, TID onset 2 krad(Si) keeping 90 %, SDC 58.8 and
     # crashes 2.35 per krad per chip recovered in 0.05 h and 0.25 h; LEO 550: coverage 0.5, single-event dose
     # 153 rad/yr, dose behind 5 mm = 320 x margin 2 + 2 = 642 rad/yr, so the onset comes at 2000 / 642 = 3.115 yr
-    # (from late in year 3); one terminal of 100 Gbit/s x rate factor 1 x availability 0.95 = 95 Gbit/s.
+    # (from late in year 3); two terminals of 100 Gbit/s x rate factor 1 x availability 0.95 = 190 Gbit/s.
     se = 1 - 8 * 0.153 * (58.8 * 0.05 + 2.35 * 0.25) / HOURS  # clusters of 8: 1 - 4.3177/8766 = 0.999507
     assert se == pytest.approx(0.99950745, abs=1e-8)
     eff = 4500e-3 * 0.5 * se  # EFLOP/s per thousand accelerators while running = 2.248891
@@ -72,15 +72,17 @@ def test_one_satellite_waterfall_by_hand(one_sat):
     assert tid[3] == pytest.approx(0.911887, abs=1e-6)
     cap = [0.010 * s * t for s, t in zip(surv, tid)]  # k-acc effective: 10 accelerators
     deliverable = [c * eff for c in cap]  # 0.021720, 0.020251, 0.018882, 0.016054, 0.014774 EFLOP/s
-    # downlink: 95 Gbit/s carries 95 / (1e-5 bit/FLOP x 1e18 / 1e9) = 0.0095 EFLOP/s -> min(1, 0.0095 / deliverable)
-    f_net = [min(1.0, 0.0095 / x) for x in deliverable]
-    assert f_net[0] == pytest.approx(0.437388, abs=1e-6) and f_net[4] == pytest.approx(0.643023, abs=1e-6)
+    # downlink: 190 Gbit/s carries 190 / (1e-5 bit/FLOP x 1e18 / 1e9) = 0.019 EFLOP/s -> min(1, 0.019 / deliverable)
+    f_net = [min(1.0, 0.019 / x) for x in deliverable]
+    assert f_net[0] == pytest.approx(0.874776, abs=1e-6) and f_net[2] == f_net[3] == f_net[4] == 1.0
     # coverage 0.5: serving 0.006 EFLOP/s from LEO needs 0.012 of capacity over the orbit (half of it over the users
-    # at any time); the links allow 0.0095, so the satellite holds min(0.012, 0.0095) and uses 0.006 of it
-    held = [max(DEMAND, min(DEMAND / 0.5, x * f)) for x, f in zip(deliverable, f_net)]
-    coverage = [DEMAND / h for h in held]
-    assert coverage == pytest.approx([0.006 / 0.0095] * 5, abs=1e-12)
-    util = [h / (x * f) for h, x, f in zip(held, deliverable, f_net)]  # the links bind every year: 1
+    # at any time), and its 60 Gbit/s leave through the links over the users: 60 / (0.5 x 190) = 63.2 % of the
+    # satellite's links, so 63.2 % of its capacity too (0.013718 in year 1, above 0.012)
+    need = [max(DEMAND / 0.5, x * 60 / (0.5 * 190)) for x in deliverable]
+    held = [max(DEMAND, min(n, x * f)) for n, x, f in zip(need, deliverable, f_net)]
+    assert held[:3] == pytest.approx([0.0137178, 0.0127904, 0.012], abs=1e-7)
+    coverage = [DEMAND / h for h in held]  # 0.43739, 0.46910, 0.5, 0.5, 0.5
+    util = [h / (x * f) for h, x, f in zip(held, deliverable, f_net)]  # 0.72199, 0.67318, 0.63551, 0.74746, 0.81224
     # scope factors: stage sums over the five (equal-peak) years
     peak_year = 0.010 * 4500e-3  # 0.045 EFLOP/s of FP8 peak
     stage = [peak_year] * 5
@@ -104,14 +106,24 @@ def test_one_satellite_waterfall_by_hand(one_sat):
         assert delivered == pytest.approx(5 * DEMAND * FLOP_PER_EFLOP_S_YR, rel=1e-6)
         assert got["flop_after"].iloc[-1] == pytest.approx(delivered, rel=1e-12)
         assert got["flop_before"].iloc[0] * got["multiplier"].prod() == pytest.approx(delivered, rel=1e-12)
-    # by hand: downlink (0.43739 + 0.46910 + 0.50312 + 0.59174 + 0.64302) / 5 = 0.52887; failures and radiation
-    # weighted by the stage before them: 0.83192, 0.96011; coverage 0.63158, capacity in use 1
-    assert expected["downlink"] == pytest.approx(0.528873, abs=1e-6)
+    # by hand: downlink (0.87478 + 0.93820 + 1 + 1 + 1) / 5 = 0.96260; failures, radiation, coverage and capacity in
+    # use weighted by the stage before them: 0.83984, 0.96488, 0.47974, 0.71295
+    assert expected["downlink"] == pytest.approx(0.962596, abs=1e-6)
     assert (expected["failures"], expected["radiation_degradation"], expected["coverage"], expected["utilisation"]) \
-        == pytest.approx((0.831923, 0.960110, 0.631579, 1.0), abs=1e-6)
+        == pytest.approx((0.839844, 0.964876, 0.479744, 0.712950), abs=1e-6)
     s = one_sat.summary["waterfall"]
-    assert s["largest_loss"] == "software_efficiency" and "software efficiency" in s["largest_loss_sentence"]
+    assert s["largest_loss"] == "coverage" and "real-time coverage" in s["largest_loss_sentence"]  # 0.480 < 0.5
     assert s["delivered_fraction"] == pytest.approx(5 * DEMAND / (5 * peak_year), rel=1e-6)
+
+
+def test_realtime_traffic_leaves_through_the_units_over_its_users():
+    """With one terminal (95 Gbit/s) a satellite carries the 60 Gbit/s average, but the real-time traffic flows only
+    while a satellite is over its users (half the time), so the links over the users must carry it all: one
+    satellite gives 0.5 x 95 = 47.5 Gbit/s, two give 95."""
+    one_terminal = {**ONE_SAT, "catalog.platforms.swarm_satellite.terminals_per_unit": 1}
+    plan = solve(planner.load_scenario(SUNCATCHER, one_terminal), compare_ground=False, explain=False)
+    d = plan.tables["designs"]
+    assert plan.status == "optimal" and len(d) == 1 and int(d["units"].iloc[0]) == 2
 
 
 def test_one_satellite_thermal_chain(one_sat):

@@ -5,6 +5,8 @@
     sum_{w real-time, cluster(w)>=t} serve[w,a,g,y] / eff[w,a,g] <= coverage[a] supply[a,g,y,t]
                            (real-time work runs only while a unit is over its users; the rest of the time is free)
     sum_{w earth users} gbps_per_eflop[w] sum_g serve[w,a,g,y] <= sum units downlink    (what leaves orbit)
+    sum_{w real-time earth users} gbps_per_eflop[w] sum_g serve[w,a,g,y] <= coverage[a] sum units downlink
+                                    (real-time traffic leaves only through the units over its users at the time)
     sum_{a at s, g} serve[w,a,g,y] <= theta_max demand[w,y] opened[s,y]                (valid inequalities:
     sum_{a at s, g} serve[w,a,g,y] <= theta_max demand[w,y] sum_{units at s serving y} units   a site serves only
                                                                    once open and with at least one unit there)
@@ -80,10 +82,13 @@ def define_demand(m: pyo.ConcreteModel, c: Coefficients, s: Sets, p: dict[str, d
     bw_rows = set(s.bandwidth)
     for w, a, g, y in s.serve:
         if (a, y) in bw_rows and c.earth_users[w]:
-            bw_terms[(a, y)].append(m.gbps_per_eflop[w] * m.serve[w, a, g, y])
+            bw_terms[(a, y)].append((w, m.gbps_per_eflop[w] * m.serve[w, a, g, y]))
     m.BW = pyo.Set(initialize=s.bandwidth, dimen=2, ordered=True)
-    m.bandwidth = pyo.Constraint(m.BW, rule=lambda m_, a, y: pyo.quicksum(bw_terms[(a, y)])
+    m.bandwidth = pyo.Constraint(m.BW, rule=lambda m_, a, y: pyo.quicksum(term for _, term in bw_terms[(a, y)])
                                  <= m_.downlink_expr.get((a, y), 0))
+    m.BWCOV = pyo.Set(initialize=s.covered_bandwidth, dimen=2, ordered=True)
+    m.coverage_downlink = pyo.Constraint(m.BWCOV, rule=lambda m_, a, y: pyo.quicksum(
+        term for w, term in bw_terms[(a, y)] if c.covered(w, a)) <= m_.coverage[a] * m_.downlink_expr.get((a, y), 0))
 
     theta_max = sc.objective.theta_max if ratio else 1.0
     at_site = defaultdict(list)

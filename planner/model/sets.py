@@ -25,6 +25,7 @@ class Sets:
     unmet: list[tuple[str, int]]
     vehicles_years: list[tuple[str, int]]
     bandwidth: list[tuple[str, int]]  # (a, y) space architectures with earth-user service
+    covered_bandwidth: list[tuple[str, int]]  # (a, y) of those with real-time earth-user traffic
     shells: list[tuple[str, int]]
     payload_routes: dict[str, list[str]] = field(default_factory=dict)
     carbon_years: list[int] = field(default_factory=list)  # periods with a carbon cap row
@@ -88,10 +89,14 @@ def build_sets(c: Coefficients) -> Sets:
     vehicles_years = sorted(c.cadence)
     bandwidth = sorted({(a, y) for (w, a, g, y) in serve if c.archs[a]["kind"] == "space" and c.earth_users[w]
                         and c.gbps_per_eflop[w] > 0 and c.scenario.terms.bandwidth})
+    linked = set(bandwidth)
+    covered_bandwidth = sorted({(a, y) for (w, a, g, y) in serve if (a, y) in linked and c.earth_users[w]
+                                and c.gbps_per_eflop[w] > 0 and c.covered(w, a)})
     shells = sorted({(c.archs[a]["site"], y) for (a, y) in in_service if c.archs[a]["site"] in c.shells})
     return Sets(years=years, units=units, serviced=serviced, in_service=dict(in_service), trips=trips, ships=ships,
-                openings=openings, serve=serve, pools=dict(pools), covered_pools=covered_pools, builds=builds, chips=chips, unmet=unmet,
-                vehicles_years=vehicles_years, bandwidth=bandwidth, shells=shells, payload_routes=payload_routes,
+                openings=openings, serve=serve, pools=dict(pools), covered_pools=covered_pools, builds=builds,
+                chips=chips, unmet=unmet, vehicles_years=vehicles_years, bandwidth=bandwidth,
+                covered_bandwidth=covered_bandwidth, shells=shells, payload_routes=payload_routes,
                 carbon_years=sorted(c.carbon_cap))
 
 

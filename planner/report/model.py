@@ -1439,9 +1439,6 @@ def catalog_rows(scenario: dict) -> pd.DataFrame | None:
 
 
 KNOWN_LIMITS = [
-    "A unit's downlink is checked against its average traffic. Real-time traffic flows only while the unit is over "
-    "its users, at up to 1 / coverage of its average rate while it does. Leans toward space, where real-time work "
-    "runs from low orbit and the downlink binds.",
     "A design counts as meeting a workload's cluster size when a formation of its units could reach it; the model "
     "does not require that many units at the site. Leans toward space, where training runs on space units.",
     "Site cores and the ground's existing campuses do not retire: a core's life outlasts the bundled horizons, and "

@@ -19,9 +19,10 @@ Computed from the plan's solution and its coefficients, following what the model
   e^(-lambda t) (unserviced), the repairs of serviced units (>= 1) and the capacity kept past the total-dose
   degradation onset;
 * coverage and utilisation split the capacity used over the capacity the downlink allows. Real-time work runs on a
-  unit only while it is over its users (the site's coverage share), so the pool must hold real-time use / coverage;
-  coverage = used / held and utilisation (the report's "capacity in use") = held / allowed, where held = the larger
-  of the capacity used and what coverage needs (at most what the downlink allows). Coverage is 1 where other work
+  unit only while it is over its users (the site's coverage share), so the pool must hold real-time use / coverage,
+  and its traffic leaves through those units' links, so the fleet must hold real-time traffic / coverage of
+  downlink; coverage = used / held and utilisation (the report's "capacity in use") = held / allowed, where held =
+  the larger of the capacity used and what coverage needs (at most what the downlink allows). Coverage is 1 where other work
   fills the time a unit is not over its users. Utilisation covers units built ahead of demand, fleets sized for the
   year they are weakest and integer units. Not the catalog's ground
   ``ground_regions.*.utilisation``, a campus's average power draw as a share of nameplate that only sets its
@@ -98,13 +99,18 @@ def slices(c: Coefficients, sol) -> list[dict]:
     for (w, a, g, y), x in sol.serve.items():
         used[(a, g, y)][w] = used[(a, g, y)].get(w, 0.0) + x / c.eff[(w, a, g)]
     # downlink factor per (a, y): min(1, B U / (R E)) - the share of effective capacity the links can carry
-    net: dict = {}
+    # and the share of the fleet whose links real-time traffic needs: it leaves only through the units over its users
+    net, linked = {}, {}
     for (a, y) in {(a, y) for (a, g, y) in pools}:
         rate = sum(c.gbps_per_eflop[w] * x for (w, aa, g, yy), x in sol.serve.items()
                    if aa == a and yy == y and c.earth_users[w])
         if c.archs[a]["kind"] != "space" or not c.scenario.terms.bandwidth or rate <= 0:
             net[(a, y)] = 1.0
             continue
+        live = sum(c.gbps_per_eflop[w] * x for (w, aa, g, yy), x in sol.serve.items()
+                   if aa == a and yy == y and c.earth_users[w] and c.covered(w, a))
+        if live > 0:
+            linked[(a, y)] = live / (c.coverage[a] * downlink[(a, y)])
         e = sum(p["E"] for (aa, g, yy), p in pools.items() if aa == a and yy == y)
         u = sum(sum(used.get((aa, g, yy), {}).values()) for (aa, g, yy) in pools if aa == a and yy == y)
         net[(a, y)] = min(1.0, downlink.get((a, y), 0.0) * u / (rate * e)) if e > 0 else 1.0
@@ -125,7 +131,8 @@ def slices(c: Coefficients, sol) -> list[dict]:
         f_net = net[(a, y)]
         allowed = p["E"] * f_net
         covered = sum(u for w, u in use.items() if c.covered(w, a))
-        held = max(total, min(covered / c.coverage[a], allowed)) if covered > 0 else total
+        need = max(covered / c.coverage[a], p["E"] * linked.get((a, y), 0.0)) if covered > 0 else 0.0
+        held = max(total, min(need, allowed))
         for w, share in shares.items():
             parts = c.eff_parts.get((w, a, g)) if w is not None else None
             if parts is None:  # no workload can use this pool: its peak at BF16, all of it unused
