@@ -154,17 +154,28 @@ def break_even(session: Session, base_theta: float, factors=(0.02, 0.05, 0.1, 0.
                      "ground_npv_cost_usd": ground.get("npv_cost_usd", math.nan),
                      "savings_usd": ground.get("npv_cost_usd", math.nan) - out.get("npv_cost_usd", math.nan),
                      "space_share": _space_share(sol, session.coef) if sol else math.nan,
-                     "mip_gap": out.get("mip_gap")})
+                     "mip_gap": out.get("mip_gap"), "ground_mip_gap": ground.get("mip_gap")})
     session.apply({})
     df = pd.DataFrame(rows)
+    df["tolerance_usd"] = savings_tolerance(df, gap)
     return df, break_even_point(df, gap, session)
 
 
+def savings_tolerance(df: pd.DataFrame, gap: float) -> pd.Series:
+    """The saving below which a row's two re-solves cannot tell space from ground, USD: each objective is proven
+    within its MIP gap of its optimum (the gap asked for where the solver reports none)."""
+    def within(col: str, npv: str) -> pd.Series:
+        reached = pd.to_numeric(df[col], errors="coerce") if col in df else pd.Series(math.nan, index=df.index)
+        return reached.fillna(gap).clip(lower=0.0) * df[npv].abs()
+
+    return within("mip_gap", "npv_cost_usd") + within("ground_mip_gap", "ground_npv_cost_usd")
+
+
 def break_even_point(df: pd.DataFrame, gap: float, session: Session | None = None) -> dict[str, Any]:
-    """The largest launch-price multiplier at which space still saves more than the solver's gap."""
-    tol = gap * df["ground_npv_cost_usd"].abs().max()
+    """The largest launch-price multiplier at which space saves more than its re-solves can tell apart."""
+    tol = savings_tolerance(df, gap)
     saving = df[df["savings_usd"] > tol]
-    info: dict[str, Any] = {"tolerance_usd": tol}
+    info: dict[str, Any] = {"tolerance_usd": float(tol.max()) if len(tol) else 0.0, "asked_gap": gap}
     if saving.empty:
         info.update(factor=None, meaning="space does not save money at any tested launch price "
                                          f"(down to {df['launch_price_factor'].min():g}x the scenario's prices)")

@@ -5,6 +5,7 @@ an infeasible scenario gets its explanatory report."""
 from __future__ import annotations
 
 import json
+import math
 import re
 from pathlib import Path
 
@@ -108,6 +109,20 @@ def test_break_even_is_monotone_and_matches_the_hand_solution():
     hand = {f: 167.2688e6 - (3.2e6 + 5e6 * f) for f in factors}
     for f, s in zip(factors, savings):
         assert s == pytest.approx(max(hand[f], 0.0), abs=2e4)
+
+
+def test_break_even_counts_a_saving_only_above_what_its_re_solves_prove():
+    """Each row's two objectives are proven within their MIP gaps: a $2 B saving at gaps of 0.1 % on $500 B each
+    ($1 B) counts; the same saving at 1 % ($10 B) does not; a missing gap is the one asked for."""
+    from planner.analysis import break_even_point, savings_tolerance
+
+    df = pd.DataFrame({"launch_price_factor": [0.5, 1.0, 2.0], "savings_usd": [2e9, 2e9, 2e9],
+                       "npv_cost_usd": [500e9] * 3, "ground_npv_cost_usd": [500e9] * 3,
+                       "mip_gap": [0.0, 0.001, 0.01], "ground_mip_gap": [0.0, 0.0, math.nan]})
+    assert list(savings_tolerance(df, 0.01)) == pytest.approx([0.0, 0.5e9, 10e9])
+    info = break_even_point(df, 0.01)
+    assert info["factor"] == 1.0 and info["next_factor"] == 2.0 and info["tolerance_usd"] == pytest.approx(10e9)
+    assert break_even_point(df.assign(mip_gap=[0.01] * 3), 0.01)["factor"] is None
 
 
 def _top_assumption(overrides):

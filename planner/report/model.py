@@ -501,8 +501,11 @@ def _like_for_like(run: Run) -> list[str]:
             _whole_plan_difference(run, not_servable, at_base)]
 
 
-def _break_even_tolerance(run: Run) -> float | None:
-    """The saving below which the break-even re-solves cannot tell space from ground (their MIP gap), USD."""
+def _break_even_tolerance(run: Run, at_base: pd.DataFrame | None = None) -> float | None:
+    """The saving below which the break-even re-solves cannot tell space from ground (what their MIP gaps leave),
+    USD: the scenario's own row's where given, else the largest over the re-solves."""
+    if at_base is not None and "tolerance_usd" in at_base and not _missing(at_base["tolerance_usd"].iloc[0]):
+        return float(at_base["tolerance_usd"].iloc[0])
     return ((run.summary.get("analysis") or {}).get("break_even") or {}).get("tolerance_usd")
 
 
@@ -510,7 +513,7 @@ def _space_saves(run: Run, at_base: pd.DataFrame | None) -> bool | None:
     """Whether space lowers the cost of the Earth demand at the scenario's launch prices (None: not computed)."""
     if at_base is None:
         return None
-    return float(at_base["savings_usd"].iloc[0]) > (_break_even_tolerance(run) or 0.0)
+    return float(at_base["savings_usd"].iloc[0]) > (_break_even_tolerance(run, at_base) or 0.0)
 
 
 def _earth_like_for_like(run: Run, at_base: pd.DataFrame | None, ground: str) -> str:
@@ -521,8 +524,9 @@ def _earth_like_for_like(run: Run, at_base: pd.DataFrame | None, ground: str) ->
                 f"alone is computed with --analysis quick or full).")
     r = at_base.iloc[0]
     if not _space_saves(run, at_base) and (r["space_share"] or 0) <= 1e-6:
-        tol = _break_even_tolerance(run)
-        within = f", to within the re-solve's MIP gap ({money(tol)})" if tol else ""
+        tol = _break_even_tolerance(run, at_base)
+        within = (f", to within what the re-solves prove ({money(tol)}, their MIP gaps)" if tol else
+                  " (both re-solves proven optimal)" if tol is not None else "")
         return (f"{head} {per_pflop_day(r['usd_per_pflop_day'])}.** Re-solved for that demand alone, the best plan "
                 f"with space allowed uses no space and costs the same as the ground-only plan: for the demand on "
                 f"Earth, space saves nothing{within} (section 11).")
@@ -1212,15 +1216,17 @@ def break_even_section(run: Run, figdir: Path) -> Section:
     info = (run.summary.get("analysis") or {}).get("break_even") or {}
     if be.empty:
         return sec.p("Not computed for this run (run with --analysis quick or full).")
-    ground_npv = be["ground_npv_cost_usd"].abs().max() if "ground_npv_cost_usd" in be else math.nan
-    tol = info.get("tolerance_usd")
-    gap = tol / ground_npv if tol is not None and ground_npv and not _missing(ground_npv) else None
+    tol, asked = info.get("tolerance_usd"), info.get("asked_gap")
     run_gap = ((run.summary.get("solver") or {}).get("options") or {}).get("mip_gap")
+    stop = ""
+    if asked is not None:
+        stop = f" These re-solves stop at a {pct(asked, 1)} MIP gap" + (
+            f" (the plan itself: {pct(run_gap, 1)})" if run_gap is not None else "")
+        stop += (f"; a saving counts only above what a row's two solves prove, their gaps (at most {money(tol)} "
+                 "here)." if tol else "; all of them were proven optimal, so every saving counts.")
     sec.p("Every launch price of the scenario is multiplied by a factor and the plan re-solved for the demand the "
           "ground can serve, with and without space. Savings from space can only fall as launches get dearer."
-          + (f" These re-solves stop at a {pct(gap, 1)} MIP gap" + (f" (the plan itself: {pct(run_gap, 1)})"
-                                                                     if run_gap is not None else "")
-             + f", so a difference below {money(tol)} counts as no saving." if gap is not None else ""))
+          + stop)
     flat = _break_even_flat(be, info)
     if flat:
         sec.p("Result: " + flat[0].upper() + flat[1:].replace(" (section 11)", ""))
