@@ -69,6 +69,23 @@ def test_realtime_coverage_counts_time_not_throughput():
     assert alone == pytest.approx(30.0 + 1.0)
 
 
+def test_a_cluster_needs_its_whole_formation():
+    """A workload whose cluster is two units' accelerators runs only on two units, though one unit's capacity
+    covers its demand: $20M + one trip, against $10M + one trip for a unit alone."""
+    from dataclasses import replace
+
+    case = dict(designs={"1mm": {"cost": {2030: 10.0}, "cap": 20.0, "mass_t": 1.0, "life_yr": 1}},
+                demand={2030: 10.0, 2031: 0.0}, payload_t=10.0, trip_cost={2030: 1.0, 2031: 1.0}, cadence=10)
+    c = toy_coefficients(**case, overrides=["workloads.batch.min_cluster_accelerators=200"])
+    (key,) = [k for (a, k) in c.designs]
+    c.designs[(ARCH, key)] = replace(c.designs[(ARCH, key)], accelerators_per_unit=100)
+    best, build = enumerate_optimum(**case, formation=0.5)
+    assert best == pytest.approx(21.0) and build == {("1mm", 2030): 2}
+    assert enumerate_optimum(**case)[0] == pytest.approx(11.0)
+    pm, res = solve_toy(c)
+    assert res.status == "optimal" and float(pm.m.total_cost()) == pytest.approx(best, abs=TOL)
+
+
 def test_lp_relaxation_is_below_the_integer_optimum():
     case = CASES["lp_differs_from_ip"]
     best, _ = enumerate_optimum(**case)

@@ -95,9 +95,11 @@ def lp_relaxation(c) -> float:
 
 def enumerate_optimum(designs: dict[str, dict], demand: dict[int, float], payload_t: float,
                       trip_cost: dict[int, float], cadence: float, site_cost: dict[int, float] | None = None,
-                      most: int = 6, realtime: dict[int, float] | None = None, coverage: float = 1.0):
+                      most: int = 6, realtime: dict[int, float] | None = None, coverage: float = 1.0,
+                      formation: float = 1.0):
     """Brute force over unit counts per (design, vintage); trips are the fewest that carry the mass. Real-time
-    demand needs capacity both in total and while over its users: coverage x capacity >= real-time demand."""
+    demand needs capacity both in total and while over its users: coverage x capacity >= real-time demand. A unit
+    holds a ``formation`` share of the workload's cluster: a year with demand needs units x share >= 1."""
     years = sorted(demand)
     slots = [(s, v) for s, spec in designs.items() for v in sorted(spec["cost"])]
     best = (math.inf, None)
@@ -108,7 +110,8 @@ def enumerate_optimum(designs: dict[str, dict], demand: dict[int, float], payloa
         for y in years:
             cap = sum(designs[s]["cap"] * n for (s, v), n in build.items() if v <= y < v + designs[s]["life_yr"])
             rt = realtime[y] if realtime else 0.0
-            if cap < demand[y] + rt - 1e-9 or coverage * cap < rt - 1e-9:
+            alive = sum(n for (s, v), n in build.items() if v <= y < v + designs[s]["life_yr"])
+            if cap < demand[y] + rt - 1e-9 or coverage * cap < rt - 1e-9 or (demand[y] > 0 and alive * formation < 1):
                 ok = False
                 break
             mass = sum(designs[s]["mass_t"] * n for (s, v), n in build.items() if v == y)

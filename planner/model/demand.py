@@ -8,8 +8,9 @@
     sum_{w real-time earth users} gbps_per_eflop[w] sum_g serve[w,a,g,y] <= coverage[a] sum units downlink
                                     (real-time traffic leaves only through the units over its users at the time)
     sum_{a at s, g} serve[w,a,g,y] <= theta_max demand[w,y] opened[s,y]                (valid inequalities:
-    sum_{a at s, g} serve[w,a,g,y] <= theta_max demand[w,y] sum_{units at s serving y} units   a site serves only
-                                                                   once open and with at least one unit there)
+    sum_{a at s, g} serve[w,a,g,y] <= theta_max demand[w,y] sum_{units at s serving y} formation[w,a,d] units
+        a site serves only once open, and only with a whole cluster there: formation = min(1, accelerators per
+        unit / the workload's cluster), so a cluster of many units serves its workload only in proportion)
     FLOP = sum_y flop_weight[y] sum serve   (EFLOP/s-years, discounted)
 """
 
@@ -31,7 +32,17 @@ def parameters(c: Coefficients, s: Sets) -> dict[str, dict]:
         "unmet_cost": {u: c.unmet_cost[u] for u in s.unmet},
         "flop_weight": {y: c.flop_weight[y] for y in s.years},
         "coverage": {a: c.coverage[a] for a in sorted({a for a, _, _, _ in s.covered_pools})},
+        "formation": formation_shares(c, s),
     }
+
+
+def formation_shares(c: Coefficients, s: Sets) -> dict[tuple[str, str, str], float]:
+    """(w, a, d) -> the share of workload w's cluster one unit of design d at a holds (at most 1), for the designs
+    that may serve w (a formation of them reaches the cluster)."""
+    in_service = {(a, key) for (a, _), lst in s.in_service.items() for key, _ in lst}
+    return {(w, a, key): min(1.0, c.designs[(a, key)].accelerators_per_unit
+                             / max(1, c.scenario.workloads[w].min_cluster_accelerators))
+            for (w, a, key), ok in sorted(c.cluster_ok.items()) if ok and (a, key) in in_service}
 
 
 def define_demand(m: pyo.ConcreteModel, c: Coefficients, s: Sets, p: dict[str, dict]) -> None:
@@ -49,6 +60,8 @@ def define_demand(m: pyo.ConcreteModel, c: Coefficients, s: Sets, p: dict[str, d
     m.flop_weight = pyo.Param(m.Y, initialize=p["flop_weight"], mutable=True, within=pyo.Reals)
     m.COVA = pyo.Set(initialize=sorted(p["coverage"]), ordered=True)
     m.coverage = pyo.Param(m.COVA, initialize=p["coverage"], mutable=True, within=pyo.Reals)
+    m.FORM = pyo.Set(initialize=sorted(p["formation"]), dimen=3, ordered=True)
+    m.formation = pyo.Param(m.FORM, initialize=p["formation"], mutable=True, within=pyo.Reals)
 
     m.serve = pyo.Var(m.SRV, domain=pyo.NonNegativeReals)
     m.unmet = pyo.Var(m.UM, domain=pyo.NonNegativeReals,
@@ -97,10 +110,12 @@ def define_demand(m: pyo.ConcreteModel, c: Coefficients, s: Sets, p: dict[str, d
             at_site[(w, c.archs[a]["site"], y)].append(m.serve[w, a, g, y])
     units_at = defaultdict(list)
     for (a, y), lst in s.in_service.items():
-        units_at[(c.archs[a]["site"], y)] += [m.units[a, key, v] for key, v in lst]
+        units_at[(c.archs[a]["site"], y)] += [(a, key, v) for key, v in lst]
 
     def some_unit(m_, w, site, y):
-        return pyo.quicksum(at_site[(w, site, y)]) <= theta_max * m_.demand[w, y] * pyo.quicksum(units_at[(site, y)])
+        cluster = pyo.quicksum(m_.formation[w, a, key] * m_.units[a, key, v] for a, key, v in units_at[(site, y)]
+                               if (w, a, key) in p["formation"])
+        return pyo.quicksum(at_site[(w, site, y)]) <= theta_max * m_.demand[w, y] * cluster
 
     m.WSY_ALL = pyo.Set(initialize=sorted(at_site), dimen=3, ordered=True)
     m.serve_needs_a_unit = pyo.Constraint(m.WSY_ALL, rule=some_unit)

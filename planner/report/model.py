@@ -1445,8 +1445,9 @@ def catalog_rows(scenario: dict) -> pd.DataFrame | None:
 
 
 KNOWN_LIMITS = [
-    "A design counts as meeting a workload's cluster size when a formation of its units could reach it; the model "
-    "does not require that many units at the site. Leans toward space, where training runs on space units.",
+    "A workload's cluster must be held by the units at its site only in proportion: a formation half the size of "
+    "its cluster may serve half of that workload's demand there (all or nothing would take a binary per workload, "
+    "site and year). Leans toward space, where training runs on units smaller than its cluster.",
     "Site cores and the ground's existing campuses do not retire: a core's life outlasts the bundled horizons, and "
     "the existing campuses stay in service to the end. Mixed: cores that never retire lean toward space, existing "
     "campuses that cost only their operations toward the ground.",
