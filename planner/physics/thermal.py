@@ -60,6 +60,9 @@ def radiator_temp_cap_k(junction_max_k: float, hbm_max_k: float, cold_plate_drop
     """Highest radiator temperature the chip allows without a heat pump, and the part that sets it.
 
     T_cap = min(T_junction, T_HBM) - (cold plate + coolant + fin drops).
+
+    The radiator temperature is the fin root's; the fin drop is the coolant-to-root drop (tube wall and saddle).
+    The gradient along the fin from root to tip is not a drop here: the fin efficiency in the net flux carries it.
     """
     drops = cold_plate_drop_k + coolant_drop_k + fin_drop_k
     limit, part = (junction_max_k, "junction") if junction_max_k <= hbm_max_k else (hbm_max_k, "HBM")

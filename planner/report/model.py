@@ -1456,8 +1456,6 @@ KNOWN_LIMITS = [
     "With steps of more than one year (not in a yearly run), a period's launches are priced at its first year "
     "(the dearest, as prices fall: against space), and a ground build that becomes possible inside a period waits "
     "for the next one (against the ground).",
-    "The radiator's fin temperature drop and its fin efficiency may both describe the fin's gradient, for about "
-    "11% more radiator area than either alone. Leans against space.",
 ]
 
 

@@ -30,8 +30,10 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
         "emissivity": "radiator emissivity at end of life",
         "absorptivity": "radiator solar absorptivity at end of life",
         "net_flux_w_m2": "net heat rejected per m2 of panel at end of life, W/m2",
-        "fin_efficiency": "fin efficiency of the panel (share of the ideal emission a finned panel achieves)",
-        "chain_drop_k": "temperature drops from chip to radiator: cold plate + coolant loop + fin, K",
+        "fin_efficiency": "fin efficiency of the panel (its emission over that of fins wholly at the root "
+                          "temperature: the gradient along the fin)",
+        "chain_drop_k": "temperature drops from chip to radiator (fin root): cold plate + coolant loop + tube to fin "
+                        "root, K",
         "heat_pump_cop": "heat-pump coefficient of performance lifting the heat from the cap to the radiator "
                          "(Carnot fraction x T_cap / lift); empty without a heat pump",
         "emitted_w_m2": "what the panel emits per m2 at end of life (both faces, fin efficiency), W/m2",
