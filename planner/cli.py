@@ -282,7 +282,7 @@ def sweep(spec: Path = typer.Argument(..., help="Sweep spec YAML (data/sweeps/*.
     from planner.batch.run import outcome, run_sweep
 
     if workers is not None and workers < 1:
-        raise InputError(f"--workers: must be at least 1, got {workers}")
+        raise InputError(f"--workers: workers: must be at least 1, got {workers}")
     _check_number("--connect-timeout", connect_timeout, low=0, low_open=True, high=3600, what=" seconds")
     if cluster is not None and not cluster.strip():
         raise InputError(problem("--cluster", "cluster", "empty address (expected e.g. tcp://host:8786)"))

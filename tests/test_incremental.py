@@ -95,6 +95,23 @@ def test_a_change_through_apply_goes_in_place_and_matches_a_fresh_compile(sessio
     assert_same_as_fresh_compile(session)
 
 
+def test_a_change_of_which_formations_reach_a_cluster_rebuilds(session):
+    """Fewer satellites in a formation (16 instead of 81) take the swarm's designs below the training cluster: the
+    capacity rows they supply and the workloads they may serve change, so the model is built again (in place, the
+    old rows would silently stay)."""
+    before = session.rebuilds
+    try:
+        assert session.apply({"catalog.platforms.swarm_satellite.formation_units_max": 16}) == "rebuild"
+        assert session.rebuilds == before + 1
+        reach = set(session.pm.sets.clusters)
+        swarm = [(a, k) for (w, a, k), ok in session.coef.cluster_ok.items() if w == "training" and not ok
+                 and a.startswith("swarm_satellite")]
+        assert swarm and all((a, k, 2048) not in reach for a, k in swarm)
+        assert all(("training", a, k) not in session.pm.m.formation for a, k in swarm)
+    finally:
+        session.apply({})
+
+
 def test_a_shape_change_recompiles_everything(session):
     """A route's payload set to zero empties the rows that carry units on it (their only coefficients were
     the payload): that cannot go in place, so the adapter compiles the whole model again, and the result is still

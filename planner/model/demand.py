@@ -9,8 +9,8 @@
                                     (real-time traffic leaves only through the units over its users at the time)
     sum_{a at s, g} serve[w,a,g,y] <= theta_max demand[w,y] opened[s,y]                (valid inequalities:
     sum_{a at s, g} serve[w,a,g,y] <= theta_max demand[w,y] sum_{units at s serving y} formation[w,a,d] units
-        a site serves only once open, and only with a whole cluster there: formation = min(1, accelerators per
-        unit / the workload's cluster), so a cluster of many units serves its workload only in proportion)
+        a site serves only once open, and only with units that hold the workload's cluster, in proportion:
+        formation = min(1, accelerators per unit / cluster), so units holding half a cluster serve at most half)
     FLOP = sum_y flop_weight[y] sum serve   (EFLOP/s-years, discounted)
 """
 
@@ -38,11 +38,14 @@ def parameters(c: Coefficients, s: Sets) -> dict[str, dict]:
 
 def formation_shares(c: Coefficients, s: Sets) -> dict[tuple[str, str, str], float]:
     """(w, a, d) -> the share of workload w's cluster one unit of design d at a holds (at most 1), for the designs
-    that may serve w (a formation of them reaches the cluster)."""
-    in_service = {(a, key) for (a, _), lst in s.in_service.items() for key, _ in lst}
-    return {(w, a, key): min(1.0, c.designs[(a, key)].accelerators_per_unit
-                             / max(1, c.scenario.workloads[w].min_cluster_accelerators))
-            for (w, a, key), ok in sorted(c.cluster_ok.items()) if ok and (a, key) in in_service}
+    in service that may serve w (a formation of them reaches the cluster)."""
+    reach = set(s.clusters)
+    out = {}
+    for w, a, key in sorted(c.cluster_ok):
+        need = c.scenario.workloads[w].min_cluster_accelerators
+        if (a, key, need) in reach:
+            out[(w, a, key)] = min(1.0, c.designs[(a, key)].accelerators_per_unit / max(1, need))
+    return out
 
 
 def define_demand(m: pyo.ConcreteModel, c: Coefficients, s: Sets, p: dict[str, dict]) -> None:

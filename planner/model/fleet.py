@@ -78,14 +78,14 @@ def define_fleet(m: pyo.ConcreteModel, c: Coefficients, s: Sets, p: dict[str, di
     m.site_link = pyo.Constraint(m.U, rule=link)
 
     # supply pools (shared with the demand block) and per-(a, y) counts
-    serviced = set(s.serviced)
+    serviced, reach = set(s.serviced), set(s.clusters)
     by_pool: dict[tuple[str, str, int], list] = defaultdict(list)
     counts: dict[tuple[str, int], list] = defaultdict(list)
     downlink: dict[tuple[str, int], list] = defaultdict(list)
     for (a, y), lst in s.in_service.items():
         for key, v in lst:
             d = c.designs[(a, key)]
-            by_pool[(a, d.accelerator, y)].append((key, v, d.cluster_accelerators))
+            by_pool[(a, d.accelerator, y)].append((key, v))
             counts[(a, y)].append(m.units[a, key, v])
             downlink[(a, y)].append(m.downlink[a, key] * m.units[a, key, v])
     m.supply_space = {}
@@ -93,13 +93,13 @@ def define_fleet(m: pyo.ConcreteModel, c: Coefficients, s: Sets, p: dict[str, di
         if c.archs[a]["kind"] != "space":
             continue
         supplied = []  # each unit vintage's capacity in year y, built once and shared by every cluster threshold
-        for key, v, cluster in by_pool.get((a, g, y), ()):
+        for key, v in by_pool.get((a, g, y), ()):
             terms = [m.unit_cap[a, key, v, y] * m.units[a, key, v]]
             if (a, key, v) in serviced and (a, key, v, y) in p["serviced_gain"]:
                 terms.append(m.serviced_gain[a, key, v, y] * m.serviced[a, key, v])
-            supplied.append((cluster, terms))
+            supplied.append((key, terms))
         for t in thresholds:
-            terms = [term for cluster, ts in supplied if cluster >= t for term in ts]
+            terms = [term for key, ts in supplied if (a, key, t) in reach for term in ts]
             m.supply_space[(a, g, y, t)] = pyo.quicksum(terms) if terms else 0
     m.downlink_expr = {k: pyo.quicksum(v) for k, v in downlink.items()}
 

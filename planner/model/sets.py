@@ -20,6 +20,7 @@ class Sets:
     serve: list[tuple[str, str, str, int]]  # (w, a, g, y)
     pools: dict[tuple[str, str, int], list[int]]  # (a, g, y) -> cluster thresholds with a capacity row
     covered_pools: list[tuple[str, str, int, int]]  # (a, g, y, t) capacity rows with a real-time coverage row
+    clusters: list[tuple[str, str, int]]  # (a, d, t): a formation of design d in service reaches cluster size t
     builds: list[tuple[str, int]]  # (region, y) MW online in y
     chips: list[tuple[str, str, int]]  # (region, g, v) k-acc bought in v
     unmet: list[tuple[str, int]]
@@ -76,6 +77,9 @@ def build_sets(c: Coefficients) -> Sets:
     for key, needs in served_at.items():
         lo = min(needs)
         pools[key] = [t for t in thresholds if t >= lo and any(n >= t for n in needs)]
+    designs_in = sorted({(a, key) for (a, _), lst in in_service.items() for key, _ in lst})
+    clusters = [(a, key, t) for a, key in designs_in for t in thresholds
+                if c.designs[(a, key)].cluster_accelerators >= t]
     covered_needs = defaultdict(set)
     for w, a, g, y in serve:
         if c.covered(w, a):
@@ -94,7 +98,8 @@ def build_sets(c: Coefficients) -> Sets:
                                 and c.gbps_per_eflop[w] > 0 and c.covered(w, a)})
     shells = sorted({(c.archs[a]["site"], y) for (a, y) in in_service if c.archs[a]["site"] in c.shells})
     return Sets(years=years, units=units, serviced=serviced, in_service=dict(in_service), trips=trips, ships=ships,
-                openings=openings, serve=serve, pools=dict(pools), covered_pools=covered_pools, builds=builds,
+                openings=openings, serve=serve, pools=dict(pools), covered_pools=covered_pools, clusters=clusters,
+                builds=builds,
                 chips=chips, unmet=unmet, vehicles_years=vehicles_years, bandwidth=bandwidth,
                 covered_bandwidth=covered_bandwidth, shells=shells, payload_routes=payload_routes,
                 carbon_years=sorted(c.carbon_cap))
