@@ -156,10 +156,11 @@ class Session:
         coef = self._compute(rs)
         self.rs = rs
         sets = build_sets(coef)
-        if sets != self.pm.sets:  # compared field by field: lists of tuples compare in C
+        # sets compared field by field (lists of tuples compare in C), then the parameters' indices in the update
+        changed = self.pm.update(coef, sets) if sets == self.pm.sets else None
+        if changed is None:
             self._rebuild(coef, sets)
             return "rebuild"
-        changed = self.pm.update(coef, sets)
         self.coef = coef
         self.ad.push_changed(changed)
         m = self.pm.m

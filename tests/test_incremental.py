@@ -112,6 +112,48 @@ def test_a_change_of_which_formations_reach_a_cluster_rebuilds(session):
         session.apply({})
 
 
+def test_a_change_of_which_years_a_ground_accelerator_serves_rebuilds(session):
+    """Ground accelerators refreshed after 4 years instead of 5 no longer serve their fifth year: that term of the
+    ground's capacity rows goes, though the index sets are the same. The model is built again (in place, the old
+    share stayed)."""
+    before = session.rebuilds
+    try:
+        assert session.apply({"catalog.ground_regions.us_grid.accelerator_refresh_yr": 4}) == "rebuild"
+        assert session.rebuilds == before + 1
+    finally:
+        session.apply({})
+
+
+def test_one_at_a_time_changes_in_place_give_the_lp_of_a_fresh_build(session):
+    """Every 7th case of the bundled tornado (each uncertain catalog value at its low or high end): where apply
+    updates the model in place, HiGHS holds the LP of a model built fresh from the same coefficients. A coefficient
+    that shapes the model without being in its index sets or its parameters' indices would show here."""
+    from planner.batch.spec import base_scenario, generate_cases, load_spec
+    from planner.model.build import build_model
+
+    spec, path = load_spec(Path(__file__).resolve().parents[1] / "data" / "sweeps" / "tornado_reference.yaml")
+    cases, _ = generate_cases(spec, path, base_scenario(spec, path))
+    updated = 0
+    try:
+        for case in cases[::7]:
+            if session.apply({**case, "horizon.last_year": 2031}) != "update":
+                continue
+            updated += 1
+            session.ad.ensure_instance()
+            got = lp_arrays(session.ad.h)
+            fresh = HighsAdapter(build_model(session.coef, session.pm.sets))
+            fresh.ensure_instance()
+            want = lp_arrays(fresh.h)
+            for key in ("cost", "lower", "upper"):
+                np.testing.assert_allclose(got[key], want[key], rtol=1e-9, atol=1e-12, err_msg=f"{case}: {key}")
+            assert got["offset"] == pytest.approx(want["offset"], rel=1e-9), case
+            diff = got["matrix"] - want["matrix"]
+            assert (abs(diff).max() if diff.nnz else 0.0) <= 1e-9 * abs(want["matrix"]).max(), case
+    finally:
+        session.apply({})
+    assert updated > 50
+
+
 def test_a_shape_change_recompiles_everything(session):
     """A route's payload set to zero empties the rows that carry units on it (their only coefficients were
     the payload): that cannot go in place, so the adapter compiles the whole model again, and the result is still

@@ -36,14 +36,17 @@ class PlanModel:
     build_s: float = 0.0
     changed_bounds: list = field(default_factory=list)
 
-    def update(self, coef: Coefficients, sets: Sets) -> list:
+    def update(self, coef: Coefficients, sets: Sets) -> list | None:
         """Refresh every parameter (and unit bounds) from new coefficients whose index sets (``build_sets(coef)``)
         equal this model's (compare them first: other sets need a new model).
 
         Returns the parameter data objects whose value changed (``changed_bounds`` lists the units whose upper
-        bound changed).
+        bound changed), or None, changing nothing, when a parameter's index differs: a term that appears or goes
+        (a ground accelerator's share in a year it no longer serves) needs a new model too.
         """
         new = all_parameters(coef, sets)
+        if any(values.keys() != self.params.get(name, {}).keys() for name, values in new.items()):
+            return None
         changed = []
         for name, values in new.items():
             old = self.params.get(name, {})
