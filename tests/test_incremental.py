@@ -33,7 +33,8 @@ def lp_arrays(h) -> dict:
               else sp.csr_matrix(data, shape=shape))
     matrix.eliminate_zeros()
     return {"cost": np.asarray(lp.col_cost_), "offset": lp.offset_, "lower": np.asarray(lp.row_lower_),
-            "upper": np.asarray(lp.row_upper_), "matrix": matrix.tocsr()}
+            "upper": np.asarray(lp.row_upper_), "col_lower": np.asarray(lp.col_lower_),
+            "col_upper": np.asarray(lp.col_upper_), "matrix": matrix.tocsr()}
 
 
 def assert_same_as_fresh_compile(s: Session) -> None:
@@ -47,6 +48,8 @@ def assert_same_as_fresh_compile(s: Session) -> None:
     assert got["offset"] == pytest.approx(want["offset"], rel=1e-12)
     np.testing.assert_allclose(got["lower"], want["lower"], rtol=1e-12)
     np.testing.assert_allclose(got["upper"], want["upper"], rtol=1e-12)
+    np.testing.assert_allclose(got["col_lower"], want["col_lower"], rtol=1e-12)
+    np.testing.assert_allclose(got["col_upper"], want["col_upper"], rtol=1e-12)
     diff = got["matrix"] - want["matrix"]
     assert (abs(diff).max() if diff.nnz else 0.0) <= 1e-12 * abs(want["matrix"]).max()
 
@@ -144,7 +147,7 @@ def test_one_at_a_time_changes_in_place_give_the_lp_of_a_fresh_build(session):
             fresh = HighsAdapter(build_model(session.coef, session.pm.sets))
             fresh.ensure_instance()
             want = lp_arrays(fresh.h)
-            for key in ("cost", "lower", "upper"):
+            for key in ("cost", "lower", "upper", "col_lower", "col_upper"):
                 np.testing.assert_allclose(got[key], want[key], rtol=1e-9, atol=1e-12, err_msg=f"{case}: {key}")
             assert got["offset"] == pytest.approx(want["offset"], rel=1e-9), case
             diff = got["matrix"] - want["matrix"]
