@@ -13,7 +13,7 @@ from planner.errors import InfeasibleError, InputError, problem
 from planner.results.emissions import emissions_summary
 from planner.results.plan import (PERFECT_FORESIGHT, Plan, Solution, build_tables, mix_summary,
                                   money_summary, read_solution)
-from planner.results.vintage import vintage_costs
+from planner.results.vintage import vintage_tables
 from planner.results.waterfall import waterfall_summary
 from planner.scenario.load import ResolvedScenario
 from planner.scenario.load import load_scenario as _load
@@ -81,7 +81,7 @@ def solve(scenario: ResolvedScenario | str | Path, mode: str | None = None, time
     with session.timed("extract"):
         sol = read_solution(pm)
         tables = build_tables(c, sol)
-        tables["vintage_costs"] = vintage_costs(c)
+        tables["vintage_costs"], tables["unit_cost_parts"] = vintage_tables(c)
     if explain:
         progress.step("binding constraints and shadow prices")
         with session.timed("explain"):

@@ -102,6 +102,31 @@ def test_a_units_levelised_cost_is_what_the_objective_charges_for_it():
     assert checked > 20
 
 
+def test_a_units_cost_parts_add_up_to_its_levelised_cost():
+    """unit_cost_parts splits each family's cheapest unit of a year into what it pays for; the parts add up to the
+    unit's levelised cost in vintage_costs, and a space unit's launch part is its launch cost financed like capex."""
+    from planner.results.vintage import vintage_tables
+
+    c = compute(load_scenario(SCEN / "reference.yaml"))
+    vc, parts = vintage_tables(c)
+    totals = parts.groupby(["workload", "family", "vintage"])["usd_per_pflop_day"].sum()
+    best = vc.groupby(["workload", "family", "vintage"])["usd_per_pflop_day"].min()
+    assert len(totals) == len(best) > 100
+    for key, x in best.items():
+        assert totals[key] == pytest.approx(x, rel=1e-9), key
+    assert set(parts.loc[parts["family"] == "ground", "part"]) <= {"accelerators", "energy", "replacements",
+                                                                    "facility", "carbon"}
+    # capital parts are financed alike over the same FLOP: their ratio is the ratio of the unit's undiscounted capex
+    unit = parts[(parts["family"] == "module") & (parts["workload"] == "training")]
+    one = unit[unit["vintage"] == unit["vintage"].min()].set_index("part")
+    a, key, v = one["architecture"].iloc[0], one["design"].iloc[0], int(one["vintage"].iloc[0])
+    d = c.designs[(a, key)]
+    assert one.loc["launch", "usd_per_pflop_day"] / one.loc["accelerators", "usd_per_pflop_day"] == pytest.approx(
+        c.launch_cost_per_unit(a, key, v) / d.capex_musd["accelerators"], rel=1e-9)
+    assert one.loc["bus", "usd_per_pflop_day"] / one.loc["accelerators", "usd_per_pflop_day"] == pytest.approx(
+        d.capex_musd["bus"] / d.capex_musd["accelerators"], rel=1e-9)
+
+
 def test_a_multi_year_period_averages_its_years():
     """With 3-year steps each period carries its years: demand and capacity are the years' averages (a unit decays
     through the period), the launch cadence and grid additions are their sums, and a grid queue that clears inside

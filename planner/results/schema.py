@@ -148,6 +148,21 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
         "ground_usd_per_eflop": "best ground campus built the same year, USD per EFLOP",
         "space_to_ground": "ratio of the two (below 1: space is cheaper)",
     }),
+    "unit_cost_parts": ("What the cheapest unit of each family built in a year pays for, per delivered FLOP (the "
+                        "parts of vintage_costs' levelised cost).", {
+        "family": "swarm, module, station or ground",
+        "vintage": "build year",
+        "workload": "workload the unit's FLOP are counted for",
+        "architecture": "platform@site of the family's cheapest unit that year",
+        "design": "its design (ground: its accelerator)",
+        "part": "space: a hardware category (accelerators, bus, arrays, radiators, ..., integration, insurance), "
+                "launch (its share of a trip at the cheapest route, with the launch's insurance) and carbon, each "
+                "financed as in the objective, and operations; ground: accelerators (financed), energy, "
+                "replacements, facility (capital annuity, opex and lease of the MW the accelerators occupy) and "
+                "carbon",
+        "usd_per_pflop_day": "the part's PV over the PV of the unit's delivered FLOP, USD per PFLOP/s-day (the parts "
+                             "of a unit add up to its usd_per_pflop_day in vintage_costs)",
+    }),
     "architectures": ("Each architecture's share of the plan: cost per delivered FLOP with shared costs split.", {
         "architecture": "platform@site",
         "family": "swarm, module, station or ground",

@@ -43,7 +43,7 @@ def _space_rows(c: Coefficients, w: str) -> list[dict]:
     for a, info in c.archs.items():
         if info["kind"] != "space" or a not in c.eligible[w]:
             continue
-        by_vintage: dict[int, tuple[float, str]] = {}
+        by_vintage: dict[int, tuple[float, str, dict[str, float]]] = {}
         for (aa, key), d in c.designs.items():
             if aa != a or (w, a, d.accelerator) not in c.eff or not c.cluster_ok.get((w, a, key), False):
                 continue
@@ -52,22 +52,22 @@ def _space_rows(c: Coefficients, w: str) -> list[dict]:
                 if not any((k, v) in c.trip_parts for k in c.arch_routes.get(a, [])):
                     continue
                 df = [discount_factor(v + k, base, r) for k in range(math.ceil(d.life_yr))]
-                share = service_profile(d.life_yr)
-                capex = sum(d.capex_musd.values()) + c.launch_cost_per_unit(a, key, v)
-                # a carbon price on its manufacturing and its share of the launch, paid when built
-                capex += emissions.carbon_cost_musd(d.embodied_accelerators_t + d.embodied_spacecraft_t
-                                                    + c.launch_co2_per_unit(a, key, v), c.price(v))
-                cost = _financed(c, capex, v, d.capacity_profile, info["rate"]) + \
-                    sum(d.ops_musd_per_yr * sh * f for sh, f in zip(share, df))
+                financed = _financed(c, 1.0, v, d.capacity_profile, info["rate"])  # per $M of capex
+                capex = {**d.capex_musd, "launch": c.launch_cost_per_unit(a, key, v),
+                         # a carbon price on its manufacturing and its share of the launch, paid when built
+                         "carbon": emissions.carbon_cost_musd(d.embodied_accelerators_t + d.embodied_spacecraft_t
+                                                              + c.launch_co2_per_unit(a, key, v), c.price(v))}
+                parts = {k: x * financed for k, x in capex.items()}
+                parts["operations"] = sum(d.ops_musd_per_yr * sh * f for sh, f in zip(service_profile(d.life_yr), df))
                 flop = sum(d.accelerators_per_unit / 1000.0 * cap * eff * f for cap, f in zip(d.capacity_profile, df))
                 if flop <= 0:
                     continue
-                per = _usd_per_eflop(cost, flop)
+                per = _usd_per_eflop(sum(parts.values()), flop)
                 if v not in by_vintage or per < by_vintage[v][0]:
-                    by_vintage[v] = (per, key)
-        for v, (per, key) in sorted(by_vintage.items()):
+                    by_vintage[v] = (per, key, {k: _usd_per_eflop(x, flop) for k, x in parts.items()})
+        for v, (per, key, parts) in sorted(by_vintage.items()):
             rows.append({"architecture": a, "family": info["family"], "vintage": v, "workload": w, "design": key,
-                         "usd_per_eflop": per})
+                         "usd_per_eflop": per, "parts": parts})
     return rows
 
 
@@ -83,7 +83,7 @@ def _ground_rows(c: Coefficients, w: str) -> list[dict]:
         annuity = capital_payments(g_info["rate"], [1.0] * math.ceil(life))[0]
         facility_per_mw_yr = (g_info["capex_musd_per_mw"] * annuity
                               + g_info["opex_musd_per_mw_yr"] + g_info["lease_musd_per_mw_yr"])
-        by_vintage: dict[int, tuple[float, str]] = {}
+        by_vintage: dict[int, tuple[float, str, dict[str, float]]] = {}
         for (rr, g), vint in c.chip_vintages.items():
             if rr != reg or (w, a, g) not in c.eff:
                 continue
@@ -91,35 +91,56 @@ def _ground_rows(c: Coefficients, w: str) -> list[dict]:
             share = service_profile(g_info["refresh_yr"])
             for v in vint:
                 df = [discount_factor(v + k, base, r) for k in range(len(share))]
+                weight = [sh * f for sh, f in zip(share, df)]  # PV of a year in service
                 facility_carbon = emissions.carbon_cost_musd(g_info["embodied_t_per_mw"], c.price(v)) * annuity
-                running = (chip["energy_musd_per_kacc_yr"] + chip["replacement_musd_per_kacc_yr"]
-                           + (facility_per_mw_yr + facility_carbon) * mw)
                 carbon_t = chip["co2_t_per_kacc_yr"] + chip["replacement_t_per_kacc_yr"]  # per year in service
                 price = [c.price(min(v + k, s.horizon.last_year)) for k in range(len(share))]
-                capex = chip["price_musd_per_kacc"] + emissions.carbon_cost_musd(chip["embodied_t_per_kacc"], price[0])
-                cost = _financed(c, capex, v, share, g_info["rate"]) + sum(
-                    (running + emissions.carbon_cost_musd(carbon_t, p)) * sh * f for sh, f, p in zip(share, df, price))
-                flop = sum(sh * eff * f for sh, f in zip(share, df))
-                per = _usd_per_eflop(cost, flop)
+                financed = _financed(c, 1.0, v, share, g_info["rate"])
+                parts = {
+                    "accelerators": chip["price_musd_per_kacc"] * financed,
+                    "energy": chip["energy_musd_per_kacc_yr"] * sum(weight),
+                    "replacements": chip["replacement_musd_per_kacc_yr"] * sum(weight),
+                    "facility": facility_per_mw_yr * mw * sum(weight),
+                    "carbon": emissions.carbon_cost_musd(chip["embodied_t_per_kacc"], price[0]) * financed + sum(
+                        (facility_carbon * mw + emissions.carbon_cost_musd(carbon_t, p)) * x
+                        for x, p in zip(weight, price)),
+                }
+                flop = sum(eff * x for x in weight)
+                per = _usd_per_eflop(sum(parts.values()), flop)
                 if v not in by_vintage or per < by_vintage[v][0]:
-                    by_vintage[v] = (per, g)
-        for v, (per, g) in sorted(by_vintage.items()):
+                    by_vintage[v] = (per, g, {k: _usd_per_eflop(x, flop) for k, x in parts.items()})
+        for v, (per, g, parts) in sorted(by_vintage.items()):
             rows.append({"architecture": a, "family": "ground", "vintage": v, "workload": w, "design": g,
-                         "usd_per_eflop": per})
+                         "usd_per_eflop": per, "parts": parts})
     return rows
 
 
-def vintage_costs(c: Coefficients) -> pd.DataFrame:
-    rows = []
+def vintage_tables(c: Coefficients) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``vintage_costs``, and ``unit_cost_parts``: what each family's cheapest unit of a year pays for, per FLOP."""
+    rows, parts = [], []
     for w in c.workloads:
         ground = _ground_rows(c, w)
         best_ground: dict[int, float] = {}
         for row in ground:
             best_ground[row["vintage"]] = min(best_ground.get(row["vintage"], math.inf), row["usd_per_eflop"])
+        best_family: dict[tuple[str, int], dict] = {}
         for row in ground + _space_rows(c, w):
             g = best_ground.get(row["vintage"], math.nan)
             row["ground_usd_per_eflop"] = g
             row["space_to_ground"] = row["usd_per_eflop"] / g if math.isfinite(g) and g > 0 else math.nan
             row["usd_per_pflop_day"] = row["usd_per_eflop"] * EFLOP_PER_PFLOP_DAY
             rows.append(row)
-    return pd.DataFrame(rows, columns=list(TABLES["vintage_costs"][1]))
+            key = (row["family"], row["vintage"])
+            if key not in best_family or row["usd_per_eflop"] < best_family[key]["usd_per_eflop"]:
+                best_family[key] = row
+        for row in best_family.values():
+            parts += [{"family": row["family"], "vintage": row["vintage"], "workload": w,
+                       "architecture": row["architecture"], "design": row["design"], "part": part,
+                       "usd_per_pflop_day": x * EFLOP_PER_PFLOP_DAY}
+                      for part, x in row["parts"].items() if x]
+    return (pd.DataFrame(rows, columns=list(TABLES["vintage_costs"][1])),
+            pd.DataFrame(parts, columns=list(TABLES["unit_cost_parts"][1])))
+
+
+def vintage_costs(c: Coefficients) -> pd.DataFrame:
+    return vintage_tables(c)[0]
