@@ -137,8 +137,9 @@ def test_the_waterfall_table_names_the_architectures_it_leaves_out(tmp_path):
     regions = ("a", "b", "c", "d", "e", "f", "g")  # the plan and seven architectures: six columns fit
     sec = rm.waterfall_section(_waterfall_run(regions), tmp_path)
     table = next(b for b in sec.blocks if isinstance(b, rm.Table))
-    assert list(table.frame.columns)[1:] == ["plan"] + [f"ground_campus@{r}" for r in "abcde"]
-    assert "Not shown, to fit the page: ground_campus@f, ground_campus@g" in table.note
+    assert list(table.frame.columns)[1:] == ["plan"] + list("abcde")  # no label in the catalog: the region's name
+    assert "Not shown, to fit the page: f; g (the plan column includes them)" in table.note, table.note
+    assert "f = ground_campus@f; g = ground_campus@g." in table.note  # the ids once, left-out ones included
 
 
 # ------------------------------------------------------------------------------ 4. emission categories in words
@@ -376,3 +377,121 @@ def test_mass_budget_bars_run_top_down_in_the_design_sheets_column_order(tmp_pat
     bars = ax.containers[0].patches  # one bar per design, in the table's (the sheet's) order
     screen_y = [ax.transData.transform((0, b.get_y() + b.get_height() / 2))[1] for b in bars]
     assert screen_y == sorted(screen_y, reverse=True), screen_y  # first design highest on the page
+
+
+# ------------------------------------------------------------------------------ 8. tables name architectures in words
+
+SPACE_CATALOG = {"resolved_catalog": CATALOG["resolved_catalog"] | {
+    "launch_vehicles": {"starship": {"label": "Starship (reusable, refuelable)"}}}}
+
+
+def _sheet_designs() -> pd.DataFrame:
+    """_designs() with every designs.csv column the design sheet and the thermal chain read."""
+    d = _designs()
+    text = {"binding_cap": "mass", "radiator_cap_part": "junction", "limiting_link": "chip junction",
+            "life_limit": "design life"}
+    for col in ("vintage", "units", "accelerators_per_unit", "it_power_kw_per_unit", "load_kw_per_unit",
+                "solar_area_m2_per_unit", "radiator_area_m2_per_unit", "radiator_cap_k", "sink_temp_k", "emissivity",
+                "absorptivity", "net_flux_w_m2", "fin_efficiency", "chain_drop_k", "emitted_w_m2", "absorbed_w_m2",
+                "eol_margin", "bol_margin", "battery_kwh_per_unit", "dose_rad_per_yr", "mass_kg_per_unit",
+                "volume_m3_per_unit", "design_life_yr", "capex_usd_per_unit"):
+        d[col] = 2040 if col == "vintage" else 1.0
+    return d.assign(heat_pump=False, heat_pump_cop=float("nan"), **text)
+
+
+def _space_run(**tables) -> rm.Run:
+    archs = ["station_module@eml1", "lunar_fission_station@lunar_south_pole", "lunar_solar_station@lunar_south_pole",
+             "ground_campus@us_grid"]
+    return _run({}, SPACE_CATALOG | {"workloads": WORKLOADS}, tables={
+        "architectures": {"architecture": archs, "family": ["station"] * 3 + ["ground"]}, **tables})
+
+
+def test_short_architecture_names_fit_a_column_and_stay_apart():
+    names = rm.arch_short_names(_space_run(), ["station_module@eml1", "ground_campus@us_grid",
+                                               "lunar_fission_station@lunar_south_pole",
+                                               "lunar_solar_station@lunar_south_pole", "starship_module@leo"])
+    assert names == {"station_module@eml1": "station at Earth-Moon L1 halo",
+                     "ground_campus@us_grid": "hyperscale campus, grid-connected",
+                     "lunar_fission_station@lunar_south_pole": "station at lunar south pole, fission power, crater "
+                                                               "radiators",
+                     "lunar_solar_station@lunar_south_pole": "station at lunar south pole, ridge solar arrays",
+                     "starship_module@leo": "starship module at leo"}  # no family, no label: the id's words
+    assert rm.id_key(names, "tables/x.csv").startswith("tables/x.csv names each architecture by its id: station at "
+                                                       "Earth-Moon L1 halo = station_module@eml1; ")
+    assert rm.id_key({"plan": "plan"}, "tables/x.csv") == ""
+
+
+def test_the_design_sheet_and_thermal_chain_name_designs_in_words_with_the_ids_once(tmp_path):
+    sec = rm.designs_section(_space_run(designs=_sheet_designs()), tmp_path)
+    tables = [b for b in sec.blocks if isinstance(b, rm.Table)]
+    sheet, chain = tables[0], tables[-1]
+    assert list(sheet.frame.columns)[1:] == [
+        "station at Earth-Moon L1 halo; Generation 2034, 340 K radiator, 10 mm Al shielding",
+        "station at lunar south pole, fission power, crater radiators; Next generation (Rubin class), 320 K "
+        "radiator, 5 mm Al shielding",
+        "station at lunar south pole, ridge solar arrays; Next generation (Rubin class), 320 K radiator, 5 mm Al "
+        "shielding"]
+    assert list(chain.frame["design"]) == list(sheet.frame.columns)[1:]
+    ids = sheet.frame.set_index("").loc["id in tables/designs.csv"]
+    assert list(ids) == ["station_module@eml1 gen_2034/340K/10mm",
+                         "lunar_fission_station@lunar_south_pole rubin_class/320K/5mm",
+                         "lunar_solar_station@lunar_south_pole rubin_class/320K/5mm"]
+    cells = [str(x) for t in tables for x in [*t.frame.columns, *t.frame.to_numpy().ravel()]]
+    assert sum("@" in c for c in cells) == 3  # each id once, in the sheet's id row
+    assert "design sheet" in chain.note
+
+
+def test_the_waterfall_columns_are_architectures_in_words(tmp_path):
+    run = _waterfall_run()
+    rows = run.tables["waterfall"].to_dict("records")
+    space = [r | {"scope": "station_module@eml1", "family": "station"} for r in rows if r["scope"] == "plan"]
+    run = _space_run(waterfall=pd.concat([run.tables["waterfall"], pd.DataFrame(space)], ignore_index=True))
+    table = next(b for b in rm.waterfall_section(run, tmp_path).blocks if isinstance(b, rm.Table))
+    assert list(table.frame.columns) == ["factor", "plan", "hyperscale campus, grid-connected",
+                                         "station at Earth-Moon L1 halo"]
+    assert "hyperscale campus, grid-connected = ground_campus@us_grid; station at Earth-Moon L1 halo = " \
+           "station_module@eml1." in table.note, table.note
+
+
+def test_the_workload_tables_name_architectures_and_workloads_in_words(tmp_path):
+    alloc = _alloc_run().tables["allocation"]
+    sec = rm.workloads_section(_space_run(allocation=alloc), tmp_path)
+    table = next(b for b in sec.blocks if isinstance(b, rm.Table))
+    training = table.frame[table.frame["workload"] == "Frontier training"]
+    assert list(training["architecture"]) == ["hyperscale campus, grid-connected",  # largest share first
+                                              "station at Earth-Moon L1 halo"]
+    assert list(training["share"]) == ["75.0%", "25.0%"]
+    assert not any("@" in a for a in table.frame["architecture"])
+    assert "station at Earth-Moon L1 halo = station_module@eml1" in table.note
+    unmet = {"workload": ["offworld"], "year": [2030], "eflop_s": [1.0], "demand_eflop_s": [2.0]}
+    infeasible = rm.infeasible_section(_run({"status": "infeasible"}, {"workloads": WORKLOADS},
+                                            tables={"unmet": unmet}))
+    table = next(b for b in infeasible.blocks if isinstance(b, rm.Table))
+    assert list(table.frame["workload"]) == ["Off-world missions (users on the Moon)"]
+
+
+def test_launches_and_space_units_name_vehicles_and_architectures_in_words(tmp_path, monkeypatch):
+    drawn = []
+    monkeypatch.setattr(fig, "_save", lambda f, path: drawn.append(f) or path)
+    la = {"year": [2031], "vehicle": ["starship"], "trips": [2], "flights": [12], "tanker_flights": [10],
+          "cadence_cap": [84.0], "mass_launched_kg": [1.4e5], "payload_capacity_kg": [2e5], "cost_usd": [4.4e8]}
+    table = next(b for b in rm.launch_section(_space_run(launches=la), tmp_path).blocks if isinstance(b, rm.Table))
+    assert list(table.frame["vehicle"]) == ["Starship"]
+    fleet = {"year": [2040, 2040], "architecture": ["station_module@eml1", "ground_campus@us_grid"],
+             "family": ["station", "ground"], "units_in_service": [3, 0], "accelerators": [1.0, 1.0],
+             "it_mw": [1.0, 1.0], "delivered_eflop_s": [1.0, 1.0]}
+    rm.buildout_section(_space_run(fleet=fleet), tmp_path)
+    legend = [t.get_text() for f in drawn if "by architecture" in f.axes[0].get_title()
+              for t in f.axes[0].get_legend().get_texts()]
+    assert legend == ["station at Earth-Moon L1 halo"], legend
+
+
+def test_each_formulation_block_has_a_plain_english_lead_in():
+    sec = rm.method_section(_run({}, {}))
+    codes = [i for i, b in enumerate(sec.blocks) if isinstance(b, tuple) and b[0] == "code"]
+    assert len(codes) == 6
+    for i in codes:
+        lead = sec.blocks[i - 1]
+        title, _, sentence = lead.partition(".py). ")
+        assert title.startswith("**") and sentence[:1].isupper() and sentence.endswith("."), lead
+        assert "[" not in sentence and "sum_" not in sentence, sentence  # words, not the formulation's symbols

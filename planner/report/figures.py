@@ -97,13 +97,17 @@ def buildout(fleet: pd.DataFrame, path: Path) -> Path | None:
     return _save(fig, path)
 
 
-def space_units(fleet: pd.DataFrame, path: Path) -> Path | None:
+def space_units(fleet: pd.DataFrame, path: Path, label=None) -> Path | None:
+    """Space units in service by architecture and year; ``label`` names an architecture from its id (default: the
+    id)."""
     space = fleet[fleet["family"] != "ground"]
     if space.empty or space["units_in_service"].sum() <= 0:
         return None
     fig, ax = plt.subplots(figsize=(7.0, 3.2))
     table = space.pivot_table(index="year", columns="architecture", values="units_in_service", aggfunc="sum").fillna(0)
     table = table.loc[:, table.sum() > 0]
+    if label is not None:
+        table.columns = [label(a) for a in table.columns]
     _stacked_bars(ax, table, "units in service")
     ax.yaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))  # whole units only
     ax.set_title("Space units in service by architecture")

@@ -750,7 +750,9 @@ def buildout_section(run: Run, figdir: Path) -> Section:
     fleet = run.t("fleet")
     sec.figure(fig.buildout(fleet, figdir / "buildout.png"), "Build-out",
                "Delivered compute (EFLOP/s, sustained) and installed IT power (GW) by family and year.")
-    sec.figure(fig.space_units(fleet, figdir / "space_units.png"), "Space units", "Units in service by architecture.")
+    names = arch_short_names(run, fleet["architecture"]) if len(fleet) else {}
+    sec.figure(fig.space_units(fleet, figdir / "space_units.png", names.get), "Space units",
+               "Units in service by architecture.")
     if len(fleet):
         agg = fleet.groupby(["year", "family"]).agg(units=("units_in_service", "sum"),
                                                     accelerators=("accelerators", "sum"),
@@ -777,7 +779,9 @@ def launch_section(run: Run, figdir: Path) -> Section:
     horizon = (int(h["first_year"]), int(h["last_year"])) if "first_year" in h and "last_year" in h else None
     sec.figure(fig.launches(la, figdir / "launches.png", horizon), "Launch plan",
                "Flights per vehicle and year against the scenario's cadence cap; mass launched per year (t).")
-    out = pd.DataFrame({"year": la["year"].astype(str), "vehicle": la["vehicle"], "trips": la["trips"].map(num),
+    out = pd.DataFrame({"year": la["year"].astype(str),
+                        "vehicle": la["vehicle"].map(lambda v: _unbracketed(_entry_label(run, "launch_vehicles", v))),
+                        "trips": la["trips"].map(num),
                         "flights": la["flights"].map(num), "tankers": la["tanker_flights"].map(num),
                         "cap": la["cadence_cap"].map(lambda x: num(x) if math.isfinite(x) else "none"),
                         "mass t": (la["mass_launched_kg"] / 1000).map(lambda x: num(x, 1)),
@@ -839,13 +843,14 @@ def designs_section(run: Run, figdir: Path) -> Section:
         return sec.p("The plan builds no space units.")
     sec.figure(fig.design_budgets(d, figdir / "design_budgets.png", design_namer(d, run)), "Mass budgets",
                "Mass budget per unit (t).")
+    name = design_namer(d, run, sep="; ")
     g = d.groupby(["architecture", "design"], sort=False).agg(units=("units", "sum"), first=("vintage", "min"),
                                                                last=("vintage", "max")).reset_index()
-    first = d.drop_duplicates(["architecture", "design"]).set_index(["architecture", "design"])
+    first = d.drop_duplicates(["architecture", "design"]).set_index(["architecture", "design"], drop=False)
     sheets = {}
     for _, r in g.iterrows():
         x = first.loc[(r["architecture"], r["design"])]
-        sheets[f"{r['architecture']} {r['design']}"] = {
+        sheets[name(x)] = {
             "units built": f"{int(r['units'])} ({_years(r['first'], r['last'])})",
             "accelerators per unit": f"{int(x['accelerators_per_unit']):,} (the {x['binding_cap']} cap binds)",
             "IT power / all power": f"{x['it_power_kw_per_unit']:,.0f} / {x['load_kw_per_unit']:,.0f} kW",
@@ -862,6 +867,7 @@ def designs_section(run: Run, figdir: Path) -> Section:
                 f"{c.replace('_kg', '')} {x[c] / 1000:,.1f}" for c in fig.BUDGET_COLS if x[c] > 0.5),
             "stowed volume": f"{x['volume_m3_per_unit']:,.0f} m3",
             "capex per unit": f"${x['capex_usd_per_unit'] / 1e6:,.1f} M",
+            "id in tables/designs.csv": f"{r['architecture']} {r['design']}",
         }
     names = list(sheets)
     for i in range(0, len(names), 3):
@@ -870,7 +876,7 @@ def designs_section(run: Run, figdir: Path) -> Section:
         sec.table("Design sheet: one unit of each chosen design" + (" (continued)" if i else ""), frame, small=True,
                   note="" if i + 3 < len(names) else "Areas are panel planform; a two-sided radiator emits from both "
                                                        "faces. Every column is in tables/designs.csv.")
-    thermal_chain(sec, d)
+    thermal_chain(sec, d, name)
     return sec
 
 
@@ -888,26 +894,50 @@ def _unprojected(label: str) -> str:
     return re.sub(r"\s*\(\)", "", re.sub(r",?\s*projected", "", label)).strip()
 
 
-def design_namer(d: pd.DataFrame, run: Run):
-    """A design's name for a figure, from its designs.csv row: 'station at Earth-Moon L1 halo' and 'Generation
-    2034, 340 K radiator, 10 mm Al shielding' on two lines. Two platforms of one family at one site (the lunar
-    stations) add the rest of their platform's label."""
+def arch_short_names(run: Run, archs) -> dict[str, str]:
+    """A short name of each architecture, for a table column or a chart label: 'module at LEO 550 km, 53 deg',
+    'station at Earth-Moon L1 halo', a ground campus by its region ('hyperscale campus, grid-connected'). Two
+    platforms of one family at one site (the lunar stations) add the rest of their platform's label; the id itself
+    where the names still clash."""
     fams = run.families
-    short = {a: f"{fams.get(a, p)} at {in_prose(_unbracketed(_entry_label(run, 'sites', site)))}"
-             for a, p, site in zip(d["architecture"], d["platform"], d["site"])}
-    same = pd.Series(short).duplicated(keep=False)
+    short = {}
+    for a in dict.fromkeys(str(x) for x in archs):
+        platform, _, site = a.partition("@")
+        if platform == "ground_campus":
+            short[a] = in_prose(_unbracketed(_entry_label(run, "ground_regions", site)))
+        else:
+            family = fams.get(a) or platform.replace("_", " ")
+            short[a] = f"{family} at {in_prose(_unbracketed(_entry_label(run, 'sites', site)))}"
+    same = pd.Series(short, dtype=object).duplicated(keep=False)
     for a in same[same].index:
         platform = _entry_label(run, "platforms", a.partition("@")[0])
         short[a] += ", " + (platform.partition(", ")[2] or platform)
+    same = pd.Series(short, dtype=object).duplicated(keep=False)
+    return {a: a if same[a] else name for a, name in short.items()}
+
+
+def id_key(names: dict[str, str], csv: str) -> str:
+    """The ids behind architectures' short names, once, for a note under a table: 'tables/x.csv names each
+    architecture by its id: module at LEO 550 km, 53 deg = starship_module@leo_550_53; ...' ('' when every name is
+    its id)."""
+    pairs = [f"{name} = {key}" for key, name in names.items() if name != key]
+    return f"{csv} names each architecture by its id: {'; '.join(pairs)}." if pairs else ""
+
+
+def design_namer(d: pd.DataFrame, run: Run, sep: str = "\n"):
+    """A design's name from its designs.csv row: its architecture's short name and 'Generation 2034, 340 K
+    radiator, 10 mm Al shielding', on two lines for a figure (``sep``; '; ' for a table cell)."""
+    short = arch_short_names(run, d["architecture"])
 
     def name(r) -> str:
-        return (f"{short[r['architecture']]}\n{_unprojected(_entry_label(run, 'accelerators', r['accelerator']))}, "
+        return (f"{short[r['architecture']]}{sep}{_unprojected(_entry_label(run, 'accelerators', r['accelerator']))}, "
                 f"{r['radiator_temp_k']:.0f} K radiator, {r['shielding_mm_al']:g} mm Al shielding")
     return name
 
 
-def thermal_chain(sec: Section, d: pd.DataFrame) -> None:
-    """The heat path of each chosen design: what limits it, and closure at end of life."""
+def thermal_chain(sec: Section, d: pd.DataFrame, name) -> None:
+    """The heat path of each chosen design (``name`` names one from its designs.csv row, as the design sheet
+    does): what limits it, and closure at end of life."""
     if "limiting_link" not in d:
         return
     x = d.drop_duplicates(["architecture", "design"])
@@ -919,7 +949,7 @@ def thermal_chain(sec: Section, d: pd.DataFrame) -> None:
           "construction and must never be negative; the beginning-of-life margin is the headroom coating drift "
           "uses up.")
     sec.table("Thermal chain of each chosen design", pd.DataFrame({
-        "design": x["architecture"] + " " + x["design"],
+        "design": [name(r) for _, r in x.iterrows()],
         "limiting link": x["limiting_link"],
         "radiator K (cap, part)": [f"{t:.0f} ({c:.0f}, {p})" for t, c, p in
                                    zip(x["radiator_temp_k"], x["radiator_cap_k"], x["radiator_cap_part"])],
@@ -930,7 +960,8 @@ def thermal_chain(sec: Section, d: pd.DataFrame) -> None:
         "closure EOL / BOL": [f"{signed_pct(e)} / {signed_pct(b)}" for e, b in zip(x["eol_margin"], x["bol_margin"])],
     }), small=True, note="Limiting link, first match: radiator (its area cap limits accelerators per unit), "
                          "orientation/environment (the environment puts back at least half of what the panel emits), "
-                         "coolant (a heat pump lifts above the chip's cap), else the chip part that sets the cap.")
+                         "coolant (a heat pump lifts above the chip's cap), else the chip part that sets the cap. "
+                         "Designs are named as in the design sheet, whose last row gives each one's id.")
 
 
 def waterfall_section(run: Run, figdir: Path) -> Section:
@@ -950,20 +981,23 @@ def waterfall_section(run: Run, figdir: Path) -> Section:
     delivered = w.groupby("scope")["flop_after"].last()
     scopes = [sc for sc in scopes if sc == PLAN or delivered.get(sc, 0) > 0]
     scopes, left_out = scopes[:6], scopes[6:]  # six columns fit the page; tables/waterfall.csv has every one
+    names = {PLAN: PLAN} | arch_short_names(run, [sc for sc in scopes + left_out if sc != PLAN])
     frame = pd.DataFrame({"factor": [LABELS[f] for f in w.loc[w["scope"] == PLAN, "factor"]]})
     for sc in scopes:
-        frame[sc] = list(w.loc[w["scope"] == sc, "multiplier"].map(pct))
+        frame[names[sc]] = list(w.loc[w["scope"] == sc, "multiplier"].map(pct))
     peak = w[w["step"] == 1].set_index("scope")["flop_before"]
-    totals = pd.DataFrame([{"factor": "installed peak, FLOP", **{sc: sci(peak[sc]) for sc in scopes}},
-                           {"factor": "delivered, FLOP", **{sc: sci(delivered[sc]) for sc in scopes}},
-                           {"factor": "delivered / peak", **{sc: pct(delivered[sc] / peak[sc]) for sc in scopes}}])
+    totals = pd.DataFrame([{"factor": "installed peak, FLOP", **{names[sc]: sci(peak[sc]) for sc in scopes}},
+                           {"factor": "delivered, FLOP", **{names[sc]: sci(delivered[sc]) for sc in scopes}},
+                           {"factor": "delivered / peak",
+                            **{names[sc]: pct(delivered[sc] / peak[sc]) for sc in scopes}}])
     sec.table("Share each factor keeps, by architecture (FLOP over the horizon, undiscounted)",
               pd.concat([frame, totals], ignore_index=True), small=True,
               note="Factors multiply to delivered / peak; each is the share of the stage before it that it keeps "
                    "(servicing can exceed 100%: repairs return failed accelerators to service). "
-                   + (f"Not shown, to fit the page: {', '.join(left_out)} (in tables/waterfall.csv; the plan "
-                      f"column includes them). " if left_out else "")
-                   + "tables/waterfall.csv says what the model applies for each.")
+                   + (f"Not shown, to fit the page: {'; '.join(names[sc] for sc in left_out)} (the plan column "
+                      f"includes them). " if left_out else "")
+                   + "tables/waterfall.csv has every architecture and says what the model applies for each. "
+                   + id_key(names, "Its scope column"))
     plan = w[w["scope"] == PLAN]
     sec.bullets([f"{LABELS[r.factor]}: {_explanation(r.explanation)}" for r in plan.itertuples()
                  if r.factor in ("power", "thermal", "downlink", "utilisation")])
@@ -1023,11 +1057,14 @@ def workloads_section(run: Run, figdir: Path) -> Section:
         g = alloc.groupby(["workload", "architecture"]).agg(flop=("flop", "sum"), rtt=("site_rtt_ms", "first"),
                                                              limit=("latency_limit_ms", "first")).reset_index()
         g["share"] = g["flop"] / g.groupby("workload")["flop"].transform("sum")
+        g = g.sort_values(["workload", "share"], ascending=[True, False], kind="stable")  # largest share first
+        names = arch_short_names(run, sorted(set(g["architecture"])))
         out = pd.DataFrame({"workload": g["workload"].map(lambda w: workload_label(w, run.scenario)),
-                            "architecture": g["architecture"], "share": g["share"].map(pct),
+                            "architecture": g["architecture"].map(names), "share": g["share"].map(pct),
                             "site RTT ms": g["rtt"].map(lambda x: num(x, 1)),
                             "limit ms": g["limit"].map(lambda x: num(x))})
-        sec.table("Which workload runs where, with each site's round trip against the limit", out)
+        sec.table("Which workload runs where, with each site's round trip against the limit", out,
+                  note=id_key(names, "tables/allocation.csv"))
     return sec
 
 
@@ -1459,9 +1496,35 @@ KNOWN_LIMITS = [
 ]
 
 
-def method_section(run: Run) -> Section:
+def _formulation() -> list[tuple[Any, str, str]]:
+    """The model's blocks in the method section: module (its docstring is the formulation), title, and one
+    sentence saying in plain words what the block does."""
     from planner.model import carbon, demand, fleet, ground, launch, objective
 
+    return [
+        (fleet, "Space units, sites and shells",
+         "The plan buys whole space units each year, may repair some of them, opens a site once before placing "
+         "units there, and keeps each orbital shell within the satellites it can hold."),
+        (launch, "Launch",
+         "Everything built for space rides on whole launches, each carrying no more than its vehicle's payload and "
+         "volume, with no more flights a year than the vehicle's cadence allows."),
+        (ground, "Ground",
+         "Ground campuses add facility power only as fast as each region's grid connection allows, and fill it "
+         "with accelerators bought separately and refreshed as they age."),
+        (demand, "Demand, capacity and bandwidth",
+         "Every workload's demand is served (or, where the scenario allows, left unmet at a penalty) by units and "
+         "campuses with enough accelerators in large enough clusters, over its users for real-time work, and with "
+         "downlink enough for its data."),
+        (carbon, "Carbon cap",
+         "When the scenario caps emissions, the CO2 from building, launching and running everything in a year stays "
+         "under the cap."),
+        (objective, "Objective",
+         "The plan chosen is the one with the lowest present value of all its costs (in ratio mode, the lowest "
+         "cost per FLOP delivered)."),
+    ]
+
+
+def method_section(run: Run) -> Section:
     s = run.summary
     sec = Section("13. Method")
     sec.p("A mixed-integer linear program (Pyomo, solved with HiGHS) chooses, for every year of the horizon, the "
@@ -1474,12 +1537,11 @@ def method_section(run: Run) -> Section:
     sec.p(run.explanations.get("perfect_foresight", ""))
     sec.p("What the model leaves out, and which way each leans:")
     sec.bullets(KNOWN_LIMITS)
+    sec.p("The formulation, block by block as the code states it, each with what it does in words:")
     rows = (s.get("model_size") or {}).get("constraints_by_block", {})
-    for module, title in ((fleet, "Space units, sites and shells"), (launch, "Launch"), (ground, "Ground"),
-                          (demand, "Demand, capacity and bandwidth"), (carbon, "Carbon cap"),
-                          (objective, "Objective")):
+    for module, title, lead in _formulation():
         doc = (module.__doc__ or "").strip()
-        sec.p(f"**{title}** (planner/model/{module.__name__.split('.')[-1]}.py):")
+        sec.p(f"**{title}** (planner/model/{module.__name__.split('.')[-1]}.py). {lead}")
         sec.blocks.append(("code", doc))
     if rows:
         sec.table("Rows of this run's model by constraint block", pd.DataFrame(
@@ -1546,7 +1608,8 @@ def infeasible_section(run: Run) -> Section:
     un = run.t("unmet")
     if len(un):
         sec.table("Demand the least-unmet plan cannot serve", pd.DataFrame({
-            "workload": un["workload"], "year": un["year"].astype(str), "unserved EFLOP/s": un["eflop_s"].map(
+            "workload": un["workload"].map(lambda w: workload_label(w, run.scenario)),
+            "year": un["year"].astype(str), "unserved EFLOP/s": un["eflop_s"].map(
                 lambda x: num(x, 3)), "demand EFLOP/s": un["demand_eflop_s"].map(lambda x: num(x, 3))}))
     sec.p(run.explanations.get("perfect_foresight", ""))
     return sec

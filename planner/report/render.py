@@ -284,7 +284,8 @@ def _pdf_table(pdf: _PDF, t: Table):
             table.row(row)
     if t.note:
         pdf.set_font("DejaVu", "I", 7)
-        pdf.multi_cell(0, 3.6, t.note, new_x="LMARGIN", new_y="NEXT")
+        # left-aligned: justified, an id key's long words spread the line's words apart
+        pdf.multi_cell(0, 3.6, t.note, align="L", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(2)
 
 
