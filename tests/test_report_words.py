@@ -495,3 +495,40 @@ def test_each_formulation_block_has_a_plain_english_lead_in():
         title, _, sentence = lead.partition(".py). ")
         assert title.startswith("**") and sentence[:1].isupper() and sentence.endswith("."), lead
         assert "[" not in sentence and "sum_" not in sentence, sentence  # words, not the formulation's symbols
+
+
+# ------------------------------------------------------------------------------ 2. what would it take
+
+
+def _parity_run(space_acc: float) -> rm.Run:
+    """A module built in 2029 paying accelerators + $20 launch + $50 bus per PFLOP/s-day against a ground campus
+    paying $20 + $20 energy = $40."""
+    scenario = {"horizon": {"first_year": 2027, "last_year": 2030}, "workloads": {"training": {"label": "training"}}}
+    module, ground = "starship_module@leo_550_53", "ground_campus@us_grid"
+    total = space_acc + 70.0
+    vc = {"architecture": [module, ground], "family": ["module", "ground"], "vintage": [2029, 2029],
+          "workload": ["training"] * 2, "usd_per_pflop_day": [total, 40.0], "space_to_ground": [total / 40.0, 1.0]}
+    parts = {"family": ["module"] * 3 + ["ground"] * 2, "vintage": [2029] * 5, "workload": ["training"] * 5,
+             "architecture": [module] * 3 + [ground] * 2, "design": ["x"] * 5,
+             "part": ["accelerators", "launch", "bus", "accelerators", "energy"],
+             "usd_per_pflop_day": [space_acc, 20.0, 50.0, 20.0, 20.0]}
+    return _run({}, scenario, tables={"vintage_costs": vc, "unit_cost_parts": parts})
+
+
+def test_what_would_it_take_is_the_cut_in_everything_but_the_accelerators():
+    # $100 against $40: the $70 that is not accelerators must fall to $40 - $30 = $10, a cut of 6/7 = 86 %; without
+    # the $20 launch the module still costs $80, 2.00x
+    run = _parity_run(30.0)
+    (p,) = rm.parity(run, run.t("vintage_costs"), "training")
+    assert p["cut"] == pytest.approx(6 / 7) and p["total"] == pytest.approx(100.0) and p["ground"] == 40.0
+    text = rm.parity_sentence(p, "module")
+    assert "2.50x the ground campus" in text and "86% less ($70.00 down to $10.00)" in text, text
+    assert "free launches it would still cost 2.00x" in text
+    sec = rm.Section("x")
+    rm.unit_parts(sec, run, run.t("vintage_costs"), "training")
+    table = next(b for b in sec.blocks if isinstance(b, rm.Table)).frame
+    assert list(table["pays for"]) == ["bus", "accelerators", "launch (with its insurance)", "energy", "total"]
+    assert list(table.iloc[-1, 1:]) == ["$100.00", "$40.00"]
+    # accelerators dearer per FLOP than the whole ground campus: no cut is enough
+    (q,) = rm.parity(_parity_run(45.0), _parity_run(45.0).t("vintage_costs"), "training")
+    assert q["cut"] is None and "no fall in its other costs" in rm.parity_sentence(q, "module")

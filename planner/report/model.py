@@ -624,7 +624,14 @@ def summary_section(run: Run) -> Section:
     w = main_workload(run)
     verdict = cheaper_verdict(vc, w, run.scenario["horizon"]["first_year"], run.scenario)
     if verdict:
-        sec.p(verdict + " Section 2 has the year-by-year comparison.")
+        found = parity(run, vc, w)
+        take = ""
+        if found and found[0]["cut"] is not None:
+            p = found[0]
+            take = (f" For the {p['family']} built in {p['year']} to match the ground, everything but its accelerators "
+                    f"would have to cost {pct(p['cut'], 0)} less; free launches alone would leave it at "
+                    f"{(p['total'] - p['launch']) / p['ground']:.2f}x.")
+        sec.p(verdict + take + " Section 2 has the year-by-year comparison and what each unit pays for.")
     theta = _theta_sentence(run)
     if theta:
         sec.p(theta)
@@ -736,7 +743,87 @@ def cheaper_section(run: Run, figdir: Path) -> Section:
         gap = _ground_gap_sentence(run, vc, w)  # the verdict itself opens the executive summary
         if gap:
             sec.p(gap)
+        unit_parts(sec, run, vc, w)
     return sec
+
+
+PART_LABELS = {"accelerators": "accelerators", "bus": "bus", "arrays": "solar arrays", "radiators": "radiators",
+               "batteries": "batteries", "shielding": "shielding", "terminals": "optical terminals",
+               "heat_pumps": "heat pumps", "fission_power": "fission power", "propellant": "propellant",
+               "integration": "integration", "insurance": "insurance of the hardware",
+               "launch": "launch (with its insurance)", "carbon": "carbon price", "operations": "operations",
+               "energy": "energy", "replacements": "accelerator replacements",
+               "facility": "facility (building, power, cooling, lease)"}
+
+
+def parity(run: Run, vc: pd.DataFrame, w: str) -> list[dict]:
+    """The space unit of the 2-3-year verdict (and the closest one in the horizon) against the ground campus built
+    the same year: what each pays for per FLOP, and what would have to fall for the space unit to match."""
+    parts = run.t("unit_cost_parts")
+    space = vc[(vc["workload"] == w) & (vc["family"] != "ground") & vc["space_to_ground"].notna()] if len(vc) else vc
+    if parts.empty or space.empty:
+        return []
+    parts = parts[parts["workload"] == w]
+    picks = []
+    soon = space[space["vintage"] <= run.scenario["horizon"]["first_year"] + 2]
+    if len(soon):
+        picks.append(soon.loc[soon["space_to_ground"].idxmin()])
+    closest = space.loc[space["space_to_ground"].idxmin()]
+    if not picks or int(closest["vintage"]) != int(picks[0]["vintage"]):
+        picks.append(closest)
+    out = []
+    for r in picks:
+        y, fam = int(r["vintage"]), r["family"]
+        own = parts[(parts["family"] == fam) & (parts["vintage"] == y)]
+        at = parts[(parts["family"] == "ground") & (parts["vintage"] == y)]
+        if own.empty or at.empty:
+            continue
+        own_parts = own.set_index("part")["usd_per_pflop_day"]
+        ground = at.set_index("part")["usd_per_pflop_day"]
+        total, g, acc = own_parts.sum(), ground.sum(), own_parts.get("accelerators", 0.0)
+        out.append({"family": fam, "year": y, "architecture": r["architecture"], "parts": own_parts,
+                    "ground_architecture": at["architecture"].iloc[0], "ground_parts": ground, "total": total,
+                    "ground": g, "accelerators": acc, "launch": own_parts.get("launch", 0.0),
+                    "cut": 1 - (g - acc) / (total - acc) if acc < g < total else None})
+    return out
+
+
+def parity_sentence(p: dict, name: str) -> str:
+    head = (f"The {p['family']} built in {p['year']} ({name}) costs {per_pflop_day(p['total'])}, "
+            f"{p['total'] / p['ground']:.2f}x the ground campus built that year ({per_pflop_day(p['ground'])}). ")
+    if p["total"] <= p["ground"]:
+        return head + "It already matches the ground."
+    if p["cut"] is None:
+        return head + (f"Its accelerators alone cost {usd(p['accelerators'])} per {UNIT} it delivers, more than the "
+                       "whole ground campus: no fall in its other costs would make it match.")
+    rest = p["total"] - p["accelerators"]
+    return head + (f"To match the ground, everything but its accelerators would have to cost {pct(p['cut'], 0)} less "
+                   f"({usd(rest)} down to {usd(p['ground'] - p['accelerators'])}). Its launch is "
+                   f"{usd(p['launch'])} of it: with free launches it would still cost "
+                   f"{(p['total'] - p['launch']) / p['ground']:.2f}x the ground.")
+
+
+def unit_parts(sec: Section, run: Run, vc: pd.DataFrame, w: str) -> None:
+    found = parity(run, vc, w)
+    if not found:
+        return
+    names = arch_short_names(run, [x for p in found for x in (p["architecture"], p["ground_architecture"])])
+    columns = {}
+    for p in found:
+        columns[f"{names[p['architecture']]}, built {p['year']}"] = p["parts"]
+        columns[f"{names[p['ground_architecture']]}, built {p['year']}"] = p["ground_parts"]
+    table = pd.DataFrame(columns).fillna(0.0)
+    table = table.loc[table.iloc[:, 0].sort_values(ascending=False).index]
+    table.loc["total"] = table.sum()
+    out = table.map(lambda x: usd(x) if x else "").reset_index(names="pays for")
+    out["pays for"] = out["pays for"].map(lambda x: PART_LABELS.get(x, x))
+    sec.p("**What would it take?** " + " ".join(parity_sentence(p, names[p["architecture"]]) for p in found))
+    sec.table(f"What the unit pays for, USD per delivered {w} {UNIT}", out,
+              note="Capital (hardware, launch, carbon) financed at each family's rate over the unit's life, as in the "
+                   "objective. The same chip costs a different amount per FLOP in each place: a ground campus "
+                   "replaces failed accelerators (a cost of its own) and refreshes them on its own cycle, where a "
+                   "space unit loses failed ones and those past their radiation dose (fewer FLOP). "
+                   "tables/unit_cost_parts.csv has every family and year.")
 
 
 def _every(frame: pd.DataFrame, step: int = 3) -> pd.DataFrame:
