@@ -22,9 +22,9 @@ Computed from the plan's solution and its coefficients, following what the model
   unit only while it is over its users (the site's coverage share), so the pool must hold real-time use / coverage,
   and its traffic leaves through those units' links, so the fleet must hold real-time traffic / coverage of
   downlink; coverage = used / held and utilisation (the report's "capacity in use") = held / allowed, where held =
-  the larger of the capacity used and what coverage needs (at most what the downlink allows). Coverage is 1 where other work
-  fills the time a unit is not over its users. Utilisation covers units built ahead of demand, fleets sized for the
-  year they are weakest and integer units. Not the catalog's ground
+  the larger of the capacity used and what coverage needs (at most what the downlink allows). Coverage is 1 where
+  other work fills the time a unit is not over its users. Utilisation covers units built ahead of demand, fleets
+  sized for the year they are weakest and integer units. Not the catalog's ground
   ``ground_regions.*.utilisation``, a campus's average power draw as a share of nameplate that only sets its
   energy bill (with its grid CO2 and site water).
 The product is exactly the slice's delivered FLOP (``serve`` x FLOP per EFLOP/s-year, as in allocation.csv). A
@@ -109,7 +109,7 @@ def slices(c: Coefficients, sol) -> list[dict]:
             continue
         live = sum(c.gbps_per_eflop[w] * x for (w, aa, g, yy), x in sol.serve.items()
                    if aa == a and yy == y and c.earth_users[w] and c.covered(w, a))
-        if live > 0:
+        if live > 0 and downlink.get((a, y), 0.0) > 0:
             linked[(a, y)] = live / (c.coverage[a] * downlink[(a, y)])
         e = sum(p["E"] for (aa, g, yy), p in pools.items() if aa == a and yy == y)
         u = sum(sum(used.get((aa, g, yy), {}).values()) for (aa, g, yy) in pools if aa == a and yy == y)
@@ -191,9 +191,9 @@ def _explain(c: Coefficients, sol, scope: str, factor: str) -> str:
         "servicing": "capacity recovered by servicing units (repairs a share of failures; 1 without servicing)",
         "radiation_degradation": "capacity kept past the total-dose degradation onset (space only)",
         "utilisation": "capacity used (or held for real-time coverage) over the capacity the downlink allows: "
-                       "units built ahead of demand, "
-                       "fleets sized for their weakest year, integer units (not the catalog's ground utilisation, "
-                       "a campus's average power draw, which sets only its energy bill, grid CO2 and site water)",
+                       "units built ahead of demand, fleets sized for their weakest year, integer units (not the "
+                       "catalog's ground utilisation, a campus's average power draw, which sets only its energy "
+                       "bill, grid CO2 and site water)",
     }[factor]
 
 
