@@ -21,6 +21,7 @@ class Sets:
     pools: dict[tuple[str, str, int], list[int]]  # (a, g, y) -> cluster thresholds with a capacity row
     covered_pools: list[tuple[str, str, int, int]]  # (a, g, y, t) capacity rows with a real-time coverage row
     clusters: list[tuple[str, str, int]]  # (a, d, t): a formation of design d in service reaches cluster size t
+    partial: list[tuple[str, str, str]]  # (w, a, d): design d's formation reaches w's cluster, one unit does not
     builds: list[tuple[str, int]]  # (region, y) MW online in y
     chips: list[tuple[str, str, int]]  # (region, g, v) k-acc bought in v
     unmet: list[tuple[str, int]]
@@ -80,6 +81,10 @@ def build_sets(c: Coefficients) -> Sets:
     designs_in = sorted({(a, key) for (a, _), lst in in_service.items() for key, _ in lst})
     clusters = [(a, key, t) for a, key in designs_in for t in thresholds
                 if c.designs[(a, key)].cluster_accelerators >= t]
+    reach = set(clusters)
+    partial = [(w, a, key) for (w, a, key) in sorted(c.cluster_ok) if (a, key) in c.designs
+               and (a, key, need := c.scenario.workloads[w].min_cluster_accelerators) in reach
+               and c.designs[(a, key)].accelerators_per_unit < need]
     covered_needs = defaultdict(set)
     for w, a, g, y in serve:
         if c.covered(w, a):
@@ -99,7 +104,7 @@ def build_sets(c: Coefficients) -> Sets:
     shells = sorted({(c.archs[a]["site"], y) for (a, y) in in_service if c.archs[a]["site"] in c.shells})
     return Sets(years=years, units=units, serviced=serviced, in_service=dict(in_service), trips=trips, ships=ships,
                 openings=openings, serve=serve, pools=dict(pools), covered_pools=covered_pools, clusters=clusters,
-                builds=builds,
+                partial=partial, builds=builds,
                 chips=chips, unmet=unmet, vehicles_years=vehicles_years, bandwidth=bandwidth,
                 covered_bandwidth=covered_bandwidth, shells=shells, payload_routes=payload_routes,
                 carbon_years=sorted(c.carbon_cap))
