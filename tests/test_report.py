@@ -324,6 +324,13 @@ def test_break_even_flat_is_one_sentence_and_infeasible_decisions_say_so():
                                              "method": ["re-solve"]}})
     assert rm.cap_in_use(run, "power", "colocation|2033") is False
     assert rm.cap_in_use(run, "power", "us_grid|2033") is True
+    # a downlink cap at an architecture the plan builds nothing at is an option it does not use
+    fleet = {"architecture": ["station_module@eml1"], "year": [2033], "units_in_service": [3.0]}
+    built = _run(tables={"fleet": fleet})
+    assert rm.cap_in_use(built, "bandwidth", "station_module@eml1|2033") is True
+    assert rm.cap_in_use(built, "bandwidth", "starship_module@sso_650_dd|2029") is False
+    assert rm.cap_in_use(_run(tables={"fleet": {"architecture": [], "year": [], "units_in_service": []}}),
+                         "bandwidth", "starship_module@sso_650_dd|2029") is False
     sec = rm.binds_section(run, Path("."))
     tables = [b for b in sec.blocks if isinstance(b, rm.Table)]
     binding = tables[0].frame

@@ -375,8 +375,11 @@ class Run:
 
     @property
     def families(self) -> dict[str, str]:
-        f = self.t("fleet")
-        out = dict(zip(f["architecture"], f["family"])) if len(f) else {}
+        out = {}
+        for name in ("vintage_costs", "fleet"):  # every unit that could be built, then those that are
+            f = self.t(name)
+            if len(f):
+                out.update(zip(f["architecture"], f["family"]))
         arch = self.t("architectures")
         if len(arch):
             out.update(zip(arch["architecture"], arch["family"]))
@@ -1087,7 +1090,7 @@ def waterfall_section(run: Run, figdir: Path) -> Section:
                    + id_key(names, "Its scope column"))
     plan = w[w["scope"] == PLAN]
     sec.bullets([f"{LABELS[r.factor]}: {_explanation(r.explanation)}" for r in plan.itertuples()
-                 if r.factor in ("power", "thermal", "downlink", "utilisation")])
+                 if r.factor in ("power", "thermal", "downlink", "coverage", "utilisation")])
     return sec
 
 
@@ -1182,9 +1185,10 @@ def cap_in_use(run: Run, constraint: str, index: str) -> bool | None:
         vehicle = name.split(">")[0]
         sel = la[(la["vehicle"] == vehicle) & ((la["year"] == year) if year is not None else True)]
         return bool(sel["trips"].sum() > 1e-6)
-    if constraint == "bandwidth" and len(fleet):
-        sel = fleet[(fleet["architecture"] == name) & ((fleet["year"] == year) if year is not None else True)]
-        return bool(sel["units_in_service"].sum() > 1e-6) if len(sel) else None
+    if constraint == "bandwidth" and "fleet" in run.tables:  # no fleet rows there: the plan builds none
+        sel = fleet[(fleet["architecture"] == name) & ((fleet["year"] == year) if year is not None else True)] \
+            if len(fleet) else fleet
+        return bool(len(sel) and sel["units_in_service"].sum() > 1e-6)
     return None
 
 

@@ -179,9 +179,10 @@ def _explain(c: Coefficients, sol, scope: str, factor: str) -> str:
             text += ("; " if text else "1: ") + f"ground: {ground_text}"
         return text
     return {
-        "coverage": "capacity used over the capacity a fleet must hold so that enough of it is over real-time "
-                    "users at every moment (a LEO unit is within their latency for only part of each orbit); 1 where "
-                    "other work fills the rest of the time, and where no real-time work runs",
+        "coverage": "capacity used over the capacity a fleet must hold so that enough of it, and of its links, is "
+                    "over real-time users at every moment (a LEO unit is within their latency for only part of each "
+                    "orbit); 100% where other work fills the time a unit is away from its real-time users, and "
+                    "where no real-time work runs",
         "downlink": "share of the effective capacity the downlink (terminals x rate x weather/geometry "
                     "availability) can carry at the workload mix's bits per FLOP (1 on the ground)",
         "single_events": "time a synchronous cluster loses to silent-data-corruption roll-backs and host crashes "
@@ -190,8 +191,9 @@ def _explain(c: Coefficients, sol, scope: str, factor: str) -> str:
                     "replaced, a cost)",
         "servicing": "capacity recovered by servicing units (repairs a share of failures; 1 without servicing)",
         "radiation_degradation": "capacity kept past the total-dose degradation onset (space only)",
-        "utilisation": "capacity used (or held for real-time coverage) over the capacity the downlink allows: "
-                       "units built ahead of demand, fleets sized for their weakest year, integer units (not the "
+        "utilisation": "capacity held (what work uses, or more where real-time coverage needs it: see coverage) "
+                       "over the capacity the downlink allows: units built ahead of demand, fleets sized for their "
+                       "weakest year, integer units (not the "
                        "catalog's ground utilisation, a campus's average power draw, which sets only its energy "
                        "bill, grid CO2 and site water)",
     }[factor]
