@@ -165,8 +165,7 @@ def savings_tolerance(df: pd.DataFrame, gap: float) -> pd.Series:
     """The saving below which a row's two re-solves cannot tell space from ground, USD: each objective is proven
     within its MIP gap of its optimum (the gap asked for where the solver reports none)."""
     def within(col: str, npv: str) -> pd.Series:
-        reached = pd.to_numeric(df[col], errors="coerce") if col in df else pd.Series(math.nan, index=df.index)
-        return reached.fillna(gap).clip(lower=0.0) * df[npv].abs()
+        return pd.to_numeric(df[col], errors="coerce").fillna(gap).clip(lower=0.0) * df[npv].abs()
 
     return within("mip_gap", "npv_cost_usd") + within("ground_mip_gap", "ground_npv_cost_usd")
 

@@ -106,25 +106,17 @@ def define_demand(m: pyo.ConcreteModel, c: Coefficients, s: Sets, p: dict[str, d
     for w, a, g, y in s.serve:
         if c.archs[a]["kind"] == "space":
             at_site[(w, c.archs[a]["site"], y)].append(m.serve[w, a, g, y])
-    units_at, designs_at = defaultdict(list), defaultdict(set)
+    units_at = defaultdict(list)
     for (a, y), lst in s.in_service.items():
         units_at[(c.archs[a]["site"], y)] += [(a, key, v) for key, v in lst]
-        designs_at[c.archs[a]["site"]].update((a, key) for key, _ in lst)
-
     reach = set(s.clusters)
     weight = {(w, a, key): None for (w, a, key) in c.cluster_ok  # units whose formation reaches w's cluster:
               if (a, key, sc.workloads[w].min_cluster_accelerators) in reach}  # each counts whole (None)
     weight.update({k: m.formation[k] for k in s.partial})  # or the share of the cluster one unit holds
-    whole = {(w, site) for w in c.workloads for site in {site for _, site, _ in at_site}  # every unit at the site
-             if all(weight.get((w, a, d), 0) is None for (a, d) in designs_at[site])}  # counts whole for w
-    all_units = {k: [m.units[u] for u in lst] for k, lst in units_at.items()}
 
     def some_unit(m_, w, site, y):
-        if (w, site) in whole:
-            cluster = pyo.quicksum(all_units[(site, y)])
-        else:
-            cluster = pyo.quicksum(m_.units[a, d, v] if (x := weight[(w, a, d)]) is None else x * m_.units[a, d, v]
-                                   for a, d, v in units_at[(site, y)] if (w, a, d) in weight)
+        cluster = pyo.quicksum(m_.units[a, d, v] if (x := weight[(w, a, d)]) is None else x * m_.units[a, d, v]
+                               for a, d, v in units_at[(site, y)] if (w, a, d) in weight)
         return pyo.quicksum(at_site[(w, site, y)]) <= theta_max * m_.demand[w, y] * cluster
 
     m.WSY_ALL = pyo.Set(initialize=sorted(at_site), dimen=3, ordered=True)

@@ -82,8 +82,8 @@ def build_sets(c: Coefficients) -> Sets:
     clusters = [(a, key, t) for a, key in designs_in for t in thresholds
                 if c.designs[(a, key)].cluster_accelerators >= t]
     reach = set(clusters)
-    partial = [(w, a, key) for (w, a, key) in sorted(c.cluster_ok) if (a, key) in c.designs
-               and (a, key, need := c.scenario.workloads[w].min_cluster_accelerators) in reach
+    partial = [(w, a, key) for (w, a, key) in sorted(c.cluster_ok)
+               if (a, key, need := c.scenario.workloads[w].min_cluster_accelerators) in reach
                and c.designs[(a, key)].accelerators_per_unit < need]
     covered_needs = defaultdict(set)
     for w, a, g, y in serve:

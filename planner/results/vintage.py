@@ -92,15 +92,16 @@ def _ground_rows(c: Coefficients, w: str) -> list[dict]:
             for v in vint:
                 df = [discount_factor(v + k, base, r) for k in range(len(share))]
                 weight = [sh * f for sh, f in zip(share, df)]  # PV of a year in service
+                years_pv = sum(weight)
                 facility_carbon = emissions.carbon_cost_musd(g_info["embodied_t_per_mw"], c.price(v)) * annuity
                 carbon_t = chip["co2_t_per_kacc_yr"] + chip["replacement_t_per_kacc_yr"]  # per year in service
                 price = [c.price(min(v + k, s.horizon.last_year)) for k in range(len(share))]
                 financed = _financed(c, 1.0, v, share, g_info["rate"])
                 parts = {
                     "accelerators": chip["price_musd_per_kacc"] * financed,
-                    "energy": chip["energy_musd_per_kacc_yr"] * sum(weight),
-                    "replacements": chip["replacement_musd_per_kacc_yr"] * sum(weight),
-                    "facility": facility_per_mw_yr * mw * sum(weight),
+                    "energy": chip["energy_musd_per_kacc_yr"] * years_pv,
+                    "replacements": chip["replacement_musd_per_kacc_yr"] * years_pv,
+                    "facility": facility_per_mw_yr * mw * years_pv,
                     "carbon": emissions.carbon_cost_musd(chip["embodied_t_per_kacc"], price[0]) * financed + sum(
                         (facility_carbon * mw + emissions.carbon_cost_musd(carbon_t, p)) * x
                         for x, p in zip(weight, price)),

@@ -100,17 +100,20 @@ def slices(c: Coefficients, sol) -> list[dict]:
         used[(a, g, y)][w] = used[(a, g, y)].get(w, 0.0) + x / c.eff[(w, a, g)]
     # downlink factor per (a, y): min(1, B U / (R E)) - the share of effective capacity the links can carry
     # and the share of the fleet whose links real-time traffic needs: it leaves only through the units over its users
+    traffic, live = defaultdict(float), defaultdict(float)  # (a, y) -> Gbit/s to Earth users, and of it real-time
+    for (w, a, g, y), x in sol.serve.items():
+        if c.earth_users[w]:
+            traffic[(a, y)] += c.gbps_per_eflop[w] * x
+            if c.covered(w, a):
+                live[(a, y)] += c.gbps_per_eflop[w] * x
     net, linked = {}, {}
     for (a, y) in {(a, y) for (a, g, y) in pools}:
-        rate = sum(c.gbps_per_eflop[w] * x for (w, aa, g, yy), x in sol.serve.items()
-                   if aa == a and yy == y and c.earth_users[w])
+        rate = traffic[(a, y)]
         if c.archs[a]["kind"] != "space" or not c.scenario.terms.bandwidth or rate <= 0:
             net[(a, y)] = 1.0
             continue
-        live = sum(c.gbps_per_eflop[w] * x for (w, aa, g, yy), x in sol.serve.items()
-                   if aa == a and yy == y and c.earth_users[w] and c.covered(w, a))
-        if live > 0 and downlink.get((a, y), 0.0) > 0:
-            linked[(a, y)] = live / (c.coverage[a] * downlink[(a, y)])
+        if live[(a, y)] > 0 and downlink.get((a, y), 0.0) > 0:
+            linked[(a, y)] = live[(a, y)] / (c.coverage[a] * downlink[(a, y)])
         e = sum(p["E"] for (aa, g, yy), p in pools.items() if aa == a and yy == y)
         u = sum(sum(used.get((aa, g, yy), {}).values()) for (aa, g, yy) in pools if aa == a and yy == y)
         net[(a, y)] = min(1.0, downlink.get((a, y), 0.0) * u / (rate * e)) if e > 0 else 1.0
