@@ -7,7 +7,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from planner import __version__, progress
+from planner import __version__, outdir, progress
 from planner.analysis import analyse
 from planner.errors import InfeasibleError, InputError, problem
 from planner.results.emissions import emissions_summary
@@ -155,6 +155,10 @@ def _summary(session: Session, res: SolveResult, sol: Solution | None, tables: d
 
 def write_run(plan: Plan, out_dir: str | Path | None = None) -> Path:
     """Write a plan's run folder (default ``reports/<scenario name>/``) atomically; returns the folder."""
-    out = Path(out_dir) if out_dir else DEFAULT_REPORTS / plan.scenario.name
-    return plan.write(out)
+    return plan.write(run_folder(plan.scenario, out_dir))
+
+
+def run_folder(rs: ResolvedScenario, out_dir: str | Path | None = None) -> Path:
+    """Where a run of ``rs`` is written: ``out_dir``, or ``reports/<scenario name>/``."""
+    return Path(out_dir) if out_dir else outdir.child(DEFAULT_REPORTS, rs.name, "scenario name")
 

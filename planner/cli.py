@@ -16,7 +16,7 @@ from typing import List, Optional
 
 import typer
 
-from planner import __version__
+from planner import __version__, outdir
 from planner.errors import (EXIT_BAD_INPUT, EXIT_INFEASIBLE, EXIT_INTERNAL, EXIT_OK, InputError, PlannerError,
                             problem)
 
@@ -73,14 +73,24 @@ def validate(scenario: Path = typer.Argument(..., help="Scenario YAML file."),
                                                                "it uses) to this file.")):
     """Check a scenario without solving."""
     from planner.api import load_scenario
-    from planner.yamlio import atomic_write
 
     rs = load_scenario(scenario, set_)
     if write_resolved:
-        atomic_write(write_resolved, rs.resolved_yaml())
+        outdir.write_file(write_resolved, rs.resolved_yaml(), "--write-resolved", _is_resolved_scenario,
+                          what="resolved scenario")
     s = rs.scenario
     typer.echo(f"{scenario}: valid scenario '{s.name}' ({s.horizon.first_year}-{s.horizon.last_year}, "
                f"{len(s.workloads)} workloads, mode {s.objective.mode}); scenario_sha256 {rs.sha256}")
+
+
+def _is_resolved_scenario(path: Path) -> bool:
+    """A file --write-resolved (or planner run) wrote: a YAML scenario with a top-level resolved_catalog."""
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(20_000_000)
+    except OSError:
+        return False
+    return head.startswith(b"resolved_catalog:") or b"\nresolved_catalog:" in head
 
 
 @app.command()
@@ -153,16 +163,19 @@ def run(scenario: Path = typer.Argument(..., help="Scenario YAML file."),
         gap: Optional[float] = typer.Option(None, "--gap", help="Relative MIP gap, e.g. 0.001."),
         threads: Optional[int] = typer.Option(None, "--threads", help="HiGHS threads (0 = automatic)."),
         report: bool = typer.Option(True, "--report/--no-report", help="Write report.md and report.pdf."),
-        analysis: str = typer.Option("full", "--analysis", help="Re-solves for the report: full, quick or off "
-                                                                  "(decisive assumptions, break-even, marginal values, "
-                                                                  "alternatives)."),
+        analysis: Optional[str] = typer.Option(None, "--analysis", help="Re-solves for the report: full, quick or "
+                                                                         "off (decisive assumptions, break-even, "
+                                                                         "marginal values, alternatives; default full, "
+                                                                         "off with --no-report)."),
         quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress messages on stderr.")):
     """Solve a scenario and write summary.json, tables/, the resolved scenario and the report."""
     from planner import progress
-    from planner.api import load_scenario, solve, write_run
+    from planner.api import load_scenario, run_folder, solve, write_run
 
     if mode is not None and mode not in ("demand", "ratio"):
         raise InputError(f"--mode: mode: expected demand or ratio, got {mode!r}")
+    if analysis is None:  # the analysis explains the report: without one, it is off unless asked for
+        analysis = "full" if report else "off"
     if analysis not in ("full", "quick", "off"):
         raise InputError(f"--analysis: analysis: expected full, quick or off, got {analysis!r}")
     _solver_options(time_limit, gap, threads)
@@ -176,10 +189,11 @@ def run(scenario: Path = typer.Argument(..., help="Scenario YAML file."),
         if not quiet:
             _echo_err(f"[{time.perf_counter() - t0:6.1f} s] {message}")
 
-    with progress.listening(say):
-        plan = solve(rs, time_limit=time_limit, gap=gap, threads=threads, analysis=analysis if report else "off")
+    path = outdir.check(run_folder(rs, out), "run", "--out")  # refused before solving, not after
+    with outdir.lock(path, "--out"), progress.listening(say):
+        plan = solve(rs, time_limit=time_limit, gap=gap, threads=threads, analysis=analysis)
         say("writing the run folder")
-        path = write_run(plan, out)
+        write_run(plan, path)
         if report:
             from planner.report.render import render_run
 
@@ -251,7 +265,8 @@ def report(run_dir: Path = typer.Argument(..., help="A run folder written by pla
     """Re-render report.md and report.pdf of a run folder from its saved results (no solving)."""
     from planner.report.render import render_run
 
-    md, pdf = render_run(run_dir)
+    with outdir.writing(run_dir, "run", must_exist=True):
+        md, pdf = render_run(run_dir)
     typer.echo(f"wrote {md} and {pdf}")
 
 
@@ -271,6 +286,8 @@ def sweep(spec: Path = typer.Argument(..., help="Sweep spec YAML (data/sweeps/*.
           workers: Optional[int] = typer.Option(None, "--workers", help="Local worker processes (default: all cores)."),
           cluster: Optional[str] = typer.Option(None, "--cluster", help="Address of a Dask scheduler to run on."),
           resume: bool = typer.Option(False, "--resume", help="Skip the cases already in the sweep folder."),
+          overwrite: bool = typer.Option(False, "--overwrite", help="Replace the cases of another sweep in the "
+                                                                    "--out folder (otherwise refused)."),
           plan: Optional[Path] = typer.Option(None, "--plan", help="Run folder whose decisions an evaluate sweep keeps."),
           progress: bool = typer.Option(True, "--progress/--no-progress", help="Show a progress bar."),
           connect_timeout: float = typer.Option(10.0, "--connect-timeout",
@@ -287,7 +304,8 @@ def sweep(spec: Path = typer.Argument(..., help="Sweep spec YAML (data/sweeps/*.
     if cluster is not None and not cluster.strip():
         raise InputError(problem("--cluster", "cluster", "empty address (expected e.g. tcp://host:8786)"))
     path = run_sweep(spec, out=out, workers=workers, cluster=cluster, resume=resume,
-                     plan=str(plan) if plan is not None else None, progress=progress, connect_timeout=connect_timeout)
+                     plan=str(plan) if plan is not None else None, progress=progress, connect_timeout=connect_timeout,
+                     overwrite=overwrite)
     typer.echo(f"wrote {path}/results.parquet and {path}/report.md")
     done = outcome(path)
     counts = ", ".join(f"{n} {k}" for k, n in sorted(done["counts"].items()))

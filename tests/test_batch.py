@@ -218,7 +218,7 @@ def test_cases_are_stored_as_json_and_older_parquet_cases_still_read(tmp_path):
     store.write_case(tmp_path, {"case_id": "a", "case_index": 1, "cost": np.float64(2.5), "units": np.int64(3),
                                 "decided": np.bool_(True), "overrides": {"x": 1}, "gap": float("nan")})
     pd.DataFrame([{"case_id": "b", "case_index": 0, "cost": 1.0}]).to_parquet(tmp_path / "cases" / "b.parquet")
-    assert store.done_ids(tmp_path) == {"a", "b"}
+    assert store.case_ids(tmp_path) == {"a", "b"}
     frame = store.collect(tmp_path)
     assert list(frame["case_id"]) == ["b", "a"]
     a = frame.iloc[1]

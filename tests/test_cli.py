@@ -346,7 +346,7 @@ def test_crash_while_writing_keeps_the_old_folder(capsys, tmp_path, monkeypatch)
 
 
 def test_crash_during_the_swap_keeps_the_old_folder(capsys, tmp_path, monkeypatch):
-    from planner.results import plan as plan_mod
+    from planner import outdir
 
     out = tmp_path / "x"
     assert _run_into(capsys, out)[0] == EXIT_OK
@@ -358,7 +358,7 @@ def test_crash_during_the_swap_keeps_the_old_folder(capsys, tmp_path, monkeypatc
             raise OSError(5, "Input/output error")
         return real_replace(src, dst)
 
-    monkeypatch.setattr(plan_mod.os, "replace", failing_replace)
+    monkeypatch.setattr(outdir.os, "replace", failing_replace)
     rc, _ = _run_into(capsys, out)
     assert rc == EXIT_INTERNAL
     assert out.is_dir() and _snapshot(out) == before, "the old run folder is gone"
@@ -373,7 +373,7 @@ def test_report_on_a_broken_run_folder_is_bad_input(capsys, tmp_path, starcloud_
     (half / "summary.json").write_text("{}")
     rc, _, err = cli(capsys, "report", half)
     assert rc == EXIT_BAD_INPUT
-    assert_one_line_error(err, str(half), field="scenario.resolved.yaml", reason="not a run folder")
+    assert_one_line_error(err, str(half), field=".planner-output", reason="not a run folder")
     torn = tmp_path / "torn"  # a real run folder whose summary.json was cut short
     shutil.copytree(starcloud_run[3], torn)
     (torn / "summary.json").write_text("{bad")

@@ -10,12 +10,14 @@ from __future__ import annotations
 import concurrent.futures as cf
 import multiprocessing as mp
 import os
-import shutil
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
+from planner import outdir
 from planner.batch import store
 from planner.batch.spec import base_scenario, case_id, generate_cases, load_spec
 from planner.batch.worker import Job, run_case
@@ -72,7 +74,8 @@ def _job(spec, spec_path: Path, plan: str | None) -> Job:
 
 def run_sweep(spec_file: str | Path, out: str | Path | None = None, workers: int | None = None,
               cluster: str | None = None, resume: bool = False, plan: str | None = None,
-              progress: bool = True, report: bool = True, connect_timeout: float = CONNECT_TIMEOUT_S) -> Path:
+              progress: bool = True, report: bool = True, connect_timeout: float = CONNECT_TIMEOUT_S,
+              overwrite: bool = False) -> Path:
     """Run a sweep and write its folder; bad input (the spec, the overrides of its cases, ``plan``, the cluster
     address) raises InputError before any case runs."""
     if cluster is not None:
@@ -87,21 +90,46 @@ def run_sweep(spec_file: str | Path, out: str | Path | None = None, workers: int
     job = _job(spec, spec_path, plan)
     client = _connect(cluster, connect_timeout) if cluster else None
     try:
-        return _run(spec, spec_path, rs, cases, notes, job, out, workers, cluster, client, resume, progress, report)
+        return _run(spec, spec_path, rs, cases, notes, job, out, workers, cluster, client, resume, progress, report,
+                    overwrite)
     finally:
         if client is not None:
             client.close()
 
 
-def _run(spec, spec_path, rs, cases, notes, job, out, workers, cluster, client, resume, progress, report) -> Path:
-    out = Path(out) if out else DEFAULT_OUT / spec.name
-    if out.exists() and not resume:
-        shutil.rmtree(out / "cases", ignore_errors=True)
+def _other_sweep(out: Path, spec, overwrite: bool) -> None:
+    """Refuse to mix this sweep's cases into a folder holding another sweep's, unless ``overwrite``; then remove
+    that sweep's case files one by one (nothing else in the folder)."""
+    if not store.case_ids(out):
+        return
+    try:
+        other = (_read_manifest(out).get("spec") or {}).get("name")
+    except (OSError, ValueError, AttributeError):
+        other = None
+    if other == spec.name:
+        return
+    held = f"sweep {other!r}" if other else "another sweep (no readable manifest.json)"
+    if not overwrite:
+        raise InputError(problem("--out", str(out), f"holds the cases of {held}, not of {spec.name!r}; choose "
+                                                    f"another --out, or give --overwrite to replace them"))
+    store.remove_cases(out)
+
+
+def _run(spec, spec_path, rs, cases, notes, job, out, workers, cluster, client, resume, progress, report,
+         overwrite=False) -> Path:
+    out = Path(out) if out else outdir.child(DEFAULT_OUT, spec.name, f"{spec_path}: name")
+    with outdir.writing(out, "sweep", "--out"):
+        _other_sweep(out, spec, overwrite)
+        return _run_in(spec, spec_path, rs, cases, notes, job, out, workers, cluster, client, resume, progress,
+                       report)
+
+
+def _run_in(spec, spec_path, rs, cases, notes, job, out, workers, cluster, client, resume, progress, report) -> Path:
     ids = [case_id(c) for c in cases]
     store.write_manifest(out, {"spec": spec.model_dump(mode="json"), "spec_file": str(spec_path), "notes": {
         k: v for k, v in notes.items() if k != "quantiles"}, "cases": len(cases), "base_scenario_sha256": rs.sha256,
         "kind": spec.kind, "plan": job.plan_dir})
-    done = store.done_ids(out) if resume else set()
+    done = store.case_ids(out) if resume else set()
     pending = [(i, cid, c) for i, (cid, c) in enumerate(zip(ids, cases)) if cid not in done]
     started = time.perf_counter()
     with _Progress(len(cases), len(cases) - len(pending), enabled=progress) as bar:
@@ -109,7 +137,7 @@ def _run(spec, spec_path, rs, cases, notes, job, out, workers, cluster, client, 
             _run_dask(client, job, pending, out, bar)
         else:
             _run_local(workers or os.cpu_count() or 1, job, pending, out, bar)
-    frame = store.collect(out)
+    frame = store.collect(out, ids)  # this sweep's cases only: a file of another sweep is not read
     store.write_results(out, frame)
     meta = {"wall_s": time.perf_counter() - started, "workers": workers or os.cpu_count(), "cluster": cluster,
             "cases_run": len(pending), "cases_total": len(cases)}
@@ -258,7 +286,8 @@ def check_cases(spec, spec_path: Path, cases: list[dict[str, Any]]) -> None:
 def outcome(out: str | Path) -> dict[str, Any]:
     """How the cases of a sweep folder ended: counts by status, whether every case failed and why (the first few
     distinct errors; ``internal`` when some failure was a crash rather than bad input or infeasibility)."""
-    frame = store.collect(Path(out))
+    out = Path(out)
+    frame = pd.read_parquet(out / "results.parquet") if (out / "results.parquet").is_file() else store.collect(out)
     if not len(frame) or "status" not in frame:
         return {"total": len(frame), "failed": 0, "counts": {}, "all_failed": False, "all_infeasible": False,
                 "internal": False, "errors": []}

@@ -16,7 +16,7 @@ from typing import Annotated, Any, Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from scipy import stats
 from scipy.stats import qmc
 
@@ -76,7 +76,7 @@ class SolverOptions(Strict):
 
 
 class SweepSpec(Strict):
-    name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
+    name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$", max_length=80)  # names the sweep's folder
     description: str = ""
     base: str
     overrides: list[str] = []
@@ -90,6 +90,13 @@ class SweepSpec(Strict):
     sobol: SobolCases | None = None
     csv: CsvCases | None = None
     solver: SolverOptions = SolverOptions()
+
+    @field_validator("name")
+    @classmethod
+    def _one_folder(cls, name: str) -> str:
+        if not name.strip("."):
+            raise ValueError(f"{name!r} cannot name the sweep's folder (it is not a folder name but a path)")
+        return name
 
     @model_validator(mode="after")
     def _one_generator(self):

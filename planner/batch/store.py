@@ -9,6 +9,7 @@ before keep their Parquet cases, which are still read.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ import pandas as pd
 from planner.yamlio import atomic_write
 
 CASE_SUFFIXES = (".json", ".parquet")
+CASE_FILE = re.compile(r"^[0-9a-f]{16}\.(json|parquet)$")  # what write_case names a case file
 
 
 def cases_dir(out: Path) -> Path:
@@ -29,8 +31,17 @@ def _case_files(out: Path) -> list[Path]:
     return sorted(p for p in d.iterdir() if p.suffix in CASE_SUFFIXES) if d.is_dir() else []
 
 
-def done_ids(out: Path) -> set[str]:
+def case_ids(out: Path) -> set[str]:
+    """The ids of the case files in a sweep folder."""
     return {p.stem for p in _case_files(out)}
+
+
+def remove_cases(out: Path) -> int:
+    """Remove the case files of a sweep folder one by one (the folder and anything else in it stay)."""
+    files = [p for p in _case_files(out) if CASE_FILE.match(p.name)]
+    for p in files:
+        p.unlink()
+    return len(files)
 
 
 def write_case(out: Path, record: dict[str, Any]) -> None:
@@ -48,9 +59,13 @@ def _plain(v):
     return v.item() if isinstance(v, np.generic) else str(v)
 
 
-def collect(out: Path) -> pd.DataFrame:
-    """Every finished case, one row each (a case written twice keeps its last copy)."""
+def collect(out: Path, ids: list[str] | None = None) -> pd.DataFrame:
+    """Every finished case (of ``ids`` only, when given), one row each (a case written twice keeps its last
+    copy)."""
     files = _case_files(out)
+    if ids is not None:
+        wanted = set(ids)
+        files = [f for f in files if f.stem in wanted]
     if not files:
         return pd.DataFrame()
     rows = pd.DataFrame([json.loads(f.read_text()) for f in files if f.suffix == ".json"])

@@ -8,6 +8,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from planner import outdir
 from planner.report import figures as fig
 from planner.report.model import UNIT, Report, Run, Section, money, num, path_label, pct, plan_vs_ground_only
 from planner.report.render import write_report
@@ -75,8 +76,13 @@ def _mix_figure(runs: list[Run], path: Path) -> Path:
 
 
 def compare_runs(run_dirs: list[str | Path], out_dir: str | Path) -> tuple[Path, Path]:
+    """The comparison report in ``out_dir`` (a comparison folder the planner wrote, or a new or empty one)."""
     runs = [Run.read(d) for d in run_dirs]
-    out = Path(out_dir)
+    with outdir.writing(out_dir, "compare", "--out") as out:
+        return _write_comparison(runs, out)
+
+
+def _write_comparison(runs: list[Run], out: Path) -> tuple[Path, Path]:
     figdir = out / "figures"
     sec = Section("Scenarios side by side")
     sec.p("Each column comes from the run's summary.json; every plan assumes perfect foresight of its own scenario.")

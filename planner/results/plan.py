@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import shutil
-import tempfile
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,6 +11,7 @@ from typing import Any
 
 import pandas as pd
 
+from planner import outdir
 from planner.model.build import PlanModel
 from planner.model.coefficients import EFLOP_S_YR_IN_FLOP, Coefficients, served_fraction
 from planner.physics.constants import HOURS_PER_YEAR
@@ -21,7 +19,7 @@ from planner.results.emissions import emissions_table
 from planner.results.schema import TABLES
 from planner.results.waterfall import waterfall_table
 from planner.scenario.load import ResolvedScenario
-from planner.yamlio import _umask, atomic_write
+from planner.yamlio import atomic_write
 
 SECONDS_PER_YEAR = EFLOP_S_YR_IN_FLOP / 1e18
 EFLOP_PER_PFLOP_DAY = 86.4  # 1 PFLOP/s for a day = 8.64e19 FLOP
@@ -393,28 +391,9 @@ class Plan:
         return self.summary.get("status", "unknown")
 
     def write(self, out_dir: str | Path) -> Path:
-        """Write the run folder atomically: readers see the previous run or this one, never half of either."""
-        out = Path(out_dir)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
-        os.chmod(tmp, 0o777 & ~_umask())  # mkdtemp makes 0700
-        old = None
-        try:
-            self._write_into(tmp)
-            if out.exists():
-                old = out.parent / f".{out.name}.old.{os.getpid()}"
-                os.replace(out, old)
-            os.replace(tmp, out)
-        except BaseException:
-            if old is not None and not out.exists():
-                os.rename(old, out)  # put the previous run back
-                old = None
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
-        finally:
-            if old is not None:
-                shutil.rmtree(old, ignore_errors=True)
-        return out
+        """Write the run folder atomically: readers see the previous run or this one, never half of either. Only
+        a run folder the planner wrote (or a new or empty folder) may be replaced (``planner.outdir``)."""
+        return outdir.replace(out_dir, "run", self._write_into, option="--out")
 
     def _write_into(self, folder: Path) -> None:
         tables = folder / "tables"

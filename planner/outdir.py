@@ -1,0 +1,337 @@
+"""Output folders: the one place that decides what the planner may write into, replace or lock.
+
+The rule: the planner replaces or writes into a path only if it is a folder the planner wrote, of the same kind.
+Such a folder carries a marker file, ``.planner-output`` (JSON: ``kind`` and ``planner_version``), and the kind's
+own index file (``summary.json`` for a run, ``manifest.json`` for a sweep, ``report.md`` for a comparison).
+Anything else at the path (a folder of the user's, a file, a device such as /dev/null, a symbolic link) is left
+untouched and the command stops with one line and exit code 2. Two exceptions, both safe:
+
+- nothing at the path: the folder is created;
+- an empty folder (e.g. made by the user for the output): it is written into, never deleted; from then on it
+  carries the marker and is a planner folder of that kind.
+
+Folders written before the marker existed are recognised by their contents (see ``_LEGACY``) and get the marker
+the next time they are written.
+
+API (every output folder, present and future, goes through it):
+
+- ``check(path, kind)``: raise OutputError (exit 2) unless ``path`` may be written as a ``kind`` folder;
+- ``replace(path, kind, write)``: write a whole folder atomically (``write(tmp)`` fills a temporary sibling, which
+  is then swapped in; readers see the old folder or the new one, never half);
+- ``writing(path, kind)``: a context for folders written in place, file by file (sweeps, comparisons, re-rendered
+  reports): checked, locked, created and marked;
+- ``lock(path)``: one writer at a time; a second process gets one line (exit 2) instead of a half-written folder;
+- ``write_file(path, data, is_ours)``: a single output file (``--write-resolved``): an existing path is replaced
+  only if it is a regular file that ``is_ours`` recognises;
+- ``child(parent, name)``: a default output path ``parent/name`` whose name must be one plain path component.
+
+Register a new kind by adding it to ``KINDS`` with its index file.
+"""
+
+from __future__ import annotations
+
+import errno
+import fcntl
+import json
+import logging
+import os
+import re
+import shutil
+import stat
+import tempfile
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Callable, Iterator
+
+from planner import __version__
+from planner.errors import InputError, problem
+from planner.yamlio import _umask, atomic_write
+
+MARKER = ".planner-output"
+KINDS = {"run": "summary.json", "sweep": "manifest.json", "compare": "report.md"}
+WHAT = {"run": "run folder (planner run)", "sweep": "sweep folder (planner sweep)",
+        "compare": "comparison folder (planner compare)"}
+NAME = re.compile(r"^(?!\.+$)[A-Za-z0-9_.-]{1,80}$")  # one plain path component: no separator, not . or ..
+LEGACY_READ_BYTES = 50_000_000  # an index file larger than this is not read to recognise an old folder
+
+log = logging.getLogger(__name__)
+
+
+class OutputError(InputError):
+    """The output path may not be written (exit 2); nothing was changed."""
+
+
+def _fail(path: Path, reason: str, option: str | None) -> OutputError:
+    return OutputError(problem(option, str(path), reason) if option else problem(str(path), MARKER, reason))
+
+
+def _read_json(path: Path) -> dict | None:
+    try:
+        if path.stat().st_size > LEGACY_READ_BYTES:
+            return None
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return doc if isinstance(doc, dict) else None
+
+
+def _first_line(path: Path) -> str:
+    try:
+        with path.open(encoding="utf-8", errors="replace") as fh:
+            return fh.readline(200)
+    except OSError:
+        return ""
+
+
+# Folders written before the marker: what their index file says
+_LEGACY: dict[str, Callable[[Path], bool]] = {
+    "run": lambda p: (p / "scenario.resolved.yaml").is_file() and
+    {"planner_version", "scenario_sha256"} <= set(_read_json(p / "summary.json") or {}),
+    "sweep": lambda p: {"spec", "base_scenario_sha256"} <= set(_read_json(p / "manifest.json") or {}),
+    "compare": lambda p: _first_line(p / "report.md").startswith("# Orbital compute plans compared"),
+}
+
+
+def _marker(path: Path) -> dict:
+    doc = _read_json(Path(path) / MARKER) or {}
+    return doc if isinstance(doc.get("kind"), str) else {}
+
+
+def marker_kind(path: str | Path) -> str | None:
+    """The kind a folder's marker names (None without a readable marker)."""
+    return _marker(Path(path)).get("kind")
+
+
+def owned(path: str | Path, kind: str) -> bool:
+    """Whether ``path`` is a folder the planner wrote as a ``kind`` folder (marker and index file, or an old
+    folder of that kind written before the marker existed)."""
+    p = Path(path)
+    if p.is_symlink() or not p.is_dir():
+        return False
+    mark = _marker(p)
+    if mark:  # a finished folder has its index file; one the planner was still writing says so
+        return mark["kind"] == kind and ((p / KINDS[kind]).is_file() or mark.get("complete") is False)
+    return _LEGACY[kind](p)
+
+
+def refusal(path: str | Path, kind: str, must_exist: bool = False) -> str | None:
+    """Why the planner may not write ``path`` as a ``kind`` folder (None when it may)."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown output kind {kind!r}")
+    p = Path(path)
+    what = WHAT[kind]
+    try:
+        st = os.lstat(p)
+    except FileNotFoundError:
+        return f"no such {what.split(' (')[0]}" if must_exist else None
+    except OSError as exc:
+        return f"cannot be used ({exc.strerror or exc})"
+    if stat.S_ISLNK(st.st_mode):
+        return "is a symbolic link; give the folder itself (the planner does not write through links)"
+    if stat.S_ISREG(st.st_mode):
+        return f"is a file, not a {what}; left untouched"
+    if not stat.S_ISDIR(st.st_mode):
+        return f"is a device or special file, not a {what}; left untouched"
+    try:
+        if not any(p.iterdir()):
+            return None if not must_exist else f"is empty, not a {what}"
+    except OSError as exc:
+        return f"cannot be read ({exc.strerror or exc})"
+    if owned(p, kind):
+        return None
+    other = marker_kind(p)
+    if other is not None and other != kind:
+        return f"is a planner {other} folder, not a {what}; left untouched (choose another folder)"
+    return (f"is not a {what}: it has no {MARKER} marker, so the planner will not write into or replace it; "
+            f"left untouched (choose a new or empty folder)")
+
+
+def check(path: str | Path, kind: str, option: str | None = None, must_exist: bool = False) -> Path:
+    """``path`` if the planner may write it as a ``kind`` folder; OutputError (exit 2, one line) otherwise."""
+    why = refusal(path, kind, must_exist)
+    if why:
+        raise _fail(Path(path), why, option)
+    return Path(path)
+
+
+def child(parent: str | Path, name: str, what: str = "name") -> Path:
+    """``parent/name`` for a default output folder; ``name`` must be one plain path component."""
+    if not NAME.match(str(name)):
+        raise InputError(problem(what, str(name)[:80], "must be 1-80 letters, digits, '_', '-' or '.', and not "
+                                                       "'.' or '..' (it names a folder)"))
+    return Path(parent) / name
+
+
+def _mark(folder: Path, kind: str, complete: bool = True) -> None:
+    """The marker: the kind, the version, and whether the planner finished writing the folder."""
+    atomic_write(folder / MARKER, json.dumps({"kind": kind, "planner_version": __version__,
+                                              "complete": complete}) + "\n")
+
+
+def _prepare_parent(path: Path, option: str | None) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise _fail(path, f"cannot create its parent folder ({exc.strerror or exc})", option) from None
+
+
+# ------------------------------------------------------------------------------------------------ locks
+
+_HELD: dict[str, int] = {}  # lock files this process holds, with their nesting depth
+
+
+def _lock_file(path: Path) -> Path:
+    p = Path(os.path.abspath(path))
+    return p.parent / f".{p.name}.lock"
+
+
+@contextmanager
+def lock(path: str | Path, option: str | None = None) -> Iterator[None]:
+    """Hold the write lock of an output folder (a sibling ``.NAME.lock`` file, removed afterwards). A second
+    process asking for it gets OutputError naming the holder's pid; the same process may nest it."""
+    path = Path(path)
+    lf = _lock_file(path)
+    key = str(lf)
+    if key in _HELD:
+        _HELD[key] += 1
+        try:
+            yield
+        finally:
+            _HELD[key] -= 1
+        return
+    _prepare_parent(path, option)
+    while True:
+        try:
+            fd = os.open(lf, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o666 & ~_umask())
+        except OSError as exc:
+            raise _fail(path, f"cannot create its lock file {lf.name} ({exc.strerror or exc})", option) from None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            holder = os.pread(fd, 32, 0).decode(errors="replace").strip()
+            os.close(fd)
+            if exc.errno not in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK):
+                raise
+            raise _fail(path, f"another planner process{f' (pid {holder})' if holder else ''} is writing this "
+                              f"folder; wait for it to finish or choose another folder", option) from None
+        try:  # the holder before us may have removed the file after we opened it: lock the current one
+            same = os.fstat(fd).st_ino == os.stat(lf).st_ino
+        except FileNotFoundError:
+            same = False
+        if same:
+            break
+        os.close(fd)
+    os.ftruncate(fd, 0)
+    os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+    _HELD[key] = 1
+    try:
+        yield
+    finally:
+        del _HELD[key]
+        try:
+            os.unlink(lf)
+        except FileNotFoundError:
+            pass
+        os.close(fd)
+
+
+# -------------------------------------------------------------------------------------------- writing
+
+
+@contextmanager
+def writing(path: str | Path, kind: str, option: str | None = None, must_exist: bool = False) -> Iterator[Path]:
+    """A ``kind`` folder written in place, file by file: checked, locked, created and marked for the block."""
+    path = Path(path)
+    check(path, kind, option, must_exist)
+    with lock(path, option):
+        check(path, kind, option, must_exist)  # again, now that no other planner can change it
+        try:
+            path.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise _fail(path, f"cannot be created ({exc.strerror or exc})", option) from None
+        _mark(path, kind, complete=False)
+        yield path
+        _mark(path, kind)
+
+
+def replace(path: str | Path, kind: str, write: Callable[[Path], None], option: str | None = None) -> Path:
+    """Write a whole ``kind`` folder atomically: ``write(tmp)`` fills a temporary sibling, which replaces the
+    previous folder of that kind in one rename (on any failure the previous folder stays as it was). An empty
+    folder is written into instead (moved into, file by file, the marker last), never replaced."""
+    given = Path(path)
+    check(given, kind, option)
+    path = Path(os.path.abspath(given))  # '.' and 'x/..' have no name to put a sibling next to
+    with lock(path, option):
+        check(given, kind, option)
+        if path.is_dir() and not any(path.iterdir()):
+            _fill_empty(path, kind, write)
+            return given
+        try:
+            tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent))
+        except OSError as exc:
+            raise _fail(path, f"cannot write next to it ({exc.strerror or exc})", option) from None
+        os.chmod(tmp, 0o777 & ~_umask())  # mkdtemp makes 0700
+        old = None
+        try:
+            write(tmp)
+            _mark(tmp, kind)
+            if path.exists():
+                old = path.parent / f".{path.name}.old.{os.getpid()}"
+                os.replace(path, old)
+            os.replace(tmp, path)
+            log.info("wrote %s folder %s", kind, path)
+        except BaseException:
+            if old is not None and not path.exists():
+                os.rename(old, path)  # put the previous folder back
+                old = None
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        finally:
+            if old is not None:
+                shutil.rmtree(old, ignore_errors=True)
+    return given
+
+
+def _fill_empty(path: Path, kind: str, write: Callable[[Path], None]) -> None:
+    tmp = Path(tempfile.mkdtemp(prefix=".planner.", suffix=".tmp", dir=path))
+    try:
+        _mark(path, kind, complete=False)
+        write(tmp)
+        for p in sorted(tmp.iterdir()):
+            os.replace(p, path / p.name)
+        _mark(path, kind)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def write_file(path: str | Path, data: str | bytes, option: str, is_ours: Callable[[Path], bool],
+               what: str = "file") -> Path:
+    """Write one output file atomically. An existing path is replaced only if it is a regular file that
+    ``is_ours(path)`` recognises as one the planner wrote; anything else is left untouched (OutputError)."""
+    path = Path(path)
+    why = None
+    try:
+        mode = os.lstat(path).st_mode
+    except FileNotFoundError:
+        mode = None
+    except OSError as exc:
+        raise OutputError(problem(option, str(path), f"cannot be used ({exc.strerror or exc})")) from None
+    if mode is not None:
+        if stat.S_ISLNK(mode):
+            why = "is a symbolic link; give the file itself (the planner does not write through links)"
+        elif stat.S_ISDIR(mode):
+            why = f"is a folder, not a {what}; left untouched"
+        elif not stat.S_ISREG(mode):
+            why = f"is a device or special file, not a {what}; left untouched"
+        elif not is_ours(path):
+            why = f"is an existing file that is not a {what} the planner wrote; left untouched (choose a new name)"
+    if why:
+        raise OutputError(problem(option, str(path), why))
+    _prepare_parent(path, option)
+    try:
+        atomic_write(path, data)
+    except OSError as exc:
+        if exc.errno not in (errno.EACCES, errno.EPERM, errno.EROFS, errno.ENAMETOOLONG):
+            raise
+        raise OutputError(problem(option, str(path), f"cannot be written ({exc.strerror or exc})")) from None
+    return path

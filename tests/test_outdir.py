@@ -1,0 +1,199 @@
+"""Output folders (planner.outdir): the planner writes into or replaces only folders it wrote, of the same kind.
+
+Anything else at an output path (a folder of the user's, a file, a device or FIFO, a symbolic link, a planner
+folder of another kind) gives one line, exit 2, and is left exactly as it was; a second writer of one folder is
+refused with one line. The refusals of ``planner run`` come before solving, so most cases here cost no solve.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from planner import outdir
+from planner.cli import main
+from planner.errors import EXIT_BAD_INPUT, EXIT_OK
+
+ROOT = Path(__file__).resolve().parents[1]
+STARCLOUD = ROOT / "data" / "scenarios" / "starcloud_2024.yaml"
+
+
+def cli(capsys, *args) -> tuple[int, str, str]:
+    capsys.readouterr()
+    rc = main([str(a) for a in args])
+    out, err = capsys.readouterr()
+    return rc, out, err
+
+
+def one_line(err: str) -> str:
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ") and "Traceback" not in err, err
+    return lines[0]
+
+
+def snapshot(path: Path) -> dict:
+    """Everything observable about a path: type, mode, inode, and every file below it with its bytes."""
+    st = os.lstat(path)
+    out = {"mode": st.st_mode, "ino": st.st_ino}
+    if path.is_dir() and not path.is_symlink():
+        out["files"] = {str(p.relative_to(path)): (p.read_bytes() if p.is_file() else None)
+                        for p in sorted(path.rglob("*"))}
+    elif path.is_file() and not path.is_symlink():
+        out["bytes"] = path.read_bytes()
+    return out
+
+
+def no_solve(*args, **kwargs):
+    raise AssertionError("solved before refusing the output path")
+
+
+def user_things(tmp_path: Path) -> dict[str, Path]:
+    """What a user may have at an output path."""
+    docs = tmp_path / "Documents"
+    (docs / "taxes").mkdir(parents=True)
+    (docs / "taxes" / "2025.pdf").write_bytes(b"%PDF precious")
+    (docs / "summary.json").write_text('{"mine": true}')  # a look-alike index file is not enough
+    note = tmp_path / "note.txt"
+    note.write_text("keep me")
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)  # a special file, like /dev/null
+    link = tmp_path / "link"
+    link.symlink_to(docs)
+    sweep = tmp_path / "a_sweep"  # a planner folder of another kind
+    sweep.mkdir()
+    (sweep / "manifest.json").write_text("{}")
+    (sweep / outdir.MARKER).write_text(json.dumps({"kind": "sweep", "planner_version": "0", "complete": True}))
+    return {"user folder": docs, "file": note, "fifo": fifo, "symlink": link, "sweep folder": sweep}
+
+
+@pytest.mark.parametrize("what", ["user folder", "file", "fifo", "symlink", "sweep folder"])
+def test_run_out_refuses_what_it_did_not_write(capsys, tmp_path, monkeypatch, what):
+    target = user_things(tmp_path)[what]
+    before = snapshot(target)
+    monkeypatch.setattr("planner.api.solve", no_solve)
+    rc, _, err = cli(capsys, "run", STARCLOUD, "--out", target, "--no-report")
+    assert rc == EXIT_BAD_INPUT, err
+    line = one_line(err)
+    assert line.startswith(f"error: --out: {target}: ") and "left untouched" in line or "link" in line, line
+    assert snapshot(target) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["Documents", "note.txt", "fifo", "link",
+                                                                 "a_sweep"]), "left something behind"
+
+
+def test_api_write_refuses_a_user_folder(tmp_path):
+    import planner
+
+    docs = user_things(tmp_path)["user folder"]
+    before = snapshot(docs)
+    plan = planner.solve(planner.load_scenario(STARCLOUD), compare_ground=False)
+    with pytest.raises(outdir.OutputError, match="no .planner-output marker"):
+        planner.write_run(plan, docs)
+    assert snapshot(docs) == before
+    out = planner.write_run(plan, tmp_path / "new")  # a new folder, then the same folder again: replaced
+    assert outdir.marker_kind(out) == "run" and outdir.owned(out, "run")
+    (out / "stale.txt").write_text("x")
+    planner.write_run(plan, out)
+    assert not (out / "stale.txt").exists()
+
+
+def test_an_empty_folder_is_written_into_not_replaced(capsys, tmp_path):
+    empty = tmp_path / "mine"
+    empty.mkdir()
+    ino = os.stat(empty).st_ino
+    rc, _, err = cli(capsys, "run", STARCLOUD, "--out", empty, "--no-report")
+    assert rc == EXIT_OK, err
+    assert os.stat(empty).st_ino == ino, "the user's folder was replaced"
+    assert (empty / "summary.json").is_file() and outdir.owned(empty, "run")
+    assert json.loads((empty / outdir.MARKER).read_text())["complete"] is True
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["mine"]
+
+
+def test_a_run_folder_written_before_the_marker_is_still_replaced(tmp_path):
+    legacy = tmp_path / "old"
+    legacy.mkdir()
+    (legacy / "summary.json").write_text(json.dumps({"planner_version": "0.1.0", "scenario_sha256": "ab"}))
+    (legacy / "scenario.resolved.yaml").write_text("name: x\n")
+    assert outdir.refusal(legacy, "run") is None
+    assert outdir.refusal(legacy, "sweep") is not None
+
+
+def test_report_and_compare_refuse_a_user_folder(capsys, tmp_path):
+    docs = user_things(tmp_path)["user folder"]
+    before = snapshot(docs)
+    rc, _, err = cli(capsys, "report", docs)
+    assert rc == EXIT_BAD_INPUT and "no .planner-output marker" in one_line(err)
+    rc, _, err = cli(capsys, "compare", ROOT / "reports" / "reference", "--out", docs)
+    assert rc == EXIT_BAD_INPUT and one_line(err).startswith(f"error: --out: {docs}: ")
+    assert snapshot(docs) == before
+
+
+@pytest.mark.parametrize("what", ["file", "fifo", "symlink", "user folder"])
+def test_write_resolved_refuses_what_it_did_not_write(capsys, tmp_path, what):
+    target = user_things(tmp_path)[what]
+    before = snapshot(target)
+    rc, _, err = cli(capsys, "validate", STARCLOUD, "--write-resolved", target)
+    assert rc == EXIT_BAD_INPUT, err
+    assert one_line(err).startswith(f"error: --write-resolved: {target}: ")
+    assert snapshot(target) == before
+
+
+def test_write_resolved_replaces_its_own_file(capsys, tmp_path):
+    path = tmp_path / "resolved.yaml"
+    assert cli(capsys, "validate", STARCLOUD, "--write-resolved", path)[0] == EXIT_OK
+    first = path.read_bytes()
+    rc, _, err = cli(capsys, "validate", STARCLOUD, "--set", "horizon.last_year=2040", "--write-resolved", path)
+    assert rc == EXIT_OK, err
+    assert path.read_bytes() != first and b"\nresolved_catalog:" in path.read_bytes()
+
+
+@pytest.mark.parametrize("out", ["x" * 300, "."])
+def test_unusable_out_paths_are_bad_input(capsys, tmp_path, monkeypatch, out):
+    monkeypatch.setattr("planner.api.solve", no_solve)
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "mine.txt").write_text("keep")
+    rc, _, err = cli(capsys, "run", STARCLOUD, "--out", out, "--no-report")
+    assert rc == EXIT_BAD_INPUT, err
+    one_line(err)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["mine.txt"]
+
+
+HOLD = """
+import sys, time
+from planner import outdir
+with outdir.lock(sys.argv[1]):
+    print("held", flush=True)
+    time.sleep(60)
+"""
+
+
+def test_a_second_writer_is_refused_with_one_line(capsys, tmp_path, monkeypatch):
+    monkeypatch.setattr("planner.api.solve", no_solve)
+    out = tmp_path / "run"
+    holder = subprocess.Popen([sys.executable, "-c", HOLD, str(out)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        rc, _, err = cli(capsys, "run", STARCLOUD, "--out", out, "--no-report")
+        assert rc == EXIT_BAD_INPUT, err
+        assert f"another planner process (pid {holder.pid})" in one_line(err)
+        rc, _, err = cli(capsys, "compare", ROOT / "reports" / "reference", "--out", out)
+        assert rc == EXIT_BAD_INPUT and "another planner process" in one_line(err)
+    finally:
+        holder.kill()
+        holder.wait()
+    assert not out.exists()
+    with outdir.lock(out):  # free again once the holder is gone; nested in one process
+        with outdir.lock(out):
+            pass
+    assert sorted(p.name for p in tmp_path.iterdir()) == [], "the lock file was left behind"
+
+
+@pytest.mark.parametrize("name", [".", "..", "a/b", "", "x" * 81])
+def test_default_folder_names_stay_one_path_component(name):
+    with pytest.raises(outdir.InputError):
+        outdir.child("reports", name)
+    assert outdir.child("reports", "ok.name-1") == Path("reports/ok.name-1")
