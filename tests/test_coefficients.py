@@ -200,3 +200,28 @@ def test_a_unit_is_insured_for_the_riskiest_vehicle_its_platform_may_fly():
             assert d.capex_musd["insurance"] == pytest.approx(max(rates.values()) * rest, rel=1e-12)
             checked += 1
     assert checked > 10
+
+
+def test_failures_split_three_ways_by_hand():
+    """Issue 16: permanent loss 4 %/yr (capacity averaged through each year), 2 % lost at deployment (space only),
+    and transient interruptions as an availability of 0.95 on every architecture, ground and space alike; the ground
+    replaces its permanent losses at full price."""
+    c = compute(load_scenario(SCEN / "reference.yaml"))
+    a, key = next(k for k in c.designs if k[0].startswith("swarm_satellite@"))
+    d = c.designs[(a, key)]
+    assert (d.failure_rate, d.deployment_loss) == (0.04, 0.02)
+    # first year: 0.98 x (1 - e^-0.04) / 0.04 = 0.98 x 0.980264 = 0.960659; third year 0.98 x e^-0.08 x 0.980264
+    assert d.delivered(0, 1, dose=False) == pytest.approx(0.960659, abs=1e-6)
+    assert d.delivered(2, 1, dose=False) == pytest.approx(0.98 * math.exp(-0.08) * 0.980264, abs=1e-6)
+    # serviced: 60 % of the permanent losses repaired -> lambda 0.016; the deployment loss stays
+    assert d.delivered(0, 1, serviced=True, dose=False) == pytest.approx(0.98 * (1 - math.exp(-0.016)) / 0.016)
+    for (w, arch, g), parts in c.eff_parts.items():
+        assert parts["interruptions"] == 0.95
+        assert c.eff[(w, arch, g)] == pytest.approx(math.prod(parts.values()) * 1e-3)
+    chip = c.ground["us_grid"]["chips"]["b200"]
+    assert chip["replacement_musd_per_kacc_yr"] == pytest.approx(0.04 * 42_000 / 1000.0)
+    # switched off (a published case's convention): no loss at all
+    off = compute(load_scenario(SCEN / "reference.yaml", ["terms.failures=false"]))
+    d0 = off.designs[(a, key)]
+    assert (d0.failure_rate, d0.deployment_loss) == (0.0, 0.0) and d0.delivered(0, 1, dose=False) == 1.0
+    assert {p["interruptions"] for p in off.eff_parts.values()} == {1.0}

@@ -788,3 +788,26 @@ def test_every_public_function_is_tested_here(module):
     assert public, module.__name__
     untested = [name for name in public if f"{short}.{name}(" not in source]
     assert not untested, f"{module.__name__}: no test calls {untested}"
+
+
+def test_thermal_loop_mass_by_hand():
+    # ISS EATCS-like loop: 35 kW rejected at 55 kg/kW = 1,925 kg (pump module, tanks, coupler, exchangers, lines)
+    assert thermal.thermal_loop_mass_kg(35_000, 55) == approx(1925.0, rel=1e-12)
+    # the hand unit at n = 2 rejects 4000 W: a 10 kg/kW loop adds 40 kg of hardware, 44 kg with the 10 % structure
+    s = dataclasses.replace(SPEC, thermal_loop_kg_per_kw=10)
+    b = unit.unit_budget(s, 2)
+    assert b.thermal_loop_mass_kg == approx(40.0, rel=1e-12)
+    assert b.mass_kg == approx(338.3875 + 44.0, rel=1e-12)
+    # it grows with the heat: 3 accelerators reject 5500 W -> 55 kg
+    assert unit.unit_budget(s, 3).thermal_loop_mass_kg == approx(55.0, rel=1e-12)
+    # a published whole-spacecraft mass (bus mass only) carries no loop of its own
+    assert unit.unit_budget(dataclasses.replace(s, bus_mass_only=True), 2).thermal_loop_mass_kg == 0.0
+
+
+def test_survival_years_by_hand():
+    # capacity averaged through the year: (1 - e^-0.04) / 0.04 = 0.980264 of the first year; e^-0.04 x that in the
+    # second; half a year from age 1: (e^-0.04 - e^-0.06) / 0.04 = 0.475623
+    assert power.survival_years(0.04, 0, 1) == approx(0.980264, abs=1e-6)
+    assert power.survival_years(0.04, 1, 2) == approx(math.exp(-0.04) * 0.980264, abs=1e-6)
+    assert power.survival_years(0.04, 1, 1.5) == approx(0.475623, abs=1e-6)
+    assert power.survival_years(0.0, 2, 3.5) == 1.5 and power.survival_years(0.04, 3, 3) == 0.0

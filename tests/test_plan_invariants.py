@@ -128,7 +128,7 @@ def test_arrays_carry_the_load_at_end_of_life_through_the_eclipse(plan):
 
 # -------------------------------------------------------------------------------------------------- mass
 
-MASS_PARTS = ("accelerators_kg", "shielding_kg", "bus_kg", "arrays_kg", "radiators_kg", "batteries_kg",
+MASS_PARTS = ("accelerators_kg", "shielding_kg", "bus_kg", "arrays_kg", "radiators_kg", "thermal_loop_kg", "batteries_kg",
               "terminals_kg", "power_other_kg", "structure_kg", "propellant_kg")
 
 

@@ -306,6 +306,7 @@ class Radiator(Strict):
     sides: Q("1", ge=1, le=2)
     fin_efficiency: Q("1", gt=0, le=1)
     areal_mass_kg_per_m2: Positive("kg/m2")
+    loop_mass_kg_per_kw: NonNeg("kg/kW")  # pumps, lines, manifolds, coolant, heat exchangers per kW rejected
     cost_usd_per_m2: Positive("USD/m2")
     cold_plate_drop_k: NonNeg("K")
     coolant_drop_k: NonNeg("K")
@@ -359,6 +360,11 @@ class Servicing(Strict):
     spares_mass_factor: Q("1", ge=0)
 
 
+class AcceleratorFailures(Strict):
+    interruption_availability: Fraction  # share of time a cluster computes between transient interruptions
+    deployment_loss_fraction: Fraction  # share of accelerators lost at launch, deployment and burn-in
+
+
 class SingleEvents(Strict):
     sdc_recovery_h: NonNeg("h")
     crash_recovery_h: NonNeg("h")
@@ -380,6 +386,7 @@ class Components(Strict):
     space_packaging: SpacePackaging
     servicing: Servicing
     single_events: SingleEvents
+    accelerator_failures: AcceleratorFailures
     emissions: Emissions
 
 
@@ -400,7 +407,6 @@ class GroundRegion(Strict):
     grid_co2_kg_per_kwh: NonNeg("kg/kWh")
     facility_embodied_co2_t_per_mw: NonNeg("tCO2e/MW")  # construction and M&E emissions per MW of IT capacity
     accelerator_refresh_yr: Positive("yr")
-    accelerator_failure_rate: Fraction
     host_power_fraction: Q("1", ge=0, le=3)
     # average power draw as a share of nameplate IT power: sets the energy bill (and grid CO2, site water) only; not
     # the waterfall's "capacity in use" (its factor id utilisation), which is capacity used over capacity built

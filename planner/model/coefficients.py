@@ -59,8 +59,9 @@ class Design:
     ops_musd_per_yr: float
     servicing_musd_per_yr: float
     spares_t_per_yr: float
-    failure_rate: float
+    failure_rate: float  # permanent hardware loss per year
     repair_fraction: float
+    deployment_loss: float  # share of accelerators lost at launch, deployment and burn-in (never serves)
     tid_degraded_fraction: float
     # thermal chain (end of life unless named otherwise)
     fin_efficiency: float
@@ -82,15 +83,15 @@ class Design:
 
     def delivered(self, age: float, span: float, serviced: bool = False, dose: bool = True) -> float:
         """Accelerator-years one of the unit's accelerators delivers from ``age`` to ``age + span`` years: the share
-        not failed, e^(-lambda t) (lambda less the repaired share if serviced), integrated over the time, and past
-        the total-dose onset only the degraded share of it (``dose``). Failures happen through a year, so a year
-        delivers its average, not its first day's capacity."""
+        that survived deployment (1 - deployment loss) and has not failed since, e^(-lambda t) (lambda the permanent
+        loss rate, less the repaired share if serviced), integrated over the time, and past the total-dose onset
+        only the degraded share of it (``dose``). Accounting convention: failures happen through a year, so a year
+        delivers its average capacity, not its first day's."""
         lam = self.failure_rate * ((1 - self.repair_fraction) if serviced else 1.0)
+        alive = 1.0 - self.deployment_loss
 
         def surviving(t0: float, t1: float) -> float:
-            if t1 <= t0:
-                return 0.0
-            return (math.exp(-lam * t0) - math.exp(-lam * t1)) / lam if lam > 0 else t1 - t0
+            return alive * power.survival_years(lam, t0, t1)
 
         end = age + span
         if not dose:
@@ -664,7 +665,8 @@ def size_design(s: Scenario, cat: Catalog, arch: str, platform: str, site: str, 
         life_yr=life, manoeuvre_dv_m_s=manoeuvre, thruster_isp_s=comp.propellant.isp_s.v,
         max_mass_kg=max_mass if caps_on else INF, max_array_m2=pf.max_array_m2.v if caps_on else INF,
         max_radiator_m2=pf.max_radiator_m2.v if caps_on else INF, max_volume_m3=max_vol if caps_on else INF,
-        stowed_density_kg_m3=pf.stowed_density_kg_m3.v, bus_mass_only=not terms.subsystem_masses)
+        stowed_density_kg_m3=pf.stowed_density_kg_m3.v, bus_mass_only=not terms.subsystem_masses,
+        thermal_loop_kg_per_kw=rad.loop_mass_kg_per_kw.v)
     most, binding = max_accelerators(spec)
     if fixed_accelerators is None and platform in s.design_space.accelerators_per_unit:
         n = s.design_space.accelerators_per_unit[platform]
@@ -710,7 +712,7 @@ def size_design(s: Scenario, cat: Catalog, arch: str, platform: str, site: str, 
     heat_w = b.heat_rejected_w
     spacecraft_kg = (b.shielding_mass_kg + b.bus_mass_kg + b.terminal_mass_kg + b.array_mass_kg
                      + b.radiator_mass_kg + b.battery_mass_kg + b.fission_mass_kg + b.heat_pump_mass_kg
-                     + b.structure_mass_kg) if terms.subsystem_masses else b.mass_kg
+                     + b.thermal_loop_mass_kg                     + b.structure_mass_kg) if terms.subsystem_masses else b.mass_kg
     acc_co2_t = g.embodied_co2_kg.v / 1000.0
     design = Design(
         arch=arch, accelerator=accelerator, radiator_temp_k=radiator_temp_k, shielding_mm=shielding_mm,
@@ -726,6 +728,7 @@ def size_design(s: Scenario, cat: Catalog, arch: str, platform: str, site: str, 
         serv.cost_musd_per_unit_yr.v + n * lam * serv.repair_fraction.v * g.price_usd.v * pk.cost_multiplier.v / 1e6,
         spares_t_per_yr=n * lam * serv.repair_fraction.v * spec.accel_mass_kg * serv.spares_mass_factor.v / 1000.0,
         failure_rate=lam, repair_fraction=serv.repair_fraction.v,
+        deployment_loss=comp.accelerator_failures.deployment_loss_fraction.v if terms.failures else 0.0,
         tid_degraded_fraction=g.degraded_capacity_fraction.v,
         fin_efficiency=rad.fin_efficiency.v,
         chain_drop_k=rad.cold_plate_drop_k.v + rad.coolant_drop_k.v + rad.fin_drop_k.v,
@@ -911,6 +914,7 @@ def compute(rs: ResolvedScenario, fixed_accelerators: dict[tuple[str, str], int]
 
     # ---- throughput per k-acc, cluster eligibility
     se = cat.components.single_events
+    interruptions = cat.components.accelerator_failures.interruption_availability.v if terms.failures else 1.0
     eff, cluster_ok, eff_parts, coverage = {}, {}, {}, {}
     for w, spec in wl.items():
         for a in eligible[w]:
@@ -918,8 +922,9 @@ def compute(rs: ResolvedScenario, fixed_accelerators: dict[tuple[str, str], int]
             covered = info["kind"] == "space" and spec.needs_coverage and terms.coverage
             for g, acc in cat.accelerators.items():
                 tflops = acc.dense_bf16_tflops.v if spec.precision == "bf16" else acc.dense_fp8_tflops.v
-                e = tflops * TFLOPS_TO_EFLOPS_PER_KACC * spec.software_efficiency
-                parts = {"peak_tflops": tflops, "software_efficiency": spec.software_efficiency, "single_events": 1.0}
+                e = tflops * TFLOPS_TO_EFLOPS_PER_KACC * spec.software_efficiency * interruptions
+                parts = {"peak_tflops": tflops, "software_efficiency": spec.software_efficiency, "single_events": 1.0,
+                         "interruptions": interruptions}
                 if info["kind"] == "space":
                     st = cat.sites[info["site"]]
                     if terms.single_events:
@@ -982,11 +987,11 @@ def compute(rs: ResolvedScenario, fixed_accelerators: dict[tuple[str, str], int]
                 "energy_musd_per_kacc_yr": mwh * energy_price / 1000.0,
                 "price_musd_per_kacc": 0.0 if "accelerators" in excluded else acc.price_usd.v / 1000.0,
                 "replacement_musd_per_kacc_yr": 0.0 if "ground_replacements" in excluded else
-                gr.accelerator_failure_rate.v * acc.price_usd.v / 1000.0,
+                acc.annual_failure_rate.v * acc.price_usd.v / 1000.0,
                 "co2_t_per_kacc_yr": emissions.grid_co2_t(mwh, gr.grid_co2_kg_per_kwh.v),
                 "water_m3_per_kacc_yr": emissions.site_water_m3(mwh / gr.pue.v, gr.water_l_per_kwh.v),
                 "embodied_t_per_kacc": acc.embodied_co2_kg.v,  # 1000 accelerators x kg / 1000 kg per t
-                "replacement_t_per_kacc_yr": gr.accelerator_failure_rate.v * acc.embodied_co2_kg.v,
+                "replacement_t_per_kacc_yr": acc.annual_failure_rate.v * acc.embodied_co2_kg.v,
             }
             for v in vint:
                 for y, sh in shares(v, gr.accelerator_refresh_yr.v).items():

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 
 def end_of_life_factor(degradation_per_yr: float, life_yr: float) -> float:
     """Array output left after ``life_yr`` years of compound degradation: (1 - d)^life."""
@@ -47,6 +49,16 @@ def battery_capacity_kwh(load_w: float, longest_eclipse_h: float, depth_of_disch
 
 def battery_mass_kg(capacity_kwh: float, specific_energy_wh_per_kg: float) -> float:
     return capacity_kwh * 1000.0 / specific_energy_wh_per_kg
+
+
+def survival_years(failure_rate_per_yr: float, t0_yr: float, t1_yr: float) -> float:
+    """Years of service one unit of hardware gives between ages t0 and t1 when it fails at a constant rate:
+    integral of e^(-lambda t) dt = (e^(-lambda t0) - e^(-lambda t1)) / lambda (t1 - t0 without failures; 0 for an empty
+    span). Over one year this is the year's average surviving share: capacity averaged through the year."""
+    if t1_yr <= t0_yr:
+        return 0.0
+    lam = failure_rate_per_yr
+    return (math.exp(-lam * t0_yr) - math.exp(-lam * t1_yr)) / lam if lam > 0 else t1_yr - t0_yr
 
 
 def fission_mass_kg(load_w: float, specific_mass_kg_per_kwe: float) -> float:

@@ -83,6 +83,12 @@ def heat_pump_power_w(heat_lifted_w: float, cold_k: float, hot_k: float, carnot_
     return heat_lifted_w / heat_pump_cop(cold_k, hot_k, carnot_fraction)
 
 
+def thermal_loop_mass_kg(heat_rejected_w: float, kg_per_kw: float) -> float:
+    """Mass of the coolant loop between the cold plates and the radiator panels (pumps, lines, manifolds, coolant,
+    heat exchangers, accumulators) for the heat it carries: kW rejected x kg per kW. The panels are not in it."""
+    return heat_rejected_w / 1000.0 * kg_per_kw
+
+
 def rejection_margin(area_m2: float, net_flux_w_m2: float, heat_w: float) -> float:
     """Closure of a radiator: area x net flux / heat - 1 (>= 0: it rejects the heat; 0: sized exactly)."""
     if heat_w <= 0:

@@ -61,6 +61,7 @@ class UnitSpec:
     max_volume_m3: float
     stowed_density_kg_m3: float
     bus_mass_only: bool = False  # the unit weighs its bus mass only (a published whole-spacecraft mass)
+    thermal_loop_kg_per_kw: float = 0.0  # pumps, lines, manifolds, coolant, heat exchangers per kW rejected
 
 
 @dataclass(frozen=True)
@@ -84,6 +85,7 @@ class UnitBudget:
     battery_mass_kg: float
     fission_mass_kg: float
     heat_pump_mass_kg: float
+    thermal_loop_mass_kg: float
     structure_mass_kg: float
     propellant_mass_kg: float
     mass_kg: float
@@ -116,19 +118,20 @@ def unit_budget(s: UnitSpec, n: float) -> UnitBudget:
     battery_kg = power.battery_mass_kg(battery_kwh, s.battery_wh_per_kg)
     radiator_m2 = thermal.radiator_area_m2(rejected_w, s.radiator_net_flux_w_m2)
     radiator_kg = radiator_m2 * s.radiator_kg_per_m2
+    loop_kg = thermal.thermal_loop_mass_kg(rejected_w, s.thermal_loop_kg_per_kw)
     hp_kg = (heat_w / 1000.0) * s.heat_pump_kg_per_kw if hp_w > 0 else 0.0
     accel_kg = n * s.accel_mass_kg
     shield_kg = n * s.shielding_mass_kg_per_accel
     terminal_kg = s.terminals * s.terminal_mass_kg
     hardware_kg = (accel_kg + shield_kg + s.bus_mass_kg + terminal_kg + array_kg + radiator_kg + battery_kg
-                   + fission_kg + hp_kg)
+                   + fission_kg + hp_kg + loop_kg)
     structure_kg = hardware_kg * s.structure_margin
     dry_kg = hardware_kg + structure_kg
     drag_kg = s.drag_kg_per_m2_yr * (array_m2 + radiator_m2) * s.life_yr
     manoeuvre_kg = propellant_for_dv_kg(dry_kg, s.manoeuvre_dv_m_s, s.thruster_isp_s)
     mass_kg = dry_kg + drag_kg + manoeuvre_kg
     if s.bus_mass_only:
-        accel_kg = shield_kg = terminal_kg = array_kg = radiator_kg = battery_kg = fission_kg = hp_kg = 0.0
+        accel_kg = shield_kg = terminal_kg = array_kg = radiator_kg = battery_kg = fission_kg = hp_kg = loop_kg = 0.0
         structure_kg = drag_kg = manoeuvre_kg = 0.0
         mass_kg = s.bus_mass_kg
     return UnitBudget(
@@ -137,7 +140,8 @@ def unit_budget(s: UnitSpec, n: float) -> UnitBudget:
         radiator_area_m2=radiator_m2, battery_kwh=battery_kwh, accelerator_mass_kg=accel_kg,
         shielding_mass_kg=shield_kg, bus_mass_kg=s.bus_mass_kg, terminal_mass_kg=terminal_kg,
         array_mass_kg=array_kg, radiator_mass_kg=radiator_kg, battery_mass_kg=battery_kg,
-        fission_mass_kg=fission_kg, heat_pump_mass_kg=hp_kg, structure_mass_kg=structure_kg,
+        fission_mass_kg=fission_kg, heat_pump_mass_kg=hp_kg, thermal_loop_mass_kg=loop_kg,
+        structure_mass_kg=structure_kg,
         propellant_mass_kg=drag_kg + manoeuvre_kg, mass_kg=mass_kg, volume_m3=mass_kg / s.stowed_density_kg_m3)
 
 

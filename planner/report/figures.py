@@ -169,16 +169,18 @@ def costs(costs_df: pd.DataFrame, path: Path) -> Path | None:
     return _save(fig, path)
 
 
-BUDGET_COLS = ["accelerators_kg", "shielding_kg", "bus_kg", "arrays_kg", "radiators_kg", "batteries_kg",
-               "terminals_kg", "power_other_kg", "structure_kg", "propellant_kg"]
-BUDGET_WORDS = {"power_other_kg": "fission power, heat pumps"}  # else the column without _kg
+BUDGET_COLS = ["accelerators_kg", "shielding_kg", "bus_kg", "arrays_kg", "radiators_kg", "thermal_loop_kg",
+               "batteries_kg", "terminals_kg", "power_other_kg", "structure_kg", "propellant_kg"]
+# else the column without _kg
+BUDGET_WORDS = {"power_other_kg": "fission power, heat pumps", "thermal_loop_kg": "coolant loop"}
 # One look per part of the mass budget, the same in every report. Grey levels: black, dark, mid, light, white;
 # two parts share neither a grey and a hatch family nor, at one grey step apart, a hatch family (hatches that look
 # alike in print: xx and ++; .., oo and **), so every part reads apart in greyscale (tests/test_report_words.py).
 _BLACK, _DARK, _MID, _LIGHT, _WHITE = "#1b1b1b", "#5a5a5a", "#8c8c8c", "#c4c4c4", "#ffffff"
 BUDGET_LOOKS = {
     "accelerators_kg": (_BLACK, ""), "shielding_kg": (_MID, "xx"), "bus_kg": (_WHITE, ""),
-    "arrays_kg": (_LIGHT, "//"), "radiators_kg": (_DARK, "\\\\"), "batteries_kg": (_WHITE, "oo"),
+    "arrays_kg": (_LIGHT, "//"), "radiators_kg": (_DARK, "\\\\"), "thermal_loop_kg": (_WHITE, "||"),
+    "batteries_kg": (_WHITE, "oo"),
     "terminals_kg": (_MID, "||"), "power_other_kg": (_LIGHT, "--"), "structure_kg": (_WHITE, "\\\\"),
     "propellant_kg": (_DARK, ".."),
 }

@@ -91,7 +91,7 @@ def cost_drivers(c: Coefficients, sol: Solution) -> pd.DataFrame:
             k * c.pv(c.capital_flows({"accelerators": chip["price_musd_per_kacc"]}, v, g["refresh_yr"], g["rate"])))
         add("ground_energy", f"ground_regions.{r}.energy_usd_per_kwh",
             k * c.pv(c.running_flows("ground_energy", chip["energy_musd_per_kacc_yr"], v, g["refresh_yr"])))
-        add("ground_replacements", f"ground_regions.{r}.accelerator_failure_rate",
+        add("ground_replacements", f"accelerators.{gname}.annual_failure_rate",
             k * c.pv(c.running_flows("ground_replacements", chip["replacement_musd_per_kacc_yr"], v, g["refresh_yr"])))
         add("carbon", CARBON_DRIVER,
             k * c.pv(c.carbon_capital_flows(chip["embodied_t_per_kacc"], v, service_profile(g["refresh_yr"]),

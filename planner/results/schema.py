@@ -55,6 +55,8 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
         "bus_kg": "bus mass per unit, kg",
         "arrays_kg": "solar array mass per unit, kg",
         "radiators_kg": "radiator mass per unit, kg",
+        "thermal_loop_kg": "coolant loop mass per unit (pumps, lines, manifolds, coolant, heat exchangers; per kW "
+                           "rejected), kg",
         "batteries_kg": "battery mass per unit, kg",
         "terminals_kg": "optical terminal mass per unit, kg",
         "power_other_kg": "fission power and heat-pump mass per unit, kg",

@@ -41,14 +41,15 @@ import pandas as pd
 from planner.model.coefficients import EFLOP_S_YR_IN_FLOP, TFLOPS_TO_EFLOPS_PER_KACC, Coefficients, served_spans
 from planner.results.schema import TABLES
 
-FACTORS = ("software_efficiency", "power", "thermal", "downlink", "single_events", "failures", "servicing",
-           "radiation_degradation", "coverage", "utilisation")
+FACTORS = ("software_efficiency", "power", "thermal", "downlink", "single_events", "interruptions", "failures",
+           "servicing", "radiation_degradation", "coverage", "utilisation")
 LABELS = {
     "software_efficiency": "software efficiency",
     "power": "power",
     "thermal": "thermal",
     "downlink": "downlink",
     "single_events": "single-event resets",
+    "interruptions": "transient interruptions",
     "failures": "accelerator failures",
     "servicing": "servicing",
     "radiation_degradation": "radiation degradation",
@@ -140,11 +141,12 @@ def slices(c: Coefficients, sol) -> list[dict]:
             parts = c.eff_parts.get((w, a, g)) if w is not None else None
             if parts is None:  # no workload can use this pool: its peak at BF16, all of it unused
                 acc = c.catalog.accelerators[g]
-                parts = {"peak_tflops": acc.dense_bf16_tflops.v, "software_efficiency": 1.0, "single_events": 1.0}
+                parts = {"peak_tflops": acc.dense_bf16_tflops.v, "software_efficiency": 1.0, "single_events": 1.0,
+                         "interruptions": 1.0}
             e = p["E"]
             mult = {
                 "software_efficiency": parts["software_efficiency"], "power": 1.0, "thermal": 1.0,
-                "downlink": f_net, "single_events": parts["single_events"],
+                "downlink": f_net, "single_events": parts["single_events"], "interruptions": parts["interruptions"],
                 "failures": p["F0"] / p["N"], "servicing": e / p["E0"] if p["E0"] > 0 else 1.0,
                 "radiation_degradation": p["E0"] / p["F0"] if p["F0"] > 0 else 1.0,
                 "coverage": total / held if held > 0 else 1.0,
@@ -190,7 +192,10 @@ def _explain(c: Coefficients, sol, scope: str, factor: str) -> str:
                     "availability) can carry at the workload mix's bits per FLOP (1 on the ground)",
         "single_events": "time a synchronous cluster loses to silent-data-corruption roll-backs and host crashes "
                          "(space only)",
-        "failures": "accelerators not failed, e^(-lambda age), without repairs (ground: failed chips are "
+        "interruptions": "time a cluster computes between transient interruptions (restarts from checkpoint; "
+                         "ground and space alike)",
+        "failures": "accelerators that survived deployment and have not failed permanently since, (1 - deployment "
+                    "loss) e^(-lambda age) averaged through each year, without repairs (ground: failed chips are "
                     "replaced, a cost)",
         "servicing": "capacity recovered by servicing units (repairs a share of failures; 1 without servicing)",
         "radiation_degradation": "capacity kept past the total-dose degradation onset (space only)",
