@@ -189,7 +189,7 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
         "scope": "platform@site, or plan",
         "family": "swarm, module, station, ground, or plan",
         "step": "order of the factor (1 = first applied to the installed peak)",
-        "factor": "software_efficiency, power, thermal, downlink, single_events, failures, servicing, "
+        "factor": "software_efficiency, power, thermal, downlink, single_events, interruptions, failures, servicing, "
                   "radiation_degradation, coverage, utilisation",
         "multiplier": "share of the stage before it that the factor keeps (flop_after / flop_before; servicing "
                       "can exceed 1)",
