@@ -7,6 +7,7 @@ Exit codes: 0 success (optimal, or stopped at the time limit with its gap), 1 in
 from __future__ import annotations
 
 import json
+import logging
 import math
 import sys
 import time
@@ -33,9 +34,36 @@ def _version(value: bool):
 
 @app.callback()
 def _root(debug: bool = typer.Option(False, "--debug", help="Show tracebacks of internal errors."),
+          verbose: int = typer.Option(0, "--verbose", "-v", count=True,
+                                      help="Log what the planner does to stderr (-v: steps, -vv: details)."),
           version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
                                        help="Print the version and exit.")):
     STATE["debug"] = debug
+    _logging(verbose)
+
+
+class _Stderr(logging.StreamHandler):
+    """A log handler that writes to whatever sys.stderr is when a record is written."""
+
+    @property
+    def stream(self):
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value):
+        pass
+
+
+def _logging(verbose: int) -> None:
+    """The planner's log (the ``planner`` logger and its children) on stderr: warnings always, steps with -v,
+    details with -vv. Other libraries' logs are left as they are."""
+    log = logging.getLogger("planner")
+    if not any(isinstance(h, _Stderr) for h in log.handlers):
+        handler = _Stderr()
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s", "%H:%M:%S"))
+        log.addHandler(handler)
+    log.setLevel(logging.DEBUG if verbose >= 2 else logging.INFO if verbose == 1 else logging.WARNING)
+    log.info("planner %s, Python %s", __version__, sys.version.split()[0])
 
 
 def _echo_err(msg: str) -> None:
@@ -283,9 +311,13 @@ def compare(run_dirs: List[Path] = typer.Argument(..., help="Run folders written
 @app.command()
 def sweep(spec: Path = typer.Argument(..., help="Sweep spec YAML (data/sweeps/*.yaml)."),
           out: Optional[Path] = typer.Option(None, "--out", help="Sweep folder (default reports/sweeps/<name>)."),
-          workers: Optional[int] = typer.Option(None, "--workers", help="Local worker processes (default: all cores)."),
+          workers: Optional[int] = typer.Option(None, "--workers", help="Local worker processes (default and at most: "
+                                                                        "the cores, and the cases to run)."),
           cluster: Optional[str] = typer.Option(None, "--cluster", help="Address of a Dask scheduler to run on."),
           resume: bool = typer.Option(False, "--resume", help="Skip the cases already in the sweep folder."),
+          retry_failed: bool = typer.Option(True, "--retry-failed/--no-retry-failed",
+                                            help="With --resume, run again the cases that crashed or killed "
+                                                 "their worker (default)."),
           overwrite: bool = typer.Option(False, "--overwrite", help="Replace the cases of another sweep in the "
                                                                     "--out folder (otherwise refused)."),
           plan: Optional[Path] = typer.Option(None, "--plan", help="Run folder whose decisions an evaluate sweep keeps."),
@@ -305,7 +337,7 @@ def sweep(spec: Path = typer.Argument(..., help="Sweep spec YAML (data/sweeps/*.
         raise InputError(problem("--cluster", "cluster", "empty address (expected e.g. tcp://host:8786)"))
     path = run_sweep(spec, out=out, workers=workers, cluster=cluster, resume=resume,
                      plan=str(plan) if plan is not None else None, progress=progress, connect_timeout=connect_timeout,
-                     overwrite=overwrite)
+                     overwrite=overwrite, retry_failed=retry_failed)
     typer.echo(f"wrote {path}/results.parquet and {path}/report.md")
     done = outcome(path)
     counts = ", ".join(f"{n} {k}" for k, n in sorted(done["counts"].items()))

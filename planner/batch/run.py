@@ -7,18 +7,21 @@ already on disk.
 
 from __future__ import annotations
 
-import concurrent.futures as cf
-import multiprocessing as mp
+import functools
+import hashlib
+import json
 import os
 import sys
+import threading
 import time
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from planner import outdir
-from planner.batch import store
+from planner import __version__, outdir
+from planner.batch import pool, store
 from planner.batch.spec import base_scenario, case_id, generate_cases, load_spec
 from planner.batch.worker import Job, run_case
 from planner.errors import InputError, problem
@@ -27,6 +30,9 @@ from planner.scenario.load import SET_ORIGIN, load_scenario, parse_set
 MAX_TRIES = 3
 DEFAULT_OUT = Path("reports") / "sweeps"
 CONNECT_TIMEOUT_S = 10.0  # how long to wait for a Dask scheduler to answer
+CONNECT_SLACK_S = 2.0  # beyond --connect-timeout, for Dask to give up on its own before the planner does
+NO_DISTRIBUTED = ("running on a Dask cluster needs the cluster extra, which is not installed: "
+                  "pip install 'planner[cluster]'")
 MAX_PROBES = 200  # scenario resolutions that check a sweep's overrides before it starts (about 15 ms each)
 
 
@@ -72,12 +78,27 @@ def _job(spec, spec_path: Path, plan: str | None) -> Job:
                compare_ground=spec.compare_ground, regret=spec.regret)
 
 
+@dataclass
+class Options:
+    """How to run a sweep (the command line's options)."""
+
+    workers: int | None = None
+    cluster: str | None = None
+    resume: bool = False
+    retry_failed: bool = True
+    overwrite: bool = False
+    progress: bool = True
+    report: bool = True
+
+
 def run_sweep(spec_file: str | Path, out: str | Path | None = None, workers: int | None = None,
               cluster: str | None = None, resume: bool = False, plan: str | None = None,
               progress: bool = True, report: bool = True, connect_timeout: float = CONNECT_TIMEOUT_S,
-              overwrite: bool = False) -> Path:
+              overwrite: bool = False, retry_failed: bool = True) -> Path:
     """Run a sweep and write its folder; bad input (the spec, the overrides of its cases, ``plan``, the cluster
     address) raises InputError before any case runs."""
+    opts = Options(workers=workers, cluster=cluster, resume=resume, retry_failed=retry_failed,
+                   overwrite=overwrite, progress=progress, report=report)
     if cluster is not None:
         _check_address(cluster)
     spec, spec_path = load_spec(spec_file)
@@ -88,13 +109,16 @@ def run_sweep(spec_file: str | Path, out: str | Path | None = None, workers: int
     cases, notes = generate_cases(spec, spec_path, rs)
     check_cases(spec, spec_path, cases)
     job = _job(spec, spec_path, plan)
-    client = _connect(cluster, connect_timeout) if cluster else None
+    out = outdir.check(out if out else outdir.child(DEFAULT_OUT, spec.name, f"{spec_path}: name"), "sweep", "--out")
+    client = _connect(cluster, connect_timeout) if cluster else None  # nothing is written before it answers
     try:
-        return _run(spec, spec_path, rs, cases, notes, job, out, workers, cluster, client, resume, progress, report,
-                    overwrite)
+        with outdir.writing(out, "sweep", "--out"):
+            _other_sweep(out, spec, overwrite)
+            _run(spec, spec_path, rs, cases, notes, job, out, client, opts)
     finally:
         if client is not None:
             client.close()
+    return out
 
 
 def _other_sweep(out: Path, spec, overwrite: bool) -> None:
@@ -115,77 +139,118 @@ def _other_sweep(out: Path, spec, overwrite: bool) -> None:
     store.remove_cases(out)
 
 
-def _run(spec, spec_path, rs, cases, notes, job, out, workers, cluster, client, resume, progress, report,
-         overwrite=False) -> Path:
-    out = Path(out) if out else outdir.child(DEFAULT_OUT, spec.name, f"{spec_path}: name")
-    with outdir.writing(out, "sweep", "--out"):
-        _other_sweep(out, spec, overwrite)
-        return _run_in(spec, spec_path, rs, cases, notes, job, out, workers, cluster, client, resume, progress,
-                       report)
+def inputs_key(rs, job: Job) -> str:
+    """The hash of what decides every case's result but its own overrides: the resolved base scenario (with the
+    spec's overrides and every catalog value it uses), the solver options and kind of run, the kept plan's
+    decisions, and the planner version."""
+    plan = None
+    if job.plan_dir:
+        plan = hashlib.sha256((Path(job.plan_dir) / "tables" / "decisions.csv").read_bytes()).hexdigest()
+    settings = {k: v for k, v in asdict(job).items() if k not in ("base_path", "plan_dir", "base_overrides")}
+    return _sha256({"planner_version": __version__, "base_scenario_sha256": rs.sha256, "job": settings,
+                    "plan_decisions_sha256": plan})
 
 
-def _run_in(spec, spec_path, rs, cases, notes, job, out, workers, cluster, client, resume, progress, report) -> Path:
+def case_key(base_key: str, overrides: dict[str, Any]) -> str:
+    """A case's ``inputs_sha256``: the base key and the case's overrides."""
+    return _sha256({"base": base_key, "overrides": overrides})
+
+
+def _sha256(doc: Any) -> str:
+    return hashlib.sha256(json.dumps(doc, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _cap_workers(requested: int | None, pending: int) -> int:
+    """At most one worker per core and per case to run; says so when it lowers the number asked for."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    n = max(1, min(requested or cores, cores, pending))
+    if requested is not None and requested > n:
+        why = (f"this machine has {cores} core{'s' if cores != 1 else ''}" if n == cores else
+               f"{pending} case{'s' if pending != 1 else ''} to run")
+        print(f"note: --workers {requested} capped at {n} ({why})", file=sys.stderr)
+    return n
+
+
+def _run(spec, spec_path, rs, cases, notes, job, out: Path, client, opts: Options) -> None:
     ids = [case_id(c) for c in cases]
+    base_key = inputs_key(rs, job)
+    keys = {cid: case_key(base_key, c) for cid, c in zip(ids, cases)}
     store.write_manifest(out, {"spec": spec.model_dump(mode="json"), "spec_file": str(spec_path), "notes": {
         k: v for k, v in notes.items() if k != "quantiles"}, "cases": len(cases), "base_scenario_sha256": rs.sha256,
-        "kind": spec.kind, "plan": job.plan_dir})
-    done = store.case_ids(out) if resume else set()
+        "inputs_sha256": base_key, "planner_version": __version__, "kind": spec.kind, "plan": job.plan_dir})
+    audit = None
+    done: set[str] = set()
+    if opts.resume:
+        done, audit = store.audit(out, keys, opts.retry_failed)
+        print("resume: " + _audit_line(audit), file=sys.stderr)
     pending = [(i, cid, c) for i, (cid, c) in enumerate(zip(ids, cases)) if cid not in done]
     started = time.perf_counter()
-    with _Progress(len(cases), len(cases) - len(pending), enabled=progress) as bar:
+    workers = _cap_workers(opts.workers, len(pending)) if client is None else None
+
+    def record(rec: dict[str, Any]) -> None:
+        rec["inputs_sha256"] = keys[rec["case_id"]]
+        store.write_case(out, rec)
+        bar.advance(rec)
+
+    with _Progress(len(cases), len(cases) - len(pending), enabled=opts.progress) as bar:
         if client is not None:
-            _run_dask(client, job, pending, out, bar)
-        else:
-            _run_local(workers or os.cpu_count() or 1, job, pending, out, bar)
+            _run_dask(client, job, pending, record)
+        elif pending:
+            _run_local(workers, job, pending, record, bar.tick)
     frame = store.collect(out, ids)  # this sweep's cases only: a file of another sweep is not read
     store.write_results(out, frame)
-    meta = {"wall_s": time.perf_counter() - started, "workers": workers or os.cpu_count(), "cluster": cluster,
-            "cases_run": len(pending), "cases_total": len(cases)}
+    meta = {"wall_s": time.perf_counter() - started, "workers": workers, "cluster": opts.cluster,
+            "cases_run": len(pending), "cases_total": len(cases), "resume": audit}
     store.write_manifest(out, {**_read_manifest(out), "last_run": meta})
-    if report:
+    if opts.report:
         from planner.batch.report import render_sweep
 
         render_sweep(out)
-    return out
+
+
+def _audit_line(counts: dict[str, int]) -> str:
+    """``12 cases kept; running 3: 1 new, 2 stale (...)``: what resume found in the sweep folder."""
+    words = {"new": "new", "stale": "stale (computed from other inputs)", "corrupt": "corrupt",
+             "forged": "forged (impossible values)", "crashed": "crashed or killed their worker"}
+    again = [f"{counts[k]} {w}" for k, w in words.items() if counts.get(k)]
+    total = sum(counts.get(k, 0) for k in words)
+    line = f"{counts['kept']} case{'s' if counts['kept'] != 1 else ''} kept; running {total}"
+    line += f": {', '.join(again)}" if again else ""
+    if counts.get("other"):
+        line += f"; {counts['other']} case file{'s' if counts['other'] != 1 else ''} of other cases ignored"
+    return line
 
 
 def _read_manifest(out: Path) -> dict:
-    import json
     return json.loads((out / "manifest.json").read_text())
 
 
-def _run_local(workers: int, job: Job, pending: list[tuple[int, str, dict]], out: Path, bar) -> None:
-    tries: dict[str, int] = {}
-    queue = list(pending)
-    while queue:
-        ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else None
-        with cf.ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-            futures = {pool.submit(run_case, job, i, cid, c): (i, cid, c) for i, cid, c in queue}
-            queue = []
-            for fut in cf.as_completed(futures):
-                i, cid, c = futures[fut]
-                try:
-                    rec = fut.result()
-                except cf.process.BrokenProcessPool:
-                    tries[cid] = tries.get(cid, 0) + 1
-                    if tries[cid] >= MAX_TRIES:
-                        rec = _dead(i, cid, c, tries[cid])
-                    else:
-                        queue.append((i, cid, c))
-                        continue
-                store.write_case(out, rec)
-                bar.advance(rec)
+def _run_local(workers: int, job: Job, pending: list[tuple[int, str, dict]], record, tick) -> None:
+    pool.run_tasks(functools.partial(_run_case, job), pending, workers, MAX_TRIES,
+                   on_result=lambda task, rec: record(rec),
+                   on_death=lambda death: record(_dead(*death.task, why=death.why)), on_tick=tick)
 
 
-def _dead(i: int, cid: str, c: dict, n: int) -> dict[str, Any]:
-    import json
+def _run_case(job: Job, i: int, cid: str, c: dict) -> dict[str, Any]:
+    return run_case(job, i, cid, c)  # looked up when called: a test may replace run_case before the fork
+
+
+def run_case_json(job: Job, i: int, cid: str, c: dict) -> str:
+    """A case's record as JSON text: what a Dask worker sends back (the client parses JSON, not a pickle)."""
+    return json.dumps(run_case(job, i, cid, c), default=store.plain)
+
+
+def _dead(i: int, cid: str, c: dict, why: str) -> dict[str, Any]:
     return {"case_index": i, "case_id": cid, "overrides": json.dumps(c, sort_keys=True, default=str),
-            "status": "error", "error": f"the worker running it died {n} times"}
+            "status": "error", "error": why, "dead": True}
 
 
 def _check_address(address: str) -> None:
     """A Dask scheduler address (tcp://host:port, host:port, tls://..., inproc://...), checked without connecting."""
-    from distributed.comm.addressing import parse_address, parse_host_port
+    try:
+        from distributed.comm.addressing import parse_address, parse_host_port
+    except ImportError:
+        raise InputError(problem("--cluster", "cluster", NO_DISTRIBUTED)) from None
 
     hint = "expected a Dask scheduler address such as tcp://host:8786"
     try:
@@ -206,31 +271,53 @@ def _check_address(address: str) -> None:
 
 
 def _connect(address: str, timeout: float):
-    """A client of the Dask scheduler at ``address``; InputError (exit 2) when none answers within ``timeout`` s."""
-    from dask.distributed import Client
-
+    """A client of the Dask scheduler at ``address``; InputError (exit 2) when none answers within ``timeout`` s
+    (plus ``CONNECT_SLACK_S``), or what answers is not a Dask scheduler. Dask's own timeout does not cover a
+    listener that accepts the connection and then says nothing, so the connection is made on a thread that is
+    abandoned at the deadline."""
     try:
-        return Client(address, timeout=f"{timeout:g}s")
-    except (OSError, TimeoutError, ValueError) as exc:
-        why = "no Dask scheduler answered" if isinstance(exc, (OSError, TimeoutError)) else str(exc)
-        raise InputError(problem("--cluster", "cluster", f"{why} at {address} within {timeout:g} s "
-                                                         f"({exc.__class__.__name__}); is the scheduler running "
-                                                         f"and reachable?")) from None
+        from dask.distributed import Client
+    except ImportError:
+        raise InputError(problem("--cluster", "cluster", NO_DISTRIBUTED)) from None
+    box: dict[str, Any] = {}
+
+    def connect() -> None:
+        try:
+            box["client"] = Client(address, timeout=f"{timeout:g}s")
+        except BaseException as exc:  # noqa: BLE001 - reported below as one line
+            box["error"] = exc
+
+    thread = threading.Thread(target=connect, name="dask-connect", daemon=True)
+    thread.start()
+    thread.join(timeout + CONNECT_SLACK_S)
+    exc = box.get("error")
+    if thread.is_alive() or isinstance(exc, (OSError, TimeoutError)):
+        how = f" ({exc.__class__.__name__})" if exc is not None else ""
+        raise InputError(problem("--cluster", "cluster", f"no Dask scheduler answered at {address} within "
+                                                         f"{timeout:g} s{how}; is the scheduler running and "
+                                                         f"reachable?"))
+    if exc is not None:
+        text = " ".join(str(exc).split())[:80]
+        raise InputError(problem("--cluster", "cluster", f"what answers at {address} is not a Dask scheduler "
+                                                         f"({exc.__class__.__name__}{': ' + text if text else ''})"))
+    return box["client"]
 
 
-def _run_dask(client, job: Job, pending: list[tuple[int, str, dict]], out: Path, bar) -> None:
+def _run_dask(client, job: Job, pending: list[tuple[int, str, dict]], record) -> None:
     from dask.distributed import as_completed
 
-    futures = [client.submit(run_case, job, i, cid, c, key=f"case-{cid}", pure=False, retries=MAX_TRIES - 1)
+    futures = [client.submit(run_case_json, job, i, cid, c, key=f"case-{cid}", pure=False, retries=MAX_TRIES - 1)
                for i, cid, c in pending]
+    by_key = {f"case-{cid}": (i, cid, c) for i, cid, c in pending}
     for fut in as_completed(futures):
+        i, cid, c = by_key[fut.key]
         try:
-            rec = fut.result()
+            rec = json.loads(fut.result())
+            if not isinstance(rec, dict) or rec.get("case_id") != cid:
+                raise ValueError("the scheduler sent back something that is not this case's record")
         except Exception as exc:  # noqa: BLE001 - the scheduler gave up on it (e.g. workers kept dying)
-            i, cid, c = next(p for p in pending if f"case-{p[1]}" == fut.key)
-            rec = {**_dead(i, cid, c, MAX_TRIES), "error": f"{exc.__class__.__name__}: {exc}"}
-        store.write_case(out, rec)
-        bar.advance(rec)
+            rec = _dead(i, cid, c, f"{exc.__class__.__name__}: {exc}")
+        record(rec)
 
 
 # ---------------------------------------------------------------------------------- checks before running
@@ -254,7 +341,6 @@ def check_cases(spec, spec_path: Path, cases: list[dict[str, Any]]) -> None:
     """Resolve the base scenario with the overrides of one case per distinct set of overridden paths (and, for a
     grid or a CSV table, with every distinct value of each path once), so that a misspelt path or a bad value
     stops the sweep here, before any worker starts, naming the spec file and the field."""
-    import json
 
     base = spec_path.parent / spec.base
     common = dict(parse_set(s) for s in spec.overrides)
@@ -294,24 +380,28 @@ def outcome(out: str | Path) -> dict[str, Any]:
     status = frame["status"].fillna("error").astype(str)
     bad = status.isin(["error", "infeasible"])
     errors = frame.loc[bad, "error"].fillna("").astype(str) if "error" in frame else None
-    crashed = bad & frame["traceback"].notna() if "traceback" in frame else bad & False
-    if errors is not None:
-        crashed = crashed | (bad & frame["error"].fillna("").astype(str).str.contains("worker running it died"))
+    crashed = any(store.crashed(rec) for rec in frame.to_dict(orient="records"))
     return {"total": len(frame), "failed": int(bad.sum()), "counts": status.value_counts().to_dict(),
             "all_failed": bool(bad.all()), "all_infeasible": bool((status == "infeasible").all()),
-            "internal": bool(crashed.any()),
+            "internal": crashed,
             "errors": [e for e in dict.fromkeys(errors) if e][:3] if errors is not None else []}
 
 
 class _Progress:
-    """A rich progress bar with rate and ETA (silent when disabled or not a terminal)."""
+    """Progress of a sweep on stderr: a rich bar with rate and ETA on a terminal; otherwise (output redirected to
+    a file or a pipe) a plain line every ``LINE_EVERY`` of the cases or every ``LINE_S`` seconds."""
 
-    def __init__(self, total: int, done: int, enabled: bool = True):
+    LINE_EVERY = 0.1
+    LINE_S = 30.0
+
+    def __init__(self, total: int, done: int, enabled: bool = True, stream=None):
         self.total, self.done, self.enabled = total, done, enabled
+        self.stream = stream or sys.stderr
+        self.bar = enabled and self.stream.isatty()
         self.failed = 0
 
     def __enter__(self):
-        if self.enabled:
+        if self.bar:
             from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn,
                                        TimeRemainingColumn)
 
@@ -320,19 +410,43 @@ class _Progress:
                               TextColumn("ETA"), TimeRemainingColumn(), TextColumn("{task.fields[failed]} failed"))
             self.p.__enter__()
             self.task = self.p.add_task("sweep", total=self.total, completed=self.done, rate=0.0, failed=0)
-        self.t0 = time.perf_counter()
-        self.n = 0
+        self.t0 = self.last_line = time.perf_counter()
+        self.n = self.n_line = 0
+        self.every = max(1, round(self.LINE_EVERY * (self.total - self.done)))
         return self
 
     def advance(self, rec: dict) -> None:
         self.n += 1
         if rec.get("status") in ("error", "infeasible"):
             self.failed += 1
-        if self.enabled:
+        if self.bar:
             rate = self.n / max(1e-9, time.perf_counter() - self.t0)
             self.p.update(self.task, advance=1, rate=rate, failed=self.failed)
+        elif self.enabled and self.n - self.n_line >= self.every:
+            self.line()
+
+    def tick(self) -> None:
+        """Called while waiting: a line when none was printed for ``LINE_S`` seconds."""
+        if self.enabled and not self.bar and time.perf_counter() - self.last_line >= self.LINE_S:
+            self.line()
+
+    def line(self) -> None:
+        now = time.perf_counter()
+        elapsed = now - self.t0
+        left = self.total - self.done - self.n
+        rate = self.n / elapsed if elapsed > 0 else 0.0
+        eta = f", about {_duration(left / rate)} left" if rate > 0 and left > 0 else ""
+        print(f"sweep: {self.done + self.n}/{self.total} cases done ({self.failed} failed) after "
+              f"{_duration(elapsed)}, {rate:.2f} cases/s{eta}", file=self.stream, flush=True)
+        self.last_line, self.n_line = now, self.n
 
     def __exit__(self, *exc):
-        if self.enabled:
+        if self.bar:
             self.p.__exit__(*exc)
+        elif self.enabled and self.n != self.n_line and exc[0] is None:
+            self.line()
         return False
+
+
+def _duration(s: float) -> str:
+    return f"{s:.0f} s" if s < 90 else f"{s / 60:.0f} min" if s < 5400 else f"{s / 3600:.1f} h"
