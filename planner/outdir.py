@@ -20,7 +20,8 @@ API (every output folder, present and future, goes through it):
   is then swapped in; readers see the old folder or the new one, never half);
 - ``writing(path, kind)``: a context for folders written in place, file by file (sweeps, comparisons, re-rendered
   reports): checked, locked, created and marked;
-- ``lock(path)``: one writer at a time; a second process gets one line (exit 2) instead of a half-written folder;
+- ``lock(path)``: one writer at a time (a sibling ``.NAME.planner-lock`` file holding the writer's pid); a second
+  process gets one line (exit 2) instead of a half-written folder;
 - ``write_file(path, data, is_ours)``: a single output file (``--write-resolved``): an existing path is replaced
   only if it is a regular file that ``is_ours`` recognises;
 - ``child(parent, name)``: a default output path ``parent/name`` whose name must be one plain path component.
@@ -182,12 +183,12 @@ _HELD: dict[str, int] = {}  # lock files this process holds, with their nesting 
 
 def _lock_file(path: Path) -> Path:
     p = Path(os.path.abspath(path))
-    return p.parent / f".{p.name}.lock"
+    return p.parent / f".{p.name}.planner-lock"
 
 
 @contextmanager
 def lock(path: str | Path, option: str | None = None) -> Iterator[None]:
-    """Hold the write lock of an output folder (a sibling ``.NAME.lock`` file, removed afterwards). A second
+    """Hold the write lock of an output folder (a sibling ``.NAME.planner-lock`` file, removed afterwards). A second
     process asking for it gets OutputError naming the holder's pid; the same process may nest it."""
     path = Path(path)
     lf = _lock_file(path)
@@ -205,10 +206,14 @@ def lock(path: str | Path, option: str | None = None) -> Iterator[None]:
             fd = os.open(lf, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o666 & ~_umask())
         except OSError as exc:
             raise _fail(path, f"cannot create its lock file {lf.name} ({exc.strerror or exc})", option) from None
+        holder = os.pread(fd, 64, 0).decode(errors="replace").strip()
+        if holder and not holder.isdigit():  # not a lock file of ours (they hold a pid): leave it alone
+            os.close(fd)
+            raise _fail(path, f"{lf.name} next to it is not a lock file the planner wrote; left untouched "
+                              f"(choose another folder)", option)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError as exc:
-            holder = os.pread(fd, 32, 0).decode(errors="replace").strip()
             os.close(fd)
             if exc.errno not in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK):
                 raise

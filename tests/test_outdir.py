@@ -197,3 +197,16 @@ def test_default_folder_names_stay_one_path_component(name):
     with pytest.raises(outdir.InputError):
         outdir.child("reports", name)
     assert outdir.child("reports", "ok.name-1") == Path("reports/ok.name-1")
+
+
+def test_a_file_of_the_users_where_the_lock_goes_is_left_alone(tmp_path):
+    mine = tmp_path / ".run.planner-lock"
+    mine.write_text("my notes")
+    with pytest.raises(outdir.OutputError, match="not a lock file the planner wrote"):
+        with outdir.lock(tmp_path / "run"):
+            pass
+    assert mine.read_text() == "my notes"
+    mine.write_text("12345\n")  # one left by a planner killed with SIGKILL: taken over, then removed
+    with outdir.lock(tmp_path / "run"):
+        assert mine.read_text().strip() == str(os.getpid())
+    assert not mine.exists()

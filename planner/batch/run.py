@@ -185,7 +185,7 @@ def _run(spec, spec_path, rs, cases, notes, job, out: Path, client, opts: Option
         print("resume: " + _audit_line(audit), file=sys.stderr)
     pending = [(i, cid, c) for i, (cid, c) in enumerate(zip(ids, cases)) if cid not in done]
     started = time.perf_counter()
-    workers = _cap_workers(opts.workers, len(pending)) if client is None else None
+    workers = _cap_workers(opts.workers, len(pending)) if client is None and pending else None
 
     def record(rec: dict[str, Any]) -> None:
         rec["inputs_sha256"] = keys[rec["case_id"]]
