@@ -79,12 +79,12 @@ def _space_unit_drivers(session: Session, k: int) -> list[str]:
     d = c.designs[(best["architecture"], best["design"])]
     info = c.archs[best["architecture"]]
     names = {"g": d.accelerator, "p": info["platform"], "v": c.catalog.platforms[info["platform"]].vehicles[0]}
-    parts = dict(d.capex_musd)
+    parts = c.unit_capex(best["architecture"], best["design"], int(best["vintage"]))
     parts["launch"] = c.launch_cost_per_unit(best["architecture"], best["design"], int(best["vintage"]))
     ranked = sorted(parts.items(), key=lambda kv: -kv[1])
     out = [UNIT_DRIVERS[cat].format(**names) for cat, x in ranked if x > 0][:k]
     if "accelerators" in [cat for cat, _ in ranked[:k]]:  # the space premium on a chip is its packaging
-        out.append("components.space_packaging.cost_multiplier")
+        out.append("components.space_packaging.cost_usd_per_accelerator")
     return out
 
 

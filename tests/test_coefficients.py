@@ -124,7 +124,7 @@ def test_a_units_cost_parts_add_up_to_its_levelised_cost():
     assert one.loc["launch", "usd_per_pflop_day"] / one.loc["accelerators", "usd_per_pflop_day"] == pytest.approx(
         c.launch_cost_per_unit(a, key, v) / d.capex_musd["accelerators"], rel=1e-9)
     assert one.loc["bus", "usd_per_pflop_day"] / one.loc["accelerators", "usd_per_pflop_day"] == pytest.approx(
-        d.capex_musd["bus"] / d.capex_musd["accelerators"], rel=1e-9)
+        c.unit_capex(a, key, v)["bus"] / d.capex_musd["accelerators"], rel=1e-9)
 
 
 def test_a_multi_year_period_averages_its_years():
@@ -225,3 +225,30 @@ def test_failures_split_three_ways_by_hand():
     d0 = off.designs[(a, key)]
     assert (d0.failure_rate, d0.deployment_loss) == (0.0, 0.0) and d0.delivered(0, 1, dose=False) == 1.0
     assert {p["interruptions"] for p in off.eff_parts.values()} == {1.0}
+
+
+def test_bus_terminal_and_operations_prices_fall_by_hand():
+    """Issue 16: a bus costs 4 %/yr less each year of build after the 2026 price year, operations 3 %/yr less each
+    calendar year, and an optical terminal follows a 15 % learning curve on the world's cumulative production (40,000
+    terminals in 2026, 120,000 in 2030); integration and insurance follow the hardware they are shares of."""
+    from planner.model.coefficients import price_factors
+
+    c = compute(load_scenario(SCEN / "reference.yaml"))
+    f = price_factors(c.catalog, 2030)
+    assert f["bus"] == pytest.approx(0.96 ** 4) and f["operations"] == pytest.approx(0.97 ** 4)  # 0.8493, 0.8853
+    assert f["terminals"] == pytest.approx(3 ** math.log2(0.85), rel=1e-12)  # 3x the units: 0.7733
+    assert price_factors(c.catalog, 2026) == {"bus": 1.0, "operations": 1.0, "terminals": 1.0}
+    a, key = next(k for k, d in c.designs.items() if k[0] == "swarm_satellite@leo_550_53" and d.life_yr >= 2)
+    d, v = c.designs[(a, key)], 2030
+    got = c.unit_capex(a, key, v)
+    # bus $400k x 0.8493 = $0.33974M; 4 terminals x $150k x 0.7733 = $0.46399M
+    assert got["bus"] == pytest.approx(0.4 * 0.96 ** 4) and got["terminals"] == pytest.approx(0.6 * 3 ** math.log2(0.85))
+    hardware = sum(x for k, x in got.items() if k not in ("accelerators", "propellant", "integration", "insurance"))
+    assert got["integration"] == pytest.approx(0.15 * hardware)
+    assert got["insurance"] == pytest.approx(d.insurance_rate * sum(x for k, x in got.items() if k != "insurance"))
+    # operations $20k a year at 2030's price in 2030, 2031's in 2031
+    ops = dict((t, x) for _, t, x in c.ops_flows(a, key, v))
+    assert ops[2030] == pytest.approx(0.02 * 0.97 ** 4) and ops[2031] == pytest.approx(0.02 * 0.97 ** 5)
+    # space packaging: $6,000 added to the ground price of each accelerator
+    g = c.catalog.accelerators[d.accelerator]
+    assert d.capex_musd["accelerators"] == pytest.approx(d.accelerators_per_unit * (g.price_usd.v + 6000) / 1e6)

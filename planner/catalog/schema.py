@@ -328,7 +328,9 @@ class OpticalTerminal(Strict):
     mass_kg: Positive("kg")
     power_w: NonNeg("W")
     rate_gbps: Positive("Gbit/s")
-    cost_usd: Positive("USD")
+    cost_usd: Positive("USD")  # at the cost trends' price year
+    learning_rate: Q("1", ge=0, lt=1)  # price fall per doubling of the world's cumulative production
+    world_units_cumulative: Positive("units")  # terminals built worldwide by each year (year table)
 
 
 class HeatPump(Strict):
@@ -351,7 +353,13 @@ class Propellant(Strict):
 
 class SpacePackaging(Strict):
     mass_kg_per_accelerator: NonNeg("kg")
-    cost_multiplier: Q("1", ge=1)
+    cost_usd_per_accelerator: NonNeg("USD")  # qualification and packaging added to the ground price
+
+
+class CostTrends(Strict):
+    price_year: Year  # the year the catalog's bus, terminal and operations prices hold
+    bus_decline_per_yr: Q("1/yr", ge=0, lt=1)
+    operations_decline_per_yr: Q("1/yr", ge=0, lt=1)
 
 
 class Servicing(Strict):
@@ -387,6 +395,7 @@ class Components(Strict):
     servicing: Servicing
     single_events: SingleEvents
     accelerator_failures: AcceleratorFailures
+    cost_trends: CostTrends
     emissions: Emissions
 
 

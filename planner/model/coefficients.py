@@ -51,7 +51,10 @@ class Design:
     life_limit: str
     degradation_onset_yr: float
     budget: UnitBudget
-    capex_musd: dict[str, float]  # per unit, undiscounted, by category
+    capex_musd: dict[str, float]  # per unit, undiscounted, by category, at the catalog's price year
+    direct_capex_musd: dict[str, float]  # the same before integration and insurance
+    integration_fraction: float
+    insurance_rate: float
     trip_mass_t: float  # what one unit takes of a trip (a whole-trip unit takes the payload)
     volume_m3: float
     downlink_gbps: float
@@ -181,6 +184,7 @@ class Coefficients:
     carbon_price: dict[int, float] = field(default_factory=dict)  # USD per t CO2 by calendar year (0: none)
     carbon_cap: dict[int, float] = field(default_factory=dict)  # t CO2 per period (only periods with a cap)
     trip_co2_t: dict[tuple[str, int], float] = field(default_factory=dict)  # t CO2 per trip (tankers included)
+    _price_factors: dict[int, dict[str, float]] = field(default_factory=dict, repr=False)
 
     def covered(self, w: str, a: str) -> bool:
         """Real-time workload w at an architecture whose units serve its users only part of the time."""
@@ -215,10 +219,31 @@ class Coefficients:
     def period_flows(self, category: str, per_year: float, period: int) -> list[Flow]:
         return [(category, t, per_year) for t in self.period_years[period]] if per_year else []
 
+    def unit_capex(self, a: str, key: str, v: int) -> dict[str, float]:
+        """Capex of one unit built in ``v`` by category ($M, undiscounted): its bus and terminals at that year's
+        price (``price_factors``), integration and insurance on them."""
+        d = self.designs[(a, key)]
+        f = self.price_factor(v)
+        direct = {k: x * f.get(k, 1.0) for k, x in d.direct_capex_musd.items()}
+        return with_integration_and_insurance(direct, d.integration_fraction, d.insurance_rate)
+
+    def price_factor(self, year: int) -> dict[str, float]:
+        if year not in self._price_factors:
+            self._price_factors[year] = price_factors(self.catalog, year)
+        return self._price_factors[year]
+
+    def ops_flows(self, a: str, key: str, v: int, whole_life: bool = False) -> list[Flow]:
+        """Operations of one unit built in ``v``, each calendar year at that year's price (to the horizon's end, or
+        over its ``whole_life``)."""
+        d = self.designs[(a, key)]
+        last = v + math.ceil(d.life_yr) if whole_life else self.scenario.horizon.last_year
+        return [("operations", t, d.ops_musd_per_yr * f * self.price_factor(t)["operations"])
+                for t, f in _served_years(v, d.life_yr, last)] if d.ops_musd_per_yr else []
+
     def unit_flows(self, a: str, key: str, v: int) -> list[Flow]:
         d = self.designs[(a, key)]
-        return (self.capital_flows(d.capex_musd, v, d.capacity_profile, self.archs[a]["rate"])
-                + self.running_flows("operations", d.ops_musd_per_yr, v, d.life_yr)
+        return (self.capital_flows(self.unit_capex(a, key, v), v, d.capacity_profile, self.archs[a]["rate"])
+                + self.ops_flows(a, key, v)
                 + self.launch_credit_flows(a, key, v)
                 + self.unit_carbon_flows(a, key, v))
 
@@ -686,7 +711,7 @@ def size_design(s: Scenario, cat: Catalog, arch: str, platform: str, site: str, 
     bol_w = b.array_area_m2 * power.array_power_bol_w_per_m2(st.solar_flux_w_m2.v, sa.cell_efficiency.v,
                                                              sa.fill_factor.v)
     capex = {
-        "accelerators": n * g.price_usd.v * pk.cost_multiplier.v / 1e6,
+        "accelerators": n * (g.price_usd.v + pk.cost_usd_per_accelerator.v) / 1e6,
         "bus": pf.bus_cost_usd.v / 1e6,
         "arrays": bol_w * sa.cost_usd_per_w.v / 1e6,
         "radiators": b.radiator_area_m2 * rad.cost_usd_per_m2.v / 1e6,
@@ -699,11 +724,10 @@ def size_design(s: Scenario, cat: Catalog, arch: str, platform: str, site: str, 
         if pf.power_source == "fission" else 0.0,
         "propellant": b.propellant_mass_kg * comp.propellant.cost_usd_per_kg.v / 1e6,
     }
-    capex = {k: (0.0 if k in excluded else v) for k, v in capex.items()}
-    integrable = sum(v for k, v in capex.items() if k not in ("accelerators", "propellant"))
-    capex["integration"] = 0.0 if "integration" in excluded else pf.integration_cost_fraction.v * integrable
-    risk = launch_risk(cat.launch_vehicles[insuring_vehicle(cat, platform)])
-    capex["insurance"] = 0.0 if "insurance" in excluded else risk * sum(capex.values())
+    direct = {k: (0.0 if k in excluded else v) for k, v in capex.items()}
+    integration = 0.0 if "integration" in excluded else pf.integration_cost_fraction.v
+    risk = 0.0 if "insurance" in excluded else launch_risk(cat.launch_vehicles[insuring_vehicle(cat, platform)])
+    capex = with_integration_and_insurance(direct, integration, risk)
     trip_mass = route.payload_t if (pf.whole_trip and route) else b.mass_kg / 1000.0
     volume = route.volume_m3 if (pf.whole_trip and route) else b.volume_m3
     serv = comp.servicing
@@ -719,13 +743,15 @@ def size_design(s: Scenario, cat: Catalog, arch: str, platform: str, site: str, 
         accelerators_per_unit=n, binding_cap=binding, radiator_cap_k=cap_k, radiator_cap_part=cap_part,
         heat_pump=heat_pump, sink_temp_k=sink, emissivity_eol=eps, absorptivity_eol=alpha,
         net_flux_w_m2=q, dose_rad_per_yr=dose, life_yr=life, life_limit=limit, degradation_onset_yr=onset,
-        budget=b, capex_musd=capex, trip_mass_t=trip_mass, volume_m3=volume,
+        budget=b, capex_musd=capex, direct_capex_musd=direct, integration_fraction=integration, insurance_rate=risk,
+        trip_mass_t=trip_mass, volume_m3=volume,
         downlink_gbps=links.downlink_gbps(pf.terminals_per_unit.v, term.rate_gbps.v, st.terminal_rate_factor.v,
                                           st.downlink_availability.v),
         cluster_accelerators=n * pf.formation_units_max.v,
         ops_musd_per_yr=0.0 if "operations" in excluded else pf.ops_cost_musd_per_unit_yr.v,
         servicing_musd_per_yr=0.0 if "servicing" in excluded else
-        serv.cost_musd_per_unit_yr.v + n * lam * serv.repair_fraction.v * g.price_usd.v * pk.cost_multiplier.v / 1e6,
+        serv.cost_musd_per_unit_yr.v + n * lam * serv.repair_fraction.v * (g.price_usd.v + pk.cost_usd_per_accelerator.v)
+        / 1e6,
         spares_t_per_yr=n * lam * serv.repair_fraction.v * spec.accel_mass_kg * serv.spares_mass_factor.v / 1000.0,
         failure_rate=lam, repair_fraction=serv.repair_fraction.v,
         deployment_loss=comp.accelerator_failures.deployment_loss_fraction.v if terms.failures else 0.0,
@@ -743,6 +769,30 @@ def size_design(s: Scenario, cat: Catalog, arch: str, platform: str, site: str, 
                                                        comp.emissions.spacecraft_co2_kg_per_kg.v),
         serviced_co2_t_per_yr=n * lam * serv.repair_fraction.v * acc_co2_t)
     return design, ""
+
+
+def with_integration_and_insurance(direct: dict[str, float], integration_fraction: float,
+                                   insurance_rate: float) -> dict[str, float]:
+    """A unit's capex by category: its direct hardware and propellant, integration (a share of the hardware other
+    than accelerators and propellant) and insurance (a share of all of it)."""
+    capex = dict(direct)
+    capex["integration"] = integration_fraction * sum(v for k, v in direct.items()
+                                                      if k not in ("accelerators", "propellant"))
+    capex["insurance"] = insurance_rate * sum(capex.values())
+    return capex
+
+
+def price_factors(cat: Catalog, year: int) -> dict[str, float]:
+    """What a bus, an optical terminal and a year of operations cost in ``year`` against the catalog's price year:
+    buses and operations fall at a rate per year, terminals down their learning curve on the world's cumulative
+    production (Wright's law)."""
+    tr, term = cat.components.cost_trends, cat.components.optical_terminal
+    dt = year - tr.price_year.v
+    start = term.world_units_cumulative.at(tr.price_year.v)
+    return {"bus": (1.0 - tr.bus_decline_per_yr.v) ** dt,
+            "operations": (1.0 - tr.operations_decline_per_yr.v) ** dt,
+            "terminals": transport.learning_curve_price(term.world_units_cumulative.at(year), start, 1.0,
+                                                        term.learning_rate.v)}
 
 
 def design_levels(s: Scenario, cat: Catalog, accelerator: str) -> list[float]:
@@ -1025,7 +1075,7 @@ def compute(rs: ResolvedScenario, fixed_accelerators: dict[tuple[str, str], int]
     for (a, key), vint in unit_vintages.items():
         for v in vint:
             coef.unit_cost[(a, key, v)] = coef.pv(coef.unit_flows(a, key, v))
-            coef.unit_capex_undiscounted[(a, key, v)] = sum(designs[(a, key)].capex_musd.values())
+            coef.unit_capex_undiscounted[(a, key, v)] = sum(coef.unit_capex(a, key, v).values())
             if (a, key, v) in serviceable_units:
                 coef.serviced_cost[(a, key, v)] = coef.pv(coef.serviced_flows(a, key, v))
     for (k, y), parts in trip_parts.items():

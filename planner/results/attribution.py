@@ -47,11 +47,11 @@ def cost_drivers(c: Coefficients, sol: Solution) -> pd.DataFrame:
         d = c.designs[(a, key)]
         info = c.archs[a]
         names = {"g": d.accelerator, "p": info["platform"], "v": insuring_vehicle(c.catalog, info["platform"])}
-        for cat, capex in d.capex_musd.items():
+        for cat, capex in c.unit_capex(a, key, v).items():
             add(cat, UNIT_DRIVERS[cat].format(**names), n * c.pv(c.capital_flows({cat: capex}, v, d.capacity_profile,
                                                                                   info["rate"])))
         add("operations", UNIT_DRIVERS["operations"].format(**names),
-            n * c.pv(c.running_flows("operations", d.ops_musd_per_yr, v, d.life_yr)))
+            n * c.pv(c.ops_flows(a, key, v)))
         route = c.cheapest_route(a, key, v)  # the unit's launch share is priced on it
         add("launch", UNIT_DRIVERS["launch"].format(v=c.routes[route].vehicle if route else names["v"]),
             n * c.pv(c.launch_credit_flows(a, key, v)))

@@ -129,7 +129,7 @@ def build_tables(c: Coefficients, sol: Solution) -> dict[str, pd.DataFrame]:
             "terminals_kg": b.terminal_mass_kg, "power_other_kg": b.fission_mass_kg + b.heat_pump_mass_kg,
             "structure_kg": b.structure_mass_kg, "propellant_kg": b.propellant_mass_kg,
             "volume_m3_per_unit": b.volume_m3, "design_life_yr": d.life_yr, "life_limit": d.life_limit,
-            "capex_usd_per_unit": sum(d.capex_musd.values()) * 1e6,
+            "capex_usd_per_unit": c.unit_capex_undiscounted[(a, key, v)] * 1e6,
             "embodied_co2_t_per_unit": d.embodied_accelerators_t + d.embodied_spacecraft_t,
         })
     t["designs"] = pd.DataFrame(rows, columns=list(TABLES["designs"][1]))

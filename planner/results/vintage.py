@@ -53,12 +53,13 @@ def _space_rows(c: Coefficients, w: str) -> list[dict]:
                     continue
                 df = [discount_factor(v + k, base, r) for k in range(math.ceil(d.life_yr))]
                 financed = _financed(c, 1.0, v, d.capacity_profile, info["rate"])  # per $M of capex
-                capex = {**d.capex_musd, "launch": c.launch_cost_per_unit(a, key, v),
+                capex = {**c.unit_capex(a, key, v), "launch": c.launch_cost_per_unit(a, key, v),
                          # a carbon price on its manufacturing and its share of the launch, paid when built
                          "carbon": emissions.carbon_cost_musd(d.embodied_accelerators_t + d.embodied_spacecraft_t
                                                               + c.launch_co2_per_unit(a, key, v), c.price(v))}
                 parts = {k: x * financed for k, x in capex.items()}
-                parts["operations"] = sum(d.ops_musd_per_yr * sh * f for sh, f in zip(service_profile(d.life_yr), df))
+                parts["operations"] = sum(x * discount_factor(t, base, r)
+                                          for _, t, x in c.ops_flows(a, key, v, whole_life=True))
                 flop = sum(d.accelerators_per_unit / 1000.0 * cap * eff * f for cap, f in zip(d.capacity_profile, df))
                 if flop <= 0:
                     continue
