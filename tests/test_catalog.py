@@ -238,10 +238,10 @@ def test_unknown_field_and_missing_field(cat_dir):
 
 def test_bad_confidence_word(cat_dir):
     f = edit(cat_dir, "components.yaml",
-             lambda d: d["components"]["battery"]["depth_of_discharge"].update(confidence="sure"))
+             lambda d: d["components"]["battery"]["max_depth_of_discharge"].update(confidence="sure"))
     with pytest.raises(InputError) as exc:
         load_catalog(cat_dir)
-    assert one_problem(exc).startswith(f"{f}: components.battery.depth_of_discharge.confidence: ")
+    assert one_problem(exc).startswith(f"{f}: components.battery.max_depth_of_discharge.confidence: ")
 
 
 def test_cross_references_are_checked(cat_dir):
@@ -328,14 +328,14 @@ def test_override_year_table():
 
 
 def test_override_low_and_high_pick_the_catalog_range(cat):
-    c = load_catalog(overrides={"accelerators.b200.power_w": "high", "components.battery.depth_of_discharge": "low",
+    c = load_catalog(overrides={"accelerators.b200.power_w": "high", "components.battery.max_depth_of_discharge": "low",
                                 "launch_vehicles.starship.price_musd_per_flight": "low"})
     q = c.accelerators["b200"].power_w
     assert q.v == 1200  # catalog range 1000-1200
     assert q.source == "nvidia_b200" and q.confidence == "vendor"  # provenance kept
     assert q.note.startswith("high end of the catalog range")
     assert q.low is None and q.high is None
-    assert c.components.battery.depth_of_discharge.v == 0.3
+    assert c.components.battery.max_depth_of_discharge.v == 0.6
     ship = c.launch_vehicles["starship"].price_musd_per_flight
     assert ship.value == cat.launch_vehicles["starship"].price_musd_per_flight.low
     assert ship.at(2030) == 15

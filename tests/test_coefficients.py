@@ -252,3 +252,34 @@ def test_bus_terminal_and_operations_prices_fall_by_hand():
     # space packaging: $6,000 added to the ground price of each accelerator
     g = c.catalog.accelerators[d.accelerator]
     assert d.capex_musd["accelerators"] == pytest.approx(d.accelerators_per_unit * (g.price_usd.v + 6000) / 1e6)
+
+
+def test_a_units_arrays_and_battery_follow_its_orbit_by_hand():
+    """Issue 16: the array degrades at its site's rate (LEO 550 km 0.6 %/yr, dawn-dusk SSO 1 %/yr), the eclipse comes
+    from the year's beta angles, and the battery's depth of discharge from the eclipses over the unit's life."""
+    from planner.physics import orbit, power
+
+    c = compute(load_scenario(SCEN / "reference.yaml"))
+    cat = c.catalog
+    bat, sa = cat.components.battery, cat.components.solar_array
+    checked = set()
+    for (a, key), d in c.designs.items():
+        site = c.archs[a]["site"]
+        if site not in ("leo_550_53", "sso_650_dd") or site in checked:
+            continue
+        rate, incl, node = {"leo_550_53": (0.006, 53, None), "sso_650_dd": (0.01, 97.9, 90)}[site]
+        e = orbit.eclipse_seasons(cat.sites[site].altitude_km.v, orbit.betas_over_year_deg(incl, node))
+        dod = power.depth_of_discharge_for_cycles(e["eclipses_per_yr"] * d.life_yr, bat.cycle_life.depth_of_discharge,
+                                                  bat.cycle_life.cycles, 0.8)
+        assert d.depth_of_discharge == pytest.approx(dod, rel=1e-12)
+        b = d.budget
+        assert b.battery_kwh == pytest.approx(b.load_w * e["longest_eclipse_h"] / dod / 1000.0, rel=1e-9)
+        f = e["eclipse_fraction"]
+        per_m2 = 1361 * sa.cell_efficiency.v * sa.fill_factor.v * (1 - rate) ** d.life_yr
+        assert b.array_area_m2 == pytest.approx(b.load_w * (1 + f / ((1 - f) * 0.9)) / per_m2, rel=1e-9)
+        checked.add(site)
+    assert checked == {"leo_550_53", "sso_650_dd"}
+    # a swarm satellite at LEO for 5 years: ~26,000 cycles -> ~0.35; a halo station never cycles -> the cap
+    leo = next(d for (a, k), d in c.designs.items() if a == "swarm_satellite@leo_550_53" and d.life_yr == 5)
+    assert 0.33 < leo.depth_of_discharge < 0.37
+    assert {d.depth_of_discharge for (a, k), d in c.designs.items() if a.endswith("@eml1")} == {0.8}

@@ -811,3 +811,52 @@ def test_survival_years_by_hand():
     assert power.survival_years(0.04, 1, 2) == approx(math.exp(-0.04) * 0.980264, abs=1e-6)
     assert power.survival_years(0.04, 1, 1.5) == approx(0.475623, abs=1e-6)
     assert power.survival_years(0.0, 2, 3.5) == 1.5 and power.survival_years(0.04, 3, 3) == 0.0
+
+
+def test_beta_angle_by_hand():
+    # equatorial orbit: beta is the sun's declination, 23.44 deg at the June solstice (sun longitude 90)
+    assert orbit.beta_angle_deg(0, 0, 90) == approx(23.44, abs=1e-9)
+    # dawn-dusk SSO (i = 97.9, node 90 deg east of the sun) at the June solstice: the node is at 180, so
+    # beta = asin(cos e sin i + sin e cos i) = asin(sin(i + e)) = 180 - 121.34 = 58.66 deg
+    assert orbit.beta_angle_deg(97.9, 90, 90) == approx(58.66, abs=1e-9)
+    # at the equinox the plane faces the sun within 90 - 82.1: beta = asin(sin 90 sin 97.9) = 82.1 deg
+    assert orbit.beta_angle_deg(97.9, 90, 0) == approx(82.1, abs=1e-9)
+    # a precessing plane sees every node: |beta| reaches i + e = 76.44 deg at 53 deg inclination
+    betas = orbit.betas_over_year_deg(53, None)
+    assert len(betas) == 72 * 72 and max(betas) == approx(76.44, abs=0.01) and min(betas) == approx(-76.44, abs=0.01)
+
+
+def test_eclipse_seasons_by_hand():
+    # GEO: eclipse-free beta asin(6371 / 42157) = 8.69 deg; |beta| = |asin(sin G sin e)| < 8.69 deg while
+    # |sin G| < 0.15112 / 0.39777 = 0.37993, G within 22.33 deg of the equinoxes: 4 x 22.33 / 360 = 24.8 % of the
+    # year (two seasons of ~45 days); the worst day's eclipse at beta 0 = acos(41672 / 42157) / pi = 4.83 % of
+    # 23.93 h = 1.155 h; orbits a year 8766 / 23.934 = 366.25, so ~91 eclipses
+    geo = orbit.eclipse_seasons(35786, orbit.betas_over_year_deg(0, 0))
+    assert geo["eclipse_fraction"] == approx(0.0483, abs=1e-4)
+    assert geo["longest_eclipse_h"] == approx(1.155, abs=2e-3)
+    assert geo["season_share"] == approx(0.248, abs=0.005)  # 18 of the 72 grid days
+    assert geo["eclipses_per_yr"] == approx(0.248 * 366.25, abs=2.0)
+    assert geo["mean_eclipse_fraction"] < 0.012  # ~1 % of the year in shadow
+    # dawn-dusk SSO 650 km: the worst beta 58.66 deg (June); sqrt(650^2 + 2 x 6371 x 650) = 2950.4 over
+    # 7021 cos 58.66 = 3652 -> acos(0.8079) / pi = 0.2006 of a 97.7 min orbit (19.6 min)
+    sso = orbit.eclipse_seasons(650, orbit.betas_over_year_deg(97.9, 90))
+    assert sso["eclipse_fraction"] == approx(0.2006, abs=5e-4)
+    assert sso["longest_eclipse_h"] * 60 == approx(19.6, abs=0.1)
+    assert 0.2 < sso["season_share"] < 0.27 and sso["mean_eclipse_fraction"] < 0.05  # >95 % sunlit (Starcloud)
+    # LEO 550 km at 53 deg: beta 0 some day (37.2 % of an orbit), eclipses on all but the high-beta days
+    leo = orbit.eclipse_seasons(550, orbit.betas_over_year_deg(53, None))
+    assert leo["eclipse_fraction"] == approx(orbit.eclipse_fraction(550, 0), rel=1e-12)
+    assert 0.9 < leo["season_share"] < 1.0 and 5000 < leo["eclipses_per_yr"] < 5500  # ~5,500 orbits a year
+
+
+def test_depth_of_discharge_follows_the_cycle_count_by_hand():
+    dod, cycles = [0.1, 0.2, 0.3, 0.4, 0.6, 0.8, 1.0], [200_000, 70_000, 35_000, 20_000, 7_000, 3_000, 1_500]
+    # 26,000 cycles (5 years in LEO): between 35,000 at 0.3 and 20,000 at 0.4; w = ln(35/26) / ln(35/20) = 0.53117,
+    # depth = 0.3^0.46883 x 0.4^0.53117 = 0.3495
+    assert power.depth_of_discharge_for_cycles(26_000, dod, cycles, 0.8) == approx(0.3495, abs=1e-4)
+    # a curve point exactly; few cycles (GEO, a halo orbit) stop at the cap
+    assert power.depth_of_discharge_for_cycles(7_000, dod, cycles, 0.8) == approx(0.6, rel=1e-12)
+    assert power.depth_of_discharge_for_cycles(900, dod, cycles, 0.8) == 0.8
+    assert power.depth_of_discharge_for_cycles(0, dod, cycles, 0.8) == 0.8
+    with pytest.raises(ValueError, match="more than the cycle-life curve covers"):
+        power.depth_of_discharge_for_cycles(300_000, dod, cycles, 0.8)

@@ -60,13 +60,13 @@ def _designs(plan) -> pd.DataFrame:
     return d
 
 
-def _eclipse(site) -> tuple[float, float]:
-    """(eclipse fraction of the worst orbit, longest eclipse in hours) from the site catalog."""
-    f = site.eclipse_fraction.v if site.eclipse_fraction is not None else \
-        orbit.eclipse_fraction(site.altitude_km.v, site.beta_deg.v)
-    longest = site.longest_eclipse_h.v if site.longest_eclipse_h is not None else \
-        orbit.longest_eclipse_h(site.altitude_km.v, site.beta_deg.v)
-    return f, longest
+def _eclipse(site) -> tuple[float, float, float]:
+    """(eclipse fraction of the worst orbit, longest eclipse in hours, eclipses a year) from the site catalog."""
+    if site.eclipse_fraction is not None:
+        return site.eclipse_fraction.v, site.longest_eclipse_h.v, site.eclipses_per_yr.v
+    node = site.node_from_sun_deg.v if site.node_from_sun_deg is not None else None
+    e = orbit.eclipse_seasons(site.altitude_km.v, orbit.betas_over_year_deg(site.inclination_deg.v, node))
+    return e["eclipse_fraction"], e["longest_eclipse_h"], e["eclipses_per_yr"]
 
 
 # ----------------------------------------------------------------------------------------------- thermal
@@ -115,14 +115,16 @@ def test_arrays_carry_the_load_at_end_of_life_through_the_eclipse(plan):
         if pf.power_source == "fission":
             assert row["solar_area_m2_per_unit"] == 0.0 and row["arrays_kg"] == 0.0, row
             continue
-        f, longest_h = _eclipse(site) if terms.eclipse else (0.0, 0.0)
-        eol = (1.0 - sa.degradation_per_yr.v) ** row["design_life_yr"] if terms.array_degradation else 1.0
+        f, longest_h, cycles = _eclipse(site) if terms.eclipse else (0.0, 0.0, 0.0)
+        eol = (1.0 - site.array_degradation_per_yr.v) ** row["design_life_yr"] if terms.array_degradation else 1.0
         delivered_w = (row["solar_area_m2_per_unit"] * site.solar_flux_w_m2.v * sa.cell_efficiency.v
                        * sa.fill_factor.v * eol / (1.0 + power.eclipse_recharge_factor(f, sa.recharge_efficiency.v)))
         assert delivered_w >= load_w * (1 - 1e-3), (
             f"{row['architecture']} {row['design']}: array gives {delivered_w / 1e3:.0f} kW at end of life "
             f"through a {f:.3f} eclipse, load {load_w / 1e3:.0f} kW")
-        battery_kwh = load_w * longest_h / bat.depth_of_discharge.v / 1000.0
+        dod = power.depth_of_discharge_for_cycles(cycles * row["design_life_yr"], bat.cycle_life.depth_of_discharge,
+                                                  bat.cycle_life.cycles, bat.max_depth_of_discharge.v)
+        battery_kwh = load_w * longest_h / dod / 1000.0
         assert row["battery_kwh_per_unit"] >= battery_kwh * (1 - 1e-3), row
 
 

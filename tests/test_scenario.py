@@ -239,12 +239,12 @@ def test_set_overrides_scenario_fields(ref):
 def test_set_overrides_catalog_paths():
     r = load_scenario(REFERENCE, ["catalog.accelerators.b200.power_w=1100",
                                   "catalog.launch_vehicles.starship.price_musd_per_flight={2030: 50, 2040: 10}",
-                                  "catalog.components.battery.depth_of_discharge=high"])
+                                  "catalog.components.battery.max_depth_of_discharge=high"])
     assert r.catalog.accelerators["b200"].power_w.v == 1100
     assert r.catalog.launch_vehicles["starship"].price_musd_per_flight.at(2035) == approx(30)
-    assert r.catalog.components.battery.depth_of_discharge.v == 0.8
+    assert r.catalog.components.battery.max_depth_of_discharge.v == 0.9
     assert r.resolved["catalog_overrides_from"] == {
-        "accelerators.b200.power_w": "--set", "components.battery.depth_of_discharge": "--set",
+        "accelerators.b200.power_w": "--set", "components.battery.max_depth_of_discharge": "--set",
         "launch_vehicles.starship.price_musd_per_flight": "--set"}
     assert r.resolved["resolved_catalog"]["accelerators"]["b200"]["power_w"]["source"] == "scenario_override"
 

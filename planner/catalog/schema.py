@@ -206,10 +206,13 @@ class Site(Strict):
     label: str
     kind: SiteKind
     altitude_km: NonNeg("km") | None = None
-    beta_deg: Q("deg", ge=0, le=90) | None = None
+    inclination_deg: Q("deg", ge=0, le=180) | None = None  # with altitude_km: eclipses from the year's beta angles
+    node_from_sun_deg: Q("deg", ge=-180, le=180) | None = None  # sun-synchronous: node east of the sun (dawn-dusk 90)
     eclipse_fraction: Fraction | None = None  # shadowed share of the worst orbit or lunar day (sizes the array)
     longest_eclipse_h: NonNeg("h") | None = None  # the longest single eclipse (sizes the battery)
+    eclipses_per_yr: NonNeg("1/yr") | None = None  # eclipses a year (the battery's cycles)
     solar_flux_w_m2: Positive("W/m2")
+    array_degradation_per_yr: Q("1/yr", ge=0, lt=1)  # solar-array output lost per year at this site
     effective_sink_k: Q("K", ge=0, lt=400) | None = None
     planet_ir_w_m2: NonNeg("W/m2") | None = None
     albedo: Fraction | None = None
@@ -251,8 +254,12 @@ class Site(Strict):
         if has_planet and any(p is None for p in planet):
             raise ValueError("the deep-space sink method needs planet_ir_w_m2, albedo, planet_view_factor "
                              "and sun_on_radiator_fraction")
-        if self.eclipse_fraction is None and (self.altitude_km is None or self.beta_deg is None):
-            raise ValueError("give eclipse_fraction, or altitude_km and beta_deg to compute it")
+        typed = [self.eclipse_fraction, self.longest_eclipse_h, self.eclipses_per_yr]
+        if all(x is None for x in typed) == (self.altitude_km is None or self.inclination_deg is None):
+            raise ValueError("give eclipse_fraction, longest_eclipse_h and eclipses_per_yr, or altitude_km and "
+                             "inclination_deg to derive them from the year's beta angles - one, never both")
+        if any(x is None for x in typed) and not all(x is None for x in typed):
+            raise ValueError("eclipse_fraction, longest_eclipse_h and eclipses_per_yr go together")
         return self
 
 
@@ -294,7 +301,6 @@ class SolarArray(Strict):
     fill_factor: Q("1", gt=0, le=1)
     specific_power_w_per_kg: Positive("W/kg")
     cost_usd_per_w: Positive("USD/W")
-    degradation_per_yr: Q("1/yr", ge=0, lt=1)
     recharge_efficiency: Q("1", gt=0, le=1)
 
 
@@ -313,9 +319,32 @@ class Radiator(Strict):
     fin_drop_k: NonNeg("K")
 
 
+class CycleLife(Strict):
+    """Cycles to end of life at each depth of discharge (depths increasing, cycles falling)."""
+
+    depth_of_discharge: list[float] = Field(min_length=2)
+    cycles: list[float] = Field(min_length=2)
+    source: str
+    confidence: Confidence
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _shape(self):
+        if len(self.depth_of_discharge) != len(self.cycles):
+            raise ValueError("depth_of_discharge and cycles differ in length")
+        if any(not 0 < d <= 1 for d in self.depth_of_discharge):
+            raise ValueError("depths of discharge must be in (0, 1]")
+        if any(b <= a for a, b in zip(self.depth_of_discharge, self.depth_of_discharge[1:])):
+            raise ValueError("depth_of_discharge must increase")
+        if any(b >= a for a, b in zip(self.cycles, self.cycles[1:])) or self.cycles[-1] <= 0:
+            raise ValueError("cycles must fall as the depth grows, and stay > 0")
+        return self
+
+
 class Battery(Strict):
     specific_energy_wh_per_kg: Positive("Wh/kg")
-    depth_of_discharge: Q("1", gt=0, le=1)
+    max_depth_of_discharge: Q("1", gt=0, le=1)  # deepest discharge allowed however few the cycles
+    cycle_life: CycleLife
     cost_usd_per_kwh: Positive("USD/kWh")
 
 

@@ -73,6 +73,7 @@ class Design:
     emitted_w_m2: float  # what the panel emits per m2 (deep-space sink)
     absorbed_w_m2: float  # what the environment puts back per m2 (sun, planet IR, albedo; or the effective sink)
     limiting_link: str
+    depth_of_discharge: float  # the battery's, from its cycles over the life
     eol_margin: float  # radiator area x net flux at end of life / heat - 1 (0: sized exactly)
     bol_margin: float  # the same at beginning-of-life coatings
     # emissions per unit (t CO2e)
@@ -526,21 +527,25 @@ EMISSION_CATEGORIES = ("launch", "spacecraft_embodied", "accelerators_embodied",
 def site_environment(cat: Catalog, site: str, terms) -> dict[str, float]:
     st = cat.sites[site]
     if st.eclipse_fraction is not None:
-        f = st.eclipse_fraction.v
+        f, longest, cycles = st.eclipse_fraction.v, st.longest_eclipse_h.v, st.eclipses_per_yr.v
     else:
-        f = orbit.eclipse_fraction(st.altitude_km.v, st.beta_deg.v)
-    if st.longest_eclipse_h is not None:
-        longest = st.longest_eclipse_h.v
-    else:
-        longest = orbit.longest_eclipse_h(st.altitude_km.v, st.beta_deg.v)
+        node = st.node_from_sun_deg.v if st.node_from_sun_deg is not None else None
+        seasons = eclipse_seasons(st.altitude_km.v, st.inclination_deg.v, node)
+        f, longest, cycles = seasons["eclipse_fraction"], seasons["longest_eclipse_h"], seasons["eclipses_per_yr"]
     if not terms.eclipse:
-        f, longest = 0.0, 0.0
+        f, longest, cycles = 0.0, 0.0, 0.0
     drag = 0.0
     if terms.drag and st.altitude_km is not None and st.atmospheric_density_kg_m3.v > 0:
         p = cat.components.propellant
         drag = orbit.drag_makeup_kg_per_m2_yr(st.atmospheric_density_kg_m3.v, st.altitude_km.v,
                                               p.drag_coefficient.v, p.isp_s.v) * p.ram_area_fraction.v
-    return {"eclipse_fraction": f, "longest_eclipse_h": longest, "drag_kg_per_m2_yr": drag}
+    return {"eclipse_fraction": f, "longest_eclipse_h": longest, "eclipses_per_yr": cycles, "drag_kg_per_m2_yr": drag}
+
+
+@functools.lru_cache(maxsize=64)
+def eclipse_seasons(altitude_km: float, inclination_deg: float, node_from_sun_deg: float | None) -> dict[str, float]:
+    """The eclipses of a circular orbit over the year (``planner.physics.orbit.eclipse_seasons``)."""
+    return orbit.eclipse_seasons(altitude_km, orbit.betas_over_year_deg(inclination_deg, node_from_sun_deg))
 
 
 def site_dose_rad_per_yr(cat: Catalog, site: str, shielding_mm: float) -> float:
@@ -663,7 +668,7 @@ def size_design(s: Scenario, cat: Catalog, arch: str, platform: str, site: str, 
                                                             st.albedo.v, st.planet_view_factor.v))
     emitted = thermal.radiator_net_flux_w_m2(radiator_temp_k, eps, rad.sides.v, rad.fin_efficiency.v, absorbed_w_m2=0.0)
     sa, bat, term, pk = comp.solar_array, comp.battery, comp.optical_terminal, comp.space_packaging
-    eol = power.end_of_life_factor(sa.degradation_per_yr.v, life) if terms.array_degradation else 1.0
+    eol = power.end_of_life_factor(st.array_degradation_per_yr.v, life) if terms.array_degradation else 1.0
     caps_on = terms.unit_caps
     if pf.whole_trip:
         max_mass = route.payload_t * 1000.0 if route else 0.0
@@ -671,6 +676,11 @@ def size_design(s: Scenario, cat: Catalog, arch: str, platform: str, site: str, 
     else:
         max_mass, max_vol = pf.max_mass_kg.v, INF
     manoeuvre = st.station_keeping_dv_m_s_per_yr.v * life + st.disposal_dv_m_s.v
+    try:  # the battery cycles once an eclipse: its depth of discharge is what its cycle life allows over the life
+        dod = power.depth_of_discharge_for_cycles(env["eclipses_per_yr"] * life, bat.cycle_life.depth_of_discharge,
+                                                  bat.cycle_life.cycles, bat.max_depth_of_discharge.v)
+    except ValueError as e:
+        return None, f"the battery cannot last: {e}"
     spec = UnitSpec(
         accel_power_w=g.power_w.v, host_power_fraction=g.host_power_fraction.v,
         accel_mass_kg=g.mass_kg_packaged.v + pk.mass_kg_per_accelerator.v,
@@ -681,7 +691,7 @@ def size_design(s: Scenario, cat: Catalog, arch: str, platform: str, site: str, 
         power_source=pf.power_source, solar_flux_w_m2=st.solar_flux_w_m2.v, cell_efficiency=sa.cell_efficiency.v,
         fill_factor=sa.fill_factor.v, array_eol_factor=eol, eclipse_fraction=env["eclipse_fraction"],
         recharge_efficiency=sa.recharge_efficiency.v, array_specific_power_w_per_kg=sa.specific_power_w_per_kg.v,
-        longest_eclipse_h=env["longest_eclipse_h"], depth_of_discharge=bat.depth_of_discharge.v,
+        longest_eclipse_h=env["longest_eclipse_h"], depth_of_discharge=dod,
         battery_wh_per_kg=bat.specific_energy_wh_per_kg.v,
         fission_kg_per_kwe=comp.fission_power.specific_mass_kg_per_kwe.v,
         radiator_temp_k=radiator_temp_k, radiator_cap_k=cap_k, radiator_net_flux_w_m2=q,
@@ -762,6 +772,7 @@ def size_design(s: Scenario, cat: Catalog, arch: str, platform: str, site: str, 
         if heat_pump else math.nan,
         emitted_w_m2=emitted, absorbed_w_m2=emitted - q,
         limiting_link=thermal.limiting_link(binding, heat_pump, cap_part, emitted - q, emitted),
+        depth_of_discharge=dod,
         eol_margin=thermal.rejection_margin(b.radiator_area_m2, q, heat_w) if heat_w > 0 else math.nan,
         bol_margin=thermal.rejection_margin(b.radiator_area_m2, q_bol, heat_w) if heat_w > 0 else math.nan,
         embodied_accelerators_t=n * acc_co2_t,

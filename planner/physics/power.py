@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 
 def end_of_life_factor(degradation_per_yr: float, life_yr: float) -> float:
@@ -45,6 +46,27 @@ def array_mass_kg(area_m2: float, solar_flux_w_m2: float, cell_efficiency: float
 def battery_capacity_kwh(load_w: float, longest_eclipse_h: float, depth_of_discharge: float) -> float:
     """Nameplate energy that carries the load through the longest eclipse within the depth of discharge."""
     return load_w * longest_eclipse_h / depth_of_discharge / 1000.0
+
+
+def depth_of_discharge_for_cycles(cycles: float, table_dod: Sequence[float], table_cycles: Sequence[float],
+                                  max_dod: float) -> float:
+    """Deepest discharge a battery may take each cycle to last ``cycles`` cycles, from a cycle-life curve (cycles to
+    end of life at each depth of discharge, depths increasing): log-log interpolation (cycle life falls roughly as a
+    power of the depth), capped at ``max_dod``. Needing more cycles than the curve's shallowest point gives is an
+    error: the curve says nothing there."""
+    if cycles <= 0:
+        return max_dod
+    pts = list(zip(table_dod, table_cycles))
+    if cycles > pts[0][1]:
+        raise ValueError(f"{cycles:.0f} cycles is more than the cycle-life curve covers ({pts[0][1]:.0f} at "
+                         f"{pts[0][0]:g} depth of discharge)")
+    if cycles <= pts[-1][1]:
+        return min(max_dod, pts[-1][0])
+    for (d0, n0), (d1, n1) in zip(pts, pts[1:]):
+        if n1 <= cycles <= n0:
+            w = math.log(n0 / cycles) / math.log(n0 / n1)
+            return min(max_dod, math.exp(math.log(d0) * (1 - w) + math.log(d1) * w))
+    raise AssertionError("unreachable")
 
 
 def battery_mass_kg(capacity_kwh: float, specific_energy_wh_per_kg: float) -> float:

@@ -47,6 +47,8 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
                       "exactly)",
         "bol_margin": "the same with beginning-of-life coatings: the headroom coating drift uses up",
         "battery_kwh_per_unit": "battery nameplate energy per unit, kWh",
+        "depth_of_discharge": "the battery's depth of discharge each eclipse: the deepest its cycle-life curve allows "
+                              "for the eclipses over the unit's life (capped at the catalog's maximum)",
         "shielding_mm_al": "aluminium-equivalent shielding around the accelerators, mm",
         "dose_rad_per_yr": "total ionising dose rate behind that shielding (with model margin), rad(Si)/yr",
         "mass_kg_per_unit": "launch mass per unit, kg",
