@@ -195,7 +195,10 @@ def run(scenario: Path = typer.Argument(..., help="Scenario YAML file."),
                                                                          "off (decisive assumptions, break-even, "
                                                                          "marginal values, alternatives; default full, "
                                                                          "off with --no-report)."),
-        quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress messages on stderr.")):
+        quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress messages on stderr."),
+        near_optimal: bool = typer.Option(False, "--alternatives", help="Also write plans almost as cheap and the "
+                                                                        "cost/space-share front (planner "
+                                                                        "alternatives and pareto; minutes).")):
     """Solve a scenario and write summary.json, tables/, the resolved scenario and the report."""
     from planner import progress
     from planner.api import load_scenario, run_folder, solve, write_run
@@ -222,6 +225,12 @@ def run(scenario: Path = typer.Argument(..., help="Scenario YAML file."),
         plan = solve(rs, time_limit=time_limit, gap=gap, threads=threads, analysis=analysis)
         say("writing the run folder")
         write_run(plan, path)
+        if near_optimal and plan.status != "infeasible":
+            from planner import alternatives as alt
+
+            no = alt.session_of(path, alt.GAP, time_limit, threads)
+            alt.run_alternatives(path, no=no)
+            alt.run_pareto(path, no=no)
         if report:
             from planner.report.render import render_run
 
@@ -350,6 +359,87 @@ def sweep(spec: Path = typer.Argument(..., help="Sweep spec YAML (data/sweeps/*.
         _echo_err(f"error: {problem(str(spec), 'cases', reason)}")
         raise typer.Exit(EXIT_INFEASIBLE if done["all_infeasible"] else EXIT_INTERNAL if done["internal"]
                          else EXIT_BAD_INPUT)
+
+
+def _fractions(option: str, text: str) -> list[float]:
+    try:
+        return [float(x) for x in text.split(",") if x.strip()]
+    except ValueError:
+        raise InputError(problem(option, option.lstrip("-"), f"expected fractions such as 0.01,0.05, got {text!r}"))
+
+
+def _near_optimal_output(run_dir: Path, report: bool, quiet: bool, work) -> Path:
+    """Run an alternatives or pareto search with progress on stderr, then re-render the run's report."""
+    from planner import progress
+
+    t0 = time.perf_counter()
+
+    def say(message: str) -> None:
+        if not quiet:
+            _echo_err(f"[{time.perf_counter() - t0:6.1f} s] {message}")
+
+    with progress.listening(say):
+        path = work()
+        if report and (run_dir / "report.md").exists():
+            from planner.report.render import render_run
+
+            say("re-rendering the run's report")
+            render_run(run_dir)
+    return path
+
+
+@app.command()
+def alternatives(run_dir: Path = typer.Argument(..., help="A run folder written by planner run."),
+                 eps: str = typer.Option("0.01,0.02,0.05,0.1", "--eps",
+                                         help="Budgets: cost within (1 + eps) x the optimum (fractions)."),
+                 n: int = typer.Option(10, "--n", help="Spread-out (SPORES) plans."),
+                 spread_eps: float = typer.Option(0.05, "--spread-eps", help="Budget of the spread-out plans."),
+                 out: Optional[Path] = typer.Option(None, "--out", help="Output folder (default RUN_DIR/alternatives)."),
+                 gap: Optional[float] = typer.Option(None, "--gap", help="Relative MIP gap of every plan."),
+                 time_limit: Optional[float] = typer.Option(None, "--time-limit", help="Solver time limit per plan, s."),
+                 threads: Optional[int] = typer.Option(None, "--threads", help="HiGHS threads (0 = automatic)."),
+                 report: bool = typer.Option(True, "--report/--no-report", help="Re-render the run's report."),
+                 quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress messages on stderr.")):
+    """Plans almost as cheap: directed (min/max each family's share, flights, mass) and spread-out alternatives."""
+    from planner import alternatives as alt
+
+    _solver_options(time_limit, gap, threads)
+    budgets = alt.check_eps(_fractions("--eps", eps))
+    alt.check_eps([spread_eps], "--spread-eps")
+    path, table = _near_optimal_output(run_dir, report, quiet, lambda: alt.run_alternatives(
+        run_dir, tuple(budgets), n, spread_eps, out, gap if gap is not None else alt.GAP, time_limit, threads))
+    ok = table[table["status"].isin(["optimal", "time_limit"])]
+    typer.echo(f"{len(table) - 1} alternatives ({len(ok) - 1} with a plan) written to {path}")
+    for f in ("ground", "swarm", "module", "station"):
+        col = ok[f"share_{f}"]
+        if col.max() > 0:
+            typer.echo(f"  {f} share of delivered FLOP: {col.min():.1%} to {col.max():.1%} "
+                       f"(optimum {table[f'share_{f}'].iloc[0]:.1%})")
+
+
+@app.command()
+def pareto(run_dir: Path = typer.Argument(..., help="A run folder written by planner run."),
+           objectives: str = typer.Option("cost,space_share", "--objectives",
+                                          help="cost,space_share | cost,co2 | cost,risk"),
+           points: int = typer.Option(10, "--points", help="Points on the front, both ends included."),
+           out: Optional[Path] = typer.Option(None, "--out", help="Output folder (default RUN_DIR/pareto/<measure>)."),
+           gap: Optional[float] = typer.Option(None, "--gap", help="Relative MIP gap of every point."),
+           time_limit: Optional[float] = typer.Option(None, "--time-limit", help="Solver time limit per point, s."),
+           threads: Optional[int] = typer.Option(None, "--threads", help="HiGHS threads (0 = automatic)."),
+           report: bool = typer.Option(True, "--report/--no-report", help="Re-render the run's report."),
+           quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress messages on stderr.")):
+    """Trade-off front (epsilon constraint) between cost and a second measure."""
+    from planner import alternatives as alt
+
+    _solver_options(time_limit, gap, threads)
+    alt.check_objectives(objectives)
+    path, table = _near_optimal_output(run_dir, report, quiet, lambda: alt.run_pareto(
+        run_dir, objectives, points, out, gap if gap is not None else alt.GAP, time_limit, threads))
+    col = table["measure"].iloc[0]
+    typer.echo(f"front of cost against {col}: {len(table)} points written to {path}")
+    for r in table.itertuples():
+        typer.echo(f"  {col} {getattr(r, col):.4g}: cost {_usd(r.npv_cost_usd) if r.npv_cost_usd == r.npv_cost_usd else 'n/a'}"
+                   f" ({r.status})")
 
 
 TYPE_REASONS = {"valid number": "expected a number", "valid integer": "expected a whole number",

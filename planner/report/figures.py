@@ -318,3 +318,42 @@ def emissions(table: pd.DataFrame, path: Path) -> Path | None:
     ax.set_title("Emissions by category and year")
     ax.legend(fontsize=7, loc="upper left")
     return _save(fig, path)
+
+
+def share_bands(band: pd.DataFrame, optimum: pd.Series, path: Path) -> Path | None:
+    """Near-optimal plans: each family's least and most share of delivered FLOP within each budget (bars), the
+    least-cost plan's share (dot)."""
+    if band.empty:
+        return None
+    fams = [f for f in FAMILY_ORDER if (band[(f, "high")] > 0).any()]
+    budgets = list(band.index)
+    fig, ax = plt.subplots(figsize=(7.0, 0.5 + 0.32 * len(fams) * (len(budgets) + 1)))
+    ticks, labels = [], []
+    for i, f in enumerate(fams):
+        for j, e in enumerate(budgets):
+            y = i * (len(budgets) + 1) + j
+            lo, hi = 100 * band.loc[e, (f, "low")], 100 * band.loc[e, (f, "high")]
+            ax.barh(y, max(hi - lo, 0.15), left=lo if hi - lo >= 0.15 else lo - 0.075, height=0.8, **_style(j))
+            ticks.append(y)
+            labels.append(f"{f}, within {100 * e:g}%")
+        ax.plot(100 * optimum[f"share_{f}"], i * (len(budgets) + 1) + (len(budgets) - 1) / 2, "o", color="black",
+                markersize=4)
+    ax.set_yticks(ticks)
+    ax.set_yticklabels(labels, fontsize=7)
+    ax.invert_yaxis()
+    ax.set_xlabel("share of delivered FLOP, %")
+    ax.set_title("Plans almost as cheap: range of each family's share")
+    return _save(fig, path)
+
+
+def front(points: pd.DataFrame, column: str, words: str, path: Path) -> Path | None:
+    """A cost/measure front: NPV cost against the measure, one marker a point."""
+    if len(points) < 2:
+        return None
+    scale = 100.0 if column == "space_share" else 1.0
+    fig, ax = plt.subplots(figsize=(7.0, 3.2))
+    ax.plot(scale * points[column], points["npv_cost_usd"] / 1e9, marker="o", color=GREYS[0])
+    ax.set_xlabel(words + (", %" if column == "space_share" else ""))
+    ax.set_ylabel("NPV cost, USD B")
+    ax.set_title(f"Cost against the {words}")
+    return _save(fig, path)

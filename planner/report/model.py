@@ -416,6 +416,11 @@ def build(run_dir: str | Path) -> Report:
                     waterfall_section(run, figdir), workloads_section(run, figdir), carbon_section(run, figdir),
                     binds_section(run, figdir), break_even_section(run, figdir), assumptions_section(run),
                     method_section(run)]
+        from planner.report.alternatives import near_optimal_section
+
+        near = near_optimal_section(run, figdir)  # written by planner alternatives / pareto, if run
+        if near is not None:
+            sections.append(near)
     appendix = appendix_section(run)
     if appendix is not None:
         sections.append(appendix)

@@ -294,7 +294,8 @@ class HighsAdapter:
         self._apply_start()
         h = self.h
         for name, val in (("time_limit", float(opts["time_limit_s"])), ("mip_rel_gap", float(opts["mip_gap"])),
-                          ("random_seed", int(opts["seed"])), ("mip_abs_gap", 1e-6), ("output_flag", True),
+                          ("random_seed", int(opts["seed"])), ("mip_abs_gap", float(opts.get("mip_abs_gap", 1e-6))),
+                          ("output_flag", True),
                           ("log_to_console", bool(tee))):
             h.setOptionValue(name, val)
         if opts["threads"]:
