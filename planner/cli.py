@@ -388,6 +388,15 @@ def _near_optimal_output(run_dir: Path, report: bool, quiet: bool, work) -> Path
     return path
 
 
+NEAR = {  # the options planner alternatives and planner pareto share
+    "gap": typer.Option(None, "--gap", help="Relative MIP gap of the optimum and of each front point."),
+    "time_limit": typer.Option(None, "--time-limit", help="Solver time limit per plan, s."),
+    "threads": typer.Option(None, "--threads", help="HiGHS threads (0 = automatic)."),
+    "report": typer.Option(True, "--report/--no-report", help="Re-render the run's report."),
+    "quiet": typer.Option(False, "--quiet", "-q", help="No progress messages on stderr."),
+}
+
+
 @app.command()
 def alternatives(run_dir: Path = typer.Argument(..., help="A run folder written by planner run."),
                  eps: str = typer.Option("0.01,0.02,0.05,0.1", "--eps",
@@ -395,11 +404,9 @@ def alternatives(run_dir: Path = typer.Argument(..., help="A run folder written 
                  n: int = typer.Option(10, "--n", help="Spread-out (SPORES) plans."),
                  spread_eps: float = typer.Option(0.05, "--spread-eps", help="Budget of the spread-out plans."),
                  out: Optional[Path] = typer.Option(None, "--out", help="Output folder (default RUN_DIR/alternatives)."),
-                 gap: Optional[float] = typer.Option(None, "--gap", help="Relative MIP gap of every plan."),
-                 time_limit: Optional[float] = typer.Option(None, "--time-limit", help="Solver time limit per plan, s."),
-                 threads: Optional[int] = typer.Option(None, "--threads", help="HiGHS threads (0 = automatic)."),
-                 report: bool = typer.Option(True, "--report/--no-report", help="Re-render the run's report."),
-                 quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress messages on stderr.")):
+                 gap: Optional[float] = NEAR["gap"], time_limit: Optional[float] = NEAR["time_limit"],
+                 threads: Optional[int] = NEAR["threads"], report: bool = NEAR["report"],
+                 quiet: bool = NEAR["quiet"]):
     """Plans almost as cheap: directed (min/max each family's share, flights, mass) and spread-out alternatives."""
     from planner import alternatives as alt
 
@@ -423,11 +430,8 @@ def pareto(run_dir: Path = typer.Argument(..., help="A run folder written by pla
                                           help="cost,space_share | cost,co2 | cost,risk"),
            points: int = typer.Option(10, "--points", help="Points on the front, both ends included."),
            out: Optional[Path] = typer.Option(None, "--out", help="Output folder (default RUN_DIR/pareto/<measure>)."),
-           gap: Optional[float] = typer.Option(None, "--gap", help="Relative MIP gap of every point."),
-           time_limit: Optional[float] = typer.Option(None, "--time-limit", help="Solver time limit per point, s."),
-           threads: Optional[int] = typer.Option(None, "--threads", help="HiGHS threads (0 = automatic)."),
-           report: bool = typer.Option(True, "--report/--no-report", help="Re-render the run's report."),
-           quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress messages on stderr.")):
+           gap: Optional[float] = NEAR["gap"], time_limit: Optional[float] = NEAR["time_limit"],
+           threads: Optional[int] = NEAR["threads"], report: bool = NEAR["report"], quiet: bool = NEAR["quiet"]):
     """Trade-off front (epsilon constraint) between cost and a second measure."""
     from planner import alternatives as alt
 
