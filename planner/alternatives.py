@@ -25,9 +25,6 @@ stepped between the cost optimum's value and the measure's own optimum.
 from __future__ import annotations
 
 import math
-import os
-import shutil
-import tempfile
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -37,7 +34,7 @@ from typing import Any
 import pandas as pd
 import pyomo.environ as pyo
 
-from planner import progress
+from planner import outdir, progress
 from planner.errors import InputError, problem
 from planner.model.coefficients import PFLOP_DAYS_PER_EFLOP_S_YR
 from planner.results.emissions import emissions_summary
@@ -58,7 +55,6 @@ MEASURES = ("flights", "mass_t", "co2_kg_per_pflop_day", "risk_musd")
 FRONTS = {"space_share": ("space_share", "max"), "co2": ("co2_kg_per_pflop_day", "min"),
           "risk": ("risk_musd", "min")}
 LOOSE = 1e9  # a bound row's value while no front uses it: far above any plan's CO2 per PFLOP/s-day or loss ($M)
-MARKER = ".planner-alternatives"  # a folder this module wrote (and may replace)
 
 
 # ----------------------------------------------------------------------------------------------- the model
@@ -389,15 +385,11 @@ def _agreement(flags: list[bool]) -> str:
     return "all" if all(flags) else "none" if not any(flags) else "some"
 
 
-def write_folder(out: Path, files: dict[str, Any]) -> Path:
-    """Write a folder of outputs atomically. An existing folder is replaced only if this module wrote it (its
-    marker file); anything else there is refused (exit 2), never deleted."""
-    out = Path(out)
-    _refuse_foreign(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
-    try:
-        (tmp / MARKER).write_text("written by planner\n")
+def write_folder(out: Path, kind: str, files: dict[str, Any]) -> Path:
+    """Write a folder of outputs atomically (``planner/outdir.py``: only a folder of this kind the planner wrote is
+    replaced; anything else is refused, exit 2, untouched)."""
+
+    def write(tmp: Path) -> None:
         for rel, content in files.items():
             p = tmp / rel
             p.parent.mkdir(parents=True, exist_ok=True)
@@ -405,18 +397,8 @@ def write_folder(out: Path, files: dict[str, Any]) -> Path:
                 content.to_csv(p, index=False)
             else:
                 p.write_text(content)
-        os.chmod(tmp, 0o755)
-        old = None
-        if out.exists():
-            old = out.parent / f".{out.name}.old.{os.getpid()}"
-            os.replace(out, old)
-        os.replace(tmp, out)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return out
+
+    return outdir.replace(out, kind, write, "--out")
 
 
 def plan_files(rows: list[dict]) -> dict[str, pd.DataFrame]:
@@ -466,15 +448,14 @@ def run_alternatives(run_dir: str | Path, eps: tuple[float, ...] = EPS_DEFAULT, 
     (spread_eps,) = check_eps([spread_eps], "--spread-eps")
     if n < 0:
         raise InputError(problem("--n", "n", f"must be >= 0, got {n}"))
-    target = Path(out) if out else Path(run_dir) / "alternatives"
-    _refuse_foreign(target)
+    target = outdir.check(Path(out) if out else Path(run_dir) / "alternatives", "alternatives", "--out")
     no = no or session_of(run_dir, gap, time_limit_s, threads)
     t0 = time.perf_counter()
     rows = [no.optimum] + directed(no, eps)
     rows += spread(no, n, spread_eps, start=[r for r in rows if r.get("eps") == spread_eps])
     table = frame(rows)
     progress.step(f"alternatives: {len(rows) - 1} plans in {time.perf_counter() - t0:.1f} s; writing {target}")
-    return write_folder(target, {"alternatives.csv": table, "robust.csv": robust(rows), **plan_files(rows)}), table
+    return write_folder(target, "alternatives", {"alternatives.csv": table, "robust.csv": robust(rows), **plan_files(rows)}), table
 
 
 def run_pareto(run_dir: str | Path, objectives: str = "cost,space_share", points: int = 10,
@@ -484,16 +465,8 @@ def run_pareto(run_dir: str | Path, objectives: str = "cost,space_share", points
     objective = check_objectives(objectives)
     if not 3 <= points <= 50:
         raise InputError(problem("--points", "points", f"must be between 3 and 50, got {points}"))
-    target = Path(out) if out else Path(run_dir) / "pareto" / objective
-    _refuse_foreign(target)
+    target = outdir.check(Path(out) if out else Path(run_dir) / "pareto" / objective, "pareto", "--out")
     no = no or session_of(run_dir, gap, time_limit_s, threads)
     rows = front(no, objective, points)
     table = frame(rows, ("front", "measure", "bound"))
-    return write_folder(target, {"front.csv": table, **plan_files(rows)}), table
-
-
-def _refuse_foreign(target: Path) -> None:
-    """Refuse, before any solving, an output folder this module did not write."""
-    if target.exists() and not (target / MARKER).is_file():
-        raise InputError(problem(str(target), "(output folder)", "exists and was not written by planner "
-                                 "alternatives or pareto; choose another --out or remove it yourself"))
+    return write_folder(target, "pareto", {"front.csv": table, **plan_files(rows)}), table

@@ -384,7 +384,8 @@ def _near_optimal_output(run_dir: Path, report: bool, quiet: bool, work) -> Path
             from planner.report.render import render_run
 
             say("re-rendering the run's report")
-            render_run(run_dir)
+            with outdir.writing(run_dir, "run", must_exist=True):
+                render_run(run_dir)
     return path
 
 

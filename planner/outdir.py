@@ -49,9 +49,11 @@ from planner.errors import InputError, problem
 from planner.yamlio import _umask, atomic_write
 
 MARKER = ".planner-output"
-KINDS = {"run": "summary.json", "sweep": "manifest.json", "compare": "report.md"}
+KINDS = {"run": "summary.json", "sweep": "manifest.json", "compare": "report.md",
+         "alternatives": "alternatives.csv", "pareto": "front.csv"}
 WHAT = {"run": "run folder (planner run)", "sweep": "sweep folder (planner sweep)",
-        "compare": "comparison folder (planner compare)"}
+        "compare": "comparison folder (planner compare)",
+        "alternatives": "alternatives folder (planner alternatives)", "pareto": "front folder (planner pareto)"}
 NAME = re.compile(r"^(?!\.+$)[A-Za-z0-9_.-]{1,80}$")  # one plain path component: no separator, not . or ..
 LEGACY_READ_BYTES = 50_000_000  # an index file larger than this is not read to recognise an old folder
 
@@ -90,6 +92,8 @@ _LEGACY: dict[str, Callable[[Path], bool]] = {
     {"planner_version", "scenario_sha256"} <= set(_read_json(p / "summary.json") or {}),
     "sweep": lambda p: {"spec", "base_scenario_sha256"} <= set(_read_json(p / "manifest.json") or {}),
     "compare": lambda p: _first_line(p / "report.md").startswith("# Orbital compute plans compared"),
+    "alternatives": lambda p: False,  # born with the marker
+    "pareto": lambda p: False,
 }
 
 

@@ -185,16 +185,21 @@ def test_front_is_monotone_and_its_ends_are_the_single_objective_optima():
 def test_outputs_in_a_folder_and_a_foreign_folder_refused(tmp_path):
     no = near_optimal()
     rows = [no.optimum] + alt.directed(no, (0.05,))
-    out = alt.write_folder(tmp_path / "alternatives", {"alternatives.csv": alt.frame(rows),
-                                                       "robust.csv": alt.robust(rows), **alt.plan_files(rows)})
+    files = {"alternatives.csv": alt.frame(rows), "robust.csv": alt.robust(rows), **alt.plan_files(rows)}
+    out = alt.write_folder(tmp_path / "alternatives", "alternatives", files)
     assert (out / "alternatives.csv").is_file() and (out / "plans" / "optimum" / "tables" / "designs.csv").is_file()
-    alt.write_folder(out, {"alternatives.csv": alt.frame(rows)})  # its own folder: replaced
+    robust = alt.robust(rows)
+    assert set(robust["agreement"]) <= {"all", "none", "some"} and len(robust)
+    alt.write_folder(out, "alternatives", {"alternatives.csv": alt.frame(rows)})  # its own folder: replaced
+    assert not (out / "robust.csv").exists()
     foreign = tmp_path / "mine"
     foreign.mkdir()
     (foreign / "keep.txt").write_text("x")
     with pytest.raises(alt.InputError):
-        alt.write_folder(foreign, {"alternatives.csv": alt.frame(rows)})
-    assert (foreign / "keep.txt").read_text() == "x"
+        alt.write_folder(foreign, "alternatives", {"alternatives.csv": alt.frame(rows)})
+    with pytest.raises(alt.InputError):  # a planner folder of another kind
+        alt.write_folder(out, "pareto", {"front.csv": alt.frame(rows)})
+    assert (foreign / "keep.txt").read_text() == "x" and (out / "alternatives.csv").is_file()
 
 
 @pytest.mark.parametrize("args, words", [
