@@ -27,7 +27,6 @@ from __future__ import annotations
 import math
 import time
 from collections import defaultdict
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +38,7 @@ from planner.errors import InputError, problem
 from planner.model.coefficients import PFLOP_DAYS_PER_EFLOP_S_YR
 from planner.results.emissions import emissions_summary
 from planner.results.plan import FAMILY_ORDER, Solution, build_tables, mix_summary, money_summary, read_solution
+from planner.results.schema import NEAR_OPTIMAL
 from planner.scenario.load import ResolvedScenario, load_scenario
 from planner.session import Session
 
@@ -54,6 +54,9 @@ MEASURES = ("flights", "mass_t", "co2_kg_per_pflop_day", "risk_musd")
 # front measures: the column of alternatives.csv and whether more of it costs (max) or less of it costs (min)
 FRONTS = {"space_share": ("space_share", "max"), "co2": ("co2_kg_per_pflop_day", "min"),
           "risk": ("risk_musd", "min")}
+PLAN_TIME_LIMIT_S = 60.0  # per alternative or front point (the optimum: the scenario's); a plan stopped there keeps
+# its status time_limit and the gap it proved
+BUNDLED = {"eps": (0.02, 0.05), "n": 5, "points": 8}  # planner run --alternatives: a smaller search (minutes)
 LOOSE = 1e9  # a bound row's value while no front uses it: far above any plan's CO2 per PFLOP/s-day or loss ($M)
 
 
@@ -63,7 +66,7 @@ LOOSE = 1e9  # a bound row's value while no front uses it: far above any plan's 
 class NearOptimal:
     """A solved session with the budget row, the bound rows and the weighted objective, re-solved in place."""
 
-    def __init__(self, session: Session, gap: float = GAP, time_limit_s: float | None = None,
+    def __init__(self, session: Session, gap: float = GAP, time_limit_s: float | None = PLAN_TIME_LIMIT_S,
                  resolution: float = RESOLUTION, optimum_cost: float | None = None):
         """Solves the session's plan to ``gap`` (unless solved already) and adds the rows. ``optimum_cost`` ($M): a
         known optimum, not solved again (the benchmark's rebuilt model); the optimum's row is then not described."""
@@ -340,12 +343,11 @@ def session_of(run_dir: str | Path, gap: float = GAP, time_limit_s: float | None
         raise InputError(problem(str(d / "summary.json"), "status", f"the run has no plan ({status})"))
     rs: ResolvedScenario = load_scenario(path)
     progress.step(f"rebuilding the model of {rs.name} from {path} and solving it to a {gap:g} gap")
-    return NearOptimal(Session(rs, time_limit_s=time_limit_s, mip_gap=gap, threads=threads), gap, time_limit_s)
+    return NearOptimal(Session(rs, time_limit_s=time_limit_s, mip_gap=gap, threads=threads), gap,
+                       PLAN_TIME_LIMIT_S if time_limit_s is None else time_limit_s)
 
 
-ROW_COLUMNS = ["plan", "kind", "eps", "objective", "status", "mip_gap", "npv_cost_usd", "cost_over_optimum",
-               "usd_per_pflop_day", *[f"share_{f}" for f in FAMILY_ORDER], "space_share", "flights", "mass_t",
-               "co2_kg_per_pflop_day", "risk_musd", "sites_opened", "architectures", "distance", "solve_s"]
+ROW_COLUMNS = list(NEAR_OPTIMAL["alternatives/alternatives.csv"][1])
 
 
 def frame(rows: list[dict], extra: tuple[str, ...] = ()) -> pd.DataFrame:
@@ -371,7 +373,7 @@ def robust(rows: list[dict]) -> pd.DataFrame:
             opened = [site in str(r.get("sites_opened") or "").split() for r in within]
             out.append({"eps": eps, "decision": f"open {site}", "plans": len(within),
                         "agreement": _agreement(opened), "low": float(min(opened)), "high": float(max(opened))})
-    return pd.DataFrame(out, columns=["eps", "decision", "plans", "agreement", "low", "high"])
+    return pd.DataFrame(out, columns=list(NEAR_OPTIMAL["alternatives/robust.csv"][1]))
 
 
 def _arch_shares(row: dict) -> dict[str, float]:
@@ -410,12 +412,6 @@ def plan_files(rows: list[dict]) -> dict[str, pd.DataFrame]:
             for name, df in r["tables"].items():
                 files[f"plans/{slug}/tables/{name}.csv"] = df
     return files
-
-
-@dataclass
-class Outcome:
-    rows: list[dict]
-    timings: dict[str, float] = field(default_factory=dict)
 
 
 def check_eps(values, option: str = "--eps") -> list[float]:

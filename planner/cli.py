@@ -229,8 +229,8 @@ def run(scenario: Path = typer.Argument(..., help="Scenario YAML file."),
             from planner import alternatives as alt
 
             no = alt.session_of(path, alt.GAP, time_limit, threads)
-            alt.run_alternatives(path, no=no)
-            alt.run_pareto(path, no=no)
+            alt.run_alternatives(path, alt.BUNDLED["eps"], alt.BUNDLED["n"], no=no)
+            alt.run_pareto(path, points=alt.BUNDLED["points"], no=no)
         if report:
             from planner.report.render import render_run
 

@@ -15,6 +15,7 @@ import subprocess
 import sys
 from dataclasses import replace
 
+import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -92,7 +93,7 @@ def builds(spec=SPEC, demand=DEMAND, trip_cost=TRIP_COST, most=4):
         if any(cap[(A, y)] + cap[(B, y)] < demand[y] - 1e-9 for y in YEARS):
             continue
         cost = sum(spec[a]["cost"][v] * k for (a, v), k in n.items())
-        cost += sum(math.ceil(sum(spec[a]["mass_t"] * n[(a, y)] for a2 in [a]) / PAYLOAD_T - 1e-9) * trip_cost[y]
+        cost += sum(math.ceil(spec[a]["mass_t"] * n[(a, y)] / PAYLOAD_T - 1e-9) * trip_cost[y]  # trips per route
                     for a in spec for y in YEARS)
         total = sum(demand.values())
         low = sum(max(0.0, demand[y] - cap[(A, y)]) for y in YEARS) / total
@@ -216,3 +217,28 @@ def test_bad_input_one_line_exit_2(tmp_path, args, words):
     assert p.returncode == 2, p.stderr
     lines = p.stderr.strip().splitlines()
     assert len(lines) == 1 and words in lines[0], p.stderr
+
+
+def test_run_folder_end_to_end_report_section(tmp_path):
+    """On a solved run folder (the toy scenario with its own catalog numbers): alternatives and a CO2 front are
+    written next to the run, every plan's cost from its cash-flow table is within its budget of the optimum's, and
+    the re-rendered report has the section."""
+    import planner
+    from planner.report.render import render_run
+
+    out = tmp_path / "toy"
+    planner.write_run(planner.solve(planner.load_scenario(TOY), analysis="off"), out)
+    path, table = alt.run_alternatives(out, eps=(0.05,), n=2)
+    costs = {r.plan: r.npv_cost_usd for r in table.itertuples()}
+    for r in table.itertuples():
+        assert r.status == "optimal"
+        assert r.npv_cost_usd <= (1 + r.eps) * costs["optimum"] * (1 + 1e-9), r.plan
+        plan_costs = pd.read_csv(path / "plans" / r.plan.replace(" ", "_").replace("@", "eps") / "tables" / "costs.csv")
+        real = plan_costs[plan_costs["category"] != "unmet_penalty"]["usd_discounted"].sum()
+        assert real == pytest.approx(r.npv_cost_usd, rel=1e-9)
+    front_path, front = alt.run_pareto(out, "cost,co2", points=3)
+    assert list(front["status"]) == ["optimal"] * 3
+    assert front["co2_kg_per_pflop_day"].is_monotonic_decreasing and front["npv_cost_usd"].is_monotonic_increasing
+    render_run(out)
+    md = (out / "report.md").read_text()
+    assert "Other plans almost as cheap" in md and (out / "figures" / "near_optimal_bands.png").is_file()

@@ -56,7 +56,7 @@ def _alternatives(sec: Section, run: Run, alts: pd.DataFrame, robust: pd.DataFra
                "the least-cost plan.")
     table = pd.DataFrame({"budget": [f"within {pct(e, 0)}" for e in budgets]})
     for f in FAMILIES:
-        if band[f].notna().any() and (band[f] > 0).any():
+        if band[(f, "high")].max() > 0:
             table[f] = [f"{pct(band.loc[e, (f, 'low')])} to {pct(band.loc[e, (f, 'high')])}" for e in budgets]
     sec.table("Share of delivered FLOP by family in plans almost as cheap", table,
               note=f"the least-cost plan: " + ", ".join(f"{f} {pct(opt[f'share_{f}'])}" for f in FAMILIES
@@ -88,6 +88,8 @@ def _side_by_side(run: Run, ok: pd.DataFrame, k: int = 3) -> pd.DataFrame:
         far = pool.apply(lambda r: min(0.5 * sum(abs(r[c] - q[c]) for c in shares) for q in chosen) + r["distance"],
                          axis=1)
         i = far.idxmax()
+        if far[i] < 1e-4:  # the rest repeat a plan already shown
+            break
         chosen.append(pool.loc[i])
         pool = pool.drop(index=i)
     names = arch_short_names(run, [a for r in chosen for a in str(r["architectures"]).split() if a != "nan"])
@@ -135,6 +137,10 @@ def _front(sec: Section, f: pd.DataFrame, path: Path) -> None:
     col = f["measure"].iloc[0]
     words, fmt = FRONT_WORDS.get(col, (col, lambda x: f"{x:.4g}"))
     ok = f[f["status"].isin(["optimal", "time_limit"])]
+    if len(ok) and ok[col].max() - ok[col].min() < 1e-6 * max(1.0, abs(ok[col].max())):
+        sec.p(f"Trade-off between cost and the {words}: none. Every plan has the same {words} "
+              f"({fmt(ok[col].iloc[0])}), so the least-cost plan is also the best for it.")
+        return
     sec.p(f"Trade-off between cost and the {words}: each point is the least-cost plan with the {words} bounded "
           f"(epsilon constraint), from the least-cost plan to the plan with the best {words} at least cost; "
           f"{len(ok)} of {len(f)} points solved.")

@@ -246,11 +246,62 @@ def category_words(category: str) -> str:
     return CATEGORY_WORDS.get(category, category.replace("_", " "))
 
 
+_PLAN_COLUMNS = {
+    "plan": "name: optimum, 'min share_swarm @0.05', 'spread 3 @0.05', 'space_share 4'; its tables are in "
+            "plans/<name, spaces as _ and @ as eps>/tables/ (the schema of a run's tables)",
+    "kind": "optimum, directed, spread or front",
+    "eps": "budget: the plan costs at most (1 + eps) x the optimum (empty on a front, which has no budget)",
+    "objective": "what the plan minimised or maximised",
+    "status": "optimal, time_limit (the best plan found in the time limit), infeasible or error",
+    "mip_gap": "relative MIP gap HiGHS proved for the plan's own objective",
+    "npv_cost_usd": "NPV cost, USD (penalties excluded), from the plan's cash flows",
+    "cost_over_optimum": "(cost + penalties) / the optimum's - 1: what the budget row bounds",
+    "usd_per_pflop_day": "cost per delivered PFLOP/s-day",
+    "share_ground": "share of delivered FLOP (undiscounted, every year counted) served by ground campuses",
+    "share_swarm": "the same, swarms",
+    "share_module": "the same, modules",
+    "share_station": "the same, stations",
+    "space_share": "1 - share_ground",
+    "flights": "launches (tanker flights included)",
+    "mass_t": "mass launched, t",
+    "co2_kg_per_pflop_day": "kg CO2 per delivered PFLOP/s-day (as in summary.json)",
+    "risk_musd": "expected PV loss from launch failures, $M: each flight fails at its vehicle's catalog "
+                 "failure_rate and loses its launch cost and its cargo (units at their PV cost)",
+    "sites_opened": "site cores opened",
+    "architectures": "architectures that serve any FLOP",
+    "distance": "share of delivered FLOP served by another architecture or in another year than in the optimum "
+                "(half the L1 distance of the two plans' architecture-year shares: 0 the same, 1 nothing in common)",
+    "solve_s": "seconds of the solve",
+}
+NEAR_OPTIMAL: dict[str, tuple[str, dict[str, str]]] = {
+    "alternatives/alternatives.csv": ("planner alternatives: one row a plan, the least-cost plan first, then the "
+                                      "directed and the spread-out plans.", _PLAN_COLUMNS),
+    "alternatives/robust.csv": ("What every plan within each budget agrees on.", {
+        "eps": "budget", "decision": "'serve from <architecture>' or 'open <site>'",
+        "plans": "plans within the budget (the optimum included)",
+        "agreement": "all, none or some of them do it",
+        "low": "least share of delivered FLOP from the architecture over those plans (a site: 0 or 1)",
+        "high": "most share (a site: 0 or 1)",
+    }),
+    "pareto/<measure>/front.csv": ("planner pareto: one row a point of the front, from the least-cost plan to the "
+                                   "least-cost plan at the measure's own optimum.", {
+        **_PLAN_COLUMNS, "front": "the front's objective: space_share, co2 or risk",
+        "measure": "its column", "bound": "the point's bound: space_share >= bound, CO2 or loss <= bound",
+    }),
+}
+
+
 def markdown() -> str:
     """The table documentation as Markdown (docs/tables.md)."""
     lines = ["# Result tables", "", "Every `planner run` writes these to `tables/` as CSV and Parquet.", ""]
     for name, (what, cols) in TABLES.items():
         lines += [f"## `{name}.csv`", "", what, "", "| column | meaning |", "|---|---|"]
+        lines += [f"| `{c}` | {d} |" for c, d in cols.items()]
+        lines.append("")
+    lines += ["# Plans almost as cheap", "", "`planner alternatives` and `planner pareto` write these into the run "
+              "folder (CSV).", ""]
+    for name, (what, cols) in NEAR_OPTIMAL.items():
+        lines += [f"## `{name}`", "", what, "", "| column | meaning |", "|---|---|"]
         lines += [f"| `{c}` | {d} |" for c, d in cols.items()]
         lines.append("")
     return "\n".join(lines)
