@@ -55,6 +55,8 @@ def test_dask_results_come_back_as_json_text(tmp_path, monkeypatch):
         return {"case_index": i, "case_id": cid, "status": "optimal", "error": "", "usd_per_pflop_day": 3.0}
 
     class Future:
+        status = "finished"
+
         def __init__(self, key, value):
             self.key, self.value = key, value
 
@@ -70,7 +72,7 @@ def test_dask_results_come_back_as_json_text(tmp_path, monkeypatch):
             return Future(key, value)
 
     monkeypatch.setattr(batch_run, "run_case", fake_case)
-    monkeypatch.setattr(dask.distributed, "as_completed", iter)
+    monkeypatch.setattr(dask.distributed, "wait", lambda fs, timeout, return_when: None)
     written = []
     pending = [(0, "a" * 16, {"x": 1}), (1, "b" * 16, {"x": 2})]
     batch_run._run_dask(Client(), None, pending, written.append)

@@ -52,6 +52,7 @@ def _die_with_parent(parent: int) -> None:
 
 
 def _worker(conn: Connection, parent: int, func: Callable[..., Any]) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C stops the sweep, which then ends its workers
     _die_with_parent(parent)
     while True:
         try:

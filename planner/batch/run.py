@@ -194,7 +194,7 @@ def _run(spec, spec_path, rs, cases, notes, job, out: Path, client, opts: Option
 
     with _Progress(len(cases), len(cases) - len(pending), enabled=opts.progress) as bar:
         if client is not None:
-            _run_dask(client, job, pending, record)
+            _run_dask(client, job, pending, record, bar.tick)
         elif pending:
             _run_local(workers, job, pending, record, bar.tick)
     frame = store.collect(out, ids)  # this sweep's cases only: a file of another sweep is not read
@@ -303,21 +303,34 @@ def _connect(address: str, timeout: float):
     return box["client"]
 
 
-def _run_dask(client, job: Job, pending: list[tuple[int, str, dict]], record) -> None:
-    from dask.distributed import as_completed
+def _run_dask(client, job: Job, pending: list[tuple[int, str, dict]], record, tick=None, tick_s: float = 5.0) -> None:
+    import asyncio
 
+    from dask import distributed
+
+    cancelled = getattr(distributed.client, "FuturesCancelledError", asyncio.CancelledError)
     futures = [client.submit(run_case_json, job, i, cid, c, key=f"case-{cid}", pure=False, retries=MAX_TRIES - 1)
                for i, cid, c in pending]
     by_key = {f"case-{cid}": (i, cid, c) for i, cid, c in pending}
-    for fut in as_completed(futures):
-        i, cid, c = by_key[fut.key]
+    remaining = set(futures)
+    while remaining:
         try:
-            rec = json.loads(fut.result())
-            if not isinstance(rec, dict) or rec.get("case_id") != cid:
-                raise ValueError("the scheduler sent back something that is not this case's record")
-        except Exception as exc:  # noqa: BLE001 - the scheduler gave up on it (e.g. workers kept dying)
-            rec = _dead(i, cid, c, f"{exc.__class__.__name__}: {exc}")
-        record(rec)
+            distributed.wait(remaining, timeout=tick_s, return_when="FIRST_COMPLETED")
+        except (TimeoutError, asyncio.TimeoutError, cancelled):  # none finished for tick_s, or one was cancelled
+            pass
+        done = {f for f in remaining if f.status != "pending"}
+        remaining -= done
+        if tick is not None:
+            tick()
+        for fut in sorted(done, key=lambda f: by_key[f.key][0]):
+            i, cid, c = by_key[fut.key]
+            try:
+                rec = json.loads(fut.result())
+                if not isinstance(rec, dict) or rec.get("case_id") != cid:
+                    raise ValueError("the scheduler sent back something that is not this case's record")
+            except Exception as exc:  # noqa: BLE001 - the scheduler gave up on it (e.g. workers kept dying)
+                rec = _dead(i, cid, c, f"{exc.__class__.__name__}: {exc}")
+            record(rec)
 
 
 # ---------------------------------------------------------------------------------- checks before running
