@@ -124,6 +124,9 @@ def _is_resolved_scenario(path: Path) -> bool:
 @app.command()
 def catalog(filter_: Optional[str] = typer.Option(None, "--filter", help="Only paths containing this text."),
             assumptions: bool = typer.Option(False, "--assumptions", help="Only values that are our assumptions."),
+            group: Optional[str] = typer.Option(None, "--group", help="Only values tagged with this group "
+                                                                       "(space_hardware, launch, ground_supply, "
+                                                                       "accelerators)."),
             fmt: str = typer.Option("table", "--format", help="table, csv or json.")):
     """Print every catalog value with unit, source and confidence (our assumptions marked *)."""
     from planner.catalog import catalog_rows, load_catalog
@@ -133,6 +136,12 @@ def catalog(filter_: Optional[str] = typer.Option(None, "--filter", help="Only p
         rows = [r for r in rows if filter_.lower() in r["path"].lower()]
     if assumptions:
         rows = [r for r in rows if r["assumption"]]
+    if group:
+        from planner.catalog.schema import GROUPS
+
+        if group not in GROUPS:
+            raise InputError(f"--group: group: expected one of {', '.join(GROUPS)}, got {group!r}")
+        rows = [r for r in rows if group in r["groups"].split(", ")]
     if fmt == "json":
         typer.echo(json.dumps(rows, indent=1, default=str))
         return
@@ -149,11 +158,12 @@ def catalog(filter_: Optional[str] = typer.Option(None, "--filter", help="Only p
     from rich.table import Table
 
     table = Table(title=f"planner catalog: {len(rows)} values (* = our assumption)", show_lines=False)
-    for col in ("", "path", "value", "low", "high", "unit", "confidence", "source"):
+    for col in ("", "path", "value", "low", "high", "unit", "confidence", "source", "groups (end for space)"):
         table.add_column(col, overflow="fold")
     for r in rows:
         table.add_row("*" if r["assumption"] else "", r["path"], _fmt(r["value"]), _fmt(r["low"]), _fmt(r["high"]),
-                      r["unit"], r["confidence"], r["source"])
+                      r["unit"], r["confidence"], r["source"],
+                      f"{r['groups']} ({r['space_end']})" if r["groups"] else "")
     Console(width=200).print(table)
 
 

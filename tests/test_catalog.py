@@ -406,7 +406,7 @@ def test_catalog_rows(cat):
     assert len(rows) == len(cat.quantities())
     assert {r["path"] for r in rows} == {p for p, _ in cat.quantities()}
     keys = {"path", "value", "low", "high", "unit", "source", "source_title", "date", "confidence", "assumption",
-            "note"}
+            "note", "groups", "space_end"}
     assert all(set(r) == keys for r in rows)
     for r in rows:
         assert r["assumption"] == (r["confidence"] == "our assumption"), r["path"]

@@ -202,7 +202,8 @@ def _row_value(v: Any) -> Any:
 
 
 def catalog_rows(cat: Catalog) -> list[dict[str, Any]]:
-    """One row per catalog number: path, value, low, high, unit, source, date, confidence. A year table is a
+    """One row per catalog number: path, value, low, high, unit, source, date, confidence, the groups it moves
+    with in the sensitivity analysis and the end of its range that favours space. A year table is a
     :class:`YearValues` (a dict that prints readably)."""
     rows = []
     for path, q in cat.quantities():
@@ -219,6 +220,8 @@ def catalog_rows(cat: Catalog) -> list[dict[str, Any]]:
             "confidence": q.confidence,
             "assumption": q.is_assumption,
             "note": q.note or "",
+            "groups": ", ".join(q.groups),
+            "space_end": q.space_end or "",
         })
     return rows
 

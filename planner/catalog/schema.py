@@ -13,6 +13,10 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 Confidence = Literal["measured", "vendor", "published estimate", "our assumption"]
+# Groups of catalog values that move together in the sensitivity analysis (planner/sensitivity.py): a value tagged
+# with a group moves with it, to the end of its range that favours space (``space_end``) or the other one.
+GROUPS: tuple[str, ...] = ("space_hardware", "launch", "ground_supply", "accelerators")
+Group = Literal[GROUPS]  # type: ignore[valid-type]
 CONFIDENCES: tuple[str, ...] = ("measured", "vendor", "published estimate", "our assumption")
 Scalar = float | dict[int, float]
 
@@ -53,6 +57,8 @@ class Quantity(Strict):
     date: str | None = None
     confidence: Confidence
     note: str | None = None
+    groups: list[Group] = []
+    space_end: Literal["low", "high"] | None = None  # the end of the range that favours space over the ground
 
     def pick(self, which: str = "value") -> Scalar:
         if which == "value":
@@ -90,6 +96,12 @@ class Quantity(Strict):
         if isinstance(self.value, (int, float)) and self.low is not None and self.high is not None:
             if not (self.low <= self.value <= self.high):
                 raise ValueError(f"low {self.low} <= value {self.value} <= high {self.high} does not hold")
+        if self.groups and self.space_end is None:
+            raise ValueError("a value tagged with groups needs space_end (low or high: the end that favours space)")
+        if self.space_end is not None and not self.groups:
+            raise ValueError("space_end is given but no groups: tag the value with the groups it moves with")
+        if len(set(self.groups)) != len(self.groups):
+            raise ValueError(f"groups {self.groups} name a group twice")
         return self
 
 
