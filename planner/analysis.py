@@ -14,119 +14,162 @@ import pandas as pd
 from planner import progress
 from planner.results.attribution import cost_drivers
 from planner.results.plan import Solution
+from planner.sensitivity import group_moves, space_archs, space_share, solved_measures, unit_ratios, \
+    what_must_be_true
 from planner.session import Session
 
 # values that always get a sensitivity re-solve: they decide space against ground
 ALWAYS = ("launch_vehicles.starship.price_musd_per_flight", "launch_vehicles.starship.cadence_flights_per_yr")
+MEASURES = ("usd_per_pflop_day", "space_share", "ratio_window", "ratio_last")
+GROUND_DRIVERS = {"accelerators": "accelerators.{g}.price_usd", "energy": "ground_regions.{r}.energy_usd_per_kwh",
+                  "facility": "ground_regions.{r}.facility_capex_musd_per_mw",
+                  "replacements": "ground_regions.{r}.accelerator_failure_rate"}
 
 
-def _space_share(sol: Solution, c) -> float:
-    space = sum(x for (w, a, g, y), x in sol.serve.items() if c.archs[a]["kind"] == "space")
-    total = sum(sol.serve.values())
-    return space / total if total else 0.0
+def _ranged(q) -> bool:
+    return q is not None and (q.low is not None or q.high is not None)
 
 
-def _space_archs(sol: Solution, c) -> list[str]:
-    return sorted({a for (a, d, v), n in sol.units.items() if n > 0})
+def _candidates(session: Session, sol: Solution, k: int, k_ratio: int) -> list[tuple[str, float]]:
+    """Catalog values with a low/high range to re-solve at both ends, chosen by two screens, not by cost alone.
 
-
-def _candidates(session: Session, sol: Solution, k: int) -> list[tuple[str, float]]:
-    """Catalog values with a low/high range, screened by the first-order change of the plan's cost.
-
-    A value that prices a cost item moves the plan's cost by (PV of the item) x (end / value - 1); the k largest
-    by that measure go to re-solves, together with Starship's price and cadence (``ALWAYS``) and the values that
-    price most of the space unit closest to the ground's cost per FLOP.
+    By cost: a value that prices a cost item moves the plan's cost by (PV of the item) x (end / value - 1); the k
+    largest. By space against ground: the first-order change of the cheapest space unit's cost per FLOP over the
+    ground's (``_ratio_screen``); the k_ratio largest. Starship's price and cadence (``ALWAYS``) always.
     """
     drivers = cost_drivers(session.coef, sol)
     quantities = dict(session.coef.catalog.quantities())
     score: dict[str, float] = {}
+    y0 = session.rs.scenario.horizon.first_year
     for _, row in drivers.iterrows():
         q = quantities.get(row["driver"])
-        if q is None or (q.low is None and q.high is None):
+        if not _ranged(q):
             continue
-        first = []
-        for end in ("low", "high"):
-            y0 = session.rs.scenario.horizon.first_year
-            base, other = q.at(y0), q.at(y0, end)
-            if base:
-                first.append(abs(row["pv_usd"] * (other / base - 1.0)))
+        first = [abs(row["pv_usd"] * (q.at(y0, end) / q.at(y0) - 1.0)) for end in ("low", "high") if q.at(y0)]
         score[row["driver"]] = score.get(row["driver"], 0.0) + max(first, default=0.0)
-    ranked = sorted(score.items(), key=lambda kv: -kv[1])[:k]
-    chosen = dict(ranked)
-    for path in _space_unit_drivers(session, 3):
-        q = quantities.get(path)
-        if q is not None and (q.low is not None or q.high is not None):
-            chosen.setdefault(path, 0.0)
+    chosen = dict(sorted(score.items(), key=lambda kv: -kv[1])[:k])
+    ratio = _ratio_screen(session.coef)
+    for path, _ in sorted(ratio.items(), key=lambda kv: -kv[1])[:k_ratio]:
+        chosen.setdefault(path, score.get(path, 0.0))
     for path in ALWAYS:
-        q = quantities.get(path)
-        if q is not None and (q.low is not None or q.high is not None) and path not in chosen:
-            chosen[path] = 0.0
+        if _ranged(quantities.get(path)):
+            chosen.setdefault(path, score.get(path, 0.0))
     return list(chosen.items())
 
 
-def _space_unit_drivers(session: Session, k: int) -> list[str]:
-    """The catalog values that price most of the closest-to-ground space unit (by full-life cost per FLOP):
-    what would have to change for space to win, even when the plan uses none."""
+def _ratio_screen(c) -> dict[str, float]:
+    """First-order change of the space-to-ground unit-cost ratio, per catalog value, summed over the window year
+    and the last build year: each value moves the part of the unit's cost per FLOP it prices (space part by its share
+    of the space unit, ground part by its share of the ground unit: a value that prices both, an accelerator,
+    moves the ratio by the difference); a payload moves the launch part by value / end - 1."""
     from planner.results.attribution import UNIT_DRIVERS
-    from planner.results.vintage import vintage_costs
+    from planner.results.vintage import vintage_tables
+    from planner.sensitivity import earth_workload
 
-    c = session.coef
-    v = vintage_costs(c)
+    quantities = dict(c.catalog.quantities())
+    v, parts = vintage_tables(c, [earth_workload(c)])
     space = v[(v["family"] != "ground") & v["space_to_ground"].notna()]
     if space.empty:
-        return []
-    best = space.sort_values("space_to_ground").iloc[0]
-    d = c.designs[(best["architecture"], best["design"])]
-    info = c.archs[best["architecture"]]
-    names = {"g": d.accelerator, "p": info["platform"], "v": c.catalog.platforms[info["platform"]].vehicles[0]}
-    parts = c.unit_capex(best["architecture"], best["design"], int(best["vintage"]))
-    parts["launch"] = c.launch_cost_per_unit(best["architecture"], best["design"], int(best["vintage"]))
-    ranked = sorted(parts.items(), key=lambda kv: -kv[1])
-    out = [UNIT_DRIVERS[cat].format(**names) for cat, x in ranked if x > 0][:k]
-    if "accelerators" in [cat for cat, _ in ranked[:k]]:  # the space premium on a chip is its packaging
-        out.append("components.space_packaging.cost_usd_per_accelerator")
-    return out
+        return {}
+    first = c.scenario.horizon.first_year
+    picks = [space[space["vintage"] <= first + 2], space[space["vintage"] == space["vintage"].max()]]
+    score: dict[str, float] = {}
+    for pick in picks:
+        if pick.empty:
+            continue
+        best = pick.loc[pick["space_to_ground"].idxmin()]
+        year = int(best["vintage"])
+        unit = parts[(parts["vintage"] == year) & (parts["family"] == best["family"])]
+        ground = parts[(parts["vintage"] == year) & (parts["family"] == "ground")]
+        if unit.empty or ground.empty:
+            continue
+        a, key = best["architecture"], best["design"]
+        route = c.cheapest_route(a, key, year)
+        names = {"g": c.designs[(a, key)].accelerator, "p": c.archs[a]["platform"],
+                 "v": c.routes[route].vehicle if route else ""}
+        g_row = ground.iloc[0]
+        g_names = {"g": g_row["design"], "r": g_row["architecture"].split("@")[-1]}
+        weights: dict[str, float] = {}
+        for _, r in unit.iterrows():
+            if r["part"] in UNIT_DRIVERS:
+                path = UNIT_DRIVERS[r["part"]].format(**names)
+                weights[path] = weights.get(path, 0.0) + r["usd_per_pflop_day"] / unit["usd_per_pflop_day"].sum()
+        for _, r in ground.iterrows():
+            if r["part"] in GROUND_DRIVERS:
+                path = GROUND_DRIVERS[r["part"]].format(**g_names)
+                weights[path] = weights.get(path, 0.0) - r["usd_per_pflop_day"] / ground["usd_per_pflop_day"].sum()
+        launch = unit.loc[unit["part"] == "launch", "usd_per_pflop_day"].sum() / unit["usd_per_pflop_day"].sum()
+        for path, w in list(weights.items()) + [(f"launch_vehicles.{names['v']}.payload_leo_t", None)]:
+            q = quantities.get(path)
+            if not _ranged(q) or not q.at(year):
+                continue
+            moves = [(w * (q.at(year, end) / q.at(year) - 1.0) if w is not None else
+                      launch * (q.at(year) / q.at(year, end) - 1.0)) for end in ("low", "high") if q.at(year, end)]
+            score[path] = score.get(path, 0.0) + max((abs(x) for x in moves), default=0.0)
+    return score
 
 
-def decisive_assumptions(session: Session, sol: Solution, base: dict[str, Any], k: int = 8,
-                         gap: float = 0.01) -> pd.DataFrame:
-    """One-at-a-time re-solves at each candidate's catalog low and high value."""
-    c0 = session.coef
-    quantities = dict(c0.catalog.quantities())
-    base_usd = base["usd_per_pflop_day"]
-    base_archs = _space_archs(sol, c0)
+def decisive_assumptions(session: Session, sol: Solution, base: dict[str, Any], k: int = 8, k_ratio: int = 4,
+                         gap: float | None = 0.01, base_row: dict[str, Any] | None = None) -> pd.DataFrame:
+    """One-at-a-time re-solves at each candidate's catalog low and high value, judged by three measures: the plan's
+    cost per FLOP, space's share of delivered FLOP and the space-to-ground unit-cost ratio (window, last year)."""
+    quantities = dict(session.coef.catalog.quantities())
+    base_row = base_row or base_measures(session, sol, base)
+    base_archs = space_archs(sol)
     rows = []
-    candidates = _candidates(session, sol, k)
+    candidates = _candidates(session, sol, k, k_ratio)
     for i, (path, first_order) in enumerate(candidates, 1):
         q = quantities[path]
         row: dict[str, Any] = {"path": path, "unit": q.unit, "confidence": q.confidence, "source": q.source,
+                               "groups": ", ".join(q.groups), "space_end": q.space_end or "",
                                "first_order_usd": first_order}
         for end in ("low", "high"):
             progress.step(f"decisive assumptions {i}/{len(candidates)}: {path} at its {end} value")
-            t0 = time.perf_counter()
             how = session.apply({f"catalog.{path}": q.pick(end)})  # the resolved range (the scenario's own)
-            res = session.resolve(mip_gap=gap)
-            out = session.summarise(res)
+            out = solved_measures(session, gap, base["usd_per_pflop_day"])
             row[f"{end}_value"] = q.pick(end) if not isinstance(q.pick(end), dict) else str(q.pick(end))
-            if res.has_solution:
-                s = out["solution"]
-                row[f"{end}_usd_per_pflop_day"] = out["usd_per_pflop_day"]
-                row[f"{end}_change"] = out["usd_per_pflop_day"] / base_usd - 1.0
-                row[f"{end}_space_share"] = _space_share(s, session.coef)
-                row[f"{end}_space_architectures"] = ", ".join(_space_archs(s, session.coef))
-                row[f"{end}_decision_changes"] = _space_archs(s, session.coef) != base_archs
+            for name in ("usd_per_pflop_day", "change", "space_share", "ratio_window", "ratio_last",
+                         "space_architectures", "seconds"):
+                row[f"{end}_{name}"] = out.get(name, math.nan)
+            if out["status"] in ("optimal", "time_limit") and math.isfinite(out["usd_per_pflop_day"]):
+                row[f"{end}_decision_changes"] = out["space_architectures"].split(", ") != base_archs \
+                    if out["space_architectures"] else bool(base_archs)
             else:
-                row[f"{end}_usd_per_pflop_day"] = math.nan
-                row[f"{end}_change"] = math.nan
-                row[f"{end}_status"] = res.status
-            row[f"{end}_seconds"] = time.perf_counter() - t0
+                row[f"{end}_status"] = out["status"]
             row[f"{end}_model"] = how
         row["value"] = q.pick("value") if not isinstance(q.value, dict) else str(q.value)
-        row["swing"] = abs(row.get("high_change", 0.0) or 0.0) + abs(row.get("low_change", 0.0) or 0.0)
+        for name in ("space_share", "ratio_window", "ratio_last"):
+            row[f"base_{name}"] = base_row[name]
+        row["swing"] = _swing(row, "change", 0.0)
+        row["share_swing"] = _swing(row, "space_share", base_row["space_share"])
+        row["ratio_swing"] = _swing(row, "ratio_window", base_row["ratio_window"]) \
+            + _swing(row, "ratio_last", base_row["ratio_last"])
         rows.append(row)
     session.apply({})
     df = pd.DataFrame(rows)
-    return df.sort_values("swing", ascending=False).reset_index(drop=True) if len(df) else df
+    if not len(df):
+        return df
+    for name, col in (("cost", "swing"), ("share", "share_swing"), ("ratio", "ratio_swing")):
+        # ties (e.g. values that leave space's share where it is) share a rank: round off the solver's noise
+        df[f"rank_{name}"] = df[col].round(6).rank(ascending=False, method="min").astype(int)
+    return df.sort_values("swing", ascending=False).reset_index(drop=True)
+
+
+def _swing(row: dict, name: str, base: float) -> float:
+    """|low - base| + |high - base| of a measure (a missing end counts nothing)."""
+    out = 0.0
+    for end in ("low", "high"):
+        x = row.get(f"{end}_{name}")
+        if x is not None and isinstance(x, float) and math.isfinite(x) and base is not None and math.isfinite(base):
+            out += abs(x - base)
+    return out
+
+
+def base_measures(session: Session, sol: Solution, base: dict[str, Any]) -> dict[str, Any]:
+    """The three measures of the plan itself (no re-solve)."""
+    return {"status": "base", "usd_per_pflop_day": base["usd_per_pflop_day"], "change": 0.0,
+            "space_share": space_share(sol, session.coef), "space_architectures": ", ".join(space_archs(sol)),
+            **unit_ratios(session.coef)}
 
 
 def break_even(session: Session, base_theta: float, factors=(0.02, 0.05, 0.1, 0.2, 0.35, 0.5, 0.75, 1.0, 1.5, 3.0),
@@ -153,7 +196,7 @@ def break_even(session: Session, base_theta: float, factors=(0.02, 0.05, 0.1, 0.
                      "npv_cost_usd": out.get("npv_cost_usd", math.nan),
                      "ground_npv_cost_usd": ground.get("npv_cost_usd", math.nan),
                      "savings_usd": ground.get("npv_cost_usd", math.nan) - out.get("npv_cost_usd", math.nan),
-                     "space_share": _space_share(sol, session.coef) if sol else math.nan,
+                     "space_share": space_share(sol, session.coef) if sol else math.nan,
                      "mip_gap": out.get("mip_gap"), "ground_mip_gap": ground.get("mip_gap")})
     session.apply({})
     df = pd.DataFrame(rows)
@@ -255,15 +298,16 @@ def alternatives(session: Session, sol: Solution, base: dict[str, Any], top: int
         rows.append({"without": a, "status": out["status"],
                      "usd_per_pflop_day": out.get("usd_per_pflop_day", math.nan),
                      "change": out.get("usd_per_pflop_day", math.nan) / base["usd_per_pflop_day"] - 1.0,
-                     "space_architectures": ", ".join(_space_archs(s, c)) if s else ""})
+                     "space_architectures": ", ".join(space_archs(s)) if s else ""})
     return pd.DataFrame(rows, columns=["without", "status", "usd_per_pflop_day", "change", "space_architectures"])
 
 
 
 def analyse(session: Session, sol: Solution, base: dict[str, Any], depth: str = "full") -> tuple[dict, dict]:
     """Every analysis at the given depth ('full' or 'quick'): tables for analysis/ and a summary."""
-    k, factors = (8, (0.02, 0.05, 0.1, 0.2, 0.35, 0.5, 0.75, 1.0, 1.5, 3.0)) if depth == "full" else \
-        (3, (0.05, 0.2, 0.5, 1.0, 2.0))
+    full = depth == "full"
+    k, k_ratio, factors = (8, 4, (0.02, 0.05, 0.1, 0.2, 0.35, 0.5, 0.75, 1.0, 1.5, 3.0)) if full else \
+        (3, 2, (0.05, 0.2, 0.5, 1.0, 2.0))
     tables: dict[str, pd.DataFrame] = {}
     timings: dict[str, float] = {}
 
@@ -280,12 +324,19 @@ def analyse(session: Session, sol: Solution, base: dict[str, Any], depth: str = 
     tables["alternatives"] = timed("alternatives", lambda: alternatives(session, sol, base))
     be, info = timed("break_even", lambda: break_even(session, sol.theta, factors))
     tables["break_even"] = be
-    tables["decisive_assumptions"] = timed("decisive_assumptions",
-                                           lambda: decisive_assumptions(session, sol, base, k))
+    # space's share means something only where the re-solves resolve the space decisions: the session's own gap
+    base_row = base_measures(session, sol, base)
+    tables["decisive_assumptions"] = timed("decisive_assumptions", lambda: decisive_assumptions(
+        session, sol, base, k, k_ratio, gap=None, base_row=base_row))
+    if full:  # the group moves and their bisections re-solve most: only at full depth
+        tables["groups"] = timed("groups", lambda: group_moves(session, base))
+        tables["what_must_be_true"] = timed("what_must_be_true", lambda: what_must_be_true(
+            session, base_row, tables["groups"]))
     share = float(drivers.loc[drivers["confidence"] == "our assumption", "pv_usd"].sum() / drivers["pv_usd"].sum()) \
         if len(drivers) and drivers["pv_usd"].sum() else 0.0
     da = tables["decisive_assumptions"]
     summary = {"depth": depth, "assumption_cost_share": share, "break_even": info,
                "decisive_assumptions": list(da["path"][:3]) if len(da) else [], "timings_s": timings,
+               "base_measures": {k_: v for k_, v in base_row.items() if k_ != "status"},
                "rebuilds": session.rebuilds}
     return tables, summary

@@ -30,7 +30,7 @@ def near_optimal_section(run: Run, figdir: Path) -> Section | None:
     fronts = {k: f for k, f in fronts.items() if len(f)}
     if alts.empty and not fronts:
         return None
-    sec = Section("14. Other plans almost as cheap")
+    sec = Section("15. Other plans almost as cheap")
     if len(alts):
         _alternatives(sec, run, alts, _read(run.dir / "alternatives" / "robust.csv"), figdir)
     for name, f in fronts.items():

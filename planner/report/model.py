@@ -414,8 +414,9 @@ def build(run_dir: str | Path) -> Report:
         sections = [summary_section(run), cheaper_section(run, figdir), buildout_section(run, figdir),
                     launch_section(run, figdir), money_section(run, figdir), designs_section(run, figdir),
                     waterfall_section(run, figdir), workloads_section(run, figdir), carbon_section(run, figdir),
-                    binds_section(run, figdir), break_even_section(run, figdir), assumptions_section(run),
-                    method_section(run)]
+                    binds_section(run, figdir), break_even_section(run, figdir)]
+        sections += [x for x in (_space_sensitivity_section(run),) if x is not None]
+        sections += [assumptions_section(run), method_section(run)]
         from planner.report.alternatives import near_optimal_section
 
         near = near_optimal_section(run, figdir)  # written by planner alternatives / pareto, if run
@@ -425,6 +426,18 @@ def build(run_dir: str | Path) -> Report:
     if appendix is not None:
         sections.append(appendix)
     return Report(title=f"Orbital compute plan: {name}", subtitle=subtitle, sections=sections, run_dir=run.dir)
+
+
+def _space_sensitivity_section(run: Run) -> Section | None:
+    from planner.report import sensitivity  # it builds on this module's helpers
+
+    return sensitivity.section(run)
+
+
+def _space_sensitivity_bullets(run: Run) -> list[str]:
+    from planner.report import sensitivity
+
+    return sensitivity.summary_bullets(run)
 
 
 def plan_vs_ground_only(s: dict) -> float | None:
@@ -667,9 +680,10 @@ def summary_section(run: Run) -> Section:
                          f"{signed_pct(r.get('high_change'))} at its high")
         bullets.append("What moves the cost per FLOP most (one value at a time, re-solved): " + "; ".join(items)
                        + ".")
+    bullets += _space_sensitivity_bullets(run)
     if an.get("assumption_cost_share") is not None:
         bullets.append(f"{pct(an['assumption_cost_share'])} of the plan's present-value cost is priced by values "
-                       f"that are our own assumptions (section 12).")
+                       f"that are our own assumptions (section 13).")
     wf = (s.get("waterfall") or {}).get("largest_loss_sentence")
     if wf:
         bullets.append(wf)
@@ -1138,7 +1152,7 @@ def carbon_section(run: Run, figdir: Path) -> Section:
           "campuses; space units need none. Not counted: N2O, soot and alumina from rockets, methane leakage, "
           "building launch vehicles, the facilities already operating at the start (sunk), and water used to "
           "generate electricity or make chips. The embodied factors are "
-          "order of magnitude (their confidence is in the catalog table, section 12).")
+          "order of magnitude (their confidence is in the catalog table, section 13).")
     return sec
 
 
@@ -1411,7 +1425,7 @@ def _space_cost_split(run: Run) -> str:
 
 
 def assumptions_section(run: Run) -> Section:
-    sec = Section("12. Assumptions")
+    sec = Section("13. Assumptions")
     an = run.summary.get("analysis") or {}
     drivers = run.a("cost_drivers")
     if an.get("assumption_cost_share") is not None:
@@ -1622,7 +1636,7 @@ def _formulation() -> list[tuple[Any, str, str]]:
 
 def method_section(run: Run) -> Section:
     s = run.summary
-    sec = Section("13. Method")
+    sec = Section("14. Method")
     sec.p("A mixed-integer linear program (Pyomo, solved with HiGHS) chooses, for every year of the horizon, the "
           "integer number of units of each architecture and design (accelerator x radiator temperature x "
           "shielding), the integer launches per route, the opening of site cores (binary), ground facility MW and "

@@ -291,17 +291,84 @@ NEAR_OPTIMAL: dict[str, tuple[str, dict[str, str]]] = {
 }
 
 
+_MEASURES = {  # the three measures of space against ground, per what-if (planner/sensitivity.py)
+    "usd_per_pflop_day": "the plan's cost per delivered PFLOP/s-day, re-solved",
+    "change": "change of the plan's cost per FLOP against the base plan (fraction)",
+    "space_share": "space's share of the delivered FLOP (EFLOP/s-yr served, every workload), re-solved",
+    "ratio_window": "cheapest space unit's full-life cost per FLOP over the ground's (vintage_costs, Earth workload "
+                    "with the most demand), units built by the first year + 2 (below 1: space is cheaper)",
+    "ratio_last": "the same for units built in the last build year",
+}
+
+# Tables the explaining re-solves write to analysis/ (``--analysis full|quick``), where they judge space against
+# ground; ``{end}`` is low or high (the value at its catalog low or high).
+ANALYSIS_TABLES: dict[str, tuple[str, dict[str, str]]] = {
+    "decisive_assumptions": ("One value at a time at its catalog low and high, re-solved. Values are chosen by "
+                             "their first-order effect on the plan's cost and, separately, on the space-to-ground "
+                             "unit-cost ratio (so space values enter even when the plan builds no space), plus "
+                             "Starship's price and cadence.", {
+        "path": "dotted catalog path", "unit": "unit of the value", "confidence": "confidence of the value",
+        "source": "source id", "groups": "groups the value moves with", "space_end": "end favouring space",
+        "first_order_usd": "first-order change of the plan's cost at the larger end, USD (the cost screen)",
+        "{end}_value": "the value at that end",
+        **{f"{{end}}_{k}": v for k, v in _MEASURES.items()},
+        "{end}_space_architectures": "space architectures the re-solved plan builds",
+        "{end}_decision_changes": "the space architectures built differ from the base plan's",
+        "{end}_status": "solver status where the re-solve found no plan",
+        "{end}_seconds": "seconds of the re-solve", "{end}_model": "update (same model) or rebuild",
+        "value": "central value", "base_space_share": "space share of the base plan",
+        "base_ratio_window": "ratio_window of the base plan", "base_ratio_last": "ratio_last of the base plan",
+        "swing": "|low change| + |high change| of the cost per FLOP (the table's order)",
+        "share_swing": "|low - base| + |high - base| of space_share",
+        "ratio_swing": "|low - base| + |high - base| of ratio_window plus the same of ratio_last",
+        "rank_cost": "rank by swing (1 = largest)", "rank_share": "rank by share_swing",
+        "rank_ratio": "rank by ratio_swing",
+    }),
+    "groups": ("Each group of catalog values (and demand, and space hardware with launch together) moved as one step "
+               "to the end favouring space and to the end favouring the ground, re-solved (`--analysis full` only).", {
+        "group": "space_hardware, launch, ground_supply, accelerators, demand or space_hardware+launch",
+        "label": "the group in words", "end": "space (every value at its end favouring space) or ground",
+        "values": "number of values moved", "model": "update (same model) or rebuild", "status": "solver status",
+        "mip_gap": "relative MIP gap of the re-solve", **_MEASURES,
+        "space_architectures": "space architectures the re-solved plan builds",
+        "last_build_year": "the build year of ratio_last", "seconds": "seconds of the re-solve",
+        "moved": "each value moved and the end it moved to",
+    }),
+    "what_must_be_true": ("For each group and target, the smallest move t toward the group's end favouring space "
+                          "at which the target is met (bisection; `--analysis full` only).", {
+        "group": "as in groups.csv", "label": "the group in words",
+        "target": "space share 10%, space share 50%, or space unit matches ground (ratio_window <= 1)",
+        "measure": "space_share or ratio_window", "threshold": "the target's threshold",
+        "base_value": "the measure at the central values (t = 0)",
+        "end_value": "the measure with the whole group at its end favouring space (t = 1)",
+        "reachable": "the target is met at some t <= 1", "t": "smallest t found meeting it (0: already met)",
+        "t_below": "largest t tested that falls short", "value_at_t": "the measure at t",
+        "feasible_to": "largest t tested at which the re-solve finds a plan (1: every move; beyond it the demand "
+                       "cannot be served, unmet demand being not allowed)",
+        "value_at_limit": "the measure at feasible_to",
+        "meaning": "the row in words", "evaluations": "re-solves (share) or unit-cost evaluations (ratio) it took",
+        "seconds": "seconds it took",
+    }),
+}
+
+
+def _documented(tables: dict[str, tuple[str, dict[str, str]]], name: str = "{}.csv") -> list[str]:
+    lines = []
+    for key, (what, cols) in tables.items():
+        lines += [f"## `{name.format(key)}`", "", what, "", "| column | meaning |", "|---|---|"]
+        lines += [f"| `{c}` | {d} |" for c, d in cols.items()]
+        lines.append("")
+    return lines
+
+
 def markdown() -> str:
     """The table documentation as Markdown (docs/tables.md)."""
     lines = ["# Result tables", "", "Every `planner run` writes these to `tables/` as CSV and Parquet.", ""]
-    for name, (what, cols) in TABLES.items():
-        lines += [f"## `{name}.csv`", "", what, "", "| column | meaning |", "|---|---|"]
-        lines += [f"| `{c}` | {d} |" for c, d in cols.items()]
-        lines.append("")
+    lines += _documented(TABLES)
+    lines += ["# Analysis tables", "", "`planner run --analysis full|quick` also writes these to `analysis/` (CSV). "
+              "The catalog tags the values of each group (`planner catalog --group NAME`); `{end}` stands for low "
+              "and high.", ""]
+    lines += _documented(ANALYSIS_TABLES, "analysis/{}.csv")
     lines += ["# Plans almost as cheap", "", "`planner alternatives` and `planner pareto` write these into the run "
               "folder (CSV).", ""]
-    for name, (what, cols) in NEAR_OPTIMAL.items():
-        lines += [f"## `{name}`", "", what, "", "| column | meaning |", "|---|---|"]
-        lines += [f"| `{c}` | {d} |" for c, d in cols.items()]
-        lines.append("")
-    return "\n".join(lines)
+    return "\n".join(lines + _documented(NEAR_OPTIMAL, "{}"))

@@ -117,10 +117,11 @@ def _ground_rows(c: Coefficients, w: str) -> list[dict]:
     return rows
 
 
-def vintage_tables(c: Coefficients) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """``vintage_costs``, and ``unit_cost_parts``: what each family's cheapest unit of a year pays for, per FLOP."""
+def vintage_tables(c: Coefficients, workloads: list[str] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``vintage_costs``, and ``unit_cost_parts``: what each family's cheapest unit of a year pays for, per FLOP
+    (of every workload, or of ``workloads``)."""
     rows, parts = [], []
-    for w in c.workloads:
+    for w in c.workloads if workloads is None else workloads:
         ground = _ground_rows(c, w)
         best_ground: dict[int, float] = {}
         for row in ground:
@@ -144,5 +145,5 @@ def vintage_tables(c: Coefficients) -> tuple[pd.DataFrame, pd.DataFrame]:
             pd.DataFrame(parts, columns=list(TABLES["unit_cost_parts"][1])))
 
 
-def vintage_costs(c: Coefficients) -> pd.DataFrame:
-    return vintage_tables(c)[0]
+def vintage_costs(c: Coefficients, workloads: list[str] | None = None) -> pd.DataFrame:
+    return vintage_tables(c, workloads)[0]
