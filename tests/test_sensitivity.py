@@ -163,3 +163,56 @@ def test_every_group_has_values_and_planner_catalog_lists_them(capsys):
     out = capsys.readouterr().out.strip().splitlines()
     assert len(out) == 1 + sum("launch" in r["groups"].split(", ") for r in rows)
     assert main(["catalog", "--group", "rockets"]) == 2
+
+
+# ------------------------------------------------------------------------------------------- report words
+
+
+def _report_run():
+    import pandas as pd
+
+    from planner.report import model as rm
+
+    scenario = {"horizon": {"first_year": 2027, "last_year": 2045}, "workloads": {"training": {"users": "earth"}}}
+    groups = {"group": ["space_hardware", "space_hardware", "ground_supply"], "end": ["space", "ground", "space"],
+              "values": [49, 49, 33], "status": ["optimal", "optimal", "infeasible"],
+              "usd_per_pflop_day": [12.35, 13.72, math.nan], "change": [-0.088, 0.013, math.nan],
+              "space_share": [0.488, 0.0004, math.nan], "ratio_window": [1.18, 20.5, 2.35],
+              "ratio_last": [0.71, 6.8, 1.16], "space_architectures": ["starship_module@leo_550_53", "", ""]}
+    wmbt = {"group": ["space_hardware"] * 3 + ["ground_supply"],
+            "target": ["space share 10%", "space share 50%", "space unit matches ground", "space share 10%"],
+            "measure": ["space_share", "space_share", "ratio_window", "space_share"],
+            "reachable": [True, False, False, False], "t": [0.625, math.nan, math.nan, math.nan],
+            "t_below": [0.5625, 1.0, 1.0, 0.5], "value_at_t": [0.127, math.nan, math.nan, math.nan],
+            "base_value": [0.0007, 0.0007, 2.62, 0.0007], "end_value": [0.488, 0.488, 1.18, math.nan],
+            "feasible_to": [1.0, 1.0, 1.0, 0.5], "value_at_limit": [0.488, 0.488, 1.18, 0.004]}
+    summary = {"scenario": "reference", "space_share": 0.0007, "usd_per_pflop_day": 13.54,
+               "analysis": {"base_measures": {"space_share": 0.0007, "ratio_window": 2.62, "ratio_last": 1.31,
+                                              "last_build_year": 2045}}}
+    vc = {"workload": ["training"] * 3, "family": ["module", "module", "ground"], "vintage": [2029, 2045, 2029],
+          "architecture": ["m@x", "m@x", "g@y"], "space_to_ground": [2.62, 1.31, 1.0]}
+    return rm.Run(dir=Path("."), summary=summary, explanations={}, scenario=scenario,
+                  tables={"vintage_costs": pd.DataFrame(vc)},
+                  analysis={"groups": pd.DataFrame(groups), "what_must_be_true": pd.DataFrame(wmbt)})
+
+
+def test_report_section_and_page_one_say_what_groups_do():
+    from planner.report import sensitivity as rs
+
+    run = _report_run()
+    sec = rs.section(run)
+    text = " ".join(b for b in sec.blocks if isinstance(b, str))
+    assert "space hardware at its end favouring space takes space to 48.8% of the delivered FLOP" in text
+    assert "costs 2.62x as much per FLOP as a ground campus" in text
+    tables = {b.title: b.frame for b in sec.blocks if hasattr(b, "frame")}
+    wmbt = tables["What must be true"].set_index("group")
+    assert wmbt.loc["space hardware", "space 10% of FLOP"] == "62% of the way (12.7%; not at 56%)"
+    assert wmbt.loc["space hardware", "space 50% of FLOP"] == "not reachable (at the end: 48.8%)"
+    assert wmbt.loc["ground supply", "space 10% of FLOP"].startswith("not reachable: no plan beyond 50% of the way")
+    assert "no plan (infeasible)" in set(tables["Groups of assumptions moved together"].iloc[:, 3])
+    bullets = rs.summary_bullets(run)
+    assert bullets[0].startswith("Space's share of delivered FLOP with each group") and "48.8%" in bullets[0]
+    assert "space hardware 62% of the way" in bullets[1] and "not reachable by ground supply" in bullets[1]
+    verdict = rs.world_verdict(run)
+    assert verdict["space unit / ground, built within 2-3 years"] == "2.62x (by 2029)"
+    assert verdict["verdict"] == "ground only; no space unit is cheaper within 2-3 years"

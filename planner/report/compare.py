@@ -95,8 +95,9 @@ def _write_comparison(runs: list[Run], out: Path) -> tuple[Path, Path]:
               + "demand served: the share of the scenario's demand the plan serves (below 100% in ratio mode).")
     sec.table("The verdict in each world", worlds_table(runs), small=True,
               note="space unit / ground: the cheapest space unit's cost per FLOP of the main Earth workload over the "
-                   "ground's, for units built by the first year + 2 and in the last year (below 1: space is cheaper). "
-                   "verdict: space in the plan at 10% of the delivered FLOP or more, marginal from 0.5%.")
+                   "ground's, for units built by the first year + 2 and in the last build year (below 1: space is "
+                   "cheaper). verdict: space carries part of the plan at 10% of the delivered FLOP or more, marginal "
+                   "from 0.5%.")
     sec.table("What decides each answer", pd.DataFrame([_decisive(r) for r in runs]), small=True)
     ok = [r for r in runs if r.summary.get("status") != "infeasible"]
     if ok:

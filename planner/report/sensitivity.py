@@ -217,24 +217,23 @@ def world_verdict(run: Run) -> dict:
     s = run.summary
     vc = run.t("vintage_costs")
     window, last = _years(run)
-    row = {"world": s.get("scenario"), "space share": pct(s.get("space_share")),
-           f"plan $/{UNIT}": per_pflop_day(s.get("usd_per_pflop_day")) if s.get("usd_per_pflop_day") else "n/a"}
     r_window = r_last = math.nan
     if len(vc):
-        w = main_workload(run)
-        v = vc[(vc["workload"] == w) & (vc["family"] != "ground") & vc["space_to_ground"].notna()]
+        v = vc[(vc["workload"] == main_workload(run)) & (vc["family"] != "ground") & vc["space_to_ground"].notna()]
         if len(v[v["vintage"] <= window]):
             r_window = float(v[v["vintage"] <= window]["space_to_ground"].min())
         if len(v):
-            r_last = float(v[v["vintage"] == v["vintage"].max()]["space_to_ground"].min())
-    row[f"space unit / ground by {window}"] = ratio(r_window)
-    row[f"in {last}"] = ratio(r_last)
+            last = int(v["vintage"].max())
+            r_last = float(v[v["vintage"] == last]["space_to_ground"].min())
     soon = _ok(r_window) and r_window <= 1.0
-    row[f"space cheaper by {window}?"] = "yes" if soon else "no"
     share = s.get("space_share") or 0.0
-    row["verdict"] = ("space in the plan" if share >= 0.10 else "space marginal" if share >= 0.005
-                      else "ground only") + (", space unit cheaper within 2-3 years" if soon else "")
-    return row
+    return {"world": s.get("scenario"), "space share": pct(s.get("space_share")),
+            f"plan cost, $/{UNIT}": f"{s['usd_per_pflop_day']:,.2f}" if _ok(s.get("usd_per_pflop_day")) else "n/a",
+            "space unit / ground, built within 2-3 years": f"{ratio(r_window)} (by {window})",
+            "space unit / ground, built in the last year": f"{ratio(r_last)} ({last})",
+            "verdict": ("space carries part of the plan" if share >= 0.10 else "space marginal" if share >= 0.005
+                        else "ground only") + ("; a space unit is cheaper within 2-3 years" if soon else
+                                               "; no space unit is cheaper within 2-3 years")}
 
 
 def worlds_table(runs: list[Run]) -> pd.DataFrame:
