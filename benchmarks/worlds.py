@@ -29,11 +29,17 @@ def main() -> None:
     ap.add_argument("--analysis", default="off", choices=("off", "quick", "full"))
     ap.add_argument("--out", default="reports/worlds", help="the comparison, relative to the repository root")
     ap.add_argument("--runs", default="reports/worlds-runs", help="the five run folders (outside --out)")
+    ap.add_argument("--only", default="", help="comma-separated worlds to re-solve; the others' run folders are "
+                                               "reused")
     args = ap.parse_args()
     os.chdir(ROOT)  # run folders named relative to the repository in the compare report
     out = Path(args.out)
     runs = []
+    only = {x for x in args.only.split(",") if x}
     for name in WORLDS:
+        if only and name not in only:
+            runs.append(Path(args.runs) / name)
+            continue
         t0 = time.perf_counter()
         plan = planner.solve(planner.load_scenario(f"data/scenarios/{name}.yaml"), gap=args.gap,
                              analysis=args.analysis)

@@ -97,7 +97,8 @@ def _write_comparison(runs: list[Run], out: Path) -> tuple[Path, Path]:
               note="space unit / ground: the cheapest space unit's cost per FLOP of the main Earth workload over the "
                    "ground's, for units built by the first year + 2 and in the last build year (below 1: space is "
                    "cheaper). verdict: space carries part of the plan at 10% of the delivered FLOP or more, marginal "
-                   "from 0.5%.")
+                   "from 0.5%. demand unmet: EFLOP/s-years left unserved (only where the scenario allows it, at its penalty, "
+                   "which the plan's cost then includes).")
     sec.table("What decides each answer", pd.DataFrame([_decisive(r) for r in runs]), small=True)
     ok = [r for r in runs if r.summary.get("status") != "infeasible"]
     if ok:

@@ -227,13 +227,18 @@ def world_verdict(run: Run) -> dict:
             r_last = float(v[v["vintage"] == last]["space_to_ground"].min())
     soon = _ok(r_window) and r_window <= 1.0
     share = s.get("space_share") or 0.0
+    unmet, alloc = run.t("unmet"), run.t("allocation")
+    left = float(unmet["eflop_s"].sum()) if len(unmet) else 0.0
+    served = float(alloc["eflop_s"].sum()) if len(alloc) else 0.0
     return {"world": s.get("scenario"), "space share": pct(s.get("space_share")),
+            "demand unmet": pct(left / (left + served)) if left + served > 0 else "n/a",
             f"plan cost, $/{UNIT}": f"{s['usd_per_pflop_day']:,.2f}" if _ok(s.get("usd_per_pflop_day")) else "n/a",
             "space unit / ground, built within 2-3 years": f"{ratio(r_window)} (by {window})",
             "space unit / ground, built in the last year": f"{ratio(r_last)} ({last})",
             "verdict": ("space carries part of the plan" if share >= 0.10 else "space marginal" if share >= 0.005
                         else "ground only") + ("; a space unit is cheaper within 2-3 years" if soon else
-                                               "; no space unit is cheaper within 2-3 years")}
+                                               "; no space unit is cheaper within 2-3 years")
+            + (f"; {pct(left / (left + served))} of the demand cannot be served at all" if left > 0 else "")}
 
 
 def worlds_table(runs: list[Run]) -> pd.DataFrame:
