@@ -860,3 +860,14 @@ def test_depth_of_discharge_follows_the_cycle_count_by_hand():
     assert power.depth_of_discharge_for_cycles(0, dod, cycles, 0.8) == 0.8
     with pytest.raises(ValueError, match="more than the cycle-life curve covers"):
         power.depth_of_discharge_for_cycles(300_000, dod, cycles, 0.8)
+
+
+def test_network_availability_by_hand():
+    # one site clear 60 % of the time, RF at a tenth of the rate otherwise: 0.6 + 0.4 x 0.1 = 0.64
+    assert links.network_availability(0.6, 1, 0.1) == approx(0.64, rel=1e-12)
+    # two independent sites in view (the Moon from a worldwide network): 1 - 0.16 x 0.9 = 0.856
+    assert links.network_availability(0.6, 2, 0.1) == approx(0.856, rel=1e-12)
+    # ten gateways through a mesh: 1 - 0.4^10 x 0.9 = 0.99990563
+    assert links.network_availability(0.6, 10, 0.1) == approx(1 - 0.4 ** 10 * 0.9, rel=1e-12)
+    # no fallback: only the clear sky counts
+    assert links.network_availability(0.95, 1, 0.0) == approx(0.95, rel=1e-12)

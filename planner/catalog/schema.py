@@ -192,6 +192,15 @@ class LaunchVehicle(Strict):
         return self
 
 
+def _check_curve(table: BaseModel, x: str, y: str) -> None:
+    """A curve given as two lists: as long as each other, its x increasing."""
+    xs, ys = getattr(table, x), getattr(table, y)
+    if len(xs) != len(ys):
+        raise ValueError(f"{x} and {y} differ in length")
+    if any(b <= a for a, b in zip(xs, xs[1:])):
+        raise ValueError(f"{x} must increase")
+
+
 class DoseTable(Strict):
     label: str
     shielding_mm_al: list[float] = Field(min_length=2)
@@ -202,10 +211,7 @@ class DoseTable(Strict):
 
     @model_validator(mode="after")
     def _shape(self):
-        if len(self.shielding_mm_al) != len(self.dose_rad_si_per_yr):
-            raise ValueError("shielding_mm_al and dose_rad_si_per_yr differ in length")
-        if any(b <= a for a, b in zip(self.shielding_mm_al, self.shielding_mm_al[1:])):
-            raise ValueError("shielding_mm_al must increase")
+        _check_curve(self, "shielding_mm_al", "dose_rad_si_per_yr")
         if any(d <= 0 for d in self.dose_rad_si_per_yr):
             raise ValueError("doses must be > 0")
         return self
@@ -251,7 +257,7 @@ class Site(Strict):
     return_dv_km_s: NonNeg("km/s") | None = None
     terminal_rate_factor: Q("1", gt=0, le=1)
     direct_payload_fraction: Fraction
-    downlink_availability: Fraction
+    optical_stations_in_view: Q("stations", ge=1)  # ground sites (or mesh gateways) a unit can send to at once
     serviceable: bool = True
 
     @model_validator(mode="after")
@@ -342,12 +348,9 @@ class CycleLife(Strict):
 
     @model_validator(mode="after")
     def _shape(self):
-        if len(self.depth_of_discharge) != len(self.cycles):
-            raise ValueError("depth_of_discharge and cycles differ in length")
+        _check_curve(self, "depth_of_discharge", "cycles")
         if any(not 0 < d <= 1 for d in self.depth_of_discharge):
             raise ValueError("depths of discharge must be in (0, 1]")
-        if any(b <= a for a, b in zip(self.depth_of_discharge, self.depth_of_discharge[1:])):
-            raise ValueError("depth_of_discharge must increase")
         if any(b >= a for a, b in zip(self.cycles, self.cycles[1:])) or self.cycles[-1] <= 0:
             raise ValueError("cycles must fall as the depth grows, and stay > 0")
         return self
@@ -414,6 +417,11 @@ class AcceleratorFailures(Strict):
     deployment_loss_fraction: Fraction  # share of accelerators lost at launch, deployment and burn-in
 
 
+class GroundStations(Strict):
+    clear_sky_probability: Fraction  # share of the time one optical ground site has a cloud-free line of sight
+    rf_fallback_rate_share: Fraction  # the RF link's rate as a share of the optical rate, used when every site is cloudy
+
+
 class SingleEvents(Strict):
     sdc_recovery_h: NonNeg("h")
     crash_recovery_h: NonNeg("h")
@@ -437,6 +445,7 @@ class Components(Strict):
     single_events: SingleEvents
     accelerator_failures: AcceleratorFailures
     cost_trends: CostTrends
+    ground_stations: GroundStations
     emissions: Emissions
 
 

@@ -756,7 +756,10 @@ def size_design(s: Scenario, cat: Catalog, arch: str, platform: str, site: str, 
         budget=b, capex_musd=capex, direct_capex_musd=direct, integration_fraction=integration, insurance_rate=risk,
         trip_mass_t=trip_mass, volume_m3=volume,
         downlink_gbps=links.downlink_gbps(pf.terminals_per_unit.v, term.rate_gbps.v, st.terminal_rate_factor.v,
-                                          st.downlink_availability.v),
+                                          links.network_availability(
+                                              comp.ground_stations.clear_sky_probability.v,
+                                              st.optical_stations_in_view.v,
+                                              comp.ground_stations.rf_fallback_rate_share.v)),
         cluster_accelerators=n * pf.formation_units_max.v,
         ops_musd_per_yr=0.0 if "operations" in excluded else pf.ops_cost_musd_per_unit_yr.v,
         servicing_musd_per_yr=0.0 if "servicing" in excluded else

@@ -20,6 +20,13 @@ def gbps_per_eflop_s(bits_per_flop: float) -> float:
     return bits_per_flop * 1e18 / 1e9
 
 
+def network_availability(clear_sky_probability: float, stations_in_view: float, rf_rate_share: float) -> float:
+    """Share of its optical rate a unit's downlink carries on average through a ground-station network: at least one
+    of ``stations_in_view`` sites (far enough apart for independent weather) is clear, or else an RF link carries
+    ``rf_rate_share`` of the rate: 1 - (1 - p)^n (1 - rf)."""
+    return 1.0 - (1.0 - clear_sky_probability) ** stations_in_view * (1.0 - rf_rate_share)
+
+
 def downlink_gbps(terminals: float, rate_gbps: float, rate_factor: float, availability: float) -> float:
     """Average rate that leaves a unit: terminals x rate x distance factor x weather/geometry availability."""
     return terminals * rate_gbps * rate_factor * availability
