@@ -1,11 +1,12 @@
 """Command line: parse, call the API, print, exit with a documented code.
 
 Exit codes: 0 success (optimal, or stopped at the time limit with its gap), 1 internal error, 2 bad input,
-3 infeasible scenario.
+3 infeasible scenario, 4 no plan within the time limit.
 """
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
 import math
@@ -18,8 +19,8 @@ from typing import List, Optional
 import typer
 
 from planner import __version__, outdir
-from planner.errors import (EXIT_BAD_INPUT, EXIT_INFEASIBLE, EXIT_INTERNAL, EXIT_OK, InputError, PlannerError,
-                            problem)
+from planner.errors import (EXIT_BAD_INPUT, EXIT_INFEASIBLE, EXIT_INTERNAL, EXIT_NO_PLAN, EXIT_OK, InputError,
+                            PlannerError, clip, problem)
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
                   help="Optimisation-based architecture planner for orbital AI compute (Pyomo + HiGHS).")
@@ -67,7 +68,21 @@ def _logging(verbose: int) -> None:
 
 
 def _echo_err(msg: str) -> None:
-    typer.echo(msg, err=True)
+    # a lone surrogate (a YAML key written "\udc80") cannot be encoded: print it escaped, never crash on it
+    typer.echo(msg.encode("utf-8", "backslashreplace").decode("utf-8"), err=True)
+
+
+def _warn(lines: list[str]) -> None:
+    """Values that validate but are implausible: one line each (capped like errors), the run goes on."""
+    for line in _capped(lines, "warnings"):
+        _echo_err(f"warning: {line}")
+
+
+def _capped(lines: list[str], what: str = "problems") -> list[str]:
+    """At most MAX_REASONS lines; the rest counted in one more."""
+    if len(lines) <= MAX_REASONS:
+        return list(lines)
+    return list(lines[:MAX_REASONS - 1]) + [f"... and {len(lines) - MAX_REASONS + 1} more {what}"]
 
 
 def _check_number(option: str, value: float | int | None, *, low: float | None = None, high: float | None = None,
@@ -90,7 +105,7 @@ def _solver_options(time_limit: float | None, gap: float | None, threads: int | 
     _check_number("--threads", threads, low=0, high=256, what=" (0 = automatic)")
 
 
-MAX_REASONS = 10  # infeasibility reasons printed; the rest are in the run folder
+MAX_REASONS = 10  # lines of problems or reasons printed; the rest are counted (and in the run folder)
 
 
 @app.command()
@@ -100,9 +115,10 @@ def validate(scenario: Path = typer.Argument(..., help="Scenario YAML file."),
                                                           help="Write the resolved scenario (every catalog value "
                                                                "it uses) to this file.")):
     """Check a scenario without solving."""
-    from planner.api import load_scenario
+    from planner.scenario.load import load_scenario  # not planner.api: no solver to import (a second)
 
     rs = load_scenario(scenario, set_)
+    _warn(rs.warnings)
     if write_resolved:
         outdir.write_file(write_resolved, rs.resolved_yaml(), "--write-resolved", _is_resolved_scenario,
                           what="resolved scenario")
@@ -224,6 +240,7 @@ def run(scenario: Path = typer.Argument(..., help="Scenario YAML file."),
     if mode:
         sets.append(f"objective.mode={mode}")
     rs = load_scenario(scenario, sets)
+    _warn(rs.warnings)
     t0 = time.perf_counter()
 
     def say(message: str) -> None:
@@ -233,6 +250,8 @@ def run(scenario: Path = typer.Argument(..., help="Scenario YAML file."),
     path = outdir.check(run_folder(rs, out), "run", "--out")  # refused before solving, not after
     with outdir.lock(path, "--out"), progress.listening(say):
         plan = solve(rs, time_limit=time_limit, gap=gap, threads=threads, analysis=analysis)
+        if plan.status != "infeasible" and "usd_per_pflop_day" not in plan.summary:
+            _no_plan(plan, str(scenario))
         say("writing the run folder")
         write_run(plan, path)
         if near_optimal and plan.status != "infeasible":
@@ -249,19 +268,25 @@ def run(scenario: Path = typer.Argument(..., help="Scenario YAML file."),
     s = plan.summary
     if plan.status == "infeasible":
         reasons = plan.explanations.get("infeasible", [])
-        _echo_err(f"infeasible: {rs.name} has no plan that meets its demand:")
-        for reason in reasons[:MAX_REASONS]:
+        # at most MAX_REASONS lines in all: the heading, the reasons, how many more
+        _echo_err(f"infeasible: {rs.name} has no plan that meets its demand (explanation written to {path}):")
+        room = MAX_REASONS - 1 if len(reasons) <= MAX_REASONS - 1 else MAX_REASONS - 2
+        for reason in reasons[:room]:
             _echo_err(f"  - {reason}")
-        if len(reasons) > MAX_REASONS:
-            _echo_err(f"  ... and {len(reasons) - MAX_REASONS} more, see {path / 'explanations.json'}")
-        _echo_err(f"explanation written to {path}")
+        if len(reasons) > room:
+            _echo_err(f"  ... and {len(reasons) - room} more, see {path / 'explanations.json'}")
         raise typer.Exit(EXIT_INFEASIBLE)
     gap_txt = f"{s['mip_gap']:.3%}" if s.get("mip_gap") is not None else "n/a"
     go = s.get("ground_only", {})
     typer.echo(f"{rs.name}: {s['status']} (gap {gap_txt}) in {s['timings_s']['total']:.1f} s")
-    typer.echo(f"  cost per delivered FLOP: ${s['usd_per_pflop_day']:,.2f} per PFLOP/s-day "
-               f"(${s['usd_per_eflop']:.4g} per EFLOP); NPV cost {_usd(s['npv_cost_usd'])}")
-    if go.get("usd_per_pflop_day"):
+    if math.isfinite(s["usd_per_pflop_day"]):
+        typer.echo(f"  cost per delivered FLOP: ${s['usd_per_pflop_day']:,.2f} per PFLOP/s-day "
+                   f"(${s['usd_per_eflop']:.4g} per EFLOP); NPV cost {_usd(s['npv_cost_usd'])}")
+    else:
+        from planner.results.plan import undefined_reason
+
+        typer.echo(f"  cost per delivered FLOP: undefined ({undefined_reason(s)}); NPV cost {_usd(s['npv_cost_usd'])}")
+    if go.get("usd_per_pflop_day") and math.isfinite(go["usd_per_pflop_day"]):
         typer.echo(f"  ground only: ${go['usd_per_pflop_day']:,.2f} per PFLOP/s-day "
                    f"(served {go.get('served_share_of_servable', 1):.1%} of what the ground can serve)")
     typer.echo(f"  space share of delivered FLOP: {s.get('space_share', 0):.1%}; launches {s.get('launch_flights', 0):,.0f}")
@@ -270,6 +295,18 @@ def run(scenario: Path = typer.Argument(..., help="Scenario YAML file."),
     if s["status"] == "time_limit":
         typer.echo(f"  stopped at the time limit: best plan found, gap {gap_txt}")
     typer.echo(f"  written to {path}")
+
+
+def _no_plan(plan, scenario: str) -> None:
+    """The solver stopped (at its time limit) before it found any plan: one line, exit EXIT_NO_PLAN."""
+    s = plan.summary
+    limit = (s.get("solver", {}).get("options") or {}).get("time_limit_s")
+    within = f" of {limit:g} s" if isinstance(limit, (int, float)) else ""
+    status = "no plan within the time limit" if s.get("status") == "time_limit" else \
+        f"no plan (solver status {s.get('status')})"
+    reason = f"{status}{within}: HiGHS found no feasible plan before it stopped; raise --time-limit"
+    _echo_err(f"error: {problem(scenario, 'solver.time_limit_s', reason)}")
+    raise typer.Exit(EXIT_NO_PLAN)
 
 
 def _theta_line(theta: float, objective) -> str:
@@ -492,9 +529,15 @@ def main(argv: list[str] | None = None) -> int:
         return int(e.exit_code or 0)
     except PlannerError as e:
         lines = e.problems if isinstance(e, InputError) else str(e).splitlines()
-        for line in lines:
+        for line in _capped(lines):
             _echo_err(f"error: {line}")
         return e.exit_code
+    except OSError as e:
+        if e.errno not in _PATH_ERRNOS or e.filename is None:  # a full disk, an I/O error: not the user's input
+            return _internal(e, argv)
+        # a path the user gave that the system refuses (too long, read-only, a folder where a file goes): one line
+        _echo_err(f"error: {problem(str(e.filename), '', f'cannot use this path: {e.strerror}')}")
+        return EXIT_BAD_INPUT
     except typer.BadParameter as e:  # an option value of the wrong type (--gap abc, --workers abc)
         _echo_err(f"error: {_bad_parameter(e, argv if argv is not None else sys.argv[1:])}")
         return EXIT_BAD_INPUT
@@ -508,10 +551,19 @@ def main(argv: list[str] | None = None) -> int:
         if isinstance(e, _usage_errors()):  # unknown command or option, no arguments at all
             e.show()
             return EXIT_BAD_INPUT
-        if STATE["debug"] or "--debug" in (argv or sys.argv):
-            traceback.print_exc()
-        _echo_err(f"internal error: {e.__class__.__name__}: {e} (run with --debug for the traceback)")
-        return EXIT_INTERNAL
+        return _internal(e, argv)
+
+
+def _internal(e: Exception, argv: list[str] | None) -> int:
+    if STATE["debug"] or "--debug" in (argv or sys.argv):
+        traceback.print_exc()
+    _echo_err(f"internal error: {e.__class__.__name__}: {clip(e, 300)} (run with --debug for the traceback)")
+    return EXIT_INTERNAL
+
+
+# errors of a path as such (its name, its permissions, what is there): bad input, exit 2
+_PATH_ERRNOS = {errno.ENAMETOOLONG, errno.EACCES, errno.EPERM, errno.EROFS, errno.EISDIR, errno.ENOTDIR,
+                errno.EEXIST, errno.ENOTEMPTY, errno.ELOOP, errno.EBUSY, errno.EINVAL, errno.EXDEV}
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -5,6 +5,7 @@ Exit codes (documented in the README):
     1  internal error (a bug: please report it with the traceback from ``--debug``)
     2  bad input (scenario, catalog, sweep spec, command line)
     3  infeasible scenario (the plan cannot meet what the scenario requires)
+    4  no plan within the time limit (the solver stopped before it found any plan: raise the time limit)
 """
 
 from __future__ import annotations
@@ -13,6 +14,10 @@ EXIT_OK = 0
 EXIT_INTERNAL = 1
 EXIT_BAD_INPUT = 2
 EXIT_INFEASIBLE = 3
+EXIT_NO_PLAN = 4
+
+MAX_FIELD_CHARS = 120  # a field path in a problem line (a hostile key can be a million characters)
+MAX_REASON_CHARS = 400
 
 
 class PlannerError(Exception):
@@ -43,5 +48,13 @@ class InfeasibleError(PlannerError):
 
 
 def problem(file: str, field: str, reason: str) -> str:
-    """Format one problem as the one-line ``file: field: reason`` the CLI prints."""
-    return f"{file}: {field or '(top level)'}: {reason}"
+    """Format one problem as the one-line ``file: field: reason`` the CLI prints (long fields and reasons cut)."""
+    return f"{file}: {clip(field, MAX_FIELD_CHARS) or '(top level)'}: {clip(reason, MAX_REASON_CHARS)}"
+
+
+def clip(text: object, limit: int = 80) -> str:
+    """``text`` on one line, cut to about ``limit`` characters with how long it was."""
+    s = " ".join(str(text).split()) if "\n" in str(text) else str(text)
+    if len(s) <= limit:
+        return s
+    return f"{s[:limit]}... ({len(s):,} characters)"

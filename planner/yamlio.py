@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import math
 import os
 import pickle
 import re
@@ -13,16 +14,56 @@ from typing import Any, Iterable
 
 import yaml
 
-from planner.errors import InputError, problem
+from planner.errors import InputError, clip, problem
+
+
+# Limits on what one YAML file may hold. The largest file the planner writes or ships (a resolved scenario,
+# scenario.resolved.yaml) is about 110 kB, 8,000 values and 8 levels deep: these leave a factor of 15-20 and stop
+# a hostile file (deep nesting, alias bombs, a huge list) before it costs more than a second.
+MAX_YAML_BYTES = 2_000_000
+MAX_YAML_VALUES = 50_000  # every key, value and list item, counting what aliases expand to
+MAX_YAML_DEPTH = 40
+
+# YAML 1.2 floats: ``2e1``, ``1E-3`` and ``.5`` are numbers (PyYAML follows YAML 1.1, which needs a dot and a
+# signed exponent, and reads ``2e1`` as a string); ``.inf`` and ``.nan`` stay floats (the schemas then say they
+# must be finite)
+_FLOAT_12 = re.compile(r"""^(?:[-+]?(?:\.[0-9]+|[0-9][0-9_]*(?:\.[0-9_]*)?)(?:[eE][-+]?[0-9]+)?
+    |[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$""", re.X)
 
 
 class _UniqueKeyLoader(yaml.SafeLoader):
-    """A SafeLoader that rejects duplicate keys instead of silently keeping the last one."""
+    """A SafeLoader that rejects duplicate keys instead of silently keeping the last one, reads YAML 1.2 floats,
+    takes merge keys (``<<: *anchor``) and refuses nesting deeper than MAX_YAML_DEPTH (used where PyYAML has no
+    libyaml)."""
+
+    _depth = 0
+
+    def compose_node(self, parent, index):
+        self._depth += 1
+        try:
+            if self._depth > MAX_YAML_DEPTH:
+                raise yaml.composer.ComposerError(
+                    None, None, f"nested more than {MAX_YAML_DEPTH} levels deep", self.peek_event().start_mark)
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+
+def _float_12(loader, node):
+    text = loader.construct_scalar(node).replace("_", "")
+    low = text.lower()
+    if low.endswith(".inf"):
+        return float("-inf") if low.startswith("-") else float("inf")
+    if low == ".nan":
+        return float("nan")
+    return float(text)
 
 
 def _construct_mapping(loader, node, deep=False):
     seen = set()
-    for key_node, _ in node.value:
+    for key_node, _ in node.value:  # the mapping's own keys; merged ones (``<<: *defaults``) may be overridden
+        if key_node.tag == "tag:yaml.org,2002:merge":
+            continue
         key = loader.construct_object(key_node, deep=deep)
         try:
             hash(key)
@@ -31,12 +72,80 @@ def _construct_mapping(loader, node, deep=False):
                 None, None, "found unhashable key", key_node.start_mark) from None
         if key in seen:
             raise yaml.constructor.ConstructorError(
-                None, None, f"duplicate key {key!r}", key_node.start_mark)
+                None, None, f"duplicate key {clip(repr(key))}", key_node.start_mark)
         seen.add(key)
-    return yaml.SafeLoader.construct_mapping(loader, node, deep)
+    return yaml.constructor.SafeConstructor.construct_mapping(loader, node, deep)
 
 
-_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+def _planner_rules(cls):
+    """YAML 1.2 floats, unique keys and merge keys on a loader class."""
+    cls.yaml_implicit_resolvers = {
+        first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:float"]
+        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()}
+    cls.add_implicit_resolver("tag:yaml.org,2002:float", _FLOAT_12, list("-+.0123456789"))
+    cls.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+    cls.add_constructor("tag:yaml.org,2002:float", _float_12)
+    return cls
+
+
+_planner_rules(_UniqueKeyLoader)
+if getattr(yaml, "__with_libyaml__", False):  # libyaml parses about ten times faster than pure Python
+    @_planner_rules
+    class _FastLoader(yaml.CSafeLoader):
+        """The same rules on libyaml; depth and size are checked on its events first (its composer recurses in C)."""
+else:  # pragma: no cover - PyYAML built without libyaml
+    _FastLoader = None
+
+
+def parse_yaml(text: str) -> Any:
+    """Parse YAML text by the planner's rules (raises yaml.YAMLError, with a ``problem`` for the size limits)."""
+    if _FastLoader is None:  # pragma: no cover
+        doc = yaml.load(text, Loader=_UniqueKeyLoader)
+    else:
+        try:
+            _check_events(text)
+        except (yaml.scanner.ScannerError, yaml.parser.ParserError):
+            # the file is malformed: pure Python PyYAML says where and why in clearer words than libyaml (and the
+            # events read so far were within the limits)
+            yaml.load(text, Loader=_UniqueKeyLoader)
+            raise
+        doc = yaml.load(text, Loader=_FastLoader)
+    _check_size(doc)
+    return doc
+
+
+def _check_events(text: str) -> None:
+    """Depth and count of nodes from libyaml's event stream (flat: no recursion), before anything is built."""
+    depth = count = 0
+    for event in yaml.parse(text, Loader=yaml.CSafeLoader):
+        if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+            depth += 1
+            if depth > MAX_YAML_DEPTH:
+                raise yaml.YAMLError(f"nested more than {MAX_YAML_DEPTH} levels deep (line "
+                                     f"{event.start_mark.line + 1})")
+        elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+            depth -= 1
+            continue
+        elif not isinstance(event, (yaml.ScalarEvent, yaml.AliasEvent)):
+            continue
+        count += 1
+        if count > MAX_YAML_VALUES:
+            raise yaml.YAMLError(f"more than {MAX_YAML_VALUES:,} values")
+
+
+def _check_size(doc: Any) -> None:
+    """Count every value, as aliases expand (a billion laughs is a few lines of YAML), up to MAX_YAML_VALUES."""
+    count, stack = 0, [doc]
+    while stack:
+        node = stack.pop()
+        count += 1
+        if count > MAX_YAML_VALUES:
+            raise yaml.YAMLError(f"more than {MAX_YAML_VALUES:,} values (counting what aliases expand to)")
+        if isinstance(node, dict):
+            stack.extend(node.keys())
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
 
 
 _CACHE: dict[tuple[str, int, int], bytes] = {}
@@ -53,7 +162,7 @@ def read_yaml(path: str | Path) -> Any:
     try:
         st = path.stat()
         key = (str(path.resolve()), st.st_size, st.st_mtime_ns)
-    except OSError:
+    except (OSError, ValueError):
         key = None
     if key is not None and key in _CACHE:
         return pickle.loads(_CACHE[key])
@@ -63,15 +172,46 @@ def read_yaml(path: str | Path) -> Any:
     return doc
 
 
-def _read_yaml(path: Path) -> Any:
+def read_text_file(path: Path, max_bytes: int = MAX_YAML_BYTES) -> str:
+    """The text of a regular file of at most ``max_bytes``; anything else (a folder, a device such as /dev/zero,
+    a FIFO, a file too large, not UTF-8) is an InputError at once, without reading it."""
+    import stat as stat_
+
     try:
-        text = path.read_text(encoding="utf-8")
+        st = path.stat()
     except FileNotFoundError:
         raise InputError(problem(str(path), "", "file not found")) from None
-    except (IsADirectoryError, PermissionError, UnicodeDecodeError) as exc:
-        raise InputError(problem(str(path), "", f"cannot read: {exc.__class__.__name__}")) from None
+    except (OSError, ValueError) as exc:
+        raise InputError(problem(str(path), "", f"cannot read: {_os_reason(exc)}")) from None
+    if stat_.S_ISDIR(st.st_mode):
+        raise InputError(problem(str(path), "", "is a folder, not a file"))
+    if not stat_.S_ISREG(st.st_mode):
+        kind = ("a FIFO" if stat_.S_ISFIFO(st.st_mode) else "a device" if stat_.S_ISCHR(st.st_mode)
+                or stat_.S_ISBLK(st.st_mode) else "a socket" if stat_.S_ISSOCK(st.st_mode) else "not a regular file")
+        raise InputError(problem(str(path), "", f"is {kind}, not a regular file"))
+    if st.st_size > max_bytes:
+        raise InputError(problem(str(path), "", f"file too large: {st.st_size:,} bytes (at most {max_bytes:,})"))
     try:
-        return yaml.load(text, Loader=_UniqueKeyLoader)
+        with open(path, "rb") as fh:
+            data = fh.read(max_bytes + 1)  # files under /proc say 0 bytes: read no more than the limit
+    except OSError as exc:
+        raise InputError(problem(str(path), "", f"cannot read: {_os_reason(exc)}")) from None
+    if len(data) > max_bytes:
+        raise InputError(problem(str(path), "", f"file too large: more than {max_bytes:,} bytes"))
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(problem(str(path), "", f"not UTF-8 text (byte {exc.start})")) from None
+
+
+def _os_reason(exc: BaseException) -> str:
+    return getattr(exc, "strerror", None) or exc.__class__.__name__
+
+
+def _read_yaml(path: Path) -> Any:
+    text = read_text_file(path)
+    try:
+        return parse_yaml(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         reason = getattr(exc, "problem", None) or str(exc).splitlines()[0]
@@ -85,6 +225,24 @@ def _read_yaml(path: Path) -> Any:
 
 def dump_yaml(data: Any) -> str:
     return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=110)
+
+
+def finite_json(data: Any) -> tuple[Any, list[str]]:
+    """``data`` with every NaN or infinite float replaced by None (JSON has no NaN: ``json.dumps`` writes a bare
+    ``NaN`` that strict readers reject), and the dotted paths of what was replaced."""
+    replaced: list[str] = []
+
+    def clean(x, path):
+        if isinstance(x, float) and not math.isfinite(x):
+            replaced.append(path)
+            return None
+        if isinstance(x, dict):
+            return {k: clean(v, f"{path}.{k}" if path else str(k)) for k, v in x.items()}
+        if isinstance(x, (list, tuple)):
+            return [clean(v, f"{path}.{i}" if path else str(i)) for i, v in enumerate(x)]
+        return x
+
+    return clean(data, ""), replaced
 
 
 def atomic_write(path: str | Path, data: str | bytes) -> None:
@@ -115,6 +273,8 @@ def _umask() -> int:
 
 def closest(name: str, options: Iterable[str]) -> str:
     """A ' (did you mean X?)' hint, or ''."""
+    if len(str(name)) > 100:  # no name is that long, and difflib takes quadratic time
+        return ""
     match = difflib.get_close_matches(str(name), [str(o) for o in options], n=1, cutoff=0.6)
     return f" (did you mean {match[0]!r}?)" if match else ""
 
@@ -137,7 +297,7 @@ def pydantic_problems(exc, file: str, prefix: str = "", lookup=None) -> list[str
         msg = err["msg"]
         if err["type"] == "extra_forbidden":
             msg = "unknown field"
-            if lookup is not None:
+            if lookup is not None and len(found) < 50:  # a suggestion for the first ones: only 10 lines are shown
                 allowed = lookup(loc[:-1])
                 if allowed:
                     msg += closest(loc[-1], allowed)
@@ -145,6 +305,8 @@ def pydantic_problems(exc, file: str, prefix: str = "", lookup=None) -> list[str
             msg = msg[len("Value error, "):]
         elif err["type"] == "missing":
             msg = "required field is missing"
+        elif err["type"] == "finite_number":
+            msg = f"must be a finite number, got {err.get('input')!r}"
         found.append((field, msg, err["type"]))
     # a union reports every member: "not a number" at a field is noise when another member (a table, say)
     # got further and found the real problem inside it

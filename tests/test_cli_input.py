@@ -285,8 +285,9 @@ def test_infeasibility_list_is_capped(capsys, tmp_path, monkeypatch):
                      "--no-report", "--out", tmp_path / "inf", "--quiet")
     assert rc == EXIT_INFEASIBLE, err
     shown = [line for line in err.splitlines() if line.startswith("  - reason")]
-    assert shown == [f"  - reason {i}" for i in range(10)]
-    assert f"... and 15 more, see {tmp_path / 'inf' / 'explanations.json'}" in err
+    assert shown == [f"  - reason {i}" for i in range(8)]  # with the heading and the count: 10 lines
+    assert f"... and 17 more, see {tmp_path / 'inf' / 'explanations.json'}" in err
+    assert len(err.splitlines()) == 10
     assert json.loads((tmp_path / "inf" / "summary.json").read_text())["infeasible_reasons"] == many
 
 

@@ -23,7 +23,7 @@ from scipy.stats import qmc
 from planner.catalog.schema import Quantity
 from planner.errors import InputError, problem
 from planner.scenario.load import ResolvedScenario, load_scenario
-from planner.yamlio import allowed_fields, pydantic_problems, read_yaml
+from planner.yamlio import allowed_fields, parse_yaml, pydantic_problems, read_yaml
 
 DistName = Literal["triangular", "uniform", "pert", "normal", "lognormal"]
 
@@ -256,19 +256,34 @@ def generate_cases(spec: SweepSpec, spec_path: Path, rs: ResolvedScenario) -> tu
         notes["quantiles"] = u.tolist() if gen == "sobol" else None
     else:
         file = spec_path.parent / spec.csv.file
-        if not file.is_file():
-            raise InputError(problem(where, "csv.file", f"file not found: {spec.csv.file}"))
-        frame = pd.read_csv(file)
+        frame = _read_cases_csv(file, where, spec.csv.file)
         cases = [{k: _cell(v) for k, v in row.items() if not (isinstance(v, float) and math.isnan(v))}
                  for row in frame.to_dict(orient="records")]
     return cases, notes
+
+
+def _read_cases_csv(file: Path, where: str, given: str) -> pd.DataFrame:
+    """The CSV of a spec's cases: a regular UTF-8 file of at most 50 MB that pandas reads as a table, or one line."""
+    import io
+
+    from planner.yamlio import read_text_file
+
+    try:
+        text = read_text_file(file, max_bytes=50_000_000)
+    except InputError as exc:
+        raise InputError(problem(where, "csv.file", f"{exc.problems[0].split(': ', 2)[-1]}: {given}")) from None
+    try:
+        return pd.read_csv(io.StringIO(text))
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else exc.__class__.__name__
+        raise InputError(problem(where, "csv.file", f"{given}: not a CSV table of overrides ({first})")) from None
 
 
 def _cell(v):
     if isinstance(v, str):
         import yaml
         try:
-            return yaml.safe_load(v)
+            return parse_yaml(v)
         except yaml.YAMLError:
             return v
     return v.item() if hasattr(v, "item") else v

@@ -8,7 +8,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from planner.catalog.schema import Catalog
-from planner.errors import InputError, problem
+from planner.errors import InputError, clip, problem
 from planner.yamlio import allowed_fields, closest, pydantic_problems, read_yaml
 
 DEFAULT_CATALOG_DIR = Path(__file__).resolve().parents[2] / "data" / "catalog"
@@ -55,8 +55,8 @@ def apply_overrides(raw: dict, overrides: dict[str, Any], where: str) -> list[st
         for i, part in enumerate(parts[:-1]):
             if not isinstance(node, dict) or part not in node:
                 options = node.keys() if isinstance(node, dict) else []
-                problems.append(problem(where, f"catalog.{path}",
-                                        f"no catalog entry {'.'.join(parts[:i + 1])!r}{closest(part, options)}"))
+                entry = clip(repr(".".join(parts[:i + 1])))
+                problems.append(problem(where, f"catalog.{path}", f"no catalog entry {entry}{closest(part, options)}"))
                 ok = False
                 break
             node = node[part]
@@ -65,7 +65,8 @@ def apply_overrides(raw: dict, overrides: dict[str, Any], where: str) -> list[st
         last = parts[-1]
         if not isinstance(node, dict) or last not in node:
             options = node.keys() if isinstance(node, dict) else []
-            problems.append(problem(where, f"catalog.{path}", f"no catalog value {last!r}{closest(last, options)}"))
+            problems.append(problem(where, f"catalog.{path}",
+                                    f"no catalog value {clip(repr(last))}{closest(last, options)}"))
             continue
         target = node[last]
         if _is_quantity(target):
@@ -93,7 +94,7 @@ def _override_quantity(q: dict, new: Any, where: str, field: str, problems: list
         return new
     if isinstance(new, bool) or not isinstance(new, (int, float, dict)):
         problems.append(problem(where, field, f"expected a number, a year table or one of {RANGE_WORDS}, "
-                                              f"got {new!r}"))
+                                              f"got {clip(repr(new))}"))
         return q
     q["value"] = new
     lo, hi = q.get("low"), q.get("high")

@@ -35,7 +35,7 @@ def table_at(table: dict[int, float], year: float) -> float:
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class Source(Strict):
@@ -59,6 +59,13 @@ class Quantity(Strict):
     note: str | None = None
     groups: list[Group] = []
     space_end: Literal["low", "high"] | None = None  # the end of the range that favours space over the ground
+
+    @model_validator(mode="after")
+    def _tables_not_empty(self):
+        for which in ("value", "low", "high"):
+            if getattr(self, which) == {}:
+                raise ValueError(f"{which}: a year table needs at least one year")
+        return self
 
     def pick(self, which: str = "value") -> Scalar:
         if which == "value":

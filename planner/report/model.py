@@ -503,6 +503,8 @@ def _like_for_like(run: Run) -> list[str]:
     ratio = plan_vs_ground_only(s)
     not_servable = go.get("not_servable_workloads") or []
     own = f"**{PLAN_COST}: {per_pflop_day(s.get('usd_per_pflop_day'))}** of delivered FLOP"
+    if "usd_per_pflop_day" in (s.get("undefined_values") or {}).get("fields", []):  # null in summary.json: say why
+        own += f" (undefined: {s['undefined_values']['reason']})"
     if go.get("usd_per_pflop_day") is None:
         return [f"{own}; no ground-only comparison was computed for this run."]
     ground = f"**{per_pflop_day(go.get('usd_per_pflop_day'))}**"

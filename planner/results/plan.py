@@ -19,7 +19,7 @@ from planner.results.emissions import emissions_table
 from planner.results.schema import TABLES
 from planner.results.waterfall import waterfall_table
 from planner.scenario.load import ResolvedScenario
-from planner.yamlio import atomic_write
+from planner.yamlio import atomic_write, finite_json
 
 SECONDS_PER_YEAR = EFLOP_S_YR_IN_FLOP / 1e18
 EFLOP_PER_PFLOP_DAY = 86.4  # 1 PFLOP/s for a day = 8.64e19 FLOP
@@ -410,12 +410,24 @@ class Plan:
             (folder / "analysis").mkdir(exist_ok=True)
             for name, df in self.analysis.items():
                 df.to_csv(folder / "analysis" / f"{name}.csv", index=False)
-        atomic_write(folder / "summary.json", json.dumps(self.summary, indent=2, default=_json_default) + "\n")
+        summary, undefined = finite_json(self.summary)
+        if undefined:  # written as null, and why
+            summary["undefined_values"] = {"fields": undefined, "reason": undefined_reason(self.summary)}
+        atomic_write(folder / "summary.json", json.dumps(summary, indent=2, default=_json_default,
+                                                         allow_nan=False) + "\n")
         atomic_write(folder / "explanations.json",
                      json.dumps(self.explanations, indent=2, default=_json_default) + "\n")
         atomic_write(folder / "scenario.resolved.yaml", self.scenario.resolved_yaml())
         if self.solver_log:
             atomic_write(folder / "solver.log", self.solver_log)
+
+
+def undefined_reason(summary: dict) -> str:
+    """Why a summary value is not a number (the report and summary.json say it where the value would be)."""
+    if not summary.get("delivered_flop_undiscounted"):
+        return ("the plan delivers no FLOP (all demand is left unmet: the unmet-demand penalty is cheaper than "
+                "serving it), so a cost or an emission per FLOP is undefined")
+    return "a ratio whose denominator is zero or a value too large to compute (see the scenario's inputs)"
 
 
 def _json_default(x):

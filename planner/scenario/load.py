@@ -20,12 +20,15 @@ import yaml
 from pydantic import ValidationError
 
 from planner.catalog.load import DEFAULT_CATALOG_DIR, apply_overrides, read_raw_catalog, validate_catalog
-from planner.catalog.schema import Catalog
-from planner.errors import InputError, problem
+from planner.catalog.schema import Catalog, table_at
+from planner.errors import InputError, clip, problem
 from planner.scenario.schema import Scenario
-from planner.yamlio import allowed_fields, closest, dump_yaml, pydantic_problems, read_yaml, schema_type_at
+from planner.yamlio import (allowed_fields, closest, dump_yaml, parse_yaml, pydantic_problems, read_yaml,
+                            schema_type_at)
 
 SET_ORIGIN = "--set"
+MAX_EXTENDS = 20  # files in one ``extends:`` chain (the bundled scenarios use at most 2)
+MAX_SET_DEPTH = 12  # parts of a --set path (the deepest real field, a catalog year table entry, has 6)
 
 
 def parse_set(text: str) -> tuple[str, Any]:
@@ -36,10 +39,12 @@ def parse_set(text: str) -> tuple[str, Any]:
     path = path.strip()
     if not path or any(not p for p in path.split(".")):
         raise InputError(problem(SET_ORIGIN, path or text, "empty field path"))
+    if path.count(".") >= MAX_SET_DEPTH:
+        raise InputError(problem(SET_ORIGIN, path, f"more than {MAX_SET_DEPTH} parts: no field is that deep"))
     try:
-        value = yaml.safe_load(raw) if raw.strip() else ""
+        value = parse_yaml(raw) if raw.strip() else ""
     except yaml.YAMLError:
-        raise InputError(problem(SET_ORIGIN, path, f"cannot read value {raw!r}")) from None
+        raise InputError(problem(SET_ORIGIN, path, f"cannot read value {clip(repr(raw))}")) from None
     return path, value
 
 
@@ -58,8 +63,9 @@ def _merge(base: dict, over: dict, origin: str, origins: dict[str, str], prefix:
         elif isinstance(value, dict) and isinstance(out.get(key), dict):
             out[key] = _merge(out[key], value, origin, origins, path)
         else:
+            had = isinstance(out.get(key), dict)  # only then can an earlier file have set something inside it
             out[key] = copy.deepcopy(value)
-            for stale in [k for k in origins if k.startswith(path + ".")]:
+            for stale in [k for k in origins if k.startswith(path + ".")] if had else ():
                 del origins[stale]  # replaced as a whole: nothing inside it comes from an earlier file
             origins[path] = origin
     return out
@@ -94,9 +100,17 @@ def _read_chain(path: Path, origins: dict[str, str], seen: tuple[Path, ...] = ()
     if parent_ref is not None:
         if not isinstance(parent_ref, str) or not parent_ref.strip():
             raise InputError(problem(name, "extends", "must be a file path"))
+        if len(seen) + 1 >= MAX_EXTENDS:
+            raise InputError(problem(name, "extends", f"a chain of more than {MAX_EXTENDS} files extending each "
+                                                      f"other (from {seen[0][1] if seen else name})"))
         parent = path.parent / parent_ref
-        if not parent.is_file():
-            reason = "is not a file" if parent.exists() else "file not found"
+        try:
+            is_file, exists = parent.is_file(), parent.exists()
+        except (OSError, ValueError) as exc:  # a name too long, a NUL byte
+            reason = getattr(exc, "strerror", None) or str(exc)
+            raise InputError(problem(name, "extends", f"cannot read {clip(parent_ref)}: {reason}")) from None
+        if not is_file:
+            reason = "is not a file" if exists else "file not found"
             raise InputError(problem(name, "extends", f"{reason}: {parent_ref}"))
         base = _read_chain(parent, origins, seen + ((resolved, name),))
     mine = {k: v for k, v in doc.items() if k != "extends"}
@@ -130,7 +144,7 @@ def _set_path(doc: dict, path: str, value: Any, origins: dict[str, str]) -> None
             needs_all = hasattr(entry, "model_fields") and any(f.is_required() for f in entry.model_fields.values())
             if keyed and needs_all:
                 raise InputError(problem(SET_ORIGIN, ".".join(parts[:i + 1]),
-                                         f"no entry named {p!r}{closest(p, node.keys())}"))
+                                         f"no entry named {clip(repr(p))}{closest(p, node.keys())}"))
             node[p] = {}
         node = node[p]
     node[parts[-1]] = value
@@ -182,6 +196,7 @@ class ResolvedScenario:
     overrides: dict[str, Any] = field(default_factory=dict)
     resolved: dict = field(default_factory=dict)
     sha256: str = ""
+    warnings: list[str] = field(default_factory=list)  # values that validate but are implausible, one line each
 
     @property
     def name(self) -> str:
@@ -206,6 +221,7 @@ def load_scenario(path: str | Path, overrides: list[str] | dict[str, Any] | None
         scenario = Scenario.model_validate(doc)
     except ValidationError as exc:
         lines = []
+        origin_of = origin_finder(origins, top)  # once: 50,000 unknown keys made 50,000 indexes of 50,000 origins
         for line in pydantic_problems(exc, top, lookup=allowed_fields(Scenario)):
             _, loc, reason = line.split(": ", 2)
             if loc == "(top level)":
@@ -213,15 +229,19 @@ def load_scenario(path: str | Path, overrides: list[str] | dict[str, Any] | None
                 named_by_set = any(o == SET_ORIGIN and k in reason for k, o in origins.items())
                 lines.append(problem(SET_ORIGIN if named_by_set else top, "", reason))
             else:
-                lines.append(problem(_origin_of(loc, origins, top), loc, reason))
+                lines.append(problem(origin_of(loc), loc, reason))
         raise InputError(lines) from None
     catalog, used = _resolve_catalog(scenario, origins, top, catalog_dir)
     _check_references(scenario, catalog, origins, top)
     resolved = _resolved_document(scenario, catalog, used)
+    peaks = peak_demands(scenario)
+    _check_magnitudes(scenario, resolved, peaks, origins, top)
     hashed = {k: v for k, v in resolved.items() if k != "catalog_overrides_from"}  # values, not where they came from
-    digest = hashlib.sha256(json.dumps(hashed, sort_keys=True, default=str).encode()).hexdigest()
+    # a lone surrogate (a key written "\udc80" in YAML) is not UTF-8: hash it escaped
+    digest = hashlib.sha256(json.dumps(hashed, sort_keys=True, default=str).encode("utf-8", "backslashreplace"))
     return ResolvedScenario(scenario=scenario, catalog=catalog, path=top, overrides=dict(sets),
-                            resolved=resolved, sha256=digest)
+                            resolved=resolved, sha256=digest.hexdigest(),
+                            warnings=plausibility_warnings(scenario, peaks, origins, top))
 
 
 def trajectory_overrides(scenario: Scenario) -> dict[str, tuple[str, Any]]:
@@ -261,7 +281,7 @@ def _resolve_catalog(scenario: Scenario, origins: dict[str, str], top: str,
         table, entry = cat_path.split(".")[:2]
         if entry not in (raw.get(table) or {}):
             problems.append(problem(_origin_of(field_path, origins, top), ".".join(field_path.split(".")[:3]),
-                                    f"no {table.rstrip('s').replace('_', ' ')} named {entry!r}"
+                                    f"no {table.rstrip('s').replace('_', ' ')} named {clip(repr(entry))}"
                                     f"{closest(entry, raw.get(table) or {})}"))
     if problems:
         raise InputError(sorted(set(problems)))
@@ -292,25 +312,25 @@ def _check_references(s: Scenario, cat: Catalog, origins: dict[str, str], top: s
             if not any(fnmatch.fnmatchcase(a, pattern) for a in archs):
                 field_path = f"architectures.{key}"
                 problems.append(problem(_origin_of(field_path, origins, top), f"{field_path}.{i}",
-                                        f"{pattern!r} matches no architecture{closest(pattern, archs)}"))
+                                        f"{clip(repr(pattern))} matches no architecture{closest(pattern, archs)}"))
     if s.unmet.workloads:
         for w in s.unmet.workloads:
             if w not in s.workloads:
                 problems.append(problem(_origin_of("unmet.workloads", origins, top), "unmet.workloads",
-                                        f"no workload named {w!r}{closest(w, s.workloads)}"))
+                                        f"no workload named {clip(repr(w))}{closest(w, s.workloads)}"))
     for key, names, table in (("design_space.accelerators", s.design_space.accelerators or [], cat.accelerators),
                               ("design_space.accelerators_per_unit", list(s.design_space.accelerators_per_unit),
                                cat.platforms)):
         for name in names:
             if name not in table:
                 problems.append(problem(_origin_of(key, origins, top), key,
-                                        f"no catalog entry named {name!r}{closest(name, table)}"))
+                                        f"no catalog entry named {clip(repr(name))}{closest(name, table)}"))
     if s.trajectories.learning_curve:
         for v in s.trajectories.learning_curve.vehicles:
             if v not in cat.launch_vehicles:
                 fp = "trajectories.learning_curve.vehicles"
                 problems.append(problem(_origin_of(fp, origins, top), fp,
-                                        f"no launch vehicle named {v!r}{closest(v, cat.launch_vehicles)}"))
+                                        f"no launch vehicle named {clip(repr(v))}{closest(v, cat.launch_vehicles)}"))
     allowed_sites = {archs[a][1] for a in allowed_architectures(s, cat) if archs[a][2] != "ground"}
     for mm in s.design_space.shielding_mm_al:
         outside = []
@@ -324,6 +344,101 @@ def _check_references(s: Scenario, cat: Catalog, origins: dict[str, str], top: s
                                     f"{mm:g} mm is outside the dose tables of {', '.join(outside)}"))
     if problems:
         raise InputError(problems)
+
+
+MAX_MAGNITUDE = 1e15  # the largest number in the shipped catalog is 1.5e8 (a station bus, USD)
+
+
+def peak_demands(s: Scenario) -> dict[str, float]:
+    """Each workload's largest yearly demand over the horizon, EFLOP/s (a growth law compounded once, not once a
+    year: 300 workloads over 200 years would otherwise take seconds)."""
+    years = range(s.horizon.first_year, s.horizon.last_year + 1)
+    out = {}
+    for name, w in s.workloads.items():
+        g = w.growth
+        if g is None:
+            out[name] = max(w.demand_at(y) for y in years)
+            continue
+        level = g.start_eflop_per_s
+        peak = level if years[0] <= g.start_year <= years[-1] else 0.0
+        for y in range(g.start_year + 1, years[-1] + 1):
+            rate = g.growth_per_yr
+            level *= 1.0 + (table_at(rate, y) if isinstance(rate, dict) else rate)
+            if y >= years[0]:
+                peak = max(peak, level)
+        out[name] = peak
+    return out
+
+
+def _check_magnitudes(s: Scenario, resolved: dict, peaks: dict[str, float], origins: dict[str, str],
+                      top: str) -> None:
+    """Every number the model computes with must be finite and far from overflow: a carbon price of 1e308 $/t, or a
+    growth law compounding for 170 years, turns costs into inf and NaN. One line per field, naming it."""
+    problems = []
+    for path, x in _numbers(resolved):
+        if abs(x) > MAX_MAGNITUDE:
+            if path.startswith("resolved_catalog."):  # resolved_catalog.<table>.<entry>.<field>.value[.<year>]
+                parts = path.split(".")[1:]
+                cut = next((i for i, p in enumerate(parts) if p in ("value", "low", "high")), len(parts))
+                path = "catalog." + ".".join(parts[:cut])
+            problems.append(problem(_origin_of(path, origins, top), path,
+                                    f"{x:g} is too large to compute with (at most {MAX_MAGNITUDE:g} in magnitude)"))
+    for name, peak in peaks.items():
+        w = s.workloads[name]
+        if not peak <= MAX_MAGNITUDE:  # also NaN
+            fp = f"workloads.{name}.growth" if w.growth is not None else f"workloads.{name}.demand_eflop_per_s"
+            problems.append(problem(_origin_of(fp, origins, top), fp,
+                                    f"the demand grows to {peak:g} EFLOP/s by {s.horizon.last_year}: too large to "
+                                    f"compute with (at most {MAX_MAGNITUDE:g})"))
+    if problems:
+        raise InputError(list(dict.fromkeys(problems)))
+
+
+def _numbers(tree: Any, prefix: str = ""):
+    """(dotted path, number) for every number in a nested document (an iterative walk: no recursion limit)."""
+    stack = [(prefix, tree)]
+    while stack:
+        path, node = stack.pop()
+        if isinstance(node, dict):
+            stack.extend((f"{path}.{k}" if path else str(k), v) for k, v in node.items())
+        elif isinstance(node, list):
+            stack.extend((f"{path}.{i}" if path else str(i), v) for i, v in enumerate(node))
+        elif isinstance(node, (int, float)) and not isinstance(node, bool):
+            yield path, node
+
+
+# (low, high, what is typical): a value outside validates (a what-if may want it) but gets a one-line warning
+_DEMAND_TYPICAL_EFLOP_S = 1e6  # the bundled scenarios peak at 45,000 EFLOP/s (a workload in 2045)
+_YEARS_TYPICAL = (2020, 2100)
+
+
+def plausibility_warnings(s: Scenario, peaks: dict[str, float], origins: dict[str, str], top: str) -> list[str]:
+    """Values that validate but are implausible: one ``file: field: value ...; typical ...`` line each."""
+    out = []
+
+    def warn(fp: str, text: str) -> None:
+        out.append(problem(_origin_of(fp, origins, top), fp, text))
+
+    for key, year in (("horizon.first_year", s.horizon.first_year), ("horizon.last_year", s.horizon.last_year),
+                      ("money.base_year", s.money.base_year)):
+        if not _YEARS_TYPICAL[0] <= year <= _YEARS_TYPICAL[1]:
+            warn(key, f"{year} is far outside the catalog's years (typical {_YEARS_TYPICAL[0]}-{_YEARS_TYPICAL[1]}): "
+                      f"trajectories are flat beyond their last year")
+    for name, w in s.workloads.items():
+        lat = w.latency_limit_ms
+        if lat < 1:
+            warn(f"workloads.{name}.latency_limit_ms",
+                 f"{lat:g} ms is below any network round trip (typical 1-10,000 ms; 100,000 or more for no limit)")
+        elif 10_000 < lat < 100_000:
+            warn(f"workloads.{name}.latency_limit_ms",
+                 f"{lat:g} ms is unusual: typical limits are 1-10,000 ms for latency-bound work, or 100,000 ms "
+                 f"or more for none (as the reference's training)")
+        peak = peaks[name]
+        if peak > _DEMAND_TYPICAL_EFLOP_S:
+            fp = f"workloads.{name}.growth" if w.growth is not None else f"workloads.{name}.demand_eflop_per_s"
+            warn(fp, f"demand reaches {peak:,.0f} EFLOP/s: typical up to {_DEMAND_TYPICAL_EFLOP_S:,.0f} (the bundled "
+                     f"scenarios peak at 45,000)")
+    return out
 
 
 def allowed_architectures(s: Scenario, cat: Catalog) -> list[str]:

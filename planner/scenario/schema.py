@@ -15,6 +15,10 @@ from planner.catalog.schema import table_at
 Family = Literal["swarm", "module", "station", "ground"]
 FAMILIES: tuple[str, ...] = ("swarm", "module", "station", "ground")
 Year = Annotated[int, Field(ge=1990, le=2200)]
+# sizes of lists: far above any real scenario, low enough that a hostile file is answered at once
+MAX_NAMES = 200  # architecture patterns, accelerators, vehicles (the catalog has about 40 architectures)
+MAX_GRID = 50  # candidate radiator temperatures or shielding thicknesses (each multiplies the designs)
+MAX_WORKLOADS = 1_000
 NonNeg = Annotated[float, Field(ge=0)]
 YearTable = dict[Year, NonNeg]
 
@@ -28,7 +32,7 @@ CostCategory = Literal[COST_CATEGORIES]  # type: ignore[valid-type]
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)  # .inf, .nan, 1e999: "must be finite"
 
 
 def _table_years_ok(table: dict[int, float] | None, what: str):
@@ -128,22 +132,22 @@ class Workload(Strict):
 
 
 class Architectures(Strict):
-    allow: list[str] = Field(default_factory=lambda: ["*"], min_length=1)
-    deny: list[str] = []
+    allow: list[str] = Field(default_factory=lambda: ["*"], min_length=1, max_length=MAX_NAMES)
+    deny: list[str] = Field([], max_length=MAX_NAMES)
 
 
 class DesignSpace(Strict):
     radiator_temps_k: list[Annotated[float, Field(gt=150, lt=600)]] = Field(
-        default_factory=lambda: [300.0, 320.0, 340.0, 360.0], min_length=1)
+        default_factory=lambda: [300.0, 320.0, 340.0, 360.0], min_length=1, max_length=MAX_GRID)
     shielding_mm_al: list[Annotated[float, Field(gt=0, le=100)]] = Field(
-        default_factory=lambda: [1.0, 2.0, 5.0, 10.0, 20.0], min_length=1)
+        default_factory=lambda: [1.0, 2.0, 5.0, 10.0, 20.0], min_length=1, max_length=MAX_GRID)
     servicing: bool = True
-    accelerators: list[str] | None = None  # catalog accelerators allowed (None: all)
+    accelerators: list[str] | None = Field(None, max_length=MAX_NAMES)  # catalog accelerators allowed (None: all)
     accelerators_per_unit: dict[str, Annotated[int, Field(ge=1, le=100_000_000)]] = {}  # platform -> fixed size
 
 
 class LearningCurve(Strict):
-    vehicles: list[str] = Field(min_length=1)
+    vehicles: list[str] = Field(min_length=1, max_length=MAX_NAMES)
     learning_rate: float = Field(0.2, ge=0, lt=1)
     start_usd_per_kg: float = Field(gt=0)
     start_cumulative_t: float = Field(gt=0)
@@ -181,7 +185,7 @@ class Trajectories(Strict):
 class Unmet(Strict):
     allowed: bool = False
     penalty_usd_per_pflop_day: float = Field(1000.0, gt=0, le=1e9)
-    workloads: list[str] | None = None
+    workloads: list[str] | None = Field(None, max_length=MAX_WORKLOADS)
 
 
 class Carbon(Strict):
@@ -214,7 +218,7 @@ class Carbon(Strict):
 class Terms(Strict):
     """Switches for the published cases and what-ifs: leave out cost categories or physics terms."""
 
-    exclude_costs: list[CostCategory] = []
+    exclude_costs: list[CostCategory] = Field([], max_length=len(COST_CATEGORIES))
     eclipse: bool = True
     array_degradation: bool = True
     coating_degradation: bool = True
@@ -245,7 +249,7 @@ class Scenario(Strict):
     horizon: Horizon
     money: Money
     objective: Objective = Objective()
-    workloads: dict[str, Workload] = Field(min_length=1)
+    workloads: dict[str, Workload] = Field(min_length=1, max_length=MAX_WORKLOADS)
     architectures: Architectures = Architectures()
     design_space: DesignSpace = DesignSpace()
     trajectories: Trajectories = Trajectories()
@@ -253,7 +257,7 @@ class Scenario(Strict):
     carbon: Carbon = Carbon()
     terms: Terms = Terms()
     solver: SolverSettings = SolverSettings()
-    catalog: dict[str, Any] = {}
+    catalog: dict[str, Any] = Field({}, max_length=5_000)  # a Monte Carlo draw overrides about 370
     # written by planner into scenario.resolved.yaml: loading it uses exactly these catalog entries
     resolved_catalog: dict[str, Any] | None = None
     catalog_overrides_from: dict[str, str] | None = None

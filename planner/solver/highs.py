@@ -323,6 +323,10 @@ class HighsAdapter:
             self._load(np.asarray(h.getSolution().col_value))
             obj = float(info.objective_function_value)
             bound = float(info.mip_dual_bound) if self._integer else (obj if status == "optimal" else None)
+            if (bound is None or not math.isfinite(bound)) and root is not None and status != "optimal":
+                # stopped before HiGHS had a bound of its own (a time limit of 1e-9 s): the LP relaxation solved
+                # for the warm start still bounds the optimum, so the gap is reported, not left unknown
+                bound = float(root["lp_bound"])
             if bound is not None and math.isfinite(bound):
                 gap = abs(obj - bound) / max(abs(obj), 1e-9)
             elif status == "optimal":
