@@ -16,6 +16,7 @@ EXIT_BAD_INPUT = 2
 EXIT_INFEASIBLE = 3
 EXIT_NO_PLAN = 4
 
+MAX_FILE_CHARS = 200  # a path (the system's own limit is 4,096)
 MAX_FIELD_CHARS = 120  # a field path in a problem line (a hostile key can be a million characters)
 MAX_REASON_CHARS = 400
 
@@ -49,7 +50,8 @@ class InfeasibleError(PlannerError):
 
 def problem(file: str, field: str, reason: str) -> str:
     """Format one problem as the one-line ``file: field: reason`` the CLI prints (long fields and reasons cut)."""
-    return f"{file}: {clip(field, MAX_FIELD_CHARS) or '(top level)'}: {clip(reason, MAX_REASON_CHARS)}"
+    return (f"{clip(file, MAX_FILE_CHARS)}: {clip(field, MAX_FIELD_CHARS) or '(top level)'}: "
+            f"{clip(reason, MAX_REASON_CHARS)}")
 
 
 def clip(text: object, limit: int = 80) -> str:

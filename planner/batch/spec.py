@@ -214,6 +214,26 @@ def _correlated_uniforms(n: int, names: list[str], correlations, method: str, se
     return stats.norm.cdf(z)
 
 
+def _check_correlations(correlations, names: list[str], where: str) -> None:
+    """Each correlation pairs two values that are drawn, and together they form a valid correlation matrix."""
+    if not correlations:
+        return
+    drawn = set(names)
+    for i, (a, b, _) in enumerate(correlations):
+        for name in (a, b):
+            if name not in drawn:
+                raise InputError(problem(where, f"random.correlations.{i}",
+                                         f"{name!r} is not among the values drawn (the scenario does not use it, or "
+                                         f"it has no range)"))
+    corr = np.eye(len(names))
+    idx = {p: i for i, p in enumerate(names)}
+    for a, b, rho in correlations:
+        corr[idx[a], idx[b]] = corr[idx[b], idx[a]] = rho
+    if not np.all(np.isfinite(corr)) or np.linalg.eigvalsh(corr).min() <= 0:
+        raise InputError(problem(where, "random.correlations", "not a valid correlation matrix (it must be positive "
+                                                               "definite: no set of values can be correlated so)"))
+
+
 def generate_cases(spec: SweepSpec, spec_path: Path, rs: ResolvedScenario) -> tuple[list[dict[str, Any]], dict]:
     """The cases of a sweep as override dicts, and notes on how they were drawn."""
     where = str(spec_path)
@@ -242,6 +262,7 @@ def generate_cases(spec: SweepSpec, spec_path: Path, rs: ResolvedScenario) -> tu
         quantities = {n: _quantity(rs, n, where) for n in names}
         notes["distributions"] = {n: dists[n].model_dump(exclude_none=True) for n in names}
         if gen == "random":
+            _check_correlations(block.correlations, names, where)
             u = _correlated_uniforms(block.n, names, block.correlations, block.method, block.seed)
             notes["method"] = block.method
         else:
