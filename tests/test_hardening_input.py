@@ -259,7 +259,7 @@ def test_a_ucx_cluster_address_is_one_line(capsys, tmp_path):
     rc, _, err = cli(capsys, "sweep", ROOT / "data" / "sweeps" / "tornado_reference.yaml", "--cluster",
                      "ucx://127.0.0.1:1", "--connect-timeout", "1", "--out", tmp_path / "s")
     assert rc == EXIT_BAD_INPUT
-    assert_one_line_error(err, "--cluster", "cluster", "is not available on this machine")
+    assert_one_line_error(err, "--cluster", "cluster", "ucx://127.0.0.1:1")
 
 
 # ------------------------------------------------------------------------------------ warnings
@@ -353,7 +353,7 @@ def test_an_output_path_the_system_refuses_is_one_line(tmp_path, capsys, monkeyp
     rc, _, err = cli(capsys, "run", STARCLOUD, "--analysis", "off", "--no-report", "--quiet", "--out", long_out)
     assert rc == EXIT_BAD_INPUT and no_crash(err)
     [line] = err.strip().splitlines()
-    assert "cannot use this path: File name too long" in line and len(line) < 400
+    assert "File name too long" in line and len(line) < 400
 
     def refused(self, out_dir):
         raise PermissionError(13, "Permission denied", str(Path(out_dir).parent))
