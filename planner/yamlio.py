@@ -310,9 +310,8 @@ def pydantic_problems(exc, file: str, prefix: str = "", lookup=None) -> list[str
         found.append((field, msg, err["type"]))
     # a union reports every member: "not a number" at a field is noise when another member (a table, say)
     # got further and found the real problem inside it
-    fields = {f for f, _, _ in found}
-    found = [(f, m, t) for f, m, t in found
-             if not (t.endswith(("_type", "_parsing")) and any(o.startswith(f + ".") for o in fields if o != f))]
+    holders = {".".join(parts[:i]) for parts in (f.split(".") for f, _, _ in found) for i in range(1, len(parts))}
+    found = [(f, m, t) for f, m, t in found if not (t.endswith(("_type", "_parsing")) and f in holders)]
     # the same location can be reported once per union member; keep the first of each
     seen, unique = set(), []
     for field, msg, _ in found:
