@@ -76,6 +76,11 @@ class Outcome:
     def message_lines(self) -> list[str]:
         return [line for line in self.stderr.splitlines() if line.strip() and not PROGRESS.match(line)]
 
+    @property
+    def is_help(self) -> bool:
+        """`planner` with no command prints its help screen (asked for, not an error message)."""
+        return not self.argv and self.stderr.lstrip().startswith("Usage:") and "Commands" in self.stderr
+
     def defects(self, hang_s: float = TIMEOUT_S) -> list[str]:
         out = []
         if self.rc is None or self.cpu_s > hang_s:
@@ -86,7 +91,7 @@ class Outcome:
             out.append(f"exit {self.rc}")
         if "Traceback (most recent call last)" in self.stderr + self.stdout:
             out.append("traceback")
-        if len(self.message_lines) > MAX_MESSAGE_LINES:
+        if len(self.message_lines) > MAX_MESSAGE_LINES and not self.is_help:
             out.append("long message")
         if any(len(line) > MAX_LINE_CHARS for line in self.message_lines):
             out.append("long line")
