@@ -416,7 +416,7 @@ def test_catalog_rows(cat):
     assert (h["value"], h["unit"], h["source"], h["assumption"]) == (700, "W", "nvidia_h100_ds", False)
     assert h["source_title"].startswith("NVIDIA H100")
     assert h["date"] == "2023"  # the source's year when the value has no date of its own
-    assert by_path["accelerators.h100_sxm.host_power_fraction"]["assumption"] is True
+    assert by_path["host_overhead.ground_cooling_fraction"]["assumption"] is True
 
 
 def test_catalog_rows_mark_overrides_as_assumptions():

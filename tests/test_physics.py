@@ -772,6 +772,16 @@ def test_capital_payments_follow_the_profile():
             economics.capital_payments(0.07, bad)
 
 
+def test_host_power_fraction_by_hand():
+    """Issue 16: one basis for the host on the ground and in space (W per kW of accelerator, then conversion)."""
+    # 265 W of host per kW of accelerator, 94 % conversion: 1.265 / 0.94 - 1 = 0.345745
+    assert power.host_power_fraction(265.0, 0.94) == pytest.approx(1.265 / 0.94 - 1, rel=1e-12)
+    assert power.host_power_fraction(265.0, 0.94) == pytest.approx(0.345745, abs=1e-6)
+    # the ground's in-server cooling (5 %) multiplies the whole draw: 1.345745 x 1.05 - 1 = 0.413032
+    assert power.host_power_fraction(265.0, 0.94, 0.05) == pytest.approx(0.413032, abs=1e-6)
+    assert power.host_power_fraction(0.0, 1.0) == 0.0  # nothing beside the chip, lossless conversion
+
+
 # ----------------------------------------------------------------------------------------------- completeness
 
 

@@ -261,10 +261,10 @@ def _one_region(region: str) -> dict:
     """Starcloud's 40 MW for 10 years on one ground variant, its own prices kept, timing neutralised: built in
     2030, 10-year facility and chips, 1 kW a chip at full draw; facility opex and lease counted."""
     base = planner.load_scenario(STARCLOUD).scenario.terms.exclude_costs
-    out = {"architectures.allow": [f"ground_campus@{region}"],
+    out = {"architectures.allow": [f"ground_campus@{region}"], "terms.host_power": False,
            "terms.exclude_costs": [c for c in base if c not in ("ground_opex", "ground_lease")]}
     for field, value in (("construction_yr", 0), ("queue_yr", 0), ("pipeline_mw", 40), ("existing_mw", 0),
-                         ("facility_life_yr", 10), ("accelerator_refresh_yr", 10), ("host_power_fraction", 0),
+                         ("facility_life_yr", 10), ("accelerator_refresh_yr", 10),
                          ("utilisation", 1.0)):
         out[f"catalog.ground_regions.{region}.{field}"] = value
     return out

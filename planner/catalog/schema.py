@@ -151,7 +151,6 @@ class Accelerator(Strict):
     dense_bf16_tflops: Positive("TFLOP/s")
     dense_fp8_tflops: Positive("TFLOP/s")
     power_w: Positive("W")
-    host_power_fraction: Q("1", ge=0, le=3)
     mass_kg_packaged: Positive("kg")
     enclosure_area_m2: Positive("m2")
     price_usd: Positive("USD")
@@ -473,13 +472,24 @@ class GroundRegion(Strict):
     grid_co2_kg_per_kwh: NonNeg("kg/kWh")
     facility_embodied_co2_t_per_mw: NonNeg("tCO2e/MW")  # construction and M&E emissions per MW of IT capacity
     accelerator_refresh_yr: Positive("yr")
-    host_power_fraction: Q("1", ge=0, le=3)
     # average power draw as a share of nameplate IT power: sets the energy bill (and grid CO2, site water) only; not
     # the waterfall's "capacity in use" (its factor id utilisation), which is capacity used over capacity built
     utilisation: Q("1", gt=0, le=1)
     routing_ms: NonNeg("ms")
     distance_to_users_km: NonNeg("km")
     first_year: Year
+
+
+class HostOverhead(Strict):
+    """What runs beside each accelerator (W per kW of accelerator power) and the power conversion: one basis for
+    the ground and space (``planner.physics.power.host_power_fraction``)."""
+
+    cpu_w_per_kw: NonNeg("W/kW")
+    memory_w_per_kw: NonNeg("W/kW")
+    network_w_per_kw: NonNeg("W/kW")
+    other_w_per_kw: NonNeg("W/kW")
+    conversion_efficiency: Q("1", gt=0, le=1)
+    ground_cooling_fraction: Q("1", ge=0, le=1)  # in-server fans and rack pumps (facility cooling is in PUE)
 
 
 GROUND_PLATFORM = "ground_campus"
@@ -496,6 +506,7 @@ class Catalog(Strict):
     platforms: dict[str, Platform]
     components: Components
     ground_regions: dict[str, GroundRegion]
+    host_overhead: HostOverhead
 
     def architectures(self) -> dict[str, tuple[str, str, str]]:
         """Every valid architecture ``platform@site`` -> (platform, site, family); ground campuses included."""
@@ -521,6 +532,7 @@ class Catalog(Strict):
                 for k, v in obj.items():
                     walk(f"{prefix}.{k}" if prefix else str(k), v)
 
-        for table in ("accelerators", "launch_vehicles", "sites", "platforms", "components", "ground_regions"):
+        for table in ("accelerators", "launch_vehicles", "sites", "platforms", "components", "ground_regions",
+                      "host_overhead"):
             walk(table, getattr(self, table))
         return out

@@ -548,6 +548,16 @@ def eclipse_seasons(altitude_km: float, inclination_deg: float, node_from_sun_de
     return orbit.eclipse_seasons(altitude_km, orbit.betas_over_year_deg(inclination_deg, node_from_sun_deg))
 
 
+def host_fraction(cat: Catalog, terms, ground: bool = False) -> float:
+    """Host power beside each accelerator as a fraction of its power, on the catalog's one basis (host_overhead);
+    the ground adds its in-server cooling. 0 with ``terms.host_power`` off (published cases)."""
+    if not terms.host_power:
+        return 0.0
+    h = cat.host_overhead
+    return power.host_power_fraction(h.cpu_w_per_kw.v + h.memory_w_per_kw.v + h.network_w_per_kw.v + h.other_w_per_kw.v,
+                                     h.conversion_efficiency.v, h.ground_cooling_fraction.v if ground else 0.0)
+
+
 def site_dose_rad_per_yr(cat: Catalog, site: str, shielding_mm: float) -> float:
     st = cat.sites[site]
     table = cat.dose_tables[st.dose_table]
@@ -682,7 +692,7 @@ def size_design(s: Scenario, cat: Catalog, arch: str, platform: str, site: str, 
     except ValueError as e:
         return None, f"the battery cannot last: {e}"
     spec = UnitSpec(
-        accel_power_w=g.power_w.v, host_power_fraction=g.host_power_fraction.v,
+        accel_power_w=g.power_w.v, host_power_fraction=host_fraction(cat, terms),
         accel_mass_kg=g.mass_kg_packaged.v + pk.mass_kg_per_accelerator.v,
         shielding_mass_kg_per_accel=radiation.shielding_mass_kg(g.enclosure_area_m2.v, shielding_mm,
                                                                 comp.shielding.density_kg_per_m2_mm.v),
@@ -1044,7 +1054,7 @@ def compute(rs: ResolvedScenario, fixed_accelerators: dict[tuple[str, str], int]
             if not vint:
                 continue
             chip_vintages[(reg, g)] = vint
-            kw_per_acc = acc.power_w.v * (1 + gr.host_power_fraction.v) / 1000.0
+            kw_per_acc = acc.power_w.v * (1 + host_fraction(cat, terms, ground=True)) / 1000.0
             chip_mw[(reg, g)] = kw_per_acc  # MW per k-acc = kW per accelerator
             mwh = emissions.facility_energy_mwh_per_yr(kw_per_acc, gr.utilisation.v, gr.pue.v)  # per k-acc
             g_entry["chips"][g] = {

@@ -85,3 +85,11 @@ def survival_years(failure_rate_per_yr: float, t0_yr: float, t1_yr: float) -> fl
 
 def fission_mass_kg(load_w: float, specific_mass_kg_per_kwe: float) -> float:
     return load_w / 1000.0 * specific_mass_kg_per_kwe
+
+
+def host_power_fraction(host_w_per_kw: float, conversion_efficiency: float, cooling_fraction: float = 0.0) -> float:
+    """Power drawn beside the accelerators, as a fraction of their power: the host (CPU, memory, network, storage:
+    ``host_w_per_kw`` W per kW of accelerator power) and the accelerators themselves pass through power conversion
+    of efficiency eta, and in-server cooling adds its share of that:
+    (1 + host/1000) / eta x (1 + cooling) - 1."""
+    return (1.0 + host_w_per_kw / 1000.0) / conversion_efficiency * (1.0 + cooling_fraction) - 1.0

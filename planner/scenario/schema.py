@@ -232,6 +232,7 @@ class Terms(Strict):
     shell_capacity: bool = True
     cadence: bool = True
     integer_trips: bool = True
+    host_power: bool = True  # False: accelerators draw their own power only (no CPU, memory, network, conversion)
     subsystem_masses: bool = True  # False: a unit weighs its bus mass only (a published whole-spacecraft mass)
 
 
