@@ -36,3 +36,118 @@ def test_ground_chip_power_uses_the_host_basis():
     kw = cat.accelerators["b200"].power_w.v / 1000.0 * (1 + host_fraction(cat, rs.scenario.terms, ground=True))
     assert c.chip_mw[("us_grid", "b200")] == pytest.approx(kw)  # MW per k-acc = kW per accelerator: 1.413
     assert kw == pytest.approx(1.413032, abs=1e-6)
+
+
+# ------------------------------------------------------------------------------ accelerator life and refresh
+
+import itertools  # noqa: E402
+import math  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+from planner.model.build import build_model  # noqa: E402
+from planner.model.coefficients import chip_life_options, compute, failure_rate_at_age  # noqa: E402
+from planner.solver.highs import HighsAdapter  # noqa: E402
+
+TOY_GROUND = Path(__file__).parent / "data" / "toy_ground.yaml"
+REGION, CAMPUS, OLD, NEW = "us_grid", "ground_campus@us_grid", "b200", "gen_2030"
+
+
+def test_failure_rate_and_life_options_by_hand():
+    # 7 %/yr, +2 %/yr per year of age past a 5-year onset, taken mid-year: ages 0-4 -> 7 %, age 5 -> 8 %, 6 -> 10 %
+    assert [failure_rate_at_age(0.07, 0.02, 5, a) for a in (0, 4, 5, 6, 8)] == pytest.approx(
+        [0.07, 0.07, 0.08, 0.10, 0.14])
+    # a 2036 vintage in a horizon ending 2045: 3..9 years all end by 2045 (2036 + 9 - 1 = 2044), refresh 5 among them
+    assert chip_life_options(2036, 5, 3, 9, 2045) == [3, 4, 5, 6, 7, 8, 9]
+    # a 2042 vintage: only 3 and 4 years end inside the horizon; the planned 5 years stays (it runs past 2045)
+    assert chip_life_options(2042, 5, 3, 9, 2045) == [3, 4, 5]
+    assert chip_life_options(2044, 5.5, 3, 9, 2045) == [5.5]
+
+
+def _toy_ground(cost: dict[tuple[str, int, int], float], demand: dict[int, float], mw: float = 100.0,
+                eff: dict[str, float] | None = None, mw_per_kacc: dict[str, float] | None = None):
+    """The toy campus with hand-written numbers: ``cost[(g, v, L)]`` $M per k-acc of g bought in v and kept L years
+    (each life serves whole years v .. v+L-1), ``eff`` EFLOP/s per k-acc, ``mw`` the campus's MW."""
+    c = compute(planner.load_scenario(TOY_GROUND))
+    eff = eff or {OLD: 1.0, NEW: 2.0}
+    mw_per_kacc = mw_per_kacc or {OLD: 1.0, NEW: 1.0}
+    c.eff = {("batch", CAMPUS, g): e for g, e in eff.items()}
+    c.demand = {("batch", y): demand[y] for y in c.years}
+    c.chip_lives, c.chip_cost, c.chip_share = {}, {}, {}
+    for (g, v, n), x in cost.items():
+        c.chip_lives.setdefault((REGION, g, v), []).append(n)
+        c.chip_cost[(REGION, g, v, n)] = x
+        for y in range(v, v + n):
+            c.chip_share[(REGION, g, v, n, y)] = 1.0
+    c.chip_vintages = {(REGION, g): sorted({v for (gg, v, _) in cost if gg == g}) for g in eff}
+    c.chip_mw = {(REGION, g): x for g, x in mw_per_kacc.items()}
+    c.ground[REGION]["existing_mw"] = mw
+    c.build_years, c.build_cum_cap, c.build_cost, c.facility_share = {REGION: []}, {}, {}, {}
+    c.existing_cost = 0.0
+    return c
+
+
+def _solve(c):
+    pm = build_model(c)
+    res = HighsAdapter(pm, mip_gap=1e-9, time_limit_s=60).solve()
+    assert res.status == "optimal"
+    chosen = {k: pm.m.chips[k].value for k in pm.m.C if pm.m.chips[k].value > 1e-7}
+    return float(pm.m.total_cost()), chosen
+
+
+def _enumerate(cost, demand, eff):
+    """Every way to cover the years with whole cohorts (one generation and life per year, no overlap: spare
+    capacity only costs), each cohort sized to the largest demand of the years it serves."""
+    years = sorted(demand)
+    best = (math.inf, None)
+    options = sorted(cost)
+    for r in range(1, len(years) + 1):
+        for combo in itertools.combinations(options, r):
+            served = [y for (g, v, n) in combo for y in range(v, v + n)]
+            if sorted(served) != years:
+                continue
+            total = sum(cost[(g, v, n)] * max(demand[y] for y in range(v, v + n)) / eff[g] for (g, v, n) in combo)
+            if total < best[0] - 1e-9:
+                best = (total, combo)
+    return best
+
+
+OLD_GEN = {(OLD, 2030, 1): 10.0, (OLD, 2030, 2): 15.0, (OLD, 2030, 3): 24.0}
+
+
+@pytest.mark.parametrize("case, new_gen, verdict", [
+    # the new generation delivers twice the FLOP per k-acc at a modest price: retire the old one after a year
+    ("replace", {(NEW, 2031, 1): 12.0, (NEW, 2031, 2): 20.0, (NEW, 2032, 1): 12.0}, "replace"),
+    # the new generation costs too much for what it adds: keep the old vintage three years
+    ("keep", {(NEW, 2031, 1): 30.0, (NEW, 2031, 2): 50.0, (NEW, 2032, 1): 30.0}, "keep"),
+])
+def test_refresh_decision_equals_enumeration(case, new_gen, verdict):
+    cost = {**OLD_GEN, **new_gen}
+    demand = {2030: 10.0, 2031: 10.0, 2032: 10.0}
+    eff = {OLD: 1.0, NEW: 2.0}
+    best, combo = _enumerate(cost, demand, eff)
+    # by hand: keep 3 years = 10 x 24 = 240; replace after 1 = 10 x 10 + 5 x 20 = 200 (or 350 at the dear price);
+    # replace after 2 = 10 x 15 + 5 x 12 = 210 (or 300)
+    assert best == pytest.approx({"replace": 200.0, "keep": 240.0}[case])
+    total, chosen = _solve(_toy_ground(cost, demand, eff=eff))
+    assert total == pytest.approx(best, rel=1e-9)
+    kept = chosen.get((REGION, OLD, 2030, 3), 0.0)
+    assert (kept == pytest.approx(10.0)) == (verdict == "keep")
+    if verdict == "replace":
+        assert chosen == pytest.approx({(REGION, OLD, 2030, 1): 10.0, (REGION, NEW, 2031, 2): 5.0})
+
+
+def test_an_old_vintage_gives_up_its_megawatts_to_a_newer_one():
+    """Keeping the old vintage a third year costs 5 per k-acc for 1 EFLOP/s; the new one costs 12 per k-acc for 2,
+    6 per EFLOP/s: keeping is cheaper, unless the campus's MW are short. By hand, with k3 of the 10 old k-acc kept
+    a third year and x new k-acc bought in 2032 for its 20 EFLOP/s (1 MW per k-acc each): cost = 10 x 15 + 5 k3
+    + 12 x with x = (20 - k3) / 2, i.e. 270 - k3, and k3 + x <= MW gives k3 <= 2 MW - 20. So 100 MW: all 10 kept,
+    x = 5, 260; 12 MW: 4 kept, 6 retired, x = 8, 266; 10 MW: the whole old vintage retires after two years,
+    x = 10, 270."""
+    cost = {**OLD_GEN, (OLD, 2030, 3): 20.0, (NEW, 2032, 1): 12.0}
+    demand = {2030: 10.0, 2031: 10.0, 2032: 20.0}
+    for mw, total, kept, new in ((100.0, 260.0, 10.0, 5.0), (12.0, 266.0, 4.0, 8.0), (10.0, 270.0, 0.0, 10.0)):
+        got, chosen = _solve(_toy_ground(cost, demand, mw=mw))
+        assert got == pytest.approx(total), mw
+        assert chosen.get((REGION, OLD, 2030, 3), 0.0) == pytest.approx(kept, abs=1e-6), mw
+        assert chosen.get((REGION, OLD, 2030, 2), 0.0) == pytest.approx(10.0 - kept, abs=1e-6), mw
+        assert chosen[(REGION, NEW, 2032, 1)] == pytest.approx(new), mw

@@ -107,7 +107,7 @@ def _family_shares(sol, c) -> dict[str, float]:
 
 def _first_decisions(sol, c) -> str:
     """The plan's decisions of its first two build years: what a planner commits to now."""
-    years = sorted({v for (_, _, v) in sol.units} | {y for (_, y) in sol.build} | {v for (_, _, v) in sol.chips})
+    years = sorted({v for (_, _, v) in sol.units} | {y for (_, y) in sol.build} | {v for (_, _, v, _) in sol.chips})
     first = set(years[:2])
     parts = [f"{a}:{d}:{v}x{int(n)}" for (a, d, v), n in sorted(sol.units.items()) if v in first]
     parts += [f"{r}:build:{y}:{round(mw)}MW" for (r, y), mw in sorted(sol.build.items()) if y in first and mw > 0.5]

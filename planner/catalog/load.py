@@ -179,11 +179,82 @@ def check_references(cat: Catalog, origin: dict[str, str]) -> list[str]:
     return out
 
 
+ROADMAP_SCALED = {"dense_bf16_tflops": "flops", "dense_fp8_tflops": "flops", "power_w": "power", "price_usd": "price"}
+
+
+def _number(q: Any, which: str = "value") -> float | None:
+    x = q.get(which) if isinstance(q, dict) else None
+    return float(x) if isinstance(x, (int, float)) and not isinstance(x, bool) else None
+
+
+def extend_roadmap(raw: dict) -> list[str]:
+    """Add the generations after ``accelerator_roadmap.after`` to the raw catalog, in place: generation n (first
+    year = the base's + n x generation_years, rounded) has the base's FLOP/s, power and price times the roadmap's
+    gain to the power n (its low and high ends from the gains' low and high ends) and the base's other values; each
+    generation is built until the next appears, the last until ``until_year``. An entry already present (a
+    resolved scenario's own copy) is kept. Returns the names of the generations."""
+    road = raw.get("accelerator_roadmap")
+    accs = raw.get("accelerators")
+    if not isinstance(road, dict) or not isinstance(accs, dict) or road.get("after") not in accs:
+        return []  # validation reports what is missing
+    base = accs[road["after"]]
+    step, until = _number(road.get("generation_years")), _number(road.get("until_year"))
+    first = _number(base.get("first_year"))
+    gains = {k: road.get(f"{k}_gain_per_generation") for k in ("flops", "power", "price")}
+    if None in (step, until, first) or step < 1 or any(_number(g) is None for g in gains.values()):
+        return []
+    years = []
+    n = 1
+    while (y := int(round(first + n * step))) <= until:
+        years.append(y)
+        n += 1
+    names = []
+    for n, y in enumerate(years, 1):
+        name = f"gen_{y}"
+        names.append(name)
+        if name in accs:
+            continue
+        entry = {"label": f"Generation {y} (roadmap: {road['after']} + {n} generation{'s' if n > 1 else ''})"}
+        for field, q in base.items():
+            if field == "label" or not isinstance(q, dict):
+                continue
+            q = dict(q)
+            if field in ROADMAP_SCALED:
+                g = gains[ROADMAP_SCALED[field]]
+                for which in ("value", "low", "high"):
+                    x = _number(q, which)
+                    if x is not None:
+                        q[which] = x * (_number(g, which) or _number(g)) ** n
+                q.update(source="planner_team", confidence="our assumption",
+                         note=f"{road['after']} x accelerator_roadmap.{ROADMAP_SCALED[field]}_gain_per_generation^{n}")
+            elif field == "first_year":
+                q.update(value=y, source="planner_team", confidence="our assumption", note="accelerator_roadmap")
+            elif field == "last_year":
+                q.update(value=years[n] - 1 if n < len(years) else int(until), source="planner_team",
+                         confidence="our assumption", note="until the next generation (accelerator_roadmap)")
+            entry[field] = q
+        accs[name] = entry
+    if years and _number(base.get("last_year")) != years[0] - 1:
+        base["last_year"] = {**base["last_year"], "value": years[0] - 1,
+                             "note": f"until {names[0]} (accelerator_roadmap)"}
+    return names
+
+
+def roadmap_first(raw: dict, overrides: dict[str, Any], where: str) -> tuple[dict[str, Any], list[str]]:
+    """Apply the overrides of the roadmap itself, then extend it; returns the other overrides (which may name a
+    generated generation) and the problems."""
+    own = {p: v for p, v in overrides.items() if str(p).startswith("accelerator_roadmap.")}
+    problems = apply_overrides(raw, own, where)
+    extend_roadmap(raw)
+    return {p: v for p, v in overrides.items() if p not in own}, problems
+
+
 def load_catalog(directory: str | Path = DEFAULT_CATALOG_DIR, overrides: dict[str, Any] | None = None,
                  where: str = "overrides") -> Catalog:
     raw, origin = read_raw_catalog(directory)
     overrides = overrides or {}
-    problems = apply_overrides(raw, overrides, where)
+    rest, problems = roadmap_first(raw, overrides, where)
+    problems += apply_overrides(raw, rest, where)
     if problems:
         raise InputError(problems)
     return validate_catalog(raw, origin, {str(p): where for p in overrides})

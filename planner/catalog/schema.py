@@ -492,6 +492,32 @@ class HostOverhead(Strict):
     ground_cooling_fraction: Q("1", ge=0, le=1)  # in-server fans and rack pumps (facility cooling is in PUE)
 
 
+class AcceleratorRoadmap(Strict):
+    """Generations after the catalog's last projected one (``planner.catalog.load.extend_roadmap``)."""
+
+    after: str
+    until_year: Year
+    generation_years: Q("yr", ge=1, le=20)
+    flops_gain_per_generation: Q("1", gt=0, le=100)
+    power_gain_per_generation: Q("1", gt=0, le=100)
+    price_gain_per_generation: Q("1", gt=0, le=100)
+
+
+class AcceleratorLife(Strict):
+    """How long the plan may keep a vintage of ground accelerators, and how failures grow with age."""
+
+    life_min_yr: Q("yr", ge=1, le=30)
+    life_max_yr: Q("yr", ge=1, le=30)
+    wear_out_onset_yr: NonNeg("yr")
+    wear_out_failure_rate_per_yr: Q("1/yr2", ge=0, le=1)
+
+    @model_validator(mode="after")
+    def _ordered(self):
+        if self.life_max_yr.v < self.life_min_yr.v:
+            raise ValueError(f"life_max_yr {self.life_max_yr.v:g} is below life_min_yr {self.life_min_yr.v:g}")
+        return self
+
+
 GROUND_PLATFORM = "ground_campus"
 
 
@@ -507,6 +533,8 @@ class Catalog(Strict):
     components: Components
     ground_regions: dict[str, GroundRegion]
     host_overhead: HostOverhead
+    accelerator_roadmap: AcceleratorRoadmap
+    accelerator_life: AcceleratorLife
 
     def architectures(self) -> dict[str, tuple[str, str, str]]:
         """Every valid architecture ``platform@site`` -> (platform, site, family); ground campuses included."""
@@ -533,6 +561,6 @@ class Catalog(Strict):
                     walk(f"{prefix}.{k}" if prefix else str(k), v)
 
         for table in ("accelerators", "launch_vehicles", "sites", "platforms", "components", "ground_regions",
-                      "host_overhead"):
+                      "host_overhead", "accelerator_roadmap", "accelerator_life"):
             walk(table, getattr(self, table))
         return out

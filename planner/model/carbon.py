@@ -2,7 +2,7 @@
 
     sum_{units} co2_units[a,d,v,y] units[a,d,v] + sum_{serviced} co2_serviced[a,d,v,y] serviced[a,d,v]
       + sum_k co2_trips[k,y] trips[k,y] + sum_s co2_open[s,y',y] open[s,y']
-      + sum_r co2_build[r,v,y] build[r,v] + sum_{r,g,v} co2_chips[r,g,v,y] chips[r,g,v]  <=  cap[y]    (t CO2)
+      + sum_r co2_build[r,v,y] build[r,v] + sum_{r,g,v,L} co2_chips[r,g,v,L,y] chips[r,g,v,L]  <=  cap[y]    (t CO2)
 co2_*[., y] are the t CO2 a decision emits in period y (Coefficients.*_emissions): manufacturing in the build year
 (accelerators, spacecraft, site cores, ground facilities), launches (tankers included) when they fly, grid energy
 and replacement accelerators while in service. The carbon price needs no block: it is a cost category in the
@@ -49,8 +49,8 @@ def parameters(c: Coefficients, s: Sets) -> dict[str, dict]:
         for key, v in lst:
             in_service[(a, key, v)].add(y)
     chip_years = defaultdict(set)
-    for (r, g, v, y) in c.chip_share:
-        chip_years[(r, g, v)].add(y)
+    for (r, g, v, n, y) in c.chip_share:
+        chip_years[(r, g, v, n)].add(y)
     return {
         "carbon_cap": {y: c.carbon_cap[y] for y in s.carbon_years},
         "co2_units": _rows(c, s, s.units, c.unit_emissions, lambda u: {u[2]}),
@@ -69,7 +69,7 @@ def define_carbon(m: pyo.ConcreteModel, c: Coefficients, s: Sets, p: dict[str, d
         return
     terms = defaultdict(list)
     for name, var, dim in (("co2_units", m.units, 3), ("co2_serviced", m.serviced, 3), ("co2_trips", m.trips, 2),
-                           ("co2_open", m.open, 2), ("co2_build", m.build, 2), ("co2_chips", m.chips, 3)):
+                           ("co2_open", m.open, 2), ("co2_build", m.build, 2), ("co2_chips", m.chips, 4)):
         index = pyo.Set(initialize=sorted(p[name]), dimen=dim + 1, ordered=True)
         setattr(m, f"{name}_index", index)
         param = pyo.Param(index, initialize=p[name], mutable=True, within=pyo.Reals)

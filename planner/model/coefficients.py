@@ -166,8 +166,8 @@ class Coefficients:
     build_cost: dict[tuple[str, int], float]  # PV $M per MW coming online in y
     facility_share: dict[tuple[str, int, int], float]  # (r, v, y) -> share of MW built in v in service at y
     chip_vintages: dict[tuple[str, str], list[int]]  # (r, g) -> vintages
-    chip_cost: dict[tuple[str, str, int], float]  # PV $M per k-acc bought in v (capital, energy, replacements)
-    chip_share: dict[tuple[str, str, int, int], float]  # (r, g, v, y) -> share in service
+    chip_cost: dict[tuple[str, str, int, float], float]  # (r, g, v, L) PV $M per k-acc bought in v kept L years
+    chip_share: dict[tuple[str, str, int, float, int], float]  # (r, g, v, L, y) -> share in service
     chip_mw: dict[tuple[str, str], float]  # MW of IT per k-acc
     existing_cost: float  # PV $M of costs that no decision changes (opex of existing facilities)
     unmet_cost: dict[tuple[str, int], float]  # PV $M per EFLOP/s unmet for a period
@@ -186,6 +186,8 @@ class Coefficients:
     carbon_cap: dict[int, float] = field(default_factory=dict)  # t CO2 per period (only periods with a cap)
     trip_co2_t: dict[tuple[str, int], float] = field(default_factory=dict)  # t CO2 per trip (tankers included)
     _price_factors: dict[int, dict[str, float]] = field(default_factory=dict, repr=False)
+    # (r, g, v) -> the lives (years) a vintage of ground accelerators may be kept: the refresh is a decision
+    chip_lives: dict[tuple[str, str, int], list[float]] = field(default_factory=dict)
 
     def covered(self, w: str, a: str) -> bool:
         """Real-time workload w at an architecture whose units serve its users only part of the time."""
@@ -308,15 +310,32 @@ class Coefficients:
                 + self.running_flows("ground_lease", g["lease_musd_per_mw_yr"], v, g["life_yr"])
                 + self.carbon_capital_flows(g["embodied_t_per_mw"], v, service_profile(g["life_yr"]), g["rate"]))
 
-    def chip_flows(self, r: str, gname: str, v: int) -> list[Flow]:
+    def chip_failure_rate(self, r: str, gname: str, age: int) -> float:
+        """Annual failure rate of a region's accelerators in the year of life starting at ``age``."""
+        g = self.ground[r]
+        return failure_rate_at_age(g["chips"][gname]["failure_rate"], g["wear_out_per_yr"], g["wear_out_onset_yr"],
+                                   age)
+
+    def chip_replacement_flows(self, r: str, gname: str, v: int, life: float) -> list[Flow]:
+        """Failed accelerators replaced at the model's price, at the failure rate of each year's age."""
+        price = self.ground[r]["chips"][gname]["replacement_price_musd_per_kacc"]
+        if not price:
+            return []
+        return [("ground_replacements", t, price * self.chip_failure_rate(r, gname, t - v) * f)
+                for t, f in _served_years(v, life, self.scenario.horizon.last_year)]
+
+    def chip_parts(self, r: str, gname: str, v: int, life: float) -> dict[str, list[Flow]]:
+        """Cash flows of one k-acc of ground accelerators bought in v and kept ``life`` years, by what drives them."""
         g, chip = self.ground[r], self.ground[r]["chips"][gname]
-        return (self.capital_flows({"accelerators": chip["price_musd_per_kacc"]}, v, g["refresh_yr"], g["rate"])
-                + self.running_flows("ground_energy", chip["energy_musd_per_kacc_yr"], v, g["refresh_yr"])
-                + self.running_flows("ground_replacements", chip["replacement_musd_per_kacc_yr"], v,
-                                     g["refresh_yr"])
-                + self.carbon_capital_flows(chip["embodied_t_per_kacc"], v, service_profile(g["refresh_yr"]),
-                                            g["rate"])
-                + self.carbon_running_flows(self.chip_running_emissions, r, gname, v))
+        return {
+            "accelerators": self.capital_flows({"accelerators": chip["price_musd_per_kacc"]}, v, life, g["rate"]),
+            "ground_energy": self.running_flows("ground_energy", chip["energy_musd_per_kacc_yr"], v, life),
+            "ground_replacements": self.chip_replacement_flows(r, gname, v, life),
+            "carbon": self.carbon_capital_flows(chip["embodied_t_per_kacc"], v, service_profile(life), g["rate"])
+            + self.carbon_running_flows(self.chip_running_emissions, r, gname, v, life)}
+
+    def chip_flows(self, r: str, gname: str, v: int, life: float) -> list[Flow]:
+        return [f for flows in self.chip_parts(r, gname, v, life).values() for f in flows]
 
     def existing_flows(self) -> list[Flow]:
         out = []
@@ -406,25 +425,21 @@ class Coefficients:
         g = self.ground[r]
         return self._embodied({"ground_facility_embodied": g["embodied_t_per_mw"]}, v, service_profile(g["life_yr"]))
 
-    def chip_running_emissions(self, r: str, gname: str, v: int) -> list[Emission]:
-        g, chip = self.ground[r], self.ground[r]["chips"][gname]
-        last = self.scenario.horizon.last_year
+    def chip_running_emissions(self, r: str, gname: str, v: int, life: float) -> list[Emission]:
+        chip = self.ground[r]["chips"][gname]
         out = []
-        for t in range(v, last + 1):
-            f = served_fraction(v, g["refresh_yr"], t)
-            if f <= 0:
-                continue
+        for t, f in _served_years(v, life, self.scenario.horizon.last_year):
             if chip["co2_t_per_kacc_yr"] or chip["water_m3_per_kacc_yr"]:
                 out.append(("ground_energy", t, chip["co2_t_per_kacc_yr"] * f, chip["water_m3_per_kacc_yr"] * f))
-            if chip["replacement_t_per_kacc_yr"]:
-                out.append(("accelerators_embodied", t, chip["replacement_t_per_kacc_yr"] * f, 0.0))
+            if chip["replacement_t_per_kacc"]:
+                out.append(("accelerators_embodied", t,
+                            chip["replacement_t_per_kacc"] * self.chip_failure_rate(r, gname, t - v) * f, 0.0))
         return out
 
-    def chip_emissions(self, r: str, gname: str, v: int) -> list[Emission]:
-        g, chip = self.ground[r], self.ground[r]["chips"][gname]
-        return (self._embodied({"accelerators_embodied": chip["embodied_t_per_kacc"]}, v,
-                               service_profile(g["refresh_yr"]))
-                + self.chip_running_emissions(r, gname, v))
+    def chip_emissions(self, r: str, gname: str, v: int, life: float) -> list[Emission]:
+        chip = self.ground[r]["chips"][gname]
+        return (self._embodied({"accelerators_embodied": chip["embodied_t_per_kacc"]}, v, service_profile(life))
+                + self.chip_running_emissions(r, gname, v, life))
 
     def per_decision(self, sol, kind: str):
         """(per-decision list, count) for every decision of a solution: units, serviced units, trips, site
@@ -484,6 +499,38 @@ def _unit_charge(build_year: int, profile: tuple[float, ...], rate_family: float
     """Cash flows of $1 of capex (capital_charge is linear in the capex), cached across categories and units."""
     return tuple(capital_charge(1.0, build_year, list(profile), rate_family, rate_base, base_year, last_year,
                                 accounting)[1])
+
+
+def failure_rate_at_age(base: float, wear_out_per_yr: float, onset_yr: float, age: float) -> float:
+    """Annual failure rate in the year of life starting at ``age``: the base rate plus ``wear_out_per_yr`` for every
+    year of age past the wear-out onset, taken at the middle of the year."""
+    return base + wear_out_per_yr * max(0.0, age + 0.5 - onset_yr)
+
+
+def chip_life_options(build_year: int, refresh_yr: float, life_min_yr: float, life_max_yr: float,
+                      last_year: int) -> list[float]:
+    """The lives a vintage of ground accelerators may be kept: every whole number of years from the shortest to
+    the longest that ends inside the horizon, and the region's planned refresh (the only one for lives that would
+    run past the horizon, where the model cannot weigh keeping against replacing)."""
+    lives = {float(refresh_yr)}
+    lives |= {float(n) for n in range(math.ceil(life_min_yr), math.floor(life_max_yr) + 1)
+              if build_year + n - 1 <= last_year}
+    return [int(n) if n.is_integer() else n for n in sorted(lives)]
+
+
+def accelerator_build_years(s: Scenario, cat: Catalog) -> dict[str, tuple[float, float]]:
+    """First and last year each accelerator can be built. With a roadmap stall
+    (``trajectories.accelerator_roadmap.stall_after_year``) no generation that appears after the stall year, and
+    the newest one before it is built until the end."""
+    out = {g: (acc.first_year.v, acc.last_year.v) for g, acc in cat.accelerators.items()}
+    stall = s.trajectories.accelerator_roadmap.stall_after_year
+    if stall is None:
+        return out
+    out = {g: span for g, span in out.items() if span[0] <= stall}
+    if out:
+        newest = max(out, key=lambda g: out[g][0])
+        out[newest] = (out[newest][0], INF)
+    return out
 
 
 def served_fraction(build_year: int, life_yr: float, year: int) -> float:
@@ -907,6 +954,7 @@ def compute(rs: ResolvedScenario, fixed_accelerators: dict[tuple[str, str], int]
                 cadence[(v, y)] = sum(cat.launch_vehicles[v].cadence_flights_per_yr.at(t) for t in periods[y])
 
     # ---- space designs
+    built_years = accelerator_build_years(s, cat)
     designs: dict[tuple[str, str], Design] = {}
     dropped: list[dict[str, Any]] = []
     unit_vintages: dict[tuple[str, str], list[int]] = {}
@@ -919,10 +967,10 @@ def compute(rs: ResolvedScenario, fixed_accelerators: dict[tuple[str, str], int]
             dropped.append({"architecture": a, "design": "*", "reason": "no launch route reaches the site"})
             continue
         earliest = max(first + math.ceil(pf.lead_time_yr.v), int(st.first_year.v))
-        for g, acc in cat.accelerators.items():
+        for g, (g_first, g_last) in built_years.items():
             if s.design_space.accelerators is not None and g not in s.design_space.accelerators:
                 continue
-            vint = [y for y in years if earliest <= y and acc.first_year.v <= y <= acc.last_year.v]
+            vint = [y for y in years if earliest <= y and g_first <= y <= g_last]
             if not vint:
                 continue
             for temp in design_levels(s, cat, g):
@@ -1018,7 +1066,7 @@ def compute(rs: ResolvedScenario, fixed_accelerators: dict[tuple[str, str], int]
 
     # ---- ground
     ground, build_years, build_cum_cap, facility_share = {}, {}, {}, {}
-    chip_vintages, chip_share, chip_mw = {}, {}, {}
+    chip_vintages, chip_share, chip_mw, chip_lives = {}, {}, {}, {}
     for a, info in archs.items():
         if info["kind"] != "ground":
             continue
@@ -1027,6 +1075,8 @@ def compute(rs: ResolvedScenario, fixed_accelerators: dict[tuple[str, str], int]
         g_entry = ground[reg] = {
             "arch": a, "existing_mw": gr.existing_mw.v, "life_yr": gr.facility_life_yr.v, "rate": info["rate"],
             "refresh_yr": gr.accelerator_refresh_yr.v,
+            "wear_out_per_yr": cat.accelerator_life.wear_out_failure_rate_per_yr.v,
+            "wear_out_onset_yr": cat.accelerator_life.wear_out_onset_yr.v,
             "capex_musd_per_mw": 0.0 if "ground_facility" in excluded else gr.facility_capex_musd_per_mw.v,
             "opex_musd_per_mw_yr": 0.0 if "ground_opex" in excluded else
             gr.facility_opex_fraction_per_yr.v * gr.facility_capex_musd_per_mw.v,
@@ -1047,10 +1097,11 @@ def compute(rs: ResolvedScenario, fixed_accelerators: dict[tuple[str, str], int]
             for y, sh in shares(v, gr.facility_life_yr.v).items():
                 facility_share[(reg, v, y)] = sh
         energy_price = 0.0 if "ground_energy" in excluded else gr.energy_usd_per_kwh.v
-        for g, acc in cat.accelerators.items():
+        for g, (g_first, g_last) in built_years.items():
+            acc = cat.accelerators[g]
             if s.design_space.accelerators is not None and g not in s.design_space.accelerators:
                 continue
-            vint = [y for y in years if y >= start and acc.first_year.v <= y <= acc.last_year.v]
+            vint = [y for y in years if y >= start and g_first <= y <= g_last]
             if not vint:
                 continue
             chip_vintages[(reg, g)] = vint
@@ -1060,16 +1111,21 @@ def compute(rs: ResolvedScenario, fixed_accelerators: dict[tuple[str, str], int]
             g_entry["chips"][g] = {
                 "energy_musd_per_kacc_yr": mwh * energy_price / 1000.0,
                 "price_musd_per_kacc": 0.0 if "accelerators" in excluded else acc.price_usd.v / 1000.0,
-                "replacement_musd_per_kacc_yr": 0.0 if "ground_replacements" in excluded else
-                acc.annual_failure_rate.v * acc.price_usd.v / 1000.0,
+                "replacement_price_musd_per_kacc": 0.0 if "ground_replacements" in excluded else
+                acc.price_usd.v / 1000.0,
                 "co2_t_per_kacc_yr": emissions.grid_co2_t(mwh, gr.grid_co2_kg_per_kwh.v),
                 "water_m3_per_kacc_yr": emissions.site_water_m3(mwh / gr.pue.v, gr.water_l_per_kwh.v),
                 "embodied_t_per_kacc": acc.embodied_co2_kg.v,  # 1000 accelerators x kg / 1000 kg per t
-                "replacement_t_per_kacc_yr": acc.annual_failure_rate.v * acc.embodied_co2_kg.v,
+                "replacement_t_per_kacc": acc.embodied_co2_kg.v,  # per k-acc replaced
+                "failure_rate": acc.annual_failure_rate.v,  # permanent loss, replaced (before wear-out)
             }
+            life = cat.accelerator_life
             for v in vint:
-                for y, sh in shares(v, gr.accelerator_refresh_yr.v).items():
-                    chip_share[(reg, g, v, y)] = sh
+                lives = chip_lives[(reg, g, v)] = chip_life_options(v, gr.accelerator_refresh_yr.v, life.life_min_yr.v,
+                                                                    life.life_max_yr.v, last)
+                for n in lives:
+                    for y, sh in shares(v, n).items():
+                        chip_share[(reg, g, v, n, y)] = sh
 
     # ---- unmet, budget, FLOP weights
     allowed_unmet = set(s.unmet.workloads or wl) if s.unmet.allowed else set()
@@ -1093,7 +1149,7 @@ def compute(rs: ResolvedScenario, fixed_accelerators: dict[tuple[str, str], int]
         facility_share=facility_share, chip_vintages=chip_vintages, chip_cost={}, chip_share=chip_share,
         chip_mw=chip_mw, existing_cost=0.0, unmet_cost={}, unmet_penalty_musd=penalty,
         unmet_allowed=unmet_allowed, budget=budget, flop_weight=dict(weight), eff_parts=eff_parts,
-        coverage=coverage,
+        coverage=coverage, chip_lives=chip_lives,
         carbon_price=carbon_prices(s, first, last), carbon_cap=carbon_caps(s, periods), trip_co2_t=trip_co2)
     # objective coefficients: the present value of each decision's cash flows
     for (a, key), vint in unit_vintages.items():
@@ -1113,9 +1169,9 @@ def compute(rs: ResolvedScenario, fixed_accelerators: dict[tuple[str, str], int]
     for reg, ys in build_years.items():
         for v in ys:
             coef.build_cost[(reg, v)] = coef.pv(coef.build_flows(reg, v))
-    for (reg, g), vint in chip_vintages.items():
-        for v in vint:
-            coef.chip_cost[(reg, g, v)] = coef.pv(coef.chip_flows(reg, g, v))
+    for (reg, g, v), lives in chip_lives.items():
+        for n in lives:
+            coef.chip_cost[(reg, g, v, n)] = coef.pv(coef.chip_flows(reg, g, v, n))
     coef.existing_cost = coef.pv(coef.existing_flows())
     coef.unmet_cost = {(w, y): coef.pv(coef.unmet_flows(w, y)) for w in wl for y in years}
     coef.unit_ub = unit_bounds(coef)

@@ -1,8 +1,9 @@
 """Ground campuses: facility MW and accelerators are separate stocks; chips are refreshed into existing MW.
 
     sum_{y'<=y} build[r,y'] <= pipeline[r] + sum_{queue-cleared y'<=y} grid_mw[r,y']     (interconnect)
-    sum_{g,v} mw_per_kacc[r,g] share[r,g,v,y] chips[r,g,v] <= existing[r] + sum_v fshare[r,v,y] build[r,v]
-    supply[campus(r),g,y,t] = sum_v share[r,g,v,y] chips[r,g,v]
+    sum_{g,v,L} mw_per_kacc[r,g] share[r,g,v,L,y] chips[r,g,v,L] <= existing[r] + sum_v fshare[r,v,y] build[r,v]
+    supply[campus(r),g,y,t] = sum_{v,L} share[r,g,v,L,y] chips[r,g,v,L]
+chips[r,g,v,L]: k-acc bought in v and kept L years (the refresh is a decision: a vintage split across lives).
 """
 
 from __future__ import annotations
@@ -29,8 +30,8 @@ def parameters(c: Coefficients, s: Sets) -> dict[str, dict]:
 
 def define_ground(m: pyo.ConcreteModel, c: Coefficients, s: Sets, p: dict[str, dict]) -> None:
     m.B = pyo.Set(initialize=s.builds, dimen=2, ordered=True)
-    m.C = pyo.Set(initialize=s.chips, dimen=3, ordered=True)
-    m.CSH = pyo.Set(initialize=sorted(p["chip_share"]), dimen=4, ordered=True)
+    m.C = pyo.Set(initialize=s.chips, dimen=4, ordered=True)
+    m.CSH = pyo.Set(initialize=sorted(p["chip_share"]), dimen=5, ordered=True)
     m.FSH = pyo.Set(initialize=sorted(p["facility_share"]), dimen=3, ordered=True)
     m.CMW = pyo.Set(initialize=sorted(p["chip_mw"]), dimen=2, ordered=True)
     m.R = pyo.Set(initialize=sorted(c.ground), ordered=True)
@@ -48,9 +49,9 @@ def define_ground(m: pyo.ConcreteModel, c: Coefficients, s: Sets, p: dict[str, d
 
     chip_load = defaultdict(list)
     supply = defaultdict(list)
-    for (r, g, v, y) in p["chip_share"]:
-        chip_load[(r, y)].append(m.chip_mw[r, g] * m.chip_share[r, g, v, y] * m.chips[r, g, v])
-        supply[(r, g, y)].append(m.chip_share[r, g, v, y] * m.chips[r, g, v])
+    for (r, g, v, n, y) in p["chip_share"]:
+        chip_load[(r, y)].append(m.chip_mw[r, g] * m.chip_share[r, g, v, n, y] * m.chips[r, g, v, n])
+        supply[(r, g, y)].append(m.chip_share[r, g, v, n, y] * m.chips[r, g, v, n])
     facility = defaultdict(list)
     for (r, v, y) in p["facility_share"]:
         facility[(r, y)].append(m.facility_share[r, v, y] * m.build[r, v])

@@ -63,6 +63,6 @@ def define_budget(m: pyo.ConcreteModel, c: Coefficients, s: Sets, p: dict[str, d
         terms[y].append(c.site_open[site]["fixed_cost_musd"] * m.open[site, y])
     for r, y in s.builds:
         terms[y].append(c.catalog.ground_regions[r].facility_capex_musd_per_mw.v * m.build[r, y])
-    for r, g, v in s.chips:
-        terms[v].append(c.catalog.accelerators[g].price_usd.v / 1000.0 * m.chips[r, g, v])
+    for r, g, v, n in s.chips:
+        terms[v].append(c.catalog.accelerators[g].price_usd.v / 1000.0 * m.chips[r, g, v, n])
     m.budget_row = pyo.Constraint(m.BY, rule=lambda m_, y: pyo.quicksum(terms.get(y, [])) <= m_.budget[y])

@@ -23,7 +23,7 @@ class Sets:
     clusters: list[tuple[str, str, int]]  # (a, d, t): a formation of design d in service reaches cluster size t
     partial: list[tuple[str, str, str]]  # (w, a, d): design d's formation reaches w's cluster, one unit does not
     builds: list[tuple[str, int]]  # (region, y) MW online in y
-    chips: list[tuple[str, str, int]]  # (region, g, v) k-acc bought in v
+    chips: list[tuple[str, str, int, float]]  # (region, g, v, L) k-acc bought in v and kept L years
     unmet: list[tuple[str, int]]
     vehicles_years: list[tuple[str, int]]
     bandwidth: list[tuple[str, int]]  # (a, y) space architectures with earth-user service
@@ -67,7 +67,7 @@ def build_sets(c: Coefficients) -> Sets:
 
     space_g = {(a, c.designs[(a, key)].accelerator, y) for (a, y), lst in in_service.items() for key, _ in lst}
     ground_g = set()
-    for (r, g, v, y) in c.chip_share:
+    for (r, g, v, _, y) in c.chip_share:
         ground_g.add((c.ground[r]["arch"], g, y))
     serve = _serve_index(c, space_g | ground_g)
     pools: dict[tuple[str, str, int], list[int]] = defaultdict(list)
@@ -93,7 +93,7 @@ def build_sets(c: Coefficients) -> Sets:
                            if any(n >= t for n in needs))
 
     builds = [(r, y) for r, ys in c.build_years.items() for y in ys]
-    chips = [(r, g, v) for (r, g), vs in c.chip_vintages.items() for v in vs]
+    chips = [(r, g, v, n) for (r, g, v), lives in c.chip_lives.items() for n in lives]
     unmet = [(w, y) for w in c.workloads for y in years]
     vehicles_years = sorted(c.cadence)
     bandwidth = sorted({(a, y) for (w, a, g, y) in serve if c.archs[a]["kind"] == "space" and c.earth_users[w]

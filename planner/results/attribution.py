@@ -85,18 +85,13 @@ def cost_drivers(c: Coefficients, sol: Solution) -> pd.DataFrame:
             mw * c.pv(c.running_flows("ground_lease", g["lease_musd_per_mw_yr"], v, g["life_yr"])))
         add("carbon", CARBON_DRIVER,
             mw * c.pv(c.carbon_capital_flows(g["embodied_t_per_mw"], v, service_profile(g["life_yr"]), g["rate"])))
-    for (r, gname, v), k in sol.chips.items():
-        g, chip = c.ground[r], c.ground[r]["chips"][gname]
-        add("accelerators", f"accelerators.{gname}.price_usd",
-            k * c.pv(c.capital_flows({"accelerators": chip["price_musd_per_kacc"]}, v, g["refresh_yr"], g["rate"])))
-        add("ground_energy", f"ground_regions.{r}.energy_usd_per_kwh",
-            k * c.pv(c.running_flows("ground_energy", chip["energy_musd_per_kacc_yr"], v, g["refresh_yr"])))
-        add("ground_replacements", f"accelerators.{gname}.annual_failure_rate",
-            k * c.pv(c.running_flows("ground_replacements", chip["replacement_musd_per_kacc_yr"], v, g["refresh_yr"])))
-        add("carbon", CARBON_DRIVER,
-            k * c.pv(c.carbon_capital_flows(chip["embodied_t_per_kacc"], v, service_profile(g["refresh_yr"]),
-                                            g["rate"])
-                     + c.carbon_running_flows(c.chip_running_emissions, r, gname, v)))
+    for (r, gname, v, n), k in sol.chips.items():
+        parts = c.chip_parts(r, gname, v, n)
+        for cat, driver in (("accelerators", f"accelerators.{gname}.price_usd"),
+                            ("ground_energy", f"ground_regions.{r}.energy_usd_per_kwh"),
+                            ("ground_replacements", f"accelerators.{gname}.annual_failure_rate"),
+                            ("carbon", CARBON_DRIVER)):
+            add(cat, driver, k * c.pv(parts[cat]))
     for cat, t, x in c.existing_flows():
         region = next(iter(c.ground)) if len(c.ground) == 1 else None
         add(cat, f"ground_regions.{region}.facility_opex_fraction_per_yr" if region else "ground_regions.*.existing",

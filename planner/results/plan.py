@@ -153,10 +153,10 @@ def build_tables(c: Coefficients, sol: Solution) -> dict[str, pd.DataFrame]:
             eff_cap = cap * (n - serv) + c.unit_cap_serviced.get((a, key, v, y), cap) * serv
             row["effective_accelerators"] += eff_cap * 1000.0
             row["it_mw"] += n * alive * d.budget.it_power_w / 1e6
-    for (r, g, v), k in sol.chips.items():
+    for (r, g, v, n), k in sol.chips.items():
         a = c.ground[r]["arch"]
         for y in c.years:
-            share = c.chip_share.get((r, g, v, y))
+            share = c.chip_share.get((r, g, v, n, y))
             if share:
                 row = fleet[(y, a)]
                 row["accelerators"] += k * 1000.0 * share
@@ -210,9 +210,9 @@ def build_tables(c: Coefficients, sol: Solution) -> dict[str, pd.DataFrame]:
         for y in c.years:
             facility = g_info["existing_mw"] + sum(sol.build.get((r, v), 0.0) * sh for (rr, v, yy), sh in
                                                    c.facility_share.items() if rr == r and yy == y)
-            load = sum(k * c.chip_share.get((r, g, v, y), 0.0) * c.chip_mw[(r, g)]
-                       for (rr, g, v), k in sol.chips.items() if rr == r)
-            accs = sum(k * 1000.0 * c.chip_share.get((r, g, v, y), 0.0) for (rr, g, v), k in sol.chips.items()
+            load = sum(k * c.chip_share.get((r, g, v, n, y), 0.0) * c.chip_mw[(r, g)]
+                       for (rr, g, v, n), k in sol.chips.items() if rr == r)
+            accs = sum(k * 1000.0 * c.chip_share.get((r, g, v, n, y), 0.0) for (rr, g, v, n), k in sol.chips.items()
                        if rr == r)
             rows.append({"region": r, "year": y, "facility_mw": facility, "it_load_mw": load,
                          "built_mw": sol.build.get((r, y), 0.0), "accelerators": accs})
@@ -250,11 +250,22 @@ def decisions_table(c: Coefficients, sol: Solution) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=list(TABLES["decisions"][1]))
 
 
+def _index_part(p: str):
+    """One part of a decision's index: a year (int), a life in years (a ground vintage's, may be fractional) or a
+    name."""
+    if p.isdigit():
+        return int(p)
+    try:
+        return float(p)
+    except ValueError:
+        return p
+
+
 def read_decisions(frame: pd.DataFrame) -> tuple[Solution, dict[tuple[str, str], int]]:
     """The decisions table back as a Solution, with the accelerators per unit of each design built."""
     sol, sizes = Solution(), {}
     for row in frame.itertuples(index=False):
-        parts = [int(p) if p.isdigit() else p for p in str(row.index).split("|")]
+        parts = [_index_part(p) for p in str(row.index).split("|")]
         getattr(sol, row.kind)[tuple(parts)] = float(row.value)
         if row.kind == "units" and not pd.isna(row.accelerators_per_unit):
             sizes[(parts[0], parts[1])] = int(row.accelerators_per_unit)
@@ -298,8 +309,8 @@ def architecture_costs(c: Coefficients, sol: Solution, fleet: pd.DataFrame) -> p
                 site_pv[site] += c.pv(c.opened_flows(site, y))
     for (r, v), mw in sol.build.items():
         pv[c.ground[r]["arch"]] += mw * c.pv(c.build_flows(r, v))
-    for (r, g, v), k in sol.chips.items():
-        pv[c.ground[r]["arch"]] += k * c.pv(c.chip_flows(r, g, v))
+    for (r, g, v, n), k in sol.chips.items():
+        pv[c.ground[r]["arch"]] += k * c.pv(c.chip_flows(r, g, v, n))
     for r, g in c.ground.items():
         per_year = g["existing_mw"] * (g["opex_musd_per_mw_yr"] + g["lease_musd_per_mw_yr"])
         pv[g["arch"]] += per_year * sum(c.weight[y] for y in c.years)

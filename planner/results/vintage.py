@@ -7,8 +7,9 @@ life at its family's rate (``capital_charge``), so the premium of a space family
 Rule for shared costs: a space unit pays its hardware capex, its operations and its launch at the cheapest route
 that year (per tonne of a trip, a whole trip for a module); site cores and ground-station networks are shared and
 left out. A unit that serves real-time work alone delivers it only while over its users (its site's coverage share).
-A ground campus pays for its accelerators, their energy and replacements, and the facility MW they
-occupy (the facility's capital annuity, opex and lease for the years the chips serve). With a carbon price, each
+A ground campus pays for its accelerators, their energy and replacements (at the failure rate of each year's age),
+and the facility MW they occupy (the facility's capital annuity, opex and lease for the years the chips serve),
+kept for the life in the catalog's range (accelerator_life) that makes them cheapest per FLOP. With a carbon price, each
 also pays for its emissions: manufacturing and launch share when built, grid energy and replacements while serving.
 """
 
@@ -85,32 +86,38 @@ def _ground_rows(c: Coefficients, w: str) -> list[dict]:
         facility_per_mw_yr = (g_info["capex_musd_per_mw"] * annuity
                               + g_info["opex_musd_per_mw_yr"] + g_info["lease_musd_per_mw_yr"])
         by_vintage: dict[int, tuple[float, str, dict[str, float]]] = {}
+        life = c.catalog.accelerator_life
+        lives = sorted({float(g_info["refresh_yr"])} | {float(n) for n in range(math.ceil(life.life_min_yr.v),
+                                                                               math.floor(life.life_max_yr.v) + 1)})
         for (rr, g), vint in c.chip_vintages.items():
             if rr != reg or (w, a, g) not in c.eff:
                 continue
             eff, chip, mw = c.eff[(w, a, g)], g_info["chips"][g], c.chip_mw[(reg, g)]
-            share = service_profile(g_info["refresh_yr"])
             for v in vint:
-                df = [discount_factor(v + k, base, r) for k in range(len(share))]
-                weight = [sh * f for sh, f in zip(share, df)]  # PV of a year in service
-                years_pv = sum(weight)
-                facility_carbon = emissions.carbon_cost_musd(g_info["embodied_t_per_mw"], c.price(v)) * annuity
-                carbon_t = chip["co2_t_per_kacc_yr"] + chip["replacement_t_per_kacc_yr"]  # per year in service
-                price = [c.price(min(v + k, s.horizon.last_year)) for k in range(len(share))]
-                financed = _financed(c, 1.0, v, share, g_info["rate"])
-                parts = {
-                    "accelerators": chip["price_musd_per_kacc"] * financed,
-                    "energy": chip["energy_musd_per_kacc_yr"] * years_pv,
-                    "replacements": chip["replacement_musd_per_kacc_yr"] * years_pv,
-                    "facility": facility_per_mw_yr * mw * years_pv,
-                    "carbon": emissions.carbon_cost_musd(chip["embodied_t_per_kacc"], price[0]) * financed + sum(
-                        (facility_carbon * mw + emissions.carbon_cost_musd(carbon_t, p)) * x
-                        for x, p in zip(weight, price)),
-                }
-                flop = sum(eff * x for x in weight)
-                per = _usd_per_eflop(sum(parts.values()), flop)
-                if v not in by_vintage or per < by_vintage[v][0]:
-                    by_vintage[v] = (per, g, {k: _usd_per_eflop(x, flop) for k, x in parts.items()})
+                for n in lives:  # the life that makes the vintage cheapest per FLOP (refresh is a decision)
+                    share = service_profile(n)
+                    df = [discount_factor(v + k, base, r) for k in range(len(share))]
+                    weight = [sh * f for sh, f in zip(share, df)]  # PV of a year in service
+                    years_pv = sum(weight)
+                    failures = [c.chip_failure_rate(reg, g, k) for k in range(len(share))]
+                    facility_carbon = emissions.carbon_cost_musd(g_info["embodied_t_per_mw"], c.price(v)) * annuity
+                    price = [c.price(min(v + k, s.horizon.last_year)) for k in range(len(share))]
+                    financed = _financed(c, 1.0, v, share, g_info["rate"])
+                    parts = {
+                        "accelerators": chip["price_musd_per_kacc"] * financed,
+                        "energy": chip["energy_musd_per_kacc_yr"] * years_pv,
+                        "replacements": chip["replacement_price_musd_per_kacc"] * sum(
+                            x * lam for x, lam in zip(weight, failures)),
+                        "facility": facility_per_mw_yr * mw * years_pv,
+                        "carbon": emissions.carbon_cost_musd(chip["embodied_t_per_kacc"], price[0]) * financed + sum(
+                            (facility_carbon * mw + emissions.carbon_cost_musd(
+                                chip["co2_t_per_kacc_yr"] + chip["replacement_t_per_kacc"] * lam, p)) * x
+                            for x, p, lam in zip(weight, price, failures)),
+                    }
+                    flop = sum(eff * x for x in weight)
+                    per = _usd_per_eflop(sum(parts.values()), flop)
+                    if v not in by_vintage or per < by_vintage[v][0]:
+                        by_vintage[v] = (per, g, {k: _usd_per_eflop(x, flop) for k, x in parts.items()})
         for v, (per, g, parts) in sorted(by_vintage.items()):
             rows.append({"architecture": a, "family": "ground", "vintage": v, "workload": w, "design": g,
                          "usd_per_eflop": per, "parts": parts})

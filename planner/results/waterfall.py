@@ -82,10 +82,10 @@ def _pools(c: Coefficients, sol) -> tuple[dict, dict]:
             p["E0"] += n * kacc * dosed
             p["E"] += kacc * ((n - serv) * dosed + serv * dosed_s)
             downlink[(a, y)] += n * d.downlink_gbps
-    for (r, g, v), k in sol.chips.items():
+    for (r, g, v, n), k in sol.chips.items():
         a = c.ground[r]["arch"]
         for y in c.years:
-            share = c.chip_share.get((r, g, v, y))
+            share = c.chip_share.get((r, g, v, n, y))
             if share:
                 p = pools[(a, g, y)]
                 for name in ("N", "F0", "E0", "E"):

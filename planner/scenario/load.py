@@ -19,7 +19,8 @@ from typing import Any, Callable
 import yaml
 from pydantic import ValidationError
 
-from planner.catalog.load import DEFAULT_CATALOG_DIR, apply_overrides, read_raw_catalog, validate_catalog
+from planner.catalog.load import (DEFAULT_CATALOG_DIR, apply_overrides, extend_roadmap, read_raw_catalog,
+                                  validate_catalog)
 from planner.catalog.schema import Catalog, table_at
 from planner.errors import InputError, clip, problem
 from planner.scenario.schema import Scenario
@@ -275,6 +276,14 @@ def _resolve_catalog(scenario: Scenario, origins: dict[str, str], top: str,
             file_of_table.setdefault(table, top)
     problems: list[str] = []
     by_path: dict[str, str] = {}
+    origin_of = origin_finder(origins, top)
+    # the roadmap's own values first: the generations it adds can then be named by trajectories and overrides
+    for cat_path, value in scenario.catalog.items():
+        if cat_path.startswith("accelerator_roadmap."):
+            where = origin_of(f"catalog.{cat_path}")
+            problems += apply_overrides(raw, {cat_path: value}, where)
+            by_path[cat_path] = where
+    extend_roadmap(raw)
     # names used by trajectories must exist (reported against the trajectory field, not the catalog path)
     traj = trajectory_overrides(scenario)
     for cat_path, (field_path, _) in traj.items():
@@ -285,8 +294,9 @@ def _resolve_catalog(scenario: Scenario, origins: dict[str, str], top: str,
                                     f"{closest(entry, raw.get(table) or {})}"))
     if problems:
         raise InputError(sorted(set(problems)))
-    origin_of = origin_finder(origins, top)
     for cat_path, value in scenario.catalog.items():
+        if cat_path in by_path:
+            continue
         where = origin_of(f"catalog.{cat_path}")
         problems += apply_overrides(raw, {cat_path: value}, where)
         by_path[cat_path] = where

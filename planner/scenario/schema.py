@@ -165,6 +165,12 @@ class AcceleratorYears(Strict):
     last_year: Year | None = None
 
 
+class RoadmapKnob(Strict):
+    """What the scenario does to the catalog's accelerator roadmap."""
+
+    stall_after_year: int | None = Field(None, ge=1990, le=2200)  # no generation that appears after this year
+
+
 class Trajectories(Strict):
     launch_price_model: Literal["per_year", "learning_curve"] = "per_year"
     launch_price_musd_per_flight: dict[str, NonNeg | YearTable] = {}
@@ -172,6 +178,7 @@ class Trajectories(Strict):
     launch_price_factor: float = Field(1.0, gt=0, le=1000)
     cadence_flights_per_yr: dict[str, NonNeg | YearTable] = {}
     accelerator_years: dict[str, AcceleratorYears] = {}
+    accelerator_roadmap: RoadmapKnob = RoadmapKnob()
     ground: dict[str, GroundTrajectory] = {}
     budget_musd_per_yr: YearTable | None = None
 

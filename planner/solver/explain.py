@@ -225,7 +225,7 @@ def last_service_years(c) -> dict[str, int]:
             if x > 0 and y > out.get(a, 0):
                 out[a] = y
     region_last: dict[str, int] = {}
-    for (r, _, _, y), x in c.chip_share.items():
+    for (r, _, _, _, y), x in c.chip_share.items():
         if x > 0 and y > region_last.get(r, 0):
             region_last[r] = y
     for a, info in c.archs.items():
