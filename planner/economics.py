@@ -65,3 +65,26 @@ def capital_payments(rate: float, profile: list[float]) -> list[float]:
     if pv <= 0:
         raise ValueError("the profile must deliver something")
     return [w / pv for w in profile]
+
+
+def learning_saving(volume: float, prior: float, learning_rate: float) -> float:
+    """What Wright's law saves on the first ``volume`` units a programme buys, in units of the price before it
+    starts (so <= 0 as a cost): the n-th unit costs (1 + n / prior)^-b with b = -log2(1 - rate), and the saving
+    is the integral of that from 0 to ``volume``, minus ``volume``:
+    prior / (1 - b) x ((1 + volume / prior)^(1 - b) - 1) - volume."""
+    if volume < 0 or prior <= 0 or not 0 <= learning_rate < 0.5:
+        raise ValueError("volume >= 0, prior > 0 and 0 <= learning_rate < 0.5 are required")
+    b = -math.log2(1.0 - learning_rate)
+    return prior / (1.0 - b) * ((1.0 + volume / prior) ** (1.0 - b) - 1.0) - volume
+
+
+def learning_breakpoints(prior: float, most: float) -> list[float]:
+    """Cumulative volumes at which the piecewise-linear learning saving has a breakpoint: 0, each doubling of the
+    experience (prior x (2^i - 1)) below ``most``, and ``most``."""
+    if prior <= 0 or most <= 0:
+        raise ValueError("prior and most must be > 0")
+    out, i = [0.0], 1
+    while (x := prior * (2.0 ** i - 1.0)) < most:
+        out.append(x)
+        i += 1
+    return out + [float(most)]

@@ -151,3 +151,103 @@ def test_an_old_vintage_gives_up_its_megawatts_to_a_newer_one():
         assert chosen.get((REGION, OLD, 2030, 3), 0.0) == pytest.approx(kept, abs=1e-6), mw
         assert chosen.get((REGION, OLD, 2030, 2), 0.0) == pytest.approx(10.0 - kept, abs=1e-6), mw
         assert chosen[(REGION, NEW, 2032, 1)] == pytest.approx(new), mw
+
+
+# ------------------------------------------------------------------ learning on the programme's own volume
+
+import numpy as np  # noqa: E402
+
+from planner import economics  # noqa: E402
+from planner.model.coefficients import LearningStream  # noqa: E402
+from tests.toy import ARCH, enumerate_optimum, solve_toy, toy_coefficients  # noqa: E402
+
+LEARN_CASE = dict(
+    designs={"1mm": {"cost": {2030: 10.0, 2031: 9.0}, "cap": 4.0, "mass_t": 2.0, "life_yr": 2},
+             "5mm": {"cost": {2030: 5.0, 2031: 4.5}, "cap": 3.0, "mass_t": 1.0, "life_yr": 1}},
+    demand={2030: 6.0, 2031: 9.0}, payload_t=4.0, trip_cost={2030: 6.0, 2031: 3.0}, cadence=10)
+
+
+def test_learning_saving_by_hand():
+    # 20 % per doubling: b = -log2(0.8) = 0.32193; from prior 1, volume 1 (one doubling):
+    # 1 / 0.67807 x (2^0.67807 - 1) - 1 = 1.47477 x 0.60000 - 1 = -0.11514 (the integral of (1 + n)^-b over
+    # [0, 1] is 0.88486: the first unit costs 0.885 of the price on average)
+    b = -np.log2(0.8)
+    assert economics.learning_saving(1.0, 1.0, 0.2) == pytest.approx((2 ** (1 - b) - 1) / (1 - b) - 1, rel=1e-12)
+    assert economics.learning_saving(1.0, 1.0, 0.2) == pytest.approx(-0.11514, abs=1e-5)
+    assert economics.learning_saving(5.0, 1.0, 0.0) == 0.0  # no learning, no saving
+    assert economics.learning_saving(0.0, 3.0, 0.2) == 0.0
+    # the saving grows ever more slowly: concave (what needs the binaries)
+    h = [economics.learning_saving(x, 1.0, 0.2) for x in (0, 1, 2, 3)]
+    assert h[1] - h[0] > h[2] - h[1] > h[3] - h[2]
+    assert economics.learning_breakpoints(1.0, 20.0) == [0.0, 1.0, 3.0, 7.0, 15.0, 20.0]
+    assert economics.learning_breakpoints(10.0, 5.0) == [0.0, 5.0]
+    with pytest.raises(ValueError):
+        economics.learning_saving(1.0, 0.0, 0.2)
+
+
+def _stream(kind: str, name: str, price: dict[int, float], rate: float = 0.3) -> LearningStream:
+    breaks = economics.learning_breakpoints(1.0, 20.0)
+    return LearningStream(kind=kind, name=name, breaks=tuple(breaks),
+                          saving=tuple(economics.learning_saving(x, 1.0, rate) for x in breaks),
+                          price={y: [("launch", y, p)] for y, p in price.items()}, price_pv=dict(price))
+
+
+def _saving(price: dict[int, float], volume: dict[int, float], rate: float = 0.3) -> float:
+    """The same saving for the enumeration, from the formula at the breakpoints and numpy's interpolation."""
+    breaks = economics.learning_breakpoints(1.0, 20.0)
+    h = [economics.learning_saving(x, 1.0, rate) for x in breaks]
+    total, cum, before = 0.0, 0.0, 0.0
+    for y in sorted(price):
+        cum += volume.get(y, 0.0)
+        now = float(np.interp(cum, breaks, h))
+        total += price[y] * (now - before)
+        before = now
+    return total
+
+
+@pytest.mark.parametrize("kind", ["launch", "hardware", "both"])
+def test_programme_learning_equals_enumeration(kind):
+    # the learnable price is part of what a trip (unit) costs: the bus of a $4.5-10M unit is $3M here
+    launch_price, unit_price = {2030: 6.0, 2031: 3.0}, {2030: 3.0, 2031: 3.0}
+
+    def extra(build, flown):
+        out = 0.0
+        if kind in ("launch", "both"):
+            out += _saving(launch_price, flown)
+        if kind in ("hardware", "both"):
+            units = {y: sum(n for (_, v), n in build.items() if v == y) for y in (2030, 2031)}
+            out += _saving(unit_price, units)
+        return out
+
+    best, build = enumerate_optimum(**LEARN_CASE, extra=extra)
+    plain, plain_build = enumerate_optimum(**LEARN_CASE)
+    assert best < plain - 1.0  # learning is worth something here
+    c = toy_coefficients(**LEARN_CASE)
+    c.learning = {}
+    if kind in ("launch", "both"):
+        c.learning["launch:starship"] = _stream("launch", "starship", launch_price)
+    if kind in ("hardware", "both"):
+        c.learning["hardware:swarm_satellite"] = _stream("hardware", "swarm_satellite", unit_price)
+    pm, res = solve_toy(c)
+    assert res.status == "optimal"
+    assert float(pm.m.total_cost()) == pytest.approx(best, abs=1e-4)
+    chosen = {(d.split("/")[-1], v): round(x.value) for (a, d, v), x in pm.m.units.items() if round(x.value)}
+    assert {k: n for k, n in build.items() if n} == chosen
+    assert ARCH.startswith("swarm_satellite")
+
+
+def test_learning_flows_match_the_objective_term():
+    """The saving the results report (cost_flows) is the model's learning term at the solution."""
+    from planner.results.plan import read_solution
+    c = toy_coefficients(**LEARN_CASE)
+    c.learning = {"launch:starship": _stream("launch", "starship", {2030: 6.0, 2031: 3.0})}
+    pm, res = solve_toy(c)
+    sol = read_solution(pm)
+    flows = c.learning_flows(sol)
+    assert sum(x * c.df[t] for _, t, x in flows) == pytest.approx(float(pyo_value(pm.m.cost_learning)), abs=1e-6)
+    assert sum(x for _, _, x in flows) < 0
+
+
+def pyo_value(expr):
+    import pyomo.environ as pyo
+    return pyo.value(expr)

@@ -96,10 +96,11 @@ def lp_relaxation(c) -> float:
 def enumerate_optimum(designs: dict[str, dict], demand: dict[int, float], payload_t: float,
                       trip_cost: dict[int, float], cadence: float, site_cost: dict[int, float] | None = None,
                       most: int = 6, realtime: dict[int, float] | None = None, coverage: float = 1.0,
-                      formation: float = 1.0):
+                      formation: float = 1.0, extra=None):
     """Brute force over unit counts per (design, vintage); trips are the fewest that carry the mass. Real-time
     demand needs capacity both in total and while over its users: coverage x capacity >= real-time demand. A unit
-    holds a ``formation`` share of the workload's cluster: a year with demand needs units x share >= 1."""
+    holds a ``formation`` share of the workload's cluster: a year with demand needs units x share >= 1.
+    ``extra(build, trips)``: a cost on top that depends on the units and the trips of each year (learning)."""
     years = sorted(demand)
     slots = [(s, v) for s, spec in designs.items() for v in sorted(spec["cost"])]
     best = (math.inf, None)
@@ -107,6 +108,7 @@ def enumerate_optimum(designs: dict[str, dict], demand: dict[int, float], payloa
         build = dict(zip(slots, counts))
         cost = sum(designs[s]["cost"][v] * n for (s, v), n in build.items())
         ok = True
+        flown = {}
         for y in years:
             cap = sum(designs[s]["cap"] * n for (s, v), n in build.items() if v <= y < v + designs[s]["life_yr"])
             rt = realtime[y] if realtime else 0.0
@@ -120,8 +122,11 @@ def enumerate_optimum(designs: dict[str, dict], demand: dict[int, float], payloa
                 ok = False
                 break
             cost += trips * trip_cost[y]
+            flown[y] = trips
         if not ok:
             continue
+        if extra is not None:
+            cost += extra(build, flown)
         if site_cost is not None and any(counts):
             first = min(v for (s, v), n in build.items() if n)
             cost += site_cost[first]

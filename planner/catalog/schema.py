@@ -518,6 +518,15 @@ class AcceleratorLife(Strict):
         return self
 
 
+class ProgrammeLearning(Strict):
+    """Prices that fall with the plan's own cumulative volume (used when a scenario switches it on)."""
+
+    launch_learning_rate: Q("1", ge=0, lt=0.5)
+    hardware_learning_rate: Q("1", ge=0, lt=0.5)
+    prior_flights: dict[str, Q("flights", gt=0)]  # per launch vehicle: its experience before the programme
+    prior_units: dict[str, Q("units", gt=0)]  # per platform
+
+
 GROUND_PLATFORM = "ground_campus"
 
 
@@ -535,6 +544,7 @@ class Catalog(Strict):
     host_overhead: HostOverhead
     accelerator_roadmap: AcceleratorRoadmap
     accelerator_life: AcceleratorLife
+    programme_learning: ProgrammeLearning
 
     def architectures(self) -> dict[str, tuple[str, str, str]]:
         """Every valid architecture ``platform@site`` -> (platform, site, family); ground campuses included."""
@@ -561,6 +571,6 @@ class Catalog(Strict):
                     walk(f"{prefix}.{k}" if prefix else str(k), v)
 
         for table in ("accelerators", "launch_vehicles", "sites", "platforms", "components", "ground_regions",
-                      "host_overhead", "accelerator_roadmap", "accelerator_life"):
+                      "host_overhead", "accelerator_roadmap", "accelerator_life", "programme_learning"):
             walk(table, getattr(self, table))
         return out

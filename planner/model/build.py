@@ -13,11 +13,11 @@ from dataclasses import dataclass, field
 
 import pyomo.environ as pyo
 
-from planner.model import carbon, demand, fleet, ground, launch, objective
+from planner.model import carbon, demand, fleet, ground, launch, learning, objective
 from planner.model.coefficients import Coefficients
 from planner.model.sets import Sets, build_sets
 
-BLOCKS = (fleet, launch, ground, demand, carbon, objective)
+BLOCKS = (fleet, launch, ground, demand, carbon, learning, objective)
 
 
 def all_parameters(c: Coefficients, s: Sets) -> dict[str, dict]:
@@ -95,6 +95,7 @@ def build_model(coef: Coefficients, sets: Sets | None = None) -> PlanModel:
         ground.define_ground(m, coef, sets, params)
         demand.define_demand(m, coef, sets, params)
         carbon.define_carbon(m, coef, sets, params)
+        learning.define_learning(m, coef, sets, params)
         objective.define_objective(m, coef, sets, params)
     return PlanModel(m=m, coef=coef, sets=sets, params=params,
                      build_s=time.perf_counter() - t0)

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from planner.catalog.schema import Catalog
+from planner import economics
 from planner.economics import capital_payments, discount_factor
 from planner.physics import emissions, links, orbit, power, radiation, thermal, transport
 from planner.physics.unit import UnitBudget, UnitSpec, max_accelerators, unit_budget
@@ -110,6 +111,27 @@ class Design:
 
 
 @dataclass(frozen=True)
+class LearningStream:
+    """Learning on the programme's own volume of one launch vehicle (its flights) or one platform (its units)."""
+
+    kind: str  # 'launch' or 'hardware'
+    name: str  # the vehicle or the platform
+    breaks: tuple[float, ...]  # cumulative volume at each breakpoint, 0 first
+    saving: tuple[float, ...]  # economics.learning_saving at each breakpoint (<= 0, in prices of one)
+    price: dict[int, list]  # y -> cash flows of the learnable price of one flight or unit bought in y
+    price_pv: dict[int, float]  # y -> their PV
+
+    def saving_at(self, volume: float) -> float:
+        """The piecewise-linear saving at a cumulative volume (what the model's fill variables represent)."""
+        b, h = self.breaks, self.saving
+        volume = min(max(volume, 0.0), b[-1])
+        for i in range(1, len(b)):
+            if volume <= b[i]:
+                return h[i - 1] + (h[i] - h[i - 1]) * (volume - b[i - 1]) / (b[i] - b[i - 1])
+        return h[-1]
+
+
+@dataclass(frozen=True)
 class Route:
     vehicle: str
     site: str
@@ -188,6 +210,7 @@ class Coefficients:
     _price_factors: dict[int, dict[str, float]] = field(default_factory=dict, repr=False)
     # (r, g, v) -> the lives (years) a vintage of ground accelerators may be kept: the refresh is a decision
     chip_lives: dict[tuple[str, str, int], list[float]] = field(default_factory=dict)
+    learning: dict[str, LearningStream] = field(default_factory=dict)  # 'launch:<vehicle>', 'hardware:<platform>'
 
     def covered(self, w: str, a: str) -> bool:
         """Real-time workload w at an architecture whose units serve its users only part of the time."""
@@ -336,6 +359,27 @@ class Coefficients:
 
     def chip_flows(self, r: str, gname: str, v: int, life: float) -> list[Flow]:
         return [f for flows in self.chip_parts(r, gname, v, life).values() for f in flows]
+
+    def learning_volume(self, stream: LearningStream, sol, year: int) -> float:
+        """Flights of a vehicle (units of a platform) the solution buys in ``year``."""
+        if stream.kind == "launch":
+            return sum(n * self.routes[k].flights_per_trip for (k, y), n in sol.trips.items()
+                       if y == year and self.routes[k].vehicle == stream.name)
+        return sum(n for (a, _, v), n in sol.units.items()
+                   if v == year and self.archs[a]["platform"] == stream.name)
+
+    def learning_flows(self, sol) -> list[Flow]:
+        """What learning on the programme's own volume saves (negative flows, in the learnable categories): in
+        each year, the price of that year times the growth of the cumulative saving."""
+        out = []
+        for stream in self.learning.values():
+            cum, before = 0.0, 0.0
+            for y in self.years:
+                cum += self.learning_volume(stream, sol, y)
+                now = stream.saving_at(cum)
+                out += [(cat, t, x * (now - before)) for cat, t, x in stream.price.get(y, [])]
+                before = now
+        return out
 
     def existing_flows(self) -> list[Flow]:
         out = []
@@ -1175,7 +1219,61 @@ def compute(rs: ResolvedScenario, fixed_accelerators: dict[tuple[str, str], int]
     coef.existing_cost = coef.pv(coef.existing_flows())
     coef.unmet_cost = {(w, y): coef.pv(coef.unmet_flows(w, y)) for w in wl for y in years}
     coef.unit_ub = unit_bounds(coef)
+    coef.learning = learning_streams(coef)
     return coef
+
+
+def learning_streams(c: Coefficients) -> dict[str, LearningStream]:
+    """The streams of learning on the programme's own volume the scenario switches on: per launch vehicle the
+    model can fly (flight price and its insurance), per platform with units (bus and its integration, charged as
+    capital like the unit's). Breakpoints at each doubling of experience up to the most the plan could buy."""
+    s, cat = c.scenario, c.catalog
+    on, pl = s.trajectories.programme_learning, cat.programme_learning
+    excluded = set(s.terms.exclude_costs)
+    out: dict[str, LearningStream] = {}
+
+    def add(kind: str, name: str, prior: float, rate: float, most: float, price: dict[int, list]):
+        if most <= 0 or rate <= 0 or not any(x for flows in price.values() for _, _, x in flows):
+            return
+        breaks = economics.learning_breakpoints(prior, most)
+        out[f"{kind}:{name}"] = LearningStream(
+            kind=kind, name=name, breaks=tuple(breaks),
+            saving=tuple(economics.learning_saving(x, prior, rate) for x in breaks),
+            price=price, price_pv={y: c.pv(flows) for y, flows in price.items()})
+
+    if on.launch:
+        for v in sorted({rt.vehicle for rt in c.routes.values()}):
+            lv = cat.launch_vehicles[v]
+            price = {}
+            for y in c.years:
+                if (v, y) not in c.flight_price:
+                    continue
+                p = 0.0 if "launch" in excluded else c.flight_price[(v, y)]
+                ins = 0.0 if "insurance" in excluded else launch_risk(lv) * p
+                price[y] = [(k, y, x) for k, x in (("launch", p), ("insurance", ins)) if x]
+            most = sum(c.cadence.get((v, y), 0.0) for y in c.years) if s.terms.cadence else \
+                sum(c.unit_ub.values()) + len(c.years)
+            prior = pl.prior_flights[v].v if v in pl.prior_flights else 1.0
+            add("launch", v, prior, pl.launch_learning_rate.v, most, price)
+    if on.hardware:
+        platforms = sorted({c.archs[a]["platform"] for (a, _) in c.designs})
+        for p in platforms:
+            pf = cat.platforms[p]
+            bus = 0.0 if "bus" in excluded else pf.bus_cost_usd.v / 1e6
+            integration = 0.0 if "integration" in excluded else pf.integration_cost_fraction.v * bus
+            rate = max(c.archs[a]["rate"] for a in c.archs if c.archs[a]["platform"] == p)
+            price = {y: c.capital_flows({"bus": bus, "integration": integration}, y, pf.design_life_yr.v, rate)
+                     for y in c.years}
+            most = 0.0
+            for y in c.years:
+                per_arch: dict[str, float] = {}
+                for (a, key, v), ub in c.unit_ub.items():
+                    if v == y and c.archs[a]["platform"] == p:
+                        per_arch[a] = max(per_arch.get(a, 0.0), ub)
+                most += sum(per_arch.values())
+            prior = pl.prior_units[p].v if p in pl.prior_units else 1.0
+            add("hardware", p, prior, pl.hardware_learning_rate.v, most, price)
+    return out
 
 
 def carbon_prices(s: Scenario, first: int, last: int) -> dict[int, float]:

@@ -2,6 +2,7 @@
 
     cost  = sum units unit_cost + serviced serviced_cost + open open_cost + opened open_opex      (fleet)
           + sum trips trip_cost                                                                 (launch)
+          + cost_learning (<= 0, only with learning on the programme's own volume)             (learning)
           + sum build build_cost + chips chip_cost + existing                                   (ground)
     min   cost + unmet unmet_cost - lambda FLOP + tie_break (units + trips)
 Every coefficient is a present value in $M at the base year; lambda is 0 in demand mode and the Dinkelbach
@@ -37,7 +38,7 @@ def parameters(c: Coefficients, s: Sets) -> dict[str, dict]:
 def define_objective(m: pyo.ConcreteModel, c: Coefficients, s: Sets, p: dict[str, dict]) -> None:
     m.existing_cost = pyo.Param(initialize=c.existing_cost, mutable=True, within=pyo.Reals)
     m.lam = pyo.Param(initialize=0.0, mutable=True, within=pyo.Reals)
-    m.total_cost = m.cost_fleet + m.cost_launch + m.cost_ground + m.existing_cost
+    m.total_cost = m.cost_fleet + m.cost_launch + m.cost_ground + m.existing_cost + m.cost_learning
     rank = {a: i for i, a in enumerate(c.archs)}
     tie = TIE_BREAK_MUSD * (pyo.quicksum((1 + 1e-3 * rank[u[0]]) * m.units[u] for u in m.U)
                             + pyo.quicksum(m.trips[t] for t in m.TR))

@@ -91,6 +91,7 @@ def cost_flows(c: Coefficients, sol: Solution) -> pd.DataFrame:
             if opened > 0.5:
                 add(c.opened_flows(site, y), 1.0)
     add(c.existing_flows(), 1.0)
+    add(c.learning_flows(sol), 1.0)
     for (w, y), x in sol.unmet.items():
         add(c.unmet_flows(w, y), x)
     rows = [{"category": cat, "year": t, "usd": x * 1e6, "usd_discounted": x * 1e6 * c.df[t]}

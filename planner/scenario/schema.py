@@ -171,6 +171,14 @@ class RoadmapKnob(Strict):
     stall_after_year: int | None = Field(None, ge=1990, le=2200)  # no generation that appears after this year
 
 
+class ProgrammeLearningSwitch(Strict):
+    """Learning on the programme's own volume (catalog programme_learning): launch prices with its cumulative
+    flights per vehicle, bus and integration prices with its cumulative units per platform. Off by default."""
+
+    launch: bool = False
+    hardware: bool = False
+
+
 class Trajectories(Strict):
     launch_price_model: Literal["per_year", "learning_curve"] = "per_year"
     launch_price_musd_per_flight: dict[str, NonNeg | YearTable] = {}
@@ -179,6 +187,7 @@ class Trajectories(Strict):
     cadence_flights_per_yr: dict[str, NonNeg | YearTable] = {}
     accelerator_years: dict[str, AcceleratorYears] = {}
     accelerator_roadmap: RoadmapKnob = RoadmapKnob()
+    programme_learning: ProgrammeLearningSwitch = ProgrammeLearningSwitch()
     ground: dict[str, GroundTrajectory] = {}
     budget_musd_per_yr: YearTable | None = None
 
