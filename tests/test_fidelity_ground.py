@@ -167,24 +167,6 @@ LEARN_CASE = dict(
     demand={2030: 6.0, 2031: 9.0}, payload_t=4.0, trip_cost={2030: 6.0, 2031: 3.0}, cadence=10)
 
 
-def test_learning_saving_by_hand():
-    # 20 % per doubling: b = -log2(0.8) = 0.32193; from prior 1, volume 1 (one doubling):
-    # 1 / 0.67807 x (2^0.67807 - 1) - 1 = 1.47477 x 0.60000 - 1 = -0.11514 (the integral of (1 + n)^-b over
-    # [0, 1] is 0.88486: the first unit costs 0.885 of the price on average)
-    b = -np.log2(0.8)
-    assert economics.learning_saving(1.0, 1.0, 0.2) == pytest.approx((2 ** (1 - b) - 1) / (1 - b) - 1, rel=1e-12)
-    assert economics.learning_saving(1.0, 1.0, 0.2) == pytest.approx(-0.11514, abs=1e-5)
-    assert economics.learning_saving(5.0, 1.0, 0.0) == 0.0  # no learning, no saving
-    assert economics.learning_saving(0.0, 3.0, 0.2) == 0.0
-    # the saving grows ever more slowly: concave (what needs the binaries)
-    h = [economics.learning_saving(x, 1.0, 0.2) for x in (0, 1, 2, 3)]
-    assert h[1] - h[0] > h[2] - h[1] > h[3] - h[2]
-    assert economics.learning_breakpoints(1.0, 20.0) == [0.0, 1.0, 3.0, 7.0, 15.0, 20.0]
-    assert economics.learning_breakpoints(10.0, 5.0) == [0.0, 5.0]
-    with pytest.raises(ValueError):
-        economics.learning_saving(1.0, 0.0, 0.2)
-
-
 def _stream(kind: str, name: str, price: dict[int, float], rate: float = 0.3) -> LearningStream:
     breaks = economics.learning_breakpoints(1.0, 20.0)
     return LearningStream(kind=kind, name=name, breaks=tuple(breaks),

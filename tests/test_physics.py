@@ -782,6 +782,25 @@ def test_host_power_fraction_by_hand():
     assert power.host_power_fraction(0.0, 1.0) == 0.0  # nothing beside the chip, lossless conversion
 
 
+def test_learning_saving_by_hand():
+    """Issue 16: Wright's law on the programme's own volume, integrated (the saving the MILP represents)."""
+    # 20 % per doubling: b = -log2(0.8) = 0.32193; from prior 1, volume 1 (one doubling):
+    # 1 / 0.67807 x (2^0.67807 - 1) - 1 = 1.47477 x 0.60000 - 1 = -0.11514 (the integral of (1 + n)^-b over
+    # [0, 1] is 0.88486: the first unit costs 0.885 of the price on average)
+    b = -math.log2(0.8)
+    assert economics.learning_saving(1.0, 1.0, 0.2) == pytest.approx((2 ** (1 - b) - 1) / (1 - b) - 1, rel=1e-12)
+    assert economics.learning_saving(1.0, 1.0, 0.2) == pytest.approx(-0.11514, abs=1e-5)
+    assert economics.learning_saving(5.0, 1.0, 0.0) == 0.0  # no learning, no saving
+    assert economics.learning_saving(0.0, 3.0, 0.2) == 0.0
+    # the saving grows ever more slowly: concave (what needs the binaries)
+    h = [economics.learning_saving(x, 1.0, 0.2) for x in (0, 1, 2, 3)]
+    assert h[1] - h[0] > h[2] - h[1] > h[3] - h[2]
+    assert economics.learning_breakpoints(1.0, 20.0) == [0.0, 1.0, 3.0, 7.0, 15.0, 20.0]
+    assert economics.learning_breakpoints(10.0, 5.0) == [0.0, 5.0]
+    with pytest.raises(ValueError):
+        economics.learning_saving(1.0, 0.0, 0.2)
+
+
 # ----------------------------------------------------------------------------------------------- completeness
 
 
