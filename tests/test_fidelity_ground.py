@@ -233,3 +233,57 @@ def test_learning_flows_match_the_objective_term():
 def pyo_value(expr):
     import pyomo.environ as pyo
     return pyo.value(expr)
+
+
+# ------------------------------------------------------------------------------------- the roadmap and a stall
+
+def test_roadmap_generations_by_hand():
+    cat = load_catalog()
+    base, g38, g42 = (cat.accelerators[n] for n in ("gen_2034", "gen_2038", "gen_2042"))
+    # one generation every 4 years after gen_2034: x2 FLOP/s, x1.15 power, x1.1 price per generation
+    assert (g38.first_year.v, g38.last_year.v, g42.first_year.v) == (2038, 2041, 2042)
+    assert base.last_year.v == 2037  # built until the next generation appears
+    assert g38.dense_bf16_tflops.v == pytest.approx(16000 * 2.0)
+    assert g42.dense_fp8_tflops.v == pytest.approx(32000 * 2.0 ** 2)
+    assert g42.power_w.v == pytest.approx(2600 * 1.15 ** 2)  # 3,438.5 W
+    assert g42.price_usd.v == pytest.approx(80000 * 1.1 ** 2)  # $96,800
+    # the range of a generation compounds the gains' ends: FLOP/s low 9,000 x 1.2^2, high 24,000 x 2.8^2
+    assert (g42.dense_bf16_tflops.low, g42.dense_bf16_tflops.high) == pytest.approx((9000 * 1.44, 24000 * 7.84))
+    assert g42.junction_max_k.v == base.junction_max_k.v and g42.dense_bf16_tflops.is_assumption
+    last = max(cat.accelerators.values(), key=lambda a: a.first_year.v)
+    assert last.last_year.v == 2060  # until_year
+    # the roadmap's own values move the generations (a slower one: x1.2 a generation)
+    slow = load_catalog(overrides={"accelerator_roadmap.flops_gain_per_generation": "low",
+                                   "accelerators.gen_2038.price_usd": 99000})
+    assert slow.accelerators["gen_2038"].dense_bf16_tflops.v == pytest.approx(16000 * 1.2)
+    assert slow.accelerators["gen_2038"].price_usd.v == 99000  # a generated entry takes overrides by name
+
+
+def test_a_stalled_roadmap_builds_the_last_generation_to_the_end():
+    rs = planner.load_scenario("data/scenarios/reference.yaml",
+                               overrides=["trajectories.accelerator_roadmap.stall_after_year=2034",
+                                          "horizon.last_year=2040"])
+    c = compute(rs)
+    built = {g for (_, g) in c.chip_vintages}
+    assert "gen_2038" not in built and "gen_2034" in built
+    assert c.chip_vintages[("us_grid", "gen_2034")][-1] == 2040  # no longer stops in 2037
+    free = compute(planner.load_scenario("data/scenarios/reference.yaml", overrides=["horizon.last_year=2040"]))
+    assert free.chip_vintages[("us_grid", "gen_2034")][-1] == 2037
+    assert free.chip_vintages[("us_grid", "gen_2038")][0] == 2038
+
+
+def test_learning_streams_from_the_catalog():
+    rs = planner.load_scenario("data/scenarios/reference.yaml",
+                               overrides=["trajectories.programme_learning.launch=true", "horizon.last_year=2032"])
+    c = compute(rs)
+    assert set(c.learning) == {"launch:falcon9", "launch:starship"}
+    st = c.learning["launch:starship"]
+    # breakpoints at each doubling of Starship's 12 prior flights: 0, 12, 36, 84, ... up to the cadence's total
+    assert st.breaks[:4] == (0.0, 12.0, 36.0, 84.0)
+    assert st.breaks[-1] == pytest.approx(sum(c.cadence[("starship", y)] for y in c.years))
+    # at one doubling, 15 % per doubling: 12 / (1 - b) (2^(1 - b) - 1) - 12, b = -log2(0.85) = 0.234465
+    b = -math.log2(0.85)
+    assert st.saving[1] == pytest.approx(12 / (1 - b) * (2 ** (1 - b) - 1) - 12)
+    assert st.saving_at(24.0) == pytest.approx((st.saving[1] + st.saving[2]) / 2)  # linear between breakpoints
+    assert compute(planner.load_scenario("data/scenarios/reference.yaml",
+                                         overrides=["horizon.last_year=2032"])).learning == {}  # off by default
