@@ -71,7 +71,28 @@ def round_up(pm: PlanModel, lp: LP, value_of: ValueOf) -> bool:
     value_of = lp(fixed)
     if value_of is None:
         return False
-    return lp([(m.trips[t], _ceil(m.trips[t], value_of(m.trips[t]))) for t in pm.sets.trips]) is not None
+    value_of = lp([(m.trips[t], _ceil(m.trips[t], value_of(m.trips[t]))) for t in pm.sets.trips])
+    return value_of is not None and _fix_learning(pm, lp, value_of)
+
+
+def _fix_learning(pm: PlanModel, lp: LP, value_of: ValueOf) -> bool:
+    """With learning on the programme's own volume: once units and trips are whole, the cumulative volumes are known;
+    mark the segments they fill as full (in order) and re-solve, so that the start is integral there too."""
+    m = pm.m
+    if not hasattr(m, "learn_full"):
+        return True
+    segs = defaultdict(list)
+    for n, i in m.LSEG:
+        segs[n].append(i)
+    fixed = []
+    for n, ii in segs.items():
+        for y in pm.coef.years:
+            volume = sum(value_of(m.learn_fill[n, i, y]) * pm.params["learn_len"][(n, i)] for i in ii)
+            done = 0.0
+            for i in ii[:-1]:
+                done += pm.params["learn_len"][(n, i)]
+                fixed.append((m.learn_full[n, i, y], 1.0 if volume >= done - 1e-7 else 0.0))
+    return lp(fixed) is not None
 
 
 def _decide_site(pm: PlanModel, lp: LP, value_of: ValueOf, site: str) -> ValueOf | None:
@@ -135,7 +156,7 @@ def dive_by_year(pm: PlanModel, lp: LP, value_of: ValueOf) -> bool:
                 return False
             undecided.append(y)
         value_of = attempt
-    return not undecided
+    return not undecided and _fix_learning(pm, lp, value_of)
 
 
 RECIPES = (dive_by_year, round_up)
