@@ -287,3 +287,10 @@ def test_learning_streams_from_the_catalog():
     assert st.saving_at(24.0) == pytest.approx((st.saving[1] + st.saving[2]) / 2)  # linear between breakpoints
     assert compute(planner.load_scenario("data/scenarios/reference.yaml",
                                          overrides=["horizon.last_year=2032"])).learning == {}  # off by default
+
+
+def test_a_roadmap_after_no_accelerator_is_bad_input():
+    from planner.errors import InputError
+    with pytest.raises(InputError) as err:
+        load_catalog(overrides={"accelerator_roadmap.after": "gen_2099"})
+    assert "accelerator_roadmap.after" in str(err.value) and "gen_2099" in str(err.value)

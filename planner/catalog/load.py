@@ -167,6 +167,10 @@ def check_references(cat: Catalog, origin: dict[str, str]) -> list[str]:
         if s.dose_table not in cat.dose_tables:
             out.append(problem(origin.get("sites", "catalog"), f"sites.{name}.dose_table",
                                f"unknown dose table {s.dose_table!r}{closest(s.dose_table, cat.dose_tables)}"))
+    if cat.accelerator_roadmap.after not in cat.accelerators:
+        after = cat.accelerator_roadmap.after
+        out.append(problem(origin.get("accelerator_roadmap", "catalog"), "accelerator_roadmap.after",
+                           f"unknown accelerator {after!r}{closest(after, cat.accelerators)}"))
     for name, p in cat.platforms.items():
         for s in p.sites:
             if s not in cat.sites:
