@@ -219,7 +219,8 @@ def test_failures_split_three_ways_by_hand():
         assert parts["interruptions"] == 0.95
         assert c.eff[(w, arch, g)] == pytest.approx(math.prod(parts.values()) * 1e-3)
     chip = c.ground["us_grid"]["chips"]["b200"]
-    assert chip["replacement_musd_per_kacc_yr"] == pytest.approx(0.04 * 42_000 / 1000.0)
+    assert chip["failure_rate"] == 0.04 and chip["replacement_price_musd_per_kacc"] == pytest.approx(42.0)
+    assert c.chip_failure_rate("us_grid", "b200", 0) * 42.0 == pytest.approx(0.04 * 42_000 / 1000.0)
     # switched off (a published case's convention): no loss at all
     off = compute(load_scenario(SCEN / "reference.yaml", ["terms.failures=false"]))
     d0 = off.designs[(a, key)]

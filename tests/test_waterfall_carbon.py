@@ -189,9 +189,11 @@ def test_starcloud_emissions_by_hand_and_reconciled(starcloud):
     assert s["co2_kg_per_pflop_day"] == pytest.approx(space * 1000 / days, rel=1e-9)
     # ground only (one 40 MW campus): energy 40 MW x PUE 1.05 x 8766 h x 10 yr x 0.367 kg/kWh, water 0.5 L/kWh of
     # IT energy, facility 40 MW x 1,000 t, chips 12,720 t and their replacements (permanent losses) 4 %/yr x 12,720 t x 10 yr
+    # plus the wear-out past year 5 of the chips' 10 years (issue 16): 2 %/yr per year of age at mid-year, ages 5-9:
+    # 0.02 x (0.5 + 1.5 + 2.5 + 3.5 + 4.5) = 0.25 of 12,720 t
     go = s["ground_only"]
     energy = 40 * 1.05 * HOURS * 10 * 0.367
-    ground = energy + 40_000 + 12_720 + 0.04 * 12_720 * 10
+    ground = energy + 40_000 + 12_720 + 0.04 * 12_720 * 10 + 0.25 * 12_720
     assert go["co2_t"] == pytest.approx(ground, rel=1e-9)
     assert go["water_m3"] == pytest.approx(40 * HOURS * 10 * 0.5, rel=1e-9)
     assert go["co2_kg_per_pflop_day"] == pytest.approx(ground * 1000 / days, rel=1e-9)
@@ -212,7 +214,7 @@ def test_starcloud_carbon_price_shifts_cost_by_hand(starcloud):
     # the objective the solver minimised pays it: one place where costs are summed
     assert priced.summary["objective_usd"] == pytest.approx(priced.summary["npv_cost_usd"], rel=1e-6)
     go, go0 = priced.summary["ground_only"], starcloud.summary["ground_only"]
-    ground_t = 40 * 1.05 * HOURS * 10 * 0.367 + 40_000 + 12_720 + 0.04 * 12_720 * 10
+    ground_t = 40 * 1.05 * HOURS * 10 * 0.367 + 40_000 + 12_720 + 0.04 * 12_720 * 10 + 0.25 * 12_720  # wear-out
     assert go["npv_cost_usd"] - go0["npv_cost_usd"] == pytest.approx(ground_t * price, rel=1e-9)
     # 'carbon' can be excluded like any cost category
     off = solve(planner.load_scenario(STARCLOUD, {"carbon.price_usd_per_t": price, "terms.exclude_costs":
