@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from scipy import stats
 from scipy.stats import qmc
 
+from planner.batch.sampling import iman_conover, rank_correlation_matrix
 from planner.catalog.schema import Quantity
 from planner.errors import InputError, problem
 from planner.scenario.load import ResolvedScenario, load_scenario
@@ -199,19 +200,14 @@ def draw_values(q: Quantity, d: Distribution, u: np.ndarray) -> list[Any]:
 
 
 def _correlated_uniforms(n: int, names: list[str], correlations, method: str, seed: int) -> np.ndarray:
-    """n x d uniforms: Latin hypercube or plain Monte Carlo, with a Gaussian copula for rank correlations."""
+    """n x d uniforms: Latin hypercube or plain Monte Carlo, reordered (Iman-Conover) for rank correlations."""
     d = len(names)
     rng = np.random.default_rng(seed)
     u = qmc.LatinHypercube(d=d, seed=rng).random(n) if method == "lhs" else rng.random((n, d))
     if not correlations:
         return u
-    corr = np.eye(d)
-    idx = {p: i for i, p in enumerate(names)}
-    for a, b, rho in correlations:
-        corr[idx[a], idx[b]] = corr[idx[b], idx[a]] = rho
-    chol = np.linalg.cholesky(corr)
-    z = stats.norm.ppf(np.clip(u, 1e-12, 1 - 1e-12)) @ chol.T
-    return stats.norm.cdf(z)
+    pairs = [(a.removeprefix("catalog."), b.removeprefix("catalog."), rho) for a, b, rho in correlations]
+    return iman_conover(u, rank_correlation_matrix(names, pairs), rng)
 
 
 def _check_correlations(correlations, names: list[str], where: str) -> None:
@@ -263,7 +259,10 @@ def generate_cases(spec: SweepSpec, spec_path: Path, rs: ResolvedScenario) -> tu
         notes["distributions"] = {n: dists[n].model_dump(exclude_none=True) for n in names}
         if gen == "random":
             _check_correlations(block.correlations, names, where)
-            u = _correlated_uniforms(block.n, names, block.correlations, block.method, block.seed)
+            try:
+                u = _correlated_uniforms(block.n, names, block.correlations, block.method, block.seed)
+            except ValueError as exc:
+                raise InputError(problem(where, "random.correlations", str(exc))) from None
             notes["method"] = block.method
         else:
             from SALib.sample import sobol as sobol_sample
