@@ -18,7 +18,7 @@ from planner.results.waterfall import waterfall_summary
 from planner.scenario.load import ResolvedScenario
 from planner.scenario.load import load_scenario as _load
 from planner.session import Session, with_overrides
-from planner.solver.explain import binding_constraints, infeasibility_reasons
+from planner.solver.explain import binding_constraints, iis_lines, infeasibility_reasons, infeasible_subsystem
 from planner.solver.highs import SolveResult, solver_version
 
 DEFAULT_REPORTS = Path("reports")
@@ -64,14 +64,18 @@ def solve(scenario: ResolvedScenario | str | Path, mode: str | None = None, time
     if not res.has_solution:
         progress.step(f"no plan ({res.status}): re-solving with unmet demand allowed to explain why")
         with session.timed("explain"):
+            iis = infeasible_subsystem(session.ad, pm) if res.status == "infeasible" else None
             elastic, binding = session.elastic() if res.status in ("infeasible", "error") else (None, None)
             reasons = infeasibility_reasons(c, elastic, binding) if elastic is not None else [
                 f"HiGHS ended with status {res.status} ({res.termination}) and no plan"]
         explanations["infeasible"] = reasons
+        if iis is not None:
+            explanations["iis"] = iis
         tables = build_tables(c, elastic) if elastic is not None else {}
         summary = _summary(session, res, None, tables, {}, t_start, history)
         summary["status"] = "infeasible" if res.status in ("infeasible", "error") else res.status
         summary["infeasible_reasons"] = reasons
+        summary["infeasible_evidence"] = iis_lines(iis)
         plan = Plan(scenario=rs, summary=summary, tables=tables, explanations=explanations, solver_log=res.log,
                     coefficients=c)
         if raise_infeasible:

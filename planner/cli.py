@@ -275,6 +275,9 @@ def run(scenario: Path = typer.Argument(..., help="Scenario YAML file."),
             _echo_err(f"  - {reason}")
         if len(reasons) > room:
             _echo_err(f"  ... and {len(reasons) - room} more, see {path / 'explanations.json'}")
+        shown = 1 + min(len(reasons), room) + (len(reasons) > room)
+        for line in (s.get("infeasible_evidence") or [])[:max(0, MAX_REASONS - shown)]:  # HiGHS's IIS, if room
+            _echo_err(f"  {line}")
         raise typer.Exit(EXIT_INFEASIBLE)
     gap_txt = f"{s['mip_gap']:.3%}" if s.get("mip_gap") is not None else "n/a"
     go = s.get("ground_only", {})

@@ -290,6 +290,11 @@ def test_infeasible_run_exits_3_and_says_what_is_missing(capsys, tmp_path):
     assert not any(f"in {y}:" in err for y in range(2040, 2046)), "from 2040 a site can serve"
     summary = json.loads((out / "summary.json").read_text())
     assert summary["status"] == "infeasible" and any("2031" in r for r in summary["infeasible_reasons"])
+    # HiGHS's IIS as evidence under the reasons: nothing can serve offworld in 2031 (no serve variable exists), so
+    # the demand row alone, with unmet demand held at 0, cannot hold
+    assert "evidence (HiGHS irreducible infeasible subsystem" in err, err
+    assert "demand of offworld in 2031 must be met (balance)" in err and "unmet demand of offworld in 2031" in err
+    assert summary["infeasible_evidence"] and "balance" in summary["infeasible_evidence"][0]
 
 
 def test_infeasible_because_every_design_was_dropped_names_the_reason(capsys, tmp_path):

@@ -1717,6 +1717,8 @@ def infeasible_section(run: Run) -> Section:
     sec.p("No plan meets every requirement of this scenario. The least-unmet plan (every workload allowed to go "
           "unmet at a very high penalty) shows what is missing:")
     sec.bullets(s.get("infeasible_reasons") or run.explanations.get("infeasible") or [])
+    for line in s.get("infeasible_evidence") or []:
+        sec.p(line[0].upper() + line[1:])
     un = run.t("unmet")
     if len(un):
         sec.table("Demand the least-unmet plan cannot serve", pd.DataFrame({

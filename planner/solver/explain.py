@@ -11,6 +11,7 @@ import math
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 import pyomo.environ as pyo
 
@@ -350,3 +351,158 @@ def infeasibility_reasons(c, elastic, binding: pd.DataFrame | None = None) -> li
     if not reasons:
         reasons.append("the model is infeasible for a reason other than demand (check budget caps and fixed values)")
     return reasons
+
+
+# ------------------------------------------------------------------------------------ evidence: HiGHS's IIS
+
+IIS_TIME_LIMIT_S = 20.0
+IIS_SHOWN = 12  # rows and bounds listed under the reasons (the rest are counted)
+_IIS_STRATEGY = 2 | 4  # kIisStrategyFromLp | kIisStrategyIrreducible: an elastic LP, then made irreducible
+
+
+IIS_MEANINGS = {  # rows that never bind in a plan but can be part of why there is none
+    "carried": "what is built for {0} in {1} must be launched that year",
+    "serve_needs_a_unit": "{0} can be served at {1} in {2} only by units in service there",
+    "serve_needs_open_site": "{0} can be served at {1} in {2} only once the site is open",
+    "site_link": "units of {0} ({1}) built in {2} only at an open site",
+    "open_once": "{0} opens at most once",
+    "serviced_le_units": "units of {0} ({1}) built in {2} serviced at most as many as built",
+    "coverage_time": "real-time work at {0} in {2} only while its units are over their users",
+    "coverage_downlink": "real-time downlink from {0} in {1} only while over its users",
+}
+ROW_WORDS = {**{k: v[0] for k, v in MEANINGS.items()}, **IIS_MEANINGS}
+IIS_BOUNDS = {"unmet": "unmet demand of {0} in {1}", "units": "units of {0} ({1}) built in {2}",
+              "trips": "trips on {0} in {1}", "open": "opening of {0} in {1}"}
+
+
+def _words(comp_name: str, idx, meanings: dict | None = None) -> str:
+    idx = idx if isinstance(idx, tuple) else (idx,)
+    template = (meanings or ROW_WORDS).get(comp_name)
+    if template:
+        try:
+            return template.format(*idx)
+        except IndexError:
+            pass
+    return f"{comp_name}[{', '.join(str(i) for i in idx)}]"
+
+
+def infeasible_subsystem(ad: HighsAdapter, pm: PlanModel, time_limit_s: float = IIS_TIME_LIMIT_S) -> dict:
+    """HiGHS's irreducible infeasible subsystem of the model's LP relaxation: rows and variable bounds that cannot
+    hold together, and from which dropping any one leaves a feasible system.
+
+    Returns ``{"status": "found" | "relaxation feasible" | "not found", "rows": [...], "bounds": [...]}``; each row
+    is ``{"constraint", "index", "meaning", "side"}`` (side: which of its bounds is in conflict), each bound
+    ``{"variable", "index", "side", "value"}``. The IIS is of the LP relaxation: when only whole numbers (units,
+    flights, site openings) make the plan impossible, the relaxation is feasible and there is no IIS to show.
+    """
+    import highspy
+
+    h = ad.highs()
+    saved = {k: h.getOptionValue(k)[1] for k in ("iis_strategy", "iis_time_limit")}  # (status, value)
+    h.setOptionValue("iis_strategy", _IIS_STRATEGY)
+    h.setOptionValue("iis_time_limit", float(time_limit_s))
+    try:
+        status, iis = h.getIis()
+    finally:
+        for k, v in saved.items():
+            h.setOptionValue(k, v)
+    ok = status != highspy.HighsStatus.kError and iis.valid_
+    rows_idx, cols_idx = list(iis.row_index_) if ok else [], list(iis.col_index_) if ok else []
+    if not ok or not (rows_idx or cols_idx):
+        feasible = ok and h.getModelStatus() not in (highspy.HighsModelStatus.kInfeasible,)
+        return {"status": "relaxation feasible" if feasible else "not found", "rows": [], "bounds": []}
+    rows_idx, cols_idx = _deletion_filter(h.getLp(), dict(zip(map(int, rows_idx), map(int, iis.row_bound_))),
+                                          dict(zip(map(int, cols_idx), map(int, iis.col_bound_))))
+    side = {int(highspy.IisBoundStatus.kIisBoundStatusLower): "lower", int(highspy.IisBoundStatus.kIisBoundStatusUpper):
+            "upper", int(highspy.IisBoundStatus.kIisBoundStatusBoxed): "both"}
+    by_row = {}
+    for con in pm.m.component_data_objects(pyo.Constraint, active=True):
+        for i in ad._rows.get(id(con), ()):
+            by_row[i] = con
+    rows = []
+    for i, b in rows_idx.items():
+        con = by_row.get(int(i))
+        if con is None:
+            continue
+        name = con.parent_component().name
+        idx = con.index()
+        rows.append({"constraint": name, "index": "|".join(str(x) for x in (idx if isinstance(idx, tuple) else (idx,))),
+                     "meaning": _words(name, idx), "side": side.get(int(b), "")})
+    bounds = []
+    for j, b in cols_idx.items():
+        var = ad.columns[int(j)]
+        which = side.get(int(b))
+        if which is None:  # in the subsystem but free: its bounds are not part of the conflict
+            continue
+        value = ad._upper[int(j)] if which == "upper" else ad._lower[int(j)]
+        idx = var.index()
+        name = var.parent_component().name
+        bounds.append({"variable": name, "index": "|".join(str(x) for x in (idx if isinstance(idx, tuple) else (idx,))),
+                       "meaning": _words(name, idx, IIS_BOUNDS), "side": which, "value": float(value)})
+    return {"status": "found", "rows": rows, "bounds": bounds}
+
+
+def _deletion_filter(lp, rows: dict[int, int], cols: dict[int, int]) -> tuple[dict[int, int], dict[int, int]]:
+    """Make HiGHS's subsystem irreducible (its IIS can keep a redundant row: a cadence cap of a year nothing needs):
+    on the LP relaxation with every row and bound outside the subsystem freed, drop each member in turn and keep it
+    out when the rest is still infeasible (Chinneck's deletion filter). Keys are rows/columns, values HiGHS's
+    bound status (2 lower, 3 upper, 4 both, 1 free: in the subsystem without a bound)."""
+    import highspy
+
+    inf = highspy.kHighsInf
+    n, m = lp.num_col_, lp.num_row_
+    lo, up, clo, cup = (np.asarray(x, dtype=float) for x in (lp.row_lower_, lp.row_upper_, lp.col_lower_,
+                                                              lp.col_upper_))
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.passModel(lp)
+    h.changeColsIntegrality(n, np.arange(n, dtype=np.int32), [highspy.HighsVarType.kContinuous] * n)
+    h.changeColsCost(n, np.arange(n, dtype=np.int32), np.zeros(n))  # feasibility only
+
+    def keep(kind: str, k: int, status: int | None) -> None:
+        low, high = (lo, up) if kind == "row" else (clo, cup)
+        a = low[k] if status in (2, 4) else -inf
+        b = high[k] if status in (3, 4) else inf
+        (h.changeRowBounds if kind == "row" else h.changeColBounds)(k, a, b)
+
+    for i in range(m):
+        keep("row", i, rows.get(i))
+    for j in range(n):
+        keep("col", j, cols.get(j))
+
+    def infeasible() -> bool:
+        h.run()
+        return h.getModelStatus() == highspy.HighsModelStatus.kInfeasible
+
+    if not infeasible():  # the subsystem as given is not infeasible on its own: keep HiGHS's answer as it is
+        return rows, cols
+    for kind, members in (("row", rows), ("col", cols)):
+        for k, status in list(members.items()):
+            if status not in (2, 3, 4):
+                continue
+            keep(kind, k, None)
+            if infeasible():
+                del members[k]
+            else:
+                keep(kind, k, status)
+    return rows, cols
+
+
+def iis_lines(iis: dict | None) -> list[str]:
+    """The IIS as lines of evidence under the worded reasons (the reasons say why; these are the model's rows)."""
+    if not iis:
+        return []
+    if iis["status"] == "relaxation feasible":
+        return ["evidence: the LP relaxation is feasible, so whole numbers (units, flights, site openings) are what "
+                "cannot be met; HiGHS has no irreducible infeasible subsystem to show"]
+    if iis["status"] != "found":
+        return []
+    items = [f"{r['meaning']} ({r['constraint']})" for r in iis["rows"]]
+    items += [f"{b['meaning']} {'at most' if b['side'] == 'upper' else 'at least'} {b['value']:g} ({b['variable']} "
+              f"bound)" for b in iis["bounds"] if b["side"] in ("upper", "lower")]
+    shown = items[:IIS_SHOWN]
+    more = f"; and {len(items) - len(shown)} more" if len(items) > len(shown) else ""
+    n_rows, n_bounds = len(iis["rows"]), len(iis["bounds"])
+    return [f"evidence (HiGHS irreducible infeasible subsystem of the LP relaxation: {n_rows} "
+            f"row{'s' if n_rows != 1 else ''} and {n_bounds} bound{'s' if n_bounds != 1 else ''} that cannot all "
+            f"hold): " + "; ".join(shown) + more]
