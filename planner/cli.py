@@ -125,6 +125,8 @@ def validate(scenario: Path = typer.Argument(..., help="Scenario YAML file."),
     s = rs.scenario
     typer.echo(f"{scenario}: valid scenario '{s.name}' ({s.horizon.first_year}-{s.horizon.last_year}, "
                f"{len(s.workloads)} workloads, mode {s.objective.mode}); scenario_sha256 {rs.sha256}")
+    for note in rs.resolved.get("unit_conversions") or []:
+        typer.echo(f"  {note}")
 
 
 def _is_resolved_scenario(path: Path) -> bool:
@@ -135,6 +137,15 @@ def _is_resolved_scenario(path: Path) -> bool:
     except OSError:
         return False
     return head.startswith(b"resolved_catalog:") or b"\nresolved_catalog:" in head
+
+
+@app.command()
+def schema():
+    """Print the JSON Schema of scenario files (editors validate and complete YAML with it; docs/scenarios.md is the
+    same in words)."""
+    from planner.scenario.reference import json_schema
+
+    typer.echo(json.dumps(json_schema(), indent=1))
 
 
 @app.command()

@@ -11,20 +11,29 @@ import pandas as pd
 from planner import outdir
 from planner.report import figures as fig
 from planner.report.model import UNIT, Report, Run, Section, money, num, path_label, pct, plan_vs_ground_only
+from planner.report.overrides import overrides_text, run_label
 from planner.report.render import write_report
 from planner.report.sensitivity import worlds_table
+from planner.report.text import safe_text
 
 
 def _usd(x) -> str:
     return "n/a" if x is None else f"${x:,.2f}"
 
 
-def _row(run: Run) -> dict:
+def labels(runs: list[Run]) -> list[str]:
+    """Each run's name with its overrides counted ('reference + 2 overrides'); runs that would still share a label
+    get their folder's name too."""
+    out = [run_label(r.scenario, r.summary.get("scenario")) for r in runs]
+    return [f"{x} ({r.dir.name})" if out.count(x) > 1 else x for x, r in zip(out, runs)]
+
+
+def _row(run: Run, label: str) -> dict:
     s = run.summary
     go = s.get("ground_only") or {}
     ratio = plan_vs_ground_only(s)
     theta = s.get("theta")
-    return {"scenario": s.get("scenario"), "status": s.get("status"),
+    return {"scenario": label, "overrides": overrides_text(run.scenario) or "none", "status": s.get("status"),
             f"plan $/{UNIT}": _usd(s.get("usd_per_pflop_day")),
             f"ground-only $/{UNIT}": _usd(go.get("usd_per_pflop_day")),
             "plan / ground-only": (f"{ratio:.3f}" + ("*" if go.get("not_servable_workloads") else "")
@@ -37,17 +46,17 @@ def _row(run: Run) -> dict:
             "gap": pct(s.get("mip_gap"), 3)}
 
 
-def _decisive(run: Run) -> dict:
+def _decisive(run: Run, label: str) -> dict:
     an = run.summary.get("analysis") or {}
     be = an.get("break_even") or {}
-    return {"scenario": run.summary.get("scenario"),
+    return {"scenario": label,
             "decisive assumptions": "; ".join(path_label(x, run.scenario) for x in an.get("decisive_assumptions") or [])
                                     or "not computed",
             "break-even launch price": be.get("meaning", "not computed")}
 
 
 def _cost_figure(runs: list[Run], path: Path) -> Path:
-    names = [r.summary.get("scenario") for r in runs]
+    names = labels(runs)
     plan = [r.summary.get("usd_per_pflop_day") or np.nan for r in runs]
     ground = [(r.summary.get("ground_only") or {}).get("usd_per_pflop_day") or np.nan for r in runs]
     x = np.arange(len(runs))
@@ -62,7 +71,7 @@ def _cost_figure(runs: list[Run], path: Path) -> Path:
 
 
 def _mix_figure(runs: list[Run], path: Path) -> Path:
-    names = [r.summary.get("scenario") for r in runs]
+    names = labels(runs)
     shares = pd.DataFrame([r.summary.get("delivered_share_by_family") or {} for r in runs], index=names).fillna(0)
     order = [c for c in fig.FAMILY_ORDER if c in shares.columns]
     f, ax = plt.subplots(figsize=(7.2, 0.8 + 0.4 * len(runs)))
@@ -87,7 +96,8 @@ def _write_comparison(runs: list[Run], out: Path) -> tuple[Path, Path]:
     figdir = out / "figures"
     sec = Section("Scenarios side by side")
     sec.p("Each column comes from the run's summary.json; every plan assumes perfect foresight of its own scenario.")
-    rows = [_row(r) for r in runs]
+    names = labels(runs)
+    rows = [_row(r, x) for r, x in zip(runs, names)]
     star = any(r["plan / ground-only"].endswith("*") for r in rows)
     sec.table("Key results", pd.DataFrame(rows), small=True,
               note=("* the plan also serves demand only space can serve (e.g. users on the Moon), which the ground-only "
@@ -99,7 +109,7 @@ def _write_comparison(runs: list[Run], out: Path) -> tuple[Path, Path]:
                    "cheaper). verdict: space carries part of the plan at 10% of the delivered FLOP or more, marginal "
                    "from 0.5%. demand unmet: EFLOP/s-years left unserved (only where the scenario allows it, at its penalty, "
                    "which the plan's cost then includes).")
-    sec.table("What decides each answer", pd.DataFrame([_decisive(r) for r in runs]), small=True)
+    sec.table("What decides each answer", pd.DataFrame([_decisive(r, x) for r, x in zip(runs, names)]), small=True)
     ok = [r for r in runs if r.summary.get("status") != "infeasible"]
     if ok:
         sec.figure(_cost_figure(ok, figdir / "compare_cost.png"), "Cost per FLOP",
@@ -107,7 +117,8 @@ def _write_comparison(runs: list[Run], out: Path) -> tuple[Path, Path]:
         sec.figure(_mix_figure(ok, figdir / "compare_mix.png"), "Mix", "Share of delivered FLOP by family.")
     for r in runs:
         if r.summary.get("status") == "infeasible":
-            sec.p(f"**{r.summary.get('scenario')}** is infeasible: " + "; ".join(r.summary.get("infeasible_reasons", [])))
+            reasons = "; ".join(safe_text(x) for x in r.summary.get("infeasible_reasons", []))
+            sec.p(f"**{run_label(r.scenario, r.summary.get('scenario'))}** is infeasible: {reasons}")
     report = Report(title="Orbital compute plans compared", subtitle=", ".join(str(r.dir) for r in runs),
                     sections=[sec], run_dir=out)
     return write_report(report, out)

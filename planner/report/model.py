@@ -19,6 +19,8 @@ import yaml
 from planner.economics import discount_factor
 from planner.errors import InputError
 from planner.report import figures as fig
+from planner.report.overrides import overrides_text, page_one, run_label
+from planner.report.text import safe_text
 from planner.results.schema import CAPITAL_CATEGORIES, category_words
 
 
@@ -240,7 +242,7 @@ def field_words(field: str) -> str:
 def catalog_label(scenario: dict | None, table: str, name: str) -> str | None:
     """The label of a catalog entry (``resolved_catalog[table][name]``), None where it has none."""
     entry = (((scenario or {}).get("resolved_catalog") or {}).get(table) or {}).get(name)
-    return entry.get("label") if isinstance(entry, dict) else None
+    return safe_text(entry["label"]) if isinstance(entry, dict) and entry.get("label") else None
 
 
 def path_label(path: str, scenario: dict | None) -> str:
@@ -326,7 +328,8 @@ def arch_in_prose(arch: str, scenario: dict | None) -> str:
 
 
 def workload_label(w: str, scenario: dict | None) -> str:
-    return ((scenario or {}).get("workloads") or {}).get(w, {}).get("label") or w
+    label = ((scenario or {}).get("workloads") or {}).get(w, {}).get("label")
+    return safe_text(label) if label else w
 
 
 # ------------------------------------------------------------------------------------------- the run
@@ -406,7 +409,7 @@ def build(run_dir: str | Path) -> Report:
     s = run.summary
     figdir = run.dir / "figures"
     name = s.get("scenario", run.dir.name)
-    subtitle = (f"{run.scenario.get('description', '').strip()}  Horizon {run.scenario['horizon']['first_year']}-"
+    subtitle = (f"{safe_text(run.scenario.get('description', ''))}  Horizon {run.scenario['horizon']['first_year']}-"
                 f"{run.scenario['horizon']['last_year']}; status {s.get('status')}; planner {s.get('planner_version')}")
     if s.get("status") == "infeasible":
         sections = [infeasible_section(run), assumptions_section(run), method_section(run)]
@@ -425,7 +428,15 @@ def build(run_dir: str | Path) -> Report:
     appendix = appendix_section(run)
     if appendix is not None:
         sections.append(appendix)
-    return Report(title=f"Orbital compute plan: {name}", subtitle=subtitle, sections=sections, run_dir=run.dir)
+    departs = page_one(run.scenario)
+    if departs:  # page 1 (after its first answer) and the appendix name what the run changed from its scenario file
+        sections[0].blocks.insert(min(1, len(sections[0].blocks)), departs)
+        if appendix is not None:
+            appendix.blocks.insert(0, departs)
+    listed = overrides_text(run.scenario)
+    subtitle += f"; overrides: {listed}" if listed else ""
+    return Report(title=f"Orbital compute plan: {run_label(run.scenario, name)}", subtitle=subtitle,
+                  sections=sections, run_dir=run.dir)
 
 
 def _space_sensitivity_section(run: Run) -> Section | None:
@@ -1470,7 +1481,7 @@ def assumptions_section(run: Run) -> Section:
         {"setting": "objective", "value": _objective_text(sc.get("objective") or {})},
         {"setting": "unmet demand", "value": _unmet_text(sc.get("unmet") or {})},
         {"setting": "architectures", "value": _architectures_text(sc.get("architectures") or {})},
-    ] + [{"setting": f"workload {k}", "value": f"{v['label']}: {v['precision']}, latency {qty(v['latency_limit_ms'])} "
+    ] + [{"setting": f"workload {k}", "value": f"{safe_text(v['label'])}: {v['precision']}, latency {qty(v['latency_limit_ms'])} "
                                                f"ms, {qty(v['bits_per_flop'])} bit/FLOP, cluster >= "
                                                f"{qty(v['min_cluster_accelerators'])} accelerators, demand "
                                                f"{_demand_text(v)}; {v.get('source', '')}"}
@@ -1557,7 +1568,7 @@ def ground_variants(sec: Section, run: Run) -> None:
           "price with low life-cycle CO2; a grid-constrained hub waits longer in the interconnect queue and "
           "connects fewer MW a year.")
     sec.table("Ground variants this scenario allows", pd.DataFrame([{
-        "variant": name, "what": e.get("label", ""),
+        "variant": name, "what": safe_text(e.get("label", "")),
         "capex $M/MW": v(e, "facility_capex_musd_per_mw"), "lease $M/MW-yr": v(e, "lease_musd_per_mw_yr"),
         "energy $/kWh": v(e, "energy_usd_per_kwh"), "PUE": v(e, "pue"),
         "queue + build yr": f"{v(e, 'queue_yr')} + {v(e, 'construction_yr')}",
@@ -1716,9 +1727,9 @@ def infeasible_section(run: Run) -> Section:
     sec = Section("1. Infeasible: what cannot be met")
     sec.p("No plan meets every requirement of this scenario. The least-unmet plan (every workload allowed to go "
           "unmet at a very high penalty) shows what is missing:")
-    sec.bullets(s.get("infeasible_reasons") or run.explanations.get("infeasible") or [])
+    sec.bullets([safe_text(r) for r in s.get("infeasible_reasons") or run.explanations.get("infeasible") or []])
     for line in s.get("infeasible_evidence") or []:
-        sec.p(line[0].upper() + line[1:])
+        sec.p(safe_text(line[0].upper() + line[1:]))
     un = run.t("unmet")
     if len(un):
         sec.table("Demand the least-unmet plan cannot serve", pd.DataFrame({

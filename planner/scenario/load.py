@@ -23,7 +23,9 @@ from planner.catalog.load import (DEFAULT_CATALOG_DIR, apply_overrides, extend_r
                                   validate_catalog)
 from planner.catalog.schema import Catalog, table_at
 from planner.errors import InputError, clip, problem
+from planner.scenario.provenance import copy_departures, set_departure
 from planner.scenario.schema import Scenario
+from planner.scenario.units import convert_demand, convert_launch_prices
 from planner.yamlio import (allowed_fields, closest, dump_yaml, parse_yaml, pydantic_problems, read_yaml,
                             schema_type_at)
 
@@ -233,11 +235,20 @@ def load_scenario(path: str | Path, overrides: list[str] | dict[str, Any] | None
                 lines.append(problem(origin_of(loc), loc, reason))
         raise InputError(lines) from None
     catalog, used = _resolve_catalog(scenario, origins, top, catalog_dir)
+    scenario, price_notes = convert_launch_prices(scenario, catalog, top)  # units users think in (units.py)
+    if price_notes:  # the prices per flight are trajectories of the catalog: resolve again with them
+        catalog, used = _resolve_catalog(scenario, origins, top, catalog_dir)
+    scenario, demand_notes = convert_demand(scenario, catalog, top)
     _check_references(scenario, catalog, origins, top)
     resolved = _resolved_document(scenario, catalog, used)
     peaks = peak_demands(scenario)
     _check_magnitudes(scenario, resolved, peaks, origins, top)
-    hashed = {k: v for k, v in resolved.items() if k != "catalog_overrides_from"}  # values, not where they came from
+    conversions = (scenario.unit_conversions or []) + price_notes + demand_notes
+    if conversions:
+        resolved["unit_conversions"] = conversions
+    resolved["set_overrides"] = {**(scenario.set_overrides or {}), **{p: v for p, v in sets}}  # a re-run keeps them
+    where_from = ("catalog_overrides_from", "set_overrides", "unit_conversions")  # hashed: values, not their origin
+    hashed = {k: v for k, v in resolved.items() if k not in where_from}
     # a lone surrogate (a key written "\udc80" in YAML) is not UTF-8: hash it escaped
     digest = hashlib.sha256(json.dumps(hashed, sort_keys=True, default=str).encode("utf-8", "backslashreplace"))
     return ResolvedScenario(scenario=scenario, catalog=catalog, path=top, overrides=dict(sets),
@@ -267,13 +278,6 @@ def trajectory_overrides(scenario: Scenario) -> dict[str, tuple[str, Any]]:
 def _resolve_catalog(scenario: Scenario, origins: dict[str, str], top: str,
                      catalog_dir: str | Path) -> tuple[Catalog, dict[str, str]]:
     raw, file_of_table = read_raw_catalog(catalog_dir)
-    if scenario.resolved_catalog:  # a scenario.resolved.yaml: its own copy of every catalog entry it used
-        for table, entries in scenario.resolved_catalog.items():
-            if table == "components":
-                raw[table] = {**(raw.get(table) or {}), **entries}
-            elif isinstance(entries, dict):
-                raw.setdefault(table, {}).update(entries)
-            file_of_table.setdefault(table, top)
     problems: list[str] = []
     by_path: dict[str, str] = {}
     origin_of = origin_finder(origins, top)
@@ -284,6 +288,18 @@ def _resolve_catalog(scenario: Scenario, origins: dict[str, str], top: str,
             problems += apply_overrides(raw, {cat_path: value}, where)
             by_path[cat_path] = where
     extend_roadmap(raw)
+    if scenario.resolved_catalog:  # a scenario.resolved.yaml: what differs from the shipped catalog is an override
+        shipped = validate_catalog(copy.deepcopy(raw), file_of_table).model_dump(mode="json", exclude_none=True)
+        values, where_set, copied = copy_departures(shipped, scenario.resolved_catalog,
+                                                      scenario.catalog_overrides_from or {}, top)
+        problems += copied
+        for cat_path, value in values.items():
+            if cat_path not in scenario.catalog:  # a catalog: entry of the file itself is applied below
+                if not set_departure(raw, cat_path, value):
+                    problems += apply_overrides(raw, {cat_path: value}, where_set[cat_path])
+                by_path[cat_path] = where_set[cat_path]
+        if problems:
+            raise InputError(problems)
     # names used by trajectories must exist (reported against the trajectory field, not the catalog path)
     traj = trajectory_overrides(scenario)
     for cat_path, (field_path, _) in traj.items():
@@ -294,10 +310,11 @@ def _resolve_catalog(scenario: Scenario, origins: dict[str, str], top: str,
                                     f"{closest(entry, raw.get(table) or {})}"))
     if problems:
         raise InputError(sorted(set(problems)))
+    declared = (scenario.catalog_overrides_from or {}) if scenario.resolved_catalog else {}
     for cat_path, value in scenario.catalog.items():
-        if cat_path in by_path:
+        if cat_path in by_path and cat_path.startswith("accelerator_roadmap."):
             continue
-        where = origin_of(f"catalog.{cat_path}")
+        where = declared.get(cat_path) or origin_of(f"catalog.{cat_path}")  # a resolved file keeps who set it
         problems += apply_overrides(raw, {cat_path: value}, where)
         by_path[cat_path] = where
     for cat_path, (field_path, value) in traj.items():
@@ -484,7 +501,8 @@ def _resolved_document(s: Scenario, cat: Catalog, overridden: dict[str, str]) ->
     sources = _sources_in(dumped)
     dumped["sources"] = {k: cat.sources[k].model_dump(mode="json", exclude_none=True)
                          for k in sorted(sources) if k in cat.sources}
-    doc = s.model_dump(mode="json", exclude={"extends", "resolved_catalog", "catalog_overrides_from"})
+    doc = s.model_dump(mode="json", exclude={"extends", "resolved_catalog", "catalog_overrides_from", "set_overrides",
+                                          "unit_conversions"})
     doc["resolved_catalog"] = dumped
     doc["catalog_overrides_from"] = {k: Path(v).name for k, v in sorted(overridden.items())}
     return doc

@@ -111,14 +111,18 @@ class Workload(Strict):
     needs_coverage: bool = False
     software_efficiency: float = Field(gt=0, le=1)
     demand_eflop_per_s: YearTable | None = None
+    demand_it_mw: YearTable | None = None  # converted to EFLOP/s with the accelerator in use each year (units.py)
     growth: DemandGrowth | None = None
     source: str = "scenario assumption"
 
     @model_validator(mode="after")
     def _one_demand(self):
-        if (self.demand_eflop_per_s is None) == (self.growth is None):
-            raise ValueError("give demand_eflop_per_s (a per-year table) or growth (a growth law), exactly one")
+        given = [k for k in ("demand_eflop_per_s", "demand_it_mw", "growth") if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError("give demand_eflop_per_s or demand_it_mw (a per-year table) or growth (a growth law), "
+                             f"exactly one (got {', '.join(given) or 'none'})")
         _table_years_ok(self.demand_eflop_per_s, "demand_eflop_per_s")
+        _table_years_ok(self.demand_it_mw, "demand_it_mw")
         return self
 
     def demand_at(self, year: int) -> float:
@@ -182,6 +186,7 @@ class ProgrammeLearningSwitch(Strict):
 class Trajectories(Strict):
     launch_price_model: Literal["per_year", "learning_curve"] = "per_year"
     launch_price_musd_per_flight: dict[str, NonNeg | YearTable] = {}
+    launch_price_usd_per_kg: dict[str, NonNeg | YearTable] = {}  # to LEO; converted with the vehicle's payload
     learning_curve: LearningCurve | None = None
     launch_price_factor: float = Field(1.0, gt=0, le=1000)
     cadence_flights_per_yr: dict[str, NonNeg | YearTable] = {}
@@ -195,6 +200,9 @@ class Trajectories(Strict):
     def _curve(self):
         if self.launch_price_model == "learning_curve" and self.learning_curve is None:
             raise ValueError("launch_price_model learning_curve needs a learning_curve block")
+        both = sorted(set(self.launch_price_musd_per_flight) & set(self.launch_price_usd_per_kg))
+        if both:
+            raise ValueError(f"launch price of {', '.join(both)} given both per flight and per kg: give one")
         return self
 
 
@@ -278,6 +286,8 @@ class Scenario(Strict):
     # written by planner into scenario.resolved.yaml: loading it uses exactly these catalog entries
     resolved_catalog: dict[str, Any] | None = None
     catalog_overrides_from: dict[str, str] | None = None
+    set_overrides: dict[str, Any] | None = None  # written by planner: the --set values of the run (path -> value)
+    unit_conversions: list[str] | None = None  # written by planner: demand_it_mw and launch_price_usd_per_kg converted
 
     @model_validator(mode="after")
     def _years(self):
