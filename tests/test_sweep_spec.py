@@ -73,7 +73,8 @@ def test_inconsistent_or_unknown_correlations_are_one_line_errors(tmp_path, rs):
         assert "random.correlations" in str(exc.value)
     a, b, c = "catalog.components.solar_array.cost_usd_per_w", "catalog.components.radiator.areal_mass_kg_per_m2", \
         "catalog.launch_vehicles.starship.price_musd_per_flight"
-    corr = [[a, b, 0.9], [b, c, 0.9], [a, c, -0.9]]
+    x, y, z = (p.removeprefix("catalog.") for p in (a, b, c))
+    corr = [[x, y, 0.9], [y, z, 0.9], [x, z, -0.9]]
     with pytest.raises(InputError, match="not a valid correlation matrix"):
         generate_cases(*spec(tmp_path, random={"n": 10, "parameters": {a: None, b: None, c: None},
                                                "correlations": corr}), rs)
