@@ -82,6 +82,11 @@ MEANINGS: dict[str, str] = {
     "Trajectories.launch_price_usd_per_kg": "Price per kg to LEO by vehicle (a number or a year table), converted to "
                                             "a price per flight with the vehicle's payload to LEO; give a vehicle "
                                             "here or in launch_price_musd_per_flight, not both.",
+    "Trajectories.accelerator_roadmap": "The accelerator roadmap's scenario knob (see docs/fidelity.md).",
+    "Trajectories.programme_learning": "Prices that fall with the plan's own flights and units (off by default).",
+    "RoadmapKnob.stall_after_year": "No accelerator generation that appears after this year (none: the roadmap goes on).",
+    "ProgrammeLearningSwitch.launch": "Launch prices fall with the programme's own cumulative flights.",
+    "ProgrammeLearningSwitch.hardware": "Space hardware prices fall with the programme's own cumulative units.",
     "Trajectories.learning_curve": "The learning curve of launch prices (launch_price_model learning_curve).",
     "Trajectories.launch_price_factor": "Multiplier on every launch price.",
     "Trajectories.cadence_flights_per_yr": "Flights a year available by vehicle: a number or a year table.",
@@ -117,6 +122,8 @@ MEANINGS: dict[str, str] = {
     "Terms.shell_capacity": "Limit satellites per orbital shell.",
     "Terms.cadence": "Limit flights a year by the launch cadence.",
     "Terms.integer_trips": "Count launches as whole flights.",
+    "Terms.host_power": "Count host power (CPU, memory, network, conversion); False: accelerators draw their own "
+                        "power only, as the published cases count it.",
     "Terms.subsystem_masses": "Sum subsystem masses (False: a unit weighs its bus mass only, a published figure).",
     "SolverSettings.time_limit_s": "Time limit of each solve.",
     "SolverSettings.mip_gap": "Relative MIP gap at which a solve stops (0.001 = 0.1 %).",
