@@ -308,6 +308,10 @@ def run(scenario: Path = typer.Argument(..., help="Scenario YAML file."),
         typer.echo("  " + _theta_line(s["theta"], rs.scenario.objective))
     if s["status"] == "time_limit":
         typer.echo(f"  stopped at the time limit: best plan found, gap {gap_txt}")
+    if s.get("resolution"):
+        from planner.solver.resolution import describe
+
+        typer.echo("  " + describe(s["resolution"]))
     typer.echo(f"  written to {path}")
 
 

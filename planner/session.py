@@ -37,7 +37,7 @@ class Session:
 
     def __init__(self, rs: ResolvedScenario, time_limit_s: float | None = None, mip_gap: float | None = None,
                  threads: int | None = None, seed: int | None = None, fixed: Solution | None = None,
-                 sizes: dict[tuple[str, str], int] | None = None):
+                 sizes: dict[tuple[str, str], int] | None = None, resolve_space: bool | None = None):
         """``fixed`` (with the accelerators per unit of its designs, ``sizes``) turns the session into a
         fixed-plan evaluator: the plan's integer decisions are held (see ``_hold``) and the rest re-optimised."""
         self.base_rs = self.rs = rs
@@ -50,13 +50,21 @@ class Session:
         self.solver_options = dict(time_limit_s=so.time_limit_s if time_limit_s is None else time_limit_s,
                                    mip_gap=so.mip_gap if mip_gap is None else mip_gap,
                                    threads=so.threads if threads is None else threads,
-                                   seed=so.seed if seed is None else seed)
+                                   seed=so.seed if seed is None else seed,
+                                   space_resolution=so.space_resolution,
+                                   resolve_space=so.resolve_space if resolve_space is None else resolve_space)
         with self.timed("coefficients"):
             self.coef: Coefficients = self._compute(rs)
         with self.timed("build"):
             self.pm: PlanModel = build_model(self.coef)
         self.ad = HighsAdapter(self.pm, **self.solver_options)
         self._hold()
+
+    def resolve_space(self, on: bool) -> None:
+        """Whether later solves also resolve the space decisions in dollars (planner/solver/resolution.py), kept
+        across rebuilds; every MIP solve is counted as resolved or not either way (``ad.tally``)."""
+        self.solver_options["resolve_space"] = on
+        self.ad.set_options(resolve_space=on)
 
     def _compute(self, rs: ResolvedScenario) -> Coefficients:
         return compute(rs, fixed_accelerators=self.sizes) if self.fixed is not None else compute(rs)
@@ -177,11 +185,13 @@ class Session:
         batch workers, which pause the garbage collector) freed in one collection before the new model exists:
         collected afterwards, the collection also walked the new model (a rebuild and its collection took 0.91 s
         against 0.77 s on the benchmark's Monte Carlo draws, alternating)."""
+        tally = self.ad.tally
         self.pm = self.ad = None
         if self.collect_replaced:
             gc.collect()
         self.coef, self.pm = coef, build_model(coef, sets)
         self.ad = HighsAdapter(self.pm, **self.solver_options)
+        self.ad.tally = tally  # the count of resolved solves spans the rebuilds
         self.ad.ensure_instance()
         self._hold()
         self.rebuilds += 1

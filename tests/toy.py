@@ -74,12 +74,13 @@ def toy_coefficients(designs: dict[str, dict], demand: dict[int, float], payload
     return c
 
 
-def solve_toy(c, gap: float = 1e-9):
+def solve_toy(c, gap: float = 1e-9, adapter: bool = False, **options):
+    """The toy's plan: (model, result), or (model, adapter, result) with ``adapter``."""
     pm = build_model(c)
-    ad = HighsAdapter(pm, mip_gap=gap, time_limit_s=60)
+    ad = HighsAdapter(pm, mip_gap=gap, time_limit_s=60, **options)
     ad.warm_start(RECIPES)
     res = ad.solve()
-    return pm, res
+    return (pm, ad, res) if adapter else (pm, res)
 
 
 def lp_relaxation(c) -> float:

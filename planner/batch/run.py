@@ -75,7 +75,7 @@ def _job(spec, spec_path: Path, plan: str | None) -> Job:
     return Job(base_path=str((spec_path.parent / spec.base).resolve()), base_overrides=tuple(spec.overrides),
                kind=spec.kind, plan_dir=str(Path(plan_dir).resolve()) if plan_dir else None, mip_gap=so.mip_gap,
                time_limit_s=so.time_limit_s, threads=so.threads, seed=so.seed,
-               compare_ground=spec.compare_ground, regret=spec.regret)
+               compare_ground=spec.compare_ground, regret=spec.regret, resolve_space=so.resolve_space)
 
 
 @dataclass

@@ -74,6 +74,7 @@ class SolverOptions(Strict):
     time_limit_s: float = Field(60.0, gt=0)
     threads: int = Field(1, ge=0, le=64)
     seed: int = Field(0, ge=0)
+    resolve_space: bool = False  # true: each case also resolves its space decisions in dollars (slower)
 
 
 class SweepSpec(Strict):

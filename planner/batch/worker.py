@@ -43,6 +43,7 @@ class Job:
     seed: int
     compare_ground: bool
     regret: bool
+    resolve_space: bool = False  # False: each case stops at mip_gap alone (planner/solver/resolution.py)
 
     @property
     def key(self) -> str:
@@ -72,7 +73,8 @@ def _state(job: Job) -> WorkerState:
     from planner.session import Session
 
     rs = load_scenario(job.base_path, list(job.base_overrides))
-    options = dict(mip_gap=job.mip_gap, time_limit_s=job.time_limit_s, threads=job.threads, seed=job.seed)
+    options = dict(mip_gap=job.mip_gap, time_limit_s=job.time_limit_s, threads=job.threads, seed=job.seed,
+                   resolve_space=job.resolve_space)
     session = Session(rs, **options) if (job.kind == "reoptimise" or job.regret) else None
     if session is not None:
         session.solve_plan()

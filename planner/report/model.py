@@ -419,12 +419,15 @@ def build(run_dir: str | Path) -> Report:
                     waterfall_section(run, figdir), workloads_section(run, figdir), carbon_section(run, figdir),
                     binds_section(run, figdir), break_even_section(run, figdir)]
         sections += [x for x in (_space_sensitivity_section(run),) if x is not None]
-        sections += [assumptions_section(run), method_section(run)]
+        sections += [assumptions_section(run), not_modelled_section(run), method_section(run)]
         from planner.report.alternatives import near_optimal_section
 
         near = near_optimal_section(run, figdir)  # written by planner alternatives / pareto, if run
         if near is not None:
             sections.append(near)
+    caps = unused_caps_appendix(run) if s.get("status") != "infeasible" else None
+    if caps is not None:
+        sections.append(caps)
     appendix = appendix_section(run)
     if appendix is not None:
         sections.append(appendix)
@@ -529,10 +532,12 @@ def _like_for_like(run: Run) -> list[str]:
     at_base = be[(be["launch_price_factor"] - 1.0).abs() < 1e-9] if len(be) else be
     if not (len(at_base) and at_base["status"].iloc[0] in ("optimal", "time_limit")):
         at_base = None
-    return [f"{own}, for all its demand together ({money(s.get('npv_cost_usd'))} in present value), including "
-            f"{names}, which only space can serve.",
-            _earth_like_for_like(run, at_base, ground),
-            _whole_plan_difference(run, not_servable, at_base)]
+    # the headline is the like-for-like pair (the same demand on both sides); the plan's own cost covers more
+    # demand than the ground can serve, so it follows, not in bold
+    whole = (f"{PLAN_COST}, for all its demand together: {per_pflop_day(s.get('usd_per_pflop_day'))} of delivered "
+             f"FLOP ({money(s.get('npv_cost_usd'))} in present value). It is not like for like with the ground: it "
+             f"includes {names}, which only space can serve.")
+    return [_earth_like_for_like(run, at_base, ground), whole, _whole_plan_difference(run, not_servable, at_base)]
 
 
 def _break_even_tolerance(run: Run, at_base: pd.DataFrame | None = None) -> float | None:
@@ -551,22 +556,22 @@ def _space_saves(run: Run, at_base: pd.DataFrame | None) -> bool | None:
 
 
 def _earth_like_for_like(run: Run, at_base: pd.DataFrame | None, ground: str) -> str:
-    """The comparison with the ground on the demand both can serve (the Earth demand)."""
+    """The comparison with the ground on the demand both can serve (the Earth demand): the headline pair, both
+    numbers in bold and both for the same demand."""
     head = f"**{LIKE_FOR_LIKE}, for the demand on Earth only:"
     if at_base is None:
         return (f"{head}** the best ground-only plan costs {ground} (the plan with space allowed for that demand "
                 f"alone is computed with --analysis quick or full).")
     r = at_base.iloc[0]
+    pair = (f"{head} {per_pflop_day(r['usd_per_pflop_day'])} with space allowed, against "
+            f"{per_pflop_day(r['ground_usd_per_pflop_day'])} for the ground alone.**")
     if not _space_saves(run, at_base) and (r["space_share"] or 0) <= 1e-6:
         tol = _break_even_tolerance(run, at_base)
         within = (f", to within what the re-solves prove ({money(tol)}, their MIP gaps)" if tol else
                   " (both re-solves proven optimal)" if tol is not None else "")
-        return (f"{head} {per_pflop_day(r['usd_per_pflop_day'])}.** Re-solved for that demand alone, the best plan "
-                f"with space allowed uses no space and costs the same as the ground-only plan: for the demand on "
-                f"Earth, space saves nothing{within} (section 11).")
-    return (f"{head} {per_pflop_day(r['usd_per_pflop_day'])}** with space allowed, against "
-            f"**{per_pflop_day(r['ground_usd_per_pflop_day'])}** for the ground-only plan; space carries "
-            f"{pct(r['space_share'])} of that demand's FLOP (section 11).")
+        return (f"{pair} Re-solved for that demand alone, the best plan with space allowed uses no space: for the "
+                f"demand on Earth, space saves nothing{within} (section 11).")
+    return f"{pair} Space carries {pct(r['space_share'])} of that demand's FLOP (section 11)."
 
 
 def _whole_plan_difference(run: Run, not_servable: list[str], at_base: pd.DataFrame | None) -> str:
@@ -666,6 +671,9 @@ def summary_section(run: Run) -> Section:
                     f"would have to cost {pct(p['cut'], 0)} less; free launches alone would leave it at "
                     f"{(p['total'] - p['launch']) / p['ground']:.2f}x.")
         sec.p(verdict + take + " Section 2 has the year-by-year comparison and what each unit pays for.")
+        against_marginal = marginal_verdict(run, w)
+        if against_marginal:
+            sec.p(against_marginal)
     theta = _theta_sentence(run)
     if theta:
         sec.p(theta)
@@ -707,12 +715,43 @@ def summary_section(run: Run) -> Section:
                        f"{s['water_l_per_pflop_day']:,.1f} L of site water per delivered {UNIT}{ground} "
                        f"(section 9).")
     sec.bullets(bullets)
-    gap = s.get("mip_gap")
-    sure = (f"the solver proved this plan costs at most {pct(gap, 3)} more than the best possible plan for this "
-            f"scenario (status {s.get('status')}; this is the 'MIP gap')" if gap is not None else
-            f"status {s.get('status')}")
-    sec.p(f"How sure: {sure}. {run.explanations.get('perfect_foresight', '')}")
+    sec.p(f"How sure: {how_sure(s)} {run.explanations.get('perfect_foresight', '')}")
     return sec
+
+
+def how_sure(s: dict) -> str:
+    """Page 1's resolution: the MIP gap in dollars against the plan's space-related cost, and whether the space
+    decisions are resolved (summary.json's resolution block; older run folders: the relative gap alone)."""
+    gap = s.get("mip_gap")
+    r = s.get("resolution") or {}
+    if r.get("gap_usd") is None:
+        return (f"the solver proved this plan costs at most {pct(gap, 3)} more than the best possible plan for this "
+                f"scenario (status {s.get('status')}; this is the 'MIP gap')." if gap is not None else
+                f"status {s.get('status')}.")
+    scale = max(r["space_cost_usd"], r["cheapest_space_unit_usd"])
+    against = ("its space-related cost" if r["space_cost_usd"] >= r["cheapest_space_unit_usd"] else
+               "the cheapest space unit that could serve the largest workload, more than the plan spends on space")
+    text = (f"the solver proved this plan costs at most **{money(r['gap_usd'])}** more than the best possible plan "
+            f"for this scenario ({pct(gap, 3)} of its cost, the 'MIP gap'; status {s.get('status')}). The plan's "
+            f"space-related cost (capex, launch, operations and site cores of its space architectures, present "
+            f"value) is {money(r['space_cost_usd'])}. ")
+    if r.get("resolved"):
+        text += (f"**The space decisions are resolved**: the gap is within {r['share'] * 100:g} % of {against} "
+                 f"({money(scale)}), so no plan with other space decisions is cheaper by more than "
+                 f"{money(r['gap_usd'])}.")
+    else:
+        text += (f"**The space decisions are not resolved**: the gap is more than {r['share'] * 100:g} % of "
+                 f"{against} ({money(r['target_usd'])}), so plans whose space decisions differ by less than "
+                 f"{money(r['gap_usd'])} cannot be told apart.")
+    re_solves = r.get("re_solves") or {}
+    if re_solves.get("mip_solves"):
+        n, bad = re_solves["mip_solves"], re_solves.get("unresolved", 0)
+        text += (f" Of the {n} re-solves that explain the plan (ground-only comparison, analysis), "
+                 + ("all resolved their space decisions the same way." if not bad else
+                    f"{n - bad} resolved their space decisions and {bad} did not: the analysis re-solves stop at "
+                    f"their own gap (1 % of the whole cost) to keep the run short, so their rows are as sure as "
+                    f"their MIP gaps, not as sure as the plan."))
+    return text
 
 
 def _ground_gap_sentence(run: Run, vc: pd.DataFrame, w: str) -> str:
@@ -772,14 +811,170 @@ def cheaper_section(run: Run, figdir: Path) -> Section:
         out = table.reset_index().rename(columns={"vintage": "built"})
         for c in out.columns[1:]:
             out[c] = out[c].map(lambda x: "" if pd.isna(x) else (f"{x:.2f}x" if "/" in c else f"${x:,.2f}"))
+        marked = reach_marks(run, w, out)
         out["built"] = out["built"].astype(int).astype(str)
         sec.table(f"Best cost per delivered {w} {UNIT} (USD) of a unit built in each year", out,
-                  note="A blank cell: no unit of that family can be built that year.")
+                  note=reach_note(run, w, marked))
         gap = _ground_gap_sentence(run, vc, w)  # the verdict itself opens the executive summary
         if gap:
             sec.p(gap)
+        marginal_benchmark(sec, run, w)
         unit_parts(sec, run, vc, w)
     return sec
+
+
+def _marginal(run: Run, w: str) -> pd.DataFrame:
+    mc = run.t("marginal_costs")
+    return mc[mc["workload"] == w].sort_values("year") if len(mc) else mc
+
+
+def marginal_benchmark(sec: Section, run: Run, w: str) -> None:
+    """Section 2: the ground's marginal cost (the demand rows' dual prices) beside a new ground unit's levelised
+    cost, what a space unit built each year competes against over its life, and which benchmark decides."""
+    mc = _marginal(run, w)
+    if mc.empty:
+        return
+    sec.p(f"**The ground's marginal cost.** The table above benchmarks a space unit against a new ground unit's "
+          f"levelised cost. What one more {UNIT} of {w} demand costs the plan in a year is the ground's marginal "
+          f"cost: the dual price of that year's demand row in the linear program with the plan's integer decisions "
+          f"fixed (the shadow prices of section 10), per delivered FLOP. Where the ground cannot add capacity at its "
+          f"levelised cost (grid connections, build-out), it is higher; where capacity built earlier is still "
+          f"spare, lower. A space unit built in a year serves for its whole life, so it competes against the "
+          f"marginal cost over those years, weighted by the FLOP it delivers in each: that is the benchmark that "
+          f"decides whenever it differs from a new ground unit's cost by more than 5 %.")
+    rows = []
+    for r in mc.itertuples():
+        life = r.life_marginal_usd_per_pflop_day
+        space = r.space_unit_usd_per_pflop_day
+        rows.append({"year": str(int(r.year)), "ground marginal": usd(r.marginal_usd_per_pflop_day),
+                     "new ground unit": usd(r.ground_unit_usd_per_pflop_day),
+                     "best space unit": "" if _missing(space) else
+                     f"{usd(space)} ({run.families.get(r.space_architecture, '')})",
+                     "marginal over its life": "" if _missing(life) else usd(life),
+                     "space / marginal": "" if _missing(life) or not life else f"{space / life:.2f}x",
+                     "decides": "marginal" if r.decides == "marginal" else "either (within 5 %)"})
+    sec.table(f"Ground's marginal cost against a new ground unit and the best space unit, USD per {w} {UNIT}",
+              pd.DataFrame(rows), small=True,
+              note="Ground marginal: the demand row's shadow price over the present value of the FLOP one EFLOP/s "
+                   "delivers that year (tables/marginal_costs.csv). Marginal over its life: the space unit's "
+                   "benchmark, years past the horizon at the last year's marginal cost. The shadow prices are "
+                   "conditional on this plan's integer decisions.")
+    sec.p(marginal_sentence(mc))
+
+
+def marginal_sentence(mc: pd.DataFrame) -> str:
+    """Which benchmark decides, and where space stands against the one that does."""
+    hi = mc[(mc["decides"] == "marginal") & (mc["life_marginal_usd_per_pflop_day"]
+                                             > mc["ground_unit_usd_per_pflop_day"])]
+    lo = mc[(mc["decides"] == "marginal") & (mc["life_marginal_usd_per_pflop_day"]
+                                             < mc["ground_unit_usd_per_pflop_day"])]
+    peak = mc.loc[mc["marginal_usd_per_pflop_day"].idxmax()]
+    text = (f"The ground's marginal cost peaks at {usd(peak['marginal_usd_per_pflop_day'])} in {int(peak['year'])}, "
+            f"against {usd(peak['ground_unit_usd_per_pflop_day'])} for a new ground unit that year. ")
+    if len(hi):
+        text += (f"Over a unit's life it is above a new ground unit's cost for units built in "
+                 f"{_year_spans(list(hi['year'].astype(int)))}: there the ground is constrained and the marginal "
+                 f"cost decides. ")
+    if len(lo):
+        text += (f"It is below for units built in {_year_spans(list(lo['year'].astype(int)))}: capacity already "
+                 f"built serves more cheaply than a new unit, and the marginal cost decides there too. ")
+    if not len(hi) and not len(lo):
+        text += "Over a unit's life it agrees with a new ground unit's cost within 5 % every year: either decides. "
+    space = mc[mc["life_marginal_usd_per_pflop_day"].notna() & (mc["life_marginal_usd_per_pflop_day"] > 0)]
+    if space.empty:
+        return text + "No space unit can serve this workload."
+    ratio = space["space_unit_usd_per_pflop_day"] / space["life_marginal_usd_per_pflop_day"]
+    below = space[ratio <= 1.0]
+    if len(below):
+        return text + (f"Against it, a space unit is cheaper for units built in "
+                       f"{_year_spans(list(below['year'].astype(int)))}.")
+    best = ratio.idxmin()
+    return text + (f"Against it, no space unit is cheaper: the closest, built in {int(space.loc[best, 'year'])}, "
+                   f"costs {ratio[best]:.2f}x the marginal cost over its life.")
+
+
+def marginal_verdict(run: Run, w: str) -> str:
+    """Page 1: the 2-3-year answer against the ground's marginal cost, beside the levelised one."""
+    mc = _marginal(run, w)
+    if mc.empty:
+        return ""
+    first = int(run.scenario["horizon"]["first_year"])
+    win = mc[mc["year"] <= first + 2]
+    if win.empty:
+        return ""
+    years = ", ".join(f"{usd(r.marginal_usd_per_pflop_day)} in {int(r.year)}" for r in win.itertuples())
+    text = (f"Against the ground's marginal cost (what one more {UNIT} of {w} costs the plan: {years}; a new ground "
+            f"unit {usd(win['ground_unit_usd_per_pflop_day'].min())}"
+            + (f"-{usd(win['ground_unit_usd_per_pflop_day'].max())}"
+               if win['ground_unit_usd_per_pflop_day'].max() > win['ground_unit_usd_per_pflop_day'].min() + 0.005
+               else "") + ")")
+    space = win[win["life_marginal_usd_per_pflop_day"].notna() & (win["life_marginal_usd_per_pflop_day"] > 0)]
+    if space.empty:
+        return text + f": no space unit can serve {w} by {first + 2}, so the answer is the same on both benchmarks."
+    ratio = space["space_unit_usd_per_pflop_day"] / space["life_marginal_usd_per_pflop_day"]
+    i = ratio.idxmin()
+    r = space.loc[i]
+    same = "the same answer" if ratio[i] > 1.0 else "a different answer"
+    return text + (f": the best space unit built by {first + 2} (a {run.families.get(r['space_architecture'], '')}, "
+                   f"built in {int(r['year'])}, {usd(r['space_unit_usd_per_pflop_day'])}) costs {ratio[i]:.2f}x the "
+                   f"marginal cost over its life ({usd(r['life_marginal_usd_per_pflop_day'])}): {same} on the "
+                   f"second benchmark ({'No' if ratio[i] > 1.0 else 'Yes'}). "
+                   + ("The marginal cost decides (section 2)." if (space["decides"] == "marginal").any()
+                      else "The two benchmarks agree (section 2)."))
+
+
+TOO_SMALL = "too small"  # a family's units can be built that year but none holds the workload's cluster
+OUT_OF_REACH = "out of reach"  # ... or none is within the workload's latency limit and location
+
+
+def reach_marks(run: Run, w: str, out: pd.DataFrame) -> dict[str, list[int]]:
+    """Mark the blank cells of section 2's table where units of the family can be built that year but cannot
+    serve the workload (too small for its cluster, or out of its latency reach); returns {mark: [families]}
+    for the note. A cell left blank: no unit of that family can be built that year."""
+    reach = run.t("space_reach")
+    marked: dict[str, list[str]] = {}
+    if not len(reach):
+        return marked
+    r = reach[reach["workload"] == w].set_index(["family", "vintage"])
+    for fam in [c for c in out.columns if c in fig.FAMILY_ORDER and c != "ground"]:
+        for i, y in zip(out.index, out["built"]):
+            if out.at[i, fam] or (fam, int(y)) not in r.index:
+                continue
+            row = r.loc[(fam, int(y))]
+            mark = OUT_OF_REACH if not row["within_latency"] else TOO_SMALL if not row["holds_cluster"] else ""
+            if mark:
+                out.at[i, fam] = mark
+                marked.setdefault(mark, [])
+                marked[mark].append((fam, int(y)))
+    return marked
+
+
+def reach_note(run: Run, w: str, marked: dict) -> str:
+    """Section 2's table note: what a blank cell and each mark mean, with the years of each marked family."""
+    cluster = ((run.scenario.get("workloads") or {}).get(w) or {}).get("min_cluster_accelerators")
+    text = "A blank cell: no unit of that family can be built that year."
+    for mark, cells in marked.items():
+        fams = {}
+        for fam, y in cells:
+            fams.setdefault(fam, []).append(y)
+        where = "; ".join(f"{fam}s {_year_spans(ys)}" for fam, ys in fams.items())
+        why = (f"units can be built that year but no unit (nor its formation) holds the {w} cluster"
+               + (f" of {cluster:,} accelerators" if isinstance(cluster, (int, float)) else "")
+               if mark == TOO_SMALL else "units can be built that year but none is within the workload's latency "
+                                          "limit and location")
+        text += f" '{mark}': {why} ({where})."
+    return text
+
+
+def _year_spans(years: list[int]) -> str:
+    """'2031-2045' for consecutive years, '2028, 2030-2031' otherwise."""
+    ys = sorted(set(years))
+    spans, start = [], ys[0]
+    for a, b in zip(ys, ys[1:] + [None]):
+        if b != a + 1:
+            spans.append(str(a) if a == start else f"{start}-{a}")
+            start = b
+    return ", ".join(spans)
 
 
 PART_LABELS = {"accelerators": "accelerators", "bus": "bus", "arrays": "solar arrays", "radiators": "radiators",
@@ -1290,31 +1485,15 @@ def binds_section(run: Run, figdir: Path) -> Section:
           "means raising the cap by one unit would lower the plan's present-value cost by that much.")
     cons = run.t("constraints")
     if len(cons):
-        from planner.solver.explain import CAPS
-
-        caps = cons[cons["constraint"].isin(list(CAPS))].copy()
-        if caps.empty:
-            caps = cons[~cons["constraint"].isin(["balance"])].copy()
-        caps["in_use"] = [cap_in_use(run, c, i) for c, i in zip(caps["constraint"], caps["index"])]
-        caps["meaning"] = [cap_words(run, c, i, m) for c, i, m in zip(caps["constraint"], caps["index"],
-                                                                       caps["meaning"])]
-        caps = caps.reindex(caps["shadow_price"].abs().sort_values(ascending=False).index)
-        unused_mask = caps["in_use"].map(lambda u: u is False)  # None (cannot tell) counts as in use
-        used = caps[~unused_mask].head(12)
-        unused = caps[unused_mask]
-
-        def shadow(frame):
-            return frame["shadow_price"].map(money) + " per " + frame["unit"].str.replace("USD per ", "", regex=False)
-
+        used, unused = binding_caps(run)
+        used = used.head(12)
         if len(used):
             sec.table("Binding caps the plan runs into, largest shadow prices first", pd.DataFrame({
-                "constraint": used["meaning"], "shadow price": shadow(used)}))
+                "constraint": used["meaning"], "shadow price": _shadow(used)}))
         if len(unused):
-            top = unused.head(5)
             sec.p(f"{len(unused)} binding caps are on options the plan does not use at all (a ground region with "
                   f"no MW that year, a route not flown that year). Their shadow price is what the first free MW or "
-                  f"tonne there would be worth, not a limit the plan runs into; the largest: "
-                  + "; ".join(f"{m} ({s})" for m, s in zip(top["meaning"], shadow(top))) + ".")
+                  f"tonne there would be worth, not a limit the plan runs into: they are listed in the appendix.")
         bal = cons[cons["constraint"] == "balance"].copy()
         if len(bal):
             bal[["workload", "year"]] = bal["index"].str.split("|", expand=True)
@@ -1351,6 +1530,42 @@ def binds_section(run: Run, figdir: Path) -> Section:
             "uses instead": [_arch_with_id(run, a) for a in alt["space_architectures"].astype(object).fillna("")]}),
             note="Ties: among plans of equal cost the model prefers fewer units and launches, then architectures "
                  "listed earlier in the catalog; alternatives within the MIP gap are as good as the plan.")
+    return sec
+
+
+def binding_caps(run: Run) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The binding caps with their meaning in words, largest shadow price first: (those on options the plan uses
+    or may use, those on options it does not use at all)."""
+    from planner.solver.explain import CAPS
+
+    cons = run.t("constraints")
+    if not len(cons):
+        return cons, cons
+    caps = cons[cons["constraint"].isin(list(CAPS))].copy()
+    if caps.empty:
+        caps = cons[~cons["constraint"].isin(["balance"])].copy()
+    caps["in_use"] = [cap_in_use(run, c, i) for c, i in zip(caps["constraint"], caps["index"])]
+    caps["meaning"] = [cap_words(run, c, i, m) for c, i, m in zip(caps["constraint"], caps["index"], caps["meaning"])]
+    caps = caps.reindex(caps["shadow_price"].abs().sort_values(ascending=False).index)
+    unused = caps["in_use"].map(lambda u: u is False)  # None (cannot tell) counts as in use
+    return caps[~unused], caps[unused]
+
+
+def _shadow(frame: pd.DataFrame) -> pd.Series:
+    return frame["shadow_price"].map(money) + " per " + frame["unit"].str.replace("USD per ", "", regex=False)
+
+
+def unused_caps_appendix(run: Run) -> Section | None:
+    """Appendix: the shadow prices of caps on options the plan does not use (section 10 only counts them)."""
+    _, unused = binding_caps(run)
+    if not len(unused):
+        return None
+    sec = Section("Appendix. Shadow prices of options the plan does not use")
+    sec.p("Caps that bind on options the plan leaves at zero (a ground region with no MW that year, a route not "
+          "flown that year). Each price is what the first free MW or tonne there would be worth to this plan, not "
+          "a limit it runs into.")
+    sec.table("Binding caps on unused options, largest shadow prices first", pd.DataFrame({
+        "constraint": unused["meaning"], "shadow price": _shadow(unused)}), small=True)
     return sec
 
 
@@ -1617,6 +1832,76 @@ KNOWN_LIMITS = [
     "(the dearest, as prices fall: against space), and a ground build that becomes possible inside a period waits "
     "for the next one (against the ground).",
 ]
+
+
+def _annuity(rate: float, years: float) -> float:
+    n = max(1, round(years))
+    return 1.0 / n if rate == 0 else rate / (1.0 - (1.0 + rate) ** -n)
+
+
+def not_modelled_section(run: Run) -> Section:
+    """What the plan leaves out entirely, each with the way it would move the answer and a rough size: from this
+    run's own numbers where they give one, else from the cited public record."""
+    s = run.summary
+    sec = Section("13. What this plan does not model")
+    sec.p("The plan prices what the catalog can price. These risks and rules are outside it; none is in the cost "
+          "per FLOP above. Each says which way it would move the answer (space against ground) and roughly how "
+          "far.")
+    money_ = run.scenario.get("money") or {}
+    premium = money_.get("risk_premium") or {}
+    base = float(money_.get("discount_rate") or 0.0)
+    d = run.t("designs")
+    life = float(d["design_life_yr"].median()) if len(d) else 5.0
+    space_rate = base + max([v for k, v in premium.items() if k != "ground"] or [0.0])
+    step = _annuity(space_rate + 0.01, life) / _annuity(space_rate, life) - 1.0
+    arch = run.t("architectures")
+    space = arch[arch["family"] != "ground"] if len(arch) else arch
+    top = space.loc[space["npv_cost_usd"].idxmax(), "architecture"] if len(space) else ""
+    biggest = (f" In this plan the largest space architecture ({top}) costs {money(space['npv_cost_usd'].max())} "
+               f"in present value, {pct(space['npv_cost_usd'].max() / s['npv_cost_usd'])} of the plan: a total loss of it once "
+               f"would cost up to that again." if len(space) and s.get("npv_cost_usd") else "")
+    items = [
+        ("Tail risk",
+         "The plan counts expected failures (accelerator failure rates, dose, insurance in the launch and hardware "
+         "prices), not correlated losses: a launch failure with a whole module aboard, a debris event or a solar "
+         "storm that takes a station out, a grounding of the launch fleet after an accident (Starship's test "
+         "flights of 2023-2025 included several vehicle losses). On the ground the matching risks (a grid outage, "
+         "a heat wave) hit one region of several.",
+         "Against space, most for stations and modules, which concentrate capital in one place." + biggest),
+        ("Regulation",
+         "Launch licences and their environmental reviews cap cadence (the FAA's 2025 review of Starbase allows up "
+         "to 25 Starship launches a year there); the FCC's 2022 five-year rule requires low-Earth-orbit "
+         "satellites to deorbit within five years of mission end (FCC 22-74); on the ground, grid interconnection "
+         "queues (a median of about five years from request to operation for projects built in 2023: Lawrence "
+         "Berkeley National Laboratory, Queued Up, 2024 edition) and local permits or moratoria on data centres.",
+         "Both ways. The catalog's launch cadence and the ground's queue and build years carry the central case; "
+         "a cadence held at today's licence would keep space small in the 2020s, a longer queue would raise the "
+         "ground's marginal cost (section 2)."),
+        ("Spectrum",
+         "Radio downlinks need ITU coordination and national licences, and a non-geostationary system must deploy "
+         "on the ITU's milestones (10 %, 50 % and 100 % of its filed satellites within 2, 5 and 7 years after its "
+         "regulatory period ends: Resolution 35, WRC-19); optical terminals need clear-sky ground stations. "
+         "The plan limits downlink by terminal capacity only.",
+         "Against space for workloads whose users are on Earth and need data back (inference), little for "
+         "training, whose data in and out is small next to its compute."),
+        ("Export control",
+         "Advanced accelerators are export-controlled (US BIS rules of October 2022 and October 2023, ECCN 3A090 "
+         "and 4A090), and so are spacecraft and their parts (ECCN 9A515, or the US Munitions List). Who may own, "
+         "operate or use a unit, and from where, is not in the plan.",
+         "Mostly against space operated across borders and against ground campuses in regions with cheap power "
+         "but restricted access to accelerators; no effect for a US operator serving US demand."),
+        ("Financing detail",
+         "Each family's capital is financed at the scenario's discount rate plus its risk premium, paid back over "
+         "the asset's life. Debt and equity, taxes and depreciation, tax credits for the ground's power, "
+         "interest during construction and covenants are not modelled.",
+         f"Toward the ground where they differ: established asset classes borrow more cheaply and deduct "
+         f"depreciation. One percentage point more on the space families' cost of capital "
+         f"({pct(space_rate, 0)} now) raises a space unit's capital charge by about {pct(step, 1)} (an annuity over "
+         f"a {life:g}-year life)."),
+    ]
+    sec.table("Outside the plan, and how each would move the answer", pd.DataFrame(
+        [{"what": what, "left out": left, "would move the answer": move} for what, left, move in items]), small=True)
+    return sec
 
 
 def _formulation() -> list[tuple[Any, str, str]]:

@@ -152,6 +152,35 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
         "ground_usd_per_eflop": "best ground campus built the same year, USD per EFLOP",
         "space_to_ground": "ratio of the two (below 1: space is cheaper)",
     }),
+    "space_reach": ("Which space families can be built each year, and whether they can serve each workload: what "
+                    "a missing row of vintage_costs means.", {
+        "workload": "workload",
+        "family": "swarm, module or station",
+        "vintage": "build year",
+        "buildable": "a unit of the family can be built and launched that year (always true: other years have no row)",
+        "within_latency": "an architecture of the family is within the workload's latency limit and location",
+        "holds_cluster": "a unit of the family (its formation) within latency holds the workload's minimum cluster",
+    }),
+    "marginal_costs": ("The ground's marginal cost per workload and year (the dual price of the demand row in the LP "
+                       "with the plan's integer decisions fixed) against a new ground unit and the best space unit "
+                       "built that year (planner/results/marginal.py).", {
+        "workload": "workload with demand",
+        "year": "year (a period's first year)",
+        "shadow_price_usd_per_eflop_s": "shadow price of the demand row: PV USD that one more EFLOP/s of this demand "
+                                        "in the period adds to the plan (0: the row does not bind)",
+        "marginal_usd_per_pflop_day": "the same per delivered FLOP at that year's prices (shadow price over the PV "
+                                      "of the FLOP one EFLOP/s delivers in the period), USD per PFLOP/s-day",
+        "ground_unit_usd_per_pflop_day": "levelised cost of the best new ground unit built that year (vintage_costs)",
+        "space_unit_usd_per_pflop_day": "levelised cost of the best space unit built that year (vintage_costs); "
+                                        "empty when none can serve the workload",
+        "space_architecture": "its architecture",
+        "life_marginal_usd_per_pflop_day": "the ground's marginal cost over that space unit's life: each year's "
+                                           "marginal cost weighted by the PV of the FLOP the unit delivers in it "
+                                           "(years past the horizon at the last year's); what the unit competes "
+                                           "against",
+        "decides": "marginal: the marginal cost over the unit's life differs from a new ground unit's levelised "
+                   "cost by more than 5 % and is the benchmark; either: the two agree",
+    }),
     "unit_cost_parts": ("What the cheapest unit of each family built in a year pays for, per delivered FLOP (the "
                         "parts of vintage_costs' levelised cost).", {
         "family": "swarm, module, station or ground",
@@ -352,6 +381,28 @@ ANALYSIS_TABLES: dict[str, tuple[str, dict[str, str]]] = {
 }
 
 
+# summary.json: the keys whose meaning is not evident from their name, by block
+SUMMARY: dict[str, tuple[str, dict[str, str]]] = {
+    "resolution": ("How well the solve resolves the plan's space decisions, in dollars "
+                   "(planner/solver/resolution.py). `planner run` solves until they are resolved unless "
+                   "`solver.resolve_space: false`.", {
+        "gap_usd": "incumbent minus the solver's bound (present value, USD): the most the plan can cost above the "
+                   "best plan of the scenario",
+        "space_cost_usd": "space-related cost of the plan: capex, operations, servicing, site cores and their yearly "
+                          "cost, and launches of every space architecture (the fleet and launch part of the "
+                          "objective, PV USD)",
+        "cheapest_space_unit_usd": "PV USD of the cheapest space unit (with its launch share) whose formation holds "
+                                   "the cluster of the workload with the most demand; 0 when none can",
+        "target_usd": "share x max(space_cost_usd, cheapest_space_unit_usd)",
+        "share": "the resolution asked for (solver.space_resolution, 1 % by default)",
+        "resolved": "gap_usd <= target_usd: the space decisions are resolved",
+        "rule": "the rule in words",
+        "re_solves": "MIP re-solves after the plan's (ground-only comparison, analysis): mip_solves, and how many of "
+                     "them stopped unresolved (at a time limit, or with the space resolution turned off)",
+    }),
+}
+
+
 def _documented(tables: dict[str, tuple[str, dict[str, str]]], name: str = "{}.csv") -> list[str]:
     lines = []
     for key, (what, cols) in tables.items():
@@ -371,4 +422,10 @@ def markdown() -> str:
     lines += _documented(ANALYSIS_TABLES, "analysis/{}.csv")
     lines += ["# Plans almost as cheap", "", "`planner alternatives` and `planner pareto` write these into the run "
               "folder (CSV).", ""]
-    return "\n".join(lines + _documented(NEAR_OPTIMAL, "{}"))
+    lines += _documented(NEAR_OPTIMAL, "{}")
+    lines += ["# Run summary", "", "Blocks of a run's `summary.json` whose keys need more than their name.", ""]
+    for name, (what, keys) in SUMMARY.items():
+        lines += [f"## `summary.json`: `{name}`", "", what, "", "| key | meaning |", "|---|---|"]
+        lines += [f"| `{k}` | {d} |" for k, d in keys.items()]
+        lines.append("")
+    return "\n".join(lines)

@@ -154,3 +154,27 @@ def vintage_tables(c: Coefficients, workloads: list[str] | None = None) -> tuple
 
 def vintage_costs(c: Coefficients, workloads: list[str] | None = None) -> pd.DataFrame:
     return vintage_tables(c, workloads)[0]
+
+
+def space_reach(c: Coefficients) -> pd.DataFrame:
+    """Per workload, space family and build year: whether a unit of the family can be built and launched that year,
+    and whether one within the workload's latency holds its cluster (its formation: cluster_ok). A family that
+    can be built but holds no cluster has no row in vintage_costs: the report says which of the two it is."""
+    out: dict[tuple[str, str, int], dict] = {}
+    for (a, key), d in c.designs.items():
+        info = c.archs[a]
+        if info["kind"] != "space":
+            continue
+        for v in c.unit_vintages[(a, key)]:
+            if not any((k, v) in c.trip_parts for k in c.arch_routes.get(a, [])):
+                continue
+            for w in c.workloads:
+                row = out.setdefault((w, info["family"], v), {"workload": w, "family": info["family"], "vintage": v,
+                                                              "buildable": True, "within_latency": False,
+                                                              "holds_cluster": False})
+                if a in c.eligible[w]:
+                    row["within_latency"] = True
+                    row["holds_cluster"] |= bool(c.cluster_ok.get((w, a, key), False)
+                                                 and (w, a, d.accelerator) in c.eff)
+    return pd.DataFrame(sorted(out.values(), key=lambda r: (r["workload"], r["family"], r["vintage"])),
+                        columns=list(TABLES["space_reach"][1]))

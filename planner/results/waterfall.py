@@ -257,7 +257,8 @@ def waterfall_summary(table: pd.DataFrame) -> dict:
 
 
 def sentence(table: pd.DataFrame, scope: str = PLAN) -> str:
-    """The first factor that binds (the largest relative loss), in words."""
+    """The largest relative loss, in words. A factor is an input (software efficiency) or a consequence of the
+    design (power, thermal), not a constraint: it is called the largest loss, never 'binding'."""
     t = table[table["scope"] == scope]
     if t.empty:
         return ""
@@ -266,8 +267,8 @@ def sentence(table: pd.DataFrame, scope: str = PLAN) -> str:
     others = t[(t["factor"] != f) & (t["multiplier"] < 0.999)].sort_values("multiplier")
     rest = ", ".join(f"{LABELS[r.factor]} {r.multiplier:.1%}" for r in others.head(3).itertuples())
     where = "The plan" if scope == PLAN else scope
-    return (f"{where} delivers {delivered / peak:.1%} of its installed peak FLOP/s. The factor that binds first "
-            f"(the largest loss) is {LABELS[f]}: it keeps {m:.1%}"
+    return (f"{where} delivers {delivered / peak:.1%} of its installed peak FLOP/s. The largest loss is "
+            f"{LABELS[f]}: it keeps {m:.1%}"
             + (f"; then {rest}." if rest else ".")
             + " Power and thermal lose nothing: arrays and radiators are sized to the end-of-life load, so a "
               "binding cap limits accelerators per unit instead of throttling them.")

@@ -265,6 +265,10 @@ class SolverSettings(Strict):
     mip_gap: float = Field(1e-3, ge=0, le=1)
     threads: int = Field(0, ge=0, le=256)
     seed: int = Field(0, ge=0, le=2**31 - 1)
+    # the space decisions are resolved when the gap in dollars is at most this share of the plan's space scale
+    # (planner/solver/resolution.py); resolve_space: false solves to mip_gap alone and only reports it
+    space_resolution: float = Field(0.01, gt=0, le=1)
+    resolve_space: bool = True
 
 
 class Scenario(Strict):

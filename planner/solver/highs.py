@@ -24,6 +24,7 @@ from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 
 from planner.model.build import PlanModel
 from planner.solver.incremental import NATIVE, ParameterUses
+from planner.solver.resolution import Resolution, SpaceCost, cheapest_unit_musd
 
 INF = highspy.kHighsInf
 MS = highspy.HighsModelStatus
@@ -42,6 +43,7 @@ class SolveResult:
     has_solution: bool
     options: dict = field(default_factory=dict)
     log: str = ""
+    resolution: Resolution | None = None  # the gap in dollars against the plan's space cost (a MIP with a plan)
 
     @property
     def ok(self) -> bool:
@@ -73,11 +75,18 @@ class LPValues:
 
 class HighsAdapter:
     def __init__(self, pm: PlanModel, time_limit_s: float = 120.0, mip_gap: float = 1e-3, threads: int = 0,
-                 seed: int = 0):
+                 seed: int = 0, space_resolution: float = 0.01, resolve_space: bool = True):
         self.pm = pm
-        self.options = {"time_limit_s": time_limit_s, "mip_gap": mip_gap, "threads": threads, "seed": seed}
+        self.options = {"time_limit_s": time_limit_s, "mip_gap": mip_gap, "threads": threads, "seed": seed,
+                        "space_resolution": space_resolution, "resolve_space": resolve_space}
+        self._space: SpaceCost | None = None  # the space-related cost over the columns (``resolution``)
+        self._unit: tuple[int, float] | None = None  # (id of the coefficients, cheapest space unit $M)
+        self.tally = {"mip_solves": 0, "unresolved": 0}  # MIP solves with a plan, and those left unresolved
         self.h = highspy.Highs()
         self.h.setOptionValue("log_to_console", False)
+        if threads:  # HiGHS's scheduler is global and sized at its first run: a count set later is an error
+            highspy.Highs.resetGlobalScheduler(True)
+            self.h.setOptionValue("threads", int(threads))
         self._log: list[str] = []
         self.h.cbLogging += lambda event: self._log.append(event.message)
         self.columns: list = []  # column -> Pyomo variable
@@ -158,6 +167,7 @@ class HighsAdapter:
             elif id(v) not in self._col:
                 self._absent[id(v)] = v
         self.handed_over, self.stale, self._dirty = True, False, {}
+        self._space = None
         if self._uses is not None:
             self._uses.forget()
 
@@ -211,6 +221,7 @@ class HighsAdapter:
                              np.fromiter(cost_cols.values(), dtype=np.float64))
         if offset is not None:
             h.changeObjectiveOffset(offset)
+        self._space = None
         self.in_place_updates += 1
         return True
 
@@ -283,31 +294,57 @@ class HighsAdapter:
 
     # -- solving ---------------------------------------------------------------------------------------
     def solve(self, tee: bool = False, **overrides) -> SolveResult:
+        """Solve to the requested relative gap and, with ``resolve_space`` (the default), also until the gap in
+        dollars resolves the space decisions (``planner/solver/resolution.py``): HiGHS then stops at an absolute
+        gap of min(space_resolution x the space scale, mip_gap x |incumbent|), the scale read from the best plan
+        known (the relax-and-fix plan, else the first solve's). If the plan it returns has a smaller space scale
+        than the one it was solved to, it is solved again from that plan to the tighter gap (at most 3 times,
+        within the one time limit)."""
         opts = {**self.options, **{k: v for k, v in overrides.items() if v is not None}}
         root, self._root = self._root, None
+        # a caller that gives its own absolute gap (an objective that is not the cost: planner/alternatives.py)
+        # decides the stopping rule itself
+        resolving = (bool(opts["resolve_space"]) and float(opts["space_resolution"]) > 0
+                     and opts.get("mip_abs_gap") is None)
+        target = None
         if root is not None and not self.stale:
-            gap = (root["incumbent"] - root["lp_bound"]) / max(abs(root["incumbent"]), 1e-9)
-            if gap <= opts["mip_gap"]:
-                return self._accept_root(root, gap, opts)
+            limit = self._stop_gap(root["x"], root["incumbent"], opts) if resolving else None
+            gap_abs = root["incumbent"] - root["lp_bound"]
+            if (gap_abs <= limit + 1e-9 if limit is not None
+                    else gap_abs / max(abs(root["incumbent"]), 1e-9) <= opts["mip_gap"]):
+                return self._accept_root(root, opts)
+            target = limit
         t0 = time.perf_counter()
         self.ensure_instance()
         self._apply_start()
         h = self.h
-        for name, val in (("time_limit", float(opts["time_limit_s"])), ("mip_rel_gap", float(opts["mip_gap"])),
-                          ("random_seed", int(opts["seed"])), ("mip_abs_gap", float(opts.get("mip_abs_gap", 1e-6))),
-                          ("output_flag", True),
-                          ("log_to_console", bool(tee))):
+        for name, val in (("random_seed", int(opts["seed"])), ("output_flag", True), ("log_to_console", bool(tee))):
             h.setOptionValue(name, val)
-        if opts["threads"]:
-            h.setOptionValue("threads", int(opts["threads"]))
         self._log.clear()
         t1 = time.perf_counter()
-        h.run()
+        deadline = t1 + float(opts["time_limit_s"])
+        for _ in range(4):
+            h.setOptionValue("time_limit", max(deadline - time.perf_counter(), 1e-3))
+            h.setOptionValue("mip_rel_gap", float(opts["mip_gap"]) if target is None else 0.0)
+            h.setOptionValue("mip_abs_gap", float(opts.get("mip_abs_gap") or 1e-6) if target is None
+                             else max(target, 1e-6))
+            h.run()
+            self.solves += 1
+            ms = h.getModelStatus()
+            info = h.getInfo()
+            has_solution = info.primal_solution_status == FEASIBLE
+            if not (resolving and self._integer and has_solution and ms == MS.kOptimal):
+                break
+            x = np.asarray(h.getSolution().col_value)
+            obj = float(info.objective_function_value)
+            limit = self._stop_gap(x, obj, opts)
+            if obj - float(info.mip_dual_bound) <= limit + 1e-9 or (target is not None and limit >= target - 1e-9):
+                break
+            target = limit
+            self._log.append(f"Solving again to an absolute gap of ${limit:,.3f} M: the plan found has a smaller "
+                             f"space scale than the gap it was solved to resolves.\n")
+            h.setSolution(len(x), np.arange(len(x), dtype=np.int32), x)
         highs_s = time.perf_counter() - t1
-        self.solves += 1
-        ms = h.getModelStatus()
-        info = h.getInfo()
-        has_solution = info.primal_solution_status == FEASIBLE
         if ms == MS.kOptimal:
             status = "optimal"
         elif ms in (MS.kInfeasible, MS.kUnboundedOrInfeasible):
@@ -318,9 +355,10 @@ class HighsAdapter:
             status = "time_limit"
         else:
             status = "error"
-        obj = bound = gap = None
+        obj = bound = gap = resolution = None
         if has_solution:
-            self._load(np.asarray(h.getSolution().col_value))
+            x = np.asarray(h.getSolution().col_value)
+            self._load(x)
             obj = float(info.objective_function_value)
             bound = float(info.mip_dual_bound) if self._integer else (obj if status == "optimal" else None)
             if (bound is None or not math.isfinite(bound)) and root is not None and status != "optimal":
@@ -331,9 +369,37 @@ class HighsAdapter:
                 gap = abs(obj - bound) / max(abs(obj), 1e-9)
             elif status == "optimal":
                 gap = 0.0
+            if self._integer:
+                resolution = self._resolution(x, obj, bound, opts)
         return SolveResult(status=status, termination=h.modelStatusToString(ms), objective=obj, bound=bound,
                            gap=gap, solve_s=highs_s, handoff_s=t1 - t0, has_solution=has_solution,
-                           options=dict(opts), log="".join(self._log))
+                           options=dict(opts), log="".join(self._log), resolution=resolution)
+
+    def _resolution(self, x: np.ndarray, obj: float, bound: float | None, opts: dict) -> Resolution:
+        """How well a MIP solve with this plan (columns ``x``) resolves its space decisions; counted in
+        ``tally``."""
+        space, unit = self._space_scale(x)
+        finite = bound is not None and math.isfinite(bound)
+        r = Resolution(gap_musd=max(obj - bound, 0.0) if finite else None, space_cost_musd=space, unit_musd=unit,
+                       share=float(opts["space_resolution"]) or 0.01)
+        self.tally["mip_solves"] += 1
+        self.tally["unresolved"] += not r.resolved
+        return r
+
+    def _stop_gap(self, x: np.ndarray, obj: float, opts: dict) -> float:
+        """The absolute gap ($M) a MIP with this plan as incumbent stops at: the space resolution, and no looser
+        than the relative gap asked for."""
+        return min(float(opts["space_resolution"]) * max(self._space_scale(x)), float(opts["mip_gap"]) * abs(obj))
+
+    def _space_scale(self, x: np.ndarray) -> tuple[float, float]:
+        """($M) the plan's space-related cost at columns ``x``, and the cheapest space unit that could serve the
+        largest workload (each compiled once per matrix and per coefficients)."""
+        if self._space is None:
+            self._space = SpaceCost(self.pm.m, self._col, len(self.columns))
+        coef = self.pm.coef
+        if self._unit is None or self._unit[0] != id(coef):
+            self._unit = (id(coef), cheapest_unit_musd(coef))
+        return self._space(x), self._unit[1]
 
     def _load(self, x: np.ndarray) -> None:
         """Put a column vector into the Pyomo variables (those HiGHS never saw sit at the bound nearest 0)."""
@@ -343,17 +409,23 @@ class HighsAdapter:
         for v in self._absent.values():
             v.set_value(min(max(0.0, _bound(v.lb, -math.inf)), _bound(v.ub, math.inf)), skip_validation=True)
 
-    def _accept_root(self, root: dict, gap: float, opts: dict) -> SolveResult:
-        """The relax-and-fix plan is within the gap of the LP relaxation bound: optimal to the gap at the root."""
+    def _accept_root(self, root: dict, opts: dict) -> SolveResult:
+        """The relax-and-fix plan is within the gap of the LP relaxation bound (the same stopping rule as a
+        solve's): optimal to the gap at the root."""
         t0 = time.perf_counter()
         self._load(root["x"])
         self.solves += 1
-        log = (f"Proved at the root: the relax-and-fix plan ({root['incumbent']:.6f}) is within {gap:.4%} of the LP "
-               f"relaxation bound ({root['lp_bound']:.6f}), inside the requested gap {opts['mip_gap']:g}; HiGHS "
+        inc, lp = root["incumbent"], root["lp_bound"]
+        gap = (inc - lp) / max(abs(inc), 1e-9)
+        resolution = self._resolution(root["x"], inc, lp, opts) if self._integer else None
+        in_dollars = (f" (${inc - lp:,.1f} M; space resolved to ${resolution.target_musd:,.1f} M)"
+                      if resolution is not None and opts["resolve_space"] else "")
+        log = (f"Proved at the root: the relax-and-fix plan ({inc:.6f}) is within {gap:.4%}{in_dollars} of the LP "
+               f"relaxation bound ({lp:.6f}), inside the requested gap {opts['mip_gap']:g}; HiGHS "
                f"solved the relaxation and the fixing LPs, no branch-and-bound was needed.\n")
-        return SolveResult(status="optimal", termination="root_gap", objective=root["incumbent"],
-                           bound=root["lp_bound"], gap=gap, solve_s=time.perf_counter() - t0, handoff_s=0.0,
-                           has_solution=True, options=dict(opts), log=log)
+        return SolveResult(status="optimal", termination="root_gap", objective=inc, bound=lp, gap=gap,
+                           solve_s=time.perf_counter() - t0, handoff_s=0.0, has_solution=True, options=dict(opts),
+                           log=log, resolution=resolution)
 
     # -- warm start -----------------------------------------------------------------------------------
     def col(self, var) -> int | None:
