@@ -101,7 +101,7 @@ def test_page1_verdict_rests_on_both_benchmarks():
     assert text.startswith("Against the ground's marginal cost (what one more PFLOP/s-day of training costs the "
                            "plan: $30.00 in 2027, $40.00 in 2028, $105.00 in 2029; a new ground unit $25.00)"), text
     assert "the best space unit built by 2029 (a module, built in 2029, $100.00) costs 2.50x the marginal cost over " \
-           "its life ($40.00): the same answer on the second benchmark (No)" in text
+           "its life ($40.00), so the answer is No against both benchmarks." in text
     assert text.endswith("The marginal cost decides (section 2).")
 
 

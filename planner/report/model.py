@@ -876,8 +876,9 @@ def marginal_sentence(mc: pd.DataFrame) -> str:
                  f"{_year_spans(list(hi['year'].astype(int)))}: there the ground is constrained and the marginal "
                  f"cost decides. ")
     if len(lo):
-        text += (f"It is below for units built in {_year_spans(list(lo['year'].astype(int)))}: capacity already "
-                 f"built serves more cheaply than a new unit, and the marginal cost decides there too. ")
+        text += (f"It is below for units built in {_year_spans(list(lo['year'].astype(int)))}: over those units' "
+                 f"lives the ground serves more cheaply than a new unit built that year would (later, cheaper "
+                 f"vintages; capacity built earlier), and the marginal cost decides there too. ")
     if not len(hi) and not len(lo):
         text += "Over a unit's life it agrees with a new ground unit's cost within 5 % every year: either decides. "
     space = mc[mc["life_marginal_usd_per_pflop_day"].notna() & (mc["life_marginal_usd_per_pflop_day"] > 0)]
@@ -914,11 +915,15 @@ def marginal_verdict(run: Run, w: str) -> str:
     ratio = space["space_unit_usd_per_pflop_day"] / space["life_marginal_usd_per_pflop_day"]
     i = ratio.idxmin()
     r = space.loc[i]
-    same = "the same answer" if ratio[i] > 1.0 else "a different answer"
+    marginal_yes = ratio[i] <= 1.0
+    level_yes = bool((space["space_unit_usd_per_pflop_day"] <= space["ground_unit_usd_per_pflop_day"]).any())
+    answer = (f"so the answer is {'Yes' if marginal_yes else 'No'} against both benchmarks"
+              if marginal_yes == level_yes else
+              f"so against the marginal cost the answer is {'Yes' if marginal_yes else 'No'}, against a new ground "
+              f"unit {'Yes' if level_yes else 'No'}")
     return text + (f": the best space unit built by {first + 2} (a {run.families.get(r['space_architecture'], '')}, "
                    f"built in {int(r['year'])}, {usd(r['space_unit_usd_per_pflop_day'])}) costs {ratio[i]:.2f}x the "
-                   f"marginal cost over its life ({usd(r['life_marginal_usd_per_pflop_day'])}): {same} on the "
-                   f"second benchmark ({'No' if ratio[i] > 1.0 else 'Yes'}). "
+                   f"marginal cost over its life ({usd(r['life_marginal_usd_per_pflop_day'])}), {answer}. "
                    + ("The marginal cost decides (section 2)." if (space["decides"] == "marginal").any()
                       else "The two benchmarks agree (section 2)."))
 
