@@ -307,6 +307,9 @@ class HighsAdapter:
         resolving = (bool(opts["resolve_space"]) and float(opts["space_resolution"]) > 0
                      and opts.get("mip_abs_gap") is None)
         target = None
+        # the best bound proven: the relax-and-fix start's LP relaxation, then each attempt's (a time limit inside
+        # HiGHS's presolve leaves it none of its own)
+        proven = root["lp_bound"] if root is not None and not self.stale else -math.inf
         if root is not None and not self.stale:
             limit = self._stop_gap(root["x"], root["incumbent"], opts) if resolving else None
             gap_abs = root["incumbent"] - root["lp_bound"]
@@ -333,12 +336,15 @@ class HighsAdapter:
             ms = h.getModelStatus()
             info = h.getInfo()
             has_solution = info.primal_solution_status == FEASIBLE
+            if self._integer and math.isfinite(info.mip_dual_bound):
+                proven = max(proven, float(info.mip_dual_bound))
             if not (resolving and self._integer and has_solution and ms == MS.kOptimal):
                 break
             x = np.asarray(h.getSolution().col_value)
             obj = float(info.objective_function_value)
             limit = self._stop_gap(x, obj, opts)
-            if obj - float(info.mip_dual_bound) <= limit + 1e-9 or (target is not None and limit >= target - 1e-9):
+            if (obj - proven <= limit + 1e-9 or (target is not None and limit >= target - 1e-9)
+                    or deadline - time.perf_counter() < 1.0):  # no time left to solve again
                 break
             target = limit
             self._log.append(f"Solving again to an absolute gap of ${limit:,.3f} M: the plan found has a smaller "
@@ -360,11 +366,8 @@ class HighsAdapter:
             x = np.asarray(h.getSolution().col_value)
             self._load(x)
             obj = float(info.objective_function_value)
-            bound = float(info.mip_dual_bound) if self._integer else (obj if status == "optimal" else None)
-            if (bound is None or not math.isfinite(bound)) and root is not None and status != "optimal":
-                # stopped before HiGHS had a bound of its own (a time limit of 1e-9 s): the LP relaxation solved
-                # for the warm start still bounds the optimum, so the gap is reported, not left unknown
-                bound = float(root["lp_bound"])
+            bound = ((proven if math.isfinite(proven) else None) if self._integer
+                     else (obj if status == "optimal" else None))
             if bound is not None and math.isfinite(bound):
                 gap = abs(obj - bound) / max(abs(obj), 1e-9)
             elif status == "optimal":
