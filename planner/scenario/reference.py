@@ -127,6 +127,11 @@ MEANINGS: dict[str, str] = {
     "Terms.subsystem_masses": "Sum subsystem masses (False: a unit weighs its bus mass only, a published figure).",
     "SolverSettings.time_limit_s": "Time limit of each solve.",
     "SolverSettings.mip_gap": "Relative MIP gap at which a solve stops (0.001 = 0.1 %).",
+    "SolverSettings.space_resolution": ("Resolution of the space decisions: a solve stops once its gap in dollars is at "
+                                        "most this share of the larger of the plan's space-related cost and the cheapest "
+                                        "space unit that could serve the largest workload (0.01 = 1 %)."),
+    "SolverSettings.resolve_space": ("Whether a solve tightens its gap until the space decisions are resolved "
+                                     "(false: stop at mip_gap and only report the resolution)."),
     "SolverSettings.threads": "HiGHS threads (0: automatic).",
     "SolverSettings.seed": "HiGHS random seed.",
 }
