@@ -16,7 +16,8 @@ PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())
 DISTRIBUTION = {"PIL": "pillow", "yaml": "pyyaml", "fpdf": "fpdf2", "pyomo": "pyomo", "highspy": "highspy",
                 "numpy": "numpy", "pandas": "pandas", "pydantic": "pydantic", "typer": "typer", "rich": "rich",
                 "matplotlib": "matplotlib", "pyarrow": "pyarrow", "scipy": "scipy", "SALib": "salib",
-                "click": "click", "dask": "dask", "distributed": "dask", "pydantic_core": "pydantic"}
+                "click": "click", "dask": "dask", "distributed": "dask", "pydantic_core": "pydantic",
+                "annotated_types": "annotated-types"}
 
 
 def _name(requirement: str) -> str:
