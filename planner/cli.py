@@ -243,7 +243,7 @@ def run(scenario: Path = typer.Argument(..., help="Scenario YAML file."),
     if mode is not None and mode not in ("demand", "ratio"):
         raise InputError(f"--mode: mode: expected demand or ratio, got {mode!r}")
     if analysis is None:  # the analysis explains the report: without one, it is off unless asked for
-        analysis = "full" if report else "off"
+        analysis = "quick" if report else "off"
     if analysis not in ("full", "quick", "off"):
         raise InputError(f"--analysis: analysis: expected full, quick or off, got {analysis!r}")
     _solver_options(time_limit, gap, threads)

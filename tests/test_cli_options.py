@@ -19,7 +19,7 @@ class Stop(InputError):
     pass
 
 
-@pytest.mark.parametrize("args, analysis", [([], "full"), (["--no-report"], "off"),
+@pytest.mark.parametrize("args, analysis", [([], "quick"), (["--no-report"], "off"),
                                             (["--no-report", "--analysis", "quick"], "quick"),
                                             (["--no-report", "--analysis", "full"], "full"),
                                             (["--analysis", "off"], "off")])
