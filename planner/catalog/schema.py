@@ -207,13 +207,18 @@ def _check_curve(table: BaseModel, x: str, y: str) -> None:
         raise ValueError(f"{x} must increase")
 
 
-class DoseTable(Strict):
-    label: str
-    shielding_mm_al: list[float] = Field(min_length=2)
-    dose_rad_si_per_yr: list[float] = Field(min_length=2)
+class SourcedCurve(Strict):
+    """A sourced table of points (the points are the subclass's fields)."""
+
     source: str
     confidence: Confidence
     note: str | None = None
+
+
+class DoseTable(SourcedCurve):
+    label: str
+    shielding_mm_al: list[float] = Field(min_length=2)
+    dose_rad_si_per_yr: list[float] = Field(min_length=2)
 
     @model_validator(mode="after")
     def _shape(self):
@@ -343,14 +348,11 @@ class Radiator(Strict):
     fin_drop_k: NonNeg("K")
 
 
-class CycleLife(Strict):
+class CycleLife(SourcedCurve):
     """Cycles to end of life at each depth of discharge (depths increasing, cycles falling)."""
 
     depth_of_discharge: list[float] = Field(min_length=2)
     cycles: list[float] = Field(min_length=2)
-    source: str
-    confidence: Confidence
-    note: str | None = None
 
     @model_validator(mode="after")
     def _shape(self):
