@@ -280,8 +280,14 @@ def _sobol(sec: Section, ok: pd.DataFrame, out: Path, notes: dict) -> None:
     table.to_csv(out / "sobol.csv", index=False)
 
 
+PAWN_ANSWERS = (("usd_per_pflop_day", "cost per FLOP"), ("space_share", "space share"),
+                ("plan_to_ground", "plan / ground-only"))
+
+
 def _pawn(sec: Section, ok: pd.DataFrame, out: Path, sets: list[str]) -> None:
-    """PAWN indices of cost per FLOP from the solved draws (planner/batch/sensitivity.py); pawn.csv holds all."""
+    """PAWN indices of cost per FLOP, of the space share of delivered FLOP and of the plan's cost over the
+    ground-only plan's, from the solved draws (planner/batch/sensitivity.py); pawn.csv holds all, one row per
+    answer and value."""
     from planner.batch.sensitivity import DUMMY, MIN_CASES, pawn_indices
 
     if len(ok) < MIN_CASES:
@@ -289,20 +295,35 @@ def _pawn(sec: Section, ok: pd.DataFrame, out: Path, sets: list[str]) -> None:
               f"computed.")
         return
     x = pd.DataFrame({c[4:]: ok[c].map(_scalar_of) for c in sets}, index=ok.index)
-    table = pawn_indices(x, ok["usd_per_pflop_day"])
+    tables = []
+    for col, label in PAWN_ANSWERS:
+        y = _numeric(ok[col]) if col in ok else pd.Series(dtype=float)
+        if y.notna().sum() >= MIN_CASES and y.nunique() > 1:
+            tables.append(pawn_indices(x, y).assign(answer=col, answer_label=label))
+    if not tables:
+        return
+    table = pd.concat(tables, ignore_index=True)
     table.to_csv(out / "pawn.csv", index=False)
-    floor = float(table.loc[table["value"] == DUMMY, "pawn_median"].iloc[0])
-    above = table[table["above_noise"]]
-    sec.p(f"Which values move cost per FLOP, from the {len(ok)} solved draws (no extra solves): SALib's PAWN index, "
-          f"the median over 10 slices of a value's draws of the Kolmogorov-Smirnov distance between cost per FLOP in "
-          f"the slice and in all draws (0: no effect on its distribution, 1: decides it). A random input nothing "
-          f"uses scores {floor:.3f}: {len(above)} of {len(table) - 1} values score above that floor; the rest are "
-          f"not distinguishable from sampling noise with this many draws. Every index is in pawn.csv.")
-    shown = table.head(15)
-    sec.table("Sensitivity of cost per FLOP (PAWN, SALib)", pd.DataFrame({
-        "value": shown["value"], "PAWN median": shown["pawn_median"].map(lambda v: f"{v:.3f}"),
-        "PAWN max": shown["pawn_max"].map(lambda v: f"{v:.3f}"),
-        "above noise": shown["above_noise"].map(lambda b: "yes" if b else "no")}), small=True)
+    floors = {t["answer_label"].iloc[0]: float(t.loc[t["value"] == DUMMY, "pawn_median"].iloc[0]) for t in tables}
+    sec.p(f"Which values move the answers, from the {len(ok)} solved draws (no extra solves): SALib's PAWN index, "
+          f"the median over 10 slices of a value's draws of the Kolmogorov-Smirnov distance between the answer in "
+          f"the slice and in all draws (0: no effect on its distribution, 1: decides it). Cost per FLOP says what "
+          f"moves the bill, which accelerator prices that space and ground share dominate; the space share and the "
+          f"plan's cost over the ground-only plan's say what moves space against ground. A random input nothing "
+          f"uses scores " + ", ".join(f"{v:.3f} for {k}" for k, v in floors.items())
+          + ": a value at or below that floor is not distinguishable from sampling noise with this many draws. "
+          "Every index is in pawn.csv.")
+    wide = table[table["value"] != DUMMY].pivot_table(index="value", columns="answer_label", values="pawn_median",
+                                                      sort=False)
+    above = table[table["value"] != DUMMY].pivot_table(index="value", columns="answer_label", values="above_noise",
+                                                       aggfunc="max", sort=False)
+    labels = [lab for _, lab in PAWN_ANSWERS if lab in wide.columns]
+    wide = wide.assign(strongest=wide[labels].max(axis=1)).sort_values("strongest", ascending=False).head(15)
+    shown = pd.DataFrame({"value": wide.index})
+    for lab in labels:
+        shown[f"PAWN, {lab}"] = [f"{v:.3f}" + ("" if bool(above.loc[i, lab]) else " (noise)")
+                                 for i, v in zip(wide.index, wide[lab])]
+    sec.table("Sensitivity of the answers (PAWN median, SALib)", shown, small=True)
 
 
 def _write(out: Path, sec: Section, spec: dict) -> tuple[Path, Path]:
