@@ -512,6 +512,43 @@ def pareto(run_dir: Path = typer.Argument(..., help="A run folder written by pla
                    f" ({r.status})")
 
 
+@app.command()
+def hedge(spec: Path = typer.Argument(..., help="Hedge spec YAML (data/hedges/*.yaml)."),
+          out: Optional[Path] = typer.Option(None, "--out", help="Hedge folder (default reports/hedge/<name>)."),
+          ph: bool = typer.Option(False, "--ph", help="Progressive hedging over MPI ranks (run under mpiexec -n K) "
+                                                      "instead of the extensive form."),
+          time_limit: Optional[float] = typer.Option(None, "--time-limit", help="Time limit of the hedge's solve, s."),
+          gap: Optional[float] = typer.Option(None, "--gap", help="Relative MIP gap of every solve, e.g. 1e-4."),
+          quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress messages on stderr.")):
+    """Two-stage stochastic hedge: what to commit now (the first stage, build years in the window), with VSS, EVPI,
+    regret and the report "What to commit now"."""
+    from planner import progress
+    from planner.hedge.run import run_hedge
+
+    _check_number("--time-limit", time_limit, low=0, low_open=True, what=" seconds")
+    _check_number("--gap", gap, low=0, high=1)
+    from planner.hedge.ph import check_mpisppy, check_ph
+
+    check_mpisppy()
+    if ph:
+        check_ph()
+    t0 = time.perf_counter()
+
+    def say(message: str) -> None:
+        if not quiet:
+            _echo_err(f"[{time.perf_counter() - t0:6.1f} s] {message}")
+
+    with progress.listening(say):
+        path, s = run_hedge(spec, out=out, ph=ph, time_limit=time_limit, gap=gap)
+    if path is None:  # a progressive-hedging rank other than the first: rank 0 writes
+        return
+    typer.echo(f"{s['name']}: hedge {s['status']} (gap {s['mip_gap'] if s['mip_gap'] is not None else 'n/a'}) "
+               f"over {len(s['scenarios'])} scenarios in {s['timings_s']['total']:.1f} s")
+    money = {k: _usd(s[k]) if s.get(k) is not None else "n/a" for k in ("expected_cost_usd", "vss_usd", "evpi_usd")}
+    typer.echo(f"  expected cost {money['expected_cost_usd']}; VSS {money['vss_usd']}; EVPI {money['evpi_usd']}")
+    typer.echo(f"  written to {path}")
+
+
 TYPE_REASONS = {"valid number": "expected a number", "valid integer": "expected a whole number",
                 "valid boolean": "expected true or false"}
 

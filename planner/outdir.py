@@ -50,10 +50,11 @@ from planner.yamlio import _umask, atomic_write
 
 MARKER = ".planner-output"
 KINDS = {"run": "summary.json", "sweep": "manifest.json", "compare": "report.md",
-         "alternatives": "alternatives.csv", "pareto": "front.csv"}
+         "alternatives": "alternatives.csv", "pareto": "front.csv", "hedge": "summary.json"}
 WHAT = {"run": "run folder (planner run)", "sweep": "sweep folder (planner sweep)",
         "compare": "comparison folder (planner compare)",
-        "alternatives": "alternatives folder (planner alternatives)", "pareto": "front folder (planner pareto)"}
+        "alternatives": "alternatives folder (planner alternatives)", "pareto": "front folder (planner pareto)",
+        "hedge": "hedge folder (planner hedge)"}
 NAME = re.compile(r"^(?!\.+$)[A-Za-z0-9_.-]{1,80}$")  # one plain path component: no separator, not . or ..
 LEGACY_READ_BYTES = 50_000_000  # an index file larger than this is not read to recognise an old folder
 
@@ -94,6 +95,7 @@ _LEGACY: dict[str, Callable[[Path], bool]] = {
     "compare": lambda p: _first_line(p / "report.md").startswith("# Orbital compute plans compared"),
     "alternatives": lambda p: False,  # born with the marker
     "pareto": lambda p: False,
+    "hedge": lambda p: False,
 }
 
 

@@ -97,15 +97,17 @@ def lp_relaxation(c) -> float:
 def enumerate_optimum(designs: dict[str, dict], demand: dict[int, float], payload_t: float,
                       trip_cost: dict[int, float], cadence: float, site_cost: dict[int, float] | None = None,
                       most: int = 6, realtime: dict[int, float] | None = None, coverage: float = 1.0,
-                      formation: float = 1.0, extra=None):
+                      formation: float = 1.0, extra=None, fixed: dict | None = None):
     """Brute force over unit counts per (design, vintage); trips are the fewest that carry the mass. Real-time
     demand needs capacity both in total and while over its users: coverage x capacity >= real-time demand. A unit
     holds a ``formation`` share of the workload's cluster: a year with demand needs units x share >= 1.
-    ``extra(build, trips)``: a cost on top that depends on the units and the trips of each year (learning)."""
+    ``extra(build, trips)``: a cost on top that depends on the units and the trips of each year (learning).
+    ``fixed``: {(design, vintage): units} held at these counts (a first stage), the other slots enumerated."""
     years = sorted(demand)
     slots = [(s, v) for s, spec in designs.items() for v in sorted(spec["cost"])]
     best = (math.inf, None)
-    for counts in itertools.product(range(most + 1), repeat=len(slots)):
+    fixed = fixed or {}
+    for counts in itertools.product(*[[fixed[x]] if x in fixed else range(most + 1) for x in slots]):
         build = dict(zip(slots, counts))
         cost = sum(designs[s]["cost"][v] * n for (s, v), n in build.items())
         ok = True

@@ -1,0 +1,1 @@
+"""Two-stage stochastic hedge (``planner hedge SPEC``): what to commit now, before the world is known."""
