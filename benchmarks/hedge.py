@@ -31,12 +31,12 @@ SPEC = ROOT / "data" / "hedges" / "reference_mc20.yaml"
 
 def scenarios(n: int, seed: int = 2027):
     from planner.hedge.solve import Scenario
-    from planner.hedge.spec import _base, draw, load_problem
+    from planner.hedge.spec import base_scenario, draw, load_problem
     from planner.session import with_overrides
 
     problem = load_problem(SPEC)
     block = problem.spec.random.model_copy(update={"n": n, "seed": seed})
-    base = _base(problem)
+    base = base_scenario(problem)
     draws, _ = draw(problem.spec, problem.path, base, block)
     return [Scenario(f"draw_{i:03d}", with_overrides(base, d), 1.0 / n) for i, d in enumerate(draws)], problem
 

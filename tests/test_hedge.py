@@ -159,3 +159,91 @@ def test_ph_without_mpiexec_is_refused(tmp_path, capsys, monkeypatch):
     monkeypatch.setattr(ph, "mpiexec_path", lambda: None)
     rc, err = _run(capsys, ["hedge", _spec(tmp_path), "--ph", "--out", str(tmp_path / "out")])
     assert rc == 2 and len(err) == 1 and "mpiexec is not on PATH" in err[0], err
+
+
+# ------------------------------------------------------------------------------------------------ the folder
+
+
+def test_planner_hedge_writes_its_folder_and_report(tmp_path, capsys):
+    import json
+
+    from planner import outdir
+
+    toy_yaml = ROOT / "tests" / "data" / "toy.yaml"
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(f"""name: toyhedge
+base: {toy_yaml}
+window: {{first_year: 2030, last_year: 2030}}
+worlds:
+  - {{name: high, file: {toy_yaml}, probability: 0.6, overrides: ["workloads.batch.demand_eflop_per_s={{2030: 10, 2031: 300}}"]}}
+  - {{name: low, file: {toy_yaml}, probability: 0.4}}
+risk: {{level: 0.6, weight: 0.0, sweep: [1.0]}}
+solver: {{mip_gap: 1.0e-6}}
+""")
+    out = tmp_path / "out"
+    rc, err = _run(capsys, ["hedge", str(spec), "--out", str(out)])
+    assert rc == 0, err
+    assert outdir.marker_kind(out) == "hedge"
+    for name in ("summary.json", "first_stage.csv", "scenarios.csv", "regret.csv", "risk.csv", "report.md",
+                 "report.pdf", "recourse/high/fleet.csv", "recourse/low/costs.csv"):
+        assert (out / name).is_file(), name
+    s = json.loads((out / "summary.json").read_text())
+    assert s["vss_usd"] == pytest.approx(s["expected_value_plan_evaluated_usd"] - s["expected_cost_usd"], abs=1)
+    assert s["evpi_usd"] == pytest.approx(s["expected_cost_usd"] - s["wait_and_see_usd"], abs=1)
+    assert s["wait_and_see_usd"] <= s["expected_cost_usd"] + 1 <= s["expected_value_plan_evaluated_usd"] + 2
+    assert s["evpi_usd"] > 1e5  # the high world's 300 EFLOP/s in 2031 wants more launched in 2030
+    md = (out / "report.md").read_text()
+    assert "## What to commit now" in md and "How the commitment changes with the risk weight" in md
+    # the high world's own first stage (more units than the low world's demand bounds) is evaluated in the low
+    # world, not refused by that world's bound
+    import pandas as pd
+
+    reg = pd.read_csv(out / "regret.csv").set_index("first_stage_of")
+    assert reg.loc["high", "in_low"] > 0
+    # again into the same folder: replaced; a folder of the user's: refused
+    assert _run(capsys, ["hedge", str(spec), "--out", str(out)])[0] == 0
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "notes.txt").write_text("keep")
+    rc, err = _run(capsys, ["hedge", str(spec), "--out", str(mine)])
+    assert rc == 2 and len(err) == 1 and (mine / "notes.txt").read_text() == "keep"
+
+
+def test_sampled_scenarios_get_a_confidence_interval_and_an_out_of_sample_check(tmp_path, capsys):
+    import json
+
+    import pandas as pd
+
+    toy_yaml = ROOT / "tests" / "data" / "toy.yaml"
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(f"""name: toydraws
+base: {toy_yaml}
+window: {{first_year: 2030, last_year: 2030}}
+random:
+  n: 4
+  seed: 3
+  parameters:
+    launch_vehicles.starship.price_musd_per_flight:
+    platforms.swarm_satellite.bus_cost_usd:
+out_of_sample: {{n: 3, seed: 4}}
+risk: {{sweep: []}}
+solver: {{mip_gap: 1.0e-6}}
+""")
+    out = tmp_path / "out"
+    rc, err = _run(capsys, ["hedge", str(spec), "--out", str(out)])
+    assert rc == 0, err
+    s = json.loads((out / "summary.json").read_text())
+    assert len(s["scenarios"]) == 4 and s["expected_value_plan"]["how"] == "mean"
+    sm = s["sampling"]
+    assert sm["n"] == 4 and sm["in_sample_half_width_musd"] >= 0 and sm["out_of_sample_solved"] == 3
+    assert "scenarios are" in sm["enough"]
+    oos = pd.read_csv(out / "out_of_sample.csv")
+    assert len(oos) == 3 and (oos["status"] == "optimal").all()
+    assert sm["out_of_sample_mean_musd"] == pytest.approx(oos["cost_usd"].mean() / 1e6)
+    # the draws are the sweep sampler's: the same seed gives the same values
+    from planner.batch.spec import RandomCases
+    from planner.hedge.spec import base_scenario, draw, load_problem
+
+    p = load_problem(spec)
+    again, _ = draw(p.spec, p.path, base_scenario(p), RandomCases(n=4, seed=3, parameters=p.spec.random.parameters))
+    assert again == p.notes["draws"]

@@ -20,9 +20,15 @@ def mpiexec_path() -> str | None:
 
 
 def check_mpisppy() -> None:
-    """The hedge's engine is mpi-sppy (the ``planner[mpi]`` extra)."""
+    """The hedge's engine is mpi-sppy (the ``planner[mpi]`` extra). Imported here once, quietly: mpi-sppy prints a
+    timing line on stdout when first imported."""
+    import contextlib
+    import io
+
     try:
-        import mpisppy  # noqa: F401
+        with contextlib.redirect_stdout(io.StringIO()):
+            import mpisppy.opt.ph  # noqa: F401
+            import mpisppy.utils.sputils  # noqa: F401
     except ImportError:
         raise InputError(problem("hedge", "mpi-sppy", "planner hedge needs mpi-sppy: pip install -e '.[mpi]'")) from None
 

@@ -152,3 +152,14 @@ def write_hedge_report(folder: Path, summary: dict, tables: dict[str, pd.DataFra
                     sections=[commit_section(summary, tables), scenarios_section(summary, tables), method],
                     run_dir=folder)
     return write_report(report, folder)
+
+
+def render_hedge(folder: str | Path) -> tuple[Path, Path]:
+    """Re-render report.md and report.pdf of a hedge folder from its summary.json and tables (no solving)."""
+    import json
+
+    folder = Path(folder)
+    summary = json.loads((folder / "summary.json").read_text())
+    tables = {name: pd.read_csv(folder / f"{name}.csv") if (folder / f"{name}.csv").is_file() else pd.DataFrame()
+              for name in ("first_stage", "scenarios", "regret", "risk", "out_of_sample")}
+    return write_hedge_report(folder, summary, tables)

@@ -26,7 +26,7 @@ import pandas as pd
 from planner import __version__, outdir, progress
 from planner.hedge.analysis import HedgeResult, Options, confidence_interval, hedge
 from planner.hedge.solve import Evaluator, Scenario, ScenarioModels
-from planner.hedge.spec import Problem, draw, load_problem
+from planner.hedge.spec import Problem, base_scenario, draw, load_problem
 from planner.hedge.stage import FIRST_STAGE
 from planner.results.plan import EFLOP_PER_PFLOP_DAY
 from planner.session import with_overrides
@@ -100,19 +100,18 @@ def sampling_error(problem: Problem, res: HedgeResult, options: Options) -> dict
         out["enough"] = "not judged: the spec has no out_of_sample block"
         return out
     block = problem.spec.random.model_copy(update={"n": oos.n, "seed": oos.seed})
-    base = problem.ev.rs if problem.notes.get("expected_value") == "base" else problem.scenarios[0].rs
-    draws, _ = draw(problem.spec, problem.path, _base(problem), block)
+    base = base_scenario(problem)
+    draws, _ = draw(problem.spec, problem.path, base, block)
     progress.step(f"out of sample: the hedged first stage on {oos.n} fresh draws (seed {oos.seed})")
     rows = []
     for i, d in enumerate(draws):
-        sc = Scenario(f"oos_{i:03d}", with_overrides(_base(problem), d), 1.0 / len(draws))
+        sc = Scenario(f"oos_{i:03d}", with_overrides(base, d), 1.0 / len(draws))
         ev = Evaluator(sc, problem.window, options.gap, options.eval_time_limit_s, options.threads)
         got = ev.solve_fixed(res.hedged.first_stage)
         rows.append({"draw": sc.name, "status": got.status, "cost_usd": _usd(got.objective_musd),
                      "usd_per_pflop_day": got.money.get("usd_per_pflop_day") if got.ok else None,
                      **{k: json.dumps(v) if isinstance(v, dict) else v for k, v in d.items()}})
         del ev
-    del base
     vals = [r["cost_usd"] / 1e6 for r in rows if r["cost_usd"] is not None]
     mean_out, half_out = confidence_interval(vals)
     out.update({"out_of_sample_n": len(draws), "out_of_sample_seed": oos.seed, "out_of_sample_solved": len(vals),
@@ -128,12 +127,6 @@ def sampling_error(problem: Problem, res: HedgeResult, options: Options) -> dict
         f"{len(vals)} fresh draws against {_m(mean_in)} ± {_m(half_in)} in sample; the 95 % intervals do not "
         f"overlap (the in-sample optimum is biased by the draws it was fitted to): sample more scenarios")
     return out
-
-
-def _base(problem: Problem):
-    from planner.scenario.load import load_scenario
-
-    return load_scenario(problem.path.parent / problem.spec.base, list(problem.spec.overrides))
 
 
 def _m(musd: float | None) -> str:

@@ -97,14 +97,23 @@ class ScenarioModels:
         self.window, self.risk, self.where = window, risk or Risk(), where
         self.index: dict[str, list[tuple]] | None = None
         self.models: dict[str, PlanModel] = {}
+        self.unit_ub: dict[tuple, float] = {}  # first-stage units: the largest bound of any scenario
 
     def check(self) -> None:
-        """Refuse (InputError) a scenario whose first-stage index sets differ from the first one's."""
+        """Refuse (InputError) a scenario whose first-stage index sets differ from the first one's; collect the
+        first-stage unit bounds.
+
+        A scenario's bound on units (``unit_bounds``: what its own demand could use) is valid for its own optimum,
+        not for a first stage shared with a scenario that wants more: the hedge's bound on a first-stage unit is
+        the largest of the scenarios' (more serves no scenario)."""
         from planner.errors import InputError, problem
         from planner.model.sets import build_sets
 
         for s in self.scenarios.values():
-            idx = first_stage_index(build_sets(s.coefficients()), self.window)
+            c = s.coefficients()
+            idx = first_stage_index(build_sets(c), self.window)
+            for u in idx["units"]:
+                self.unit_ub[u] = max(self.unit_ub.get(u, 0.0), c.unit_ub[u])
             if self.index is None:
                 self.index = idx
                 continue
@@ -128,6 +137,10 @@ class ScenarioModels:
         idx = first_stage_index(pm.sets, self.window)
         if index_difference(self.index, idx):
             self.check()  # raises with the set named
+        for u in self.index["units"]:
+            ub = max(self.unit_ub.get(u, 0.0), pm.coef.unit_ub[u])
+            m.unit_ub[u] = ub
+            m.units[u].setub(ub)
         nonants = first_stage_vars(m, self.index)
         r = self.risk
         if r.weight > 0:
@@ -275,7 +288,10 @@ class Evaluator:
         m = self.session.pm.m
         bounds = [(getattr(m, name)[i], x, x) for name, vals in first.items() for i, x in vals.items()
                   if i in getattr(m, name)]
-        with self.session.changed(bounds):
+        # a unit count above this scenario's own bound (``ScenarioModels.check``) lifts the bound's row too
+        params = [(m.unit_ub, i, x) for i, x in first.get("units", {}).items()
+                  if i in m.unit_ub and x > m.unit_ub[i].value]
+        with self.session.changed(bounds, params):
             res = self.session.resolve()
             out = outcome(self.scenario.name, self.session.pm, res, res.objective, tables)
             out.values = all_values(m) if res.has_solution else None

@@ -188,6 +188,11 @@ def load_problem(path: str | Path) -> Problem:
     return Problem(spec, path, scenarios, ev, notes)
 
 
+def base_scenario(problem: Problem) -> ResolvedScenario:
+    """The spec's base scenario with its overrides (the scenario the draws change)."""
+    return load_scenario(problem.path.parent / problem.spec.base, list(problem.spec.overrides))
+
+
 def draw(spec: HedgeSpec, path: Path, base: ResolvedScenario, block: RandomCases) -> tuple[list[dict], dict]:
     """``block.n`` correlated draws of the catalog ranges, by the sweep specs' own sampler."""
     sweep = SweepSpec(name=spec.name, base=spec.base, overrides=spec.overrides, random=block)
