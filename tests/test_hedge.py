@@ -164,16 +164,21 @@ def test_ph_without_mpiexec_is_refused(tmp_path, capsys, monkeypatch):
 # ------------------------------------------------------------------------------------------------ the folder
 
 
+def _toy_spec(tmp_path, body: str):
+    """A hedge spec on the toy scenario (tests/data/toy.yaml), first stage 2030."""
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(f"base: {ROOT / 'tests' / 'data' / 'toy.yaml'}\nwindow: {{first_year: 2030, last_year: 2030}}\n"
+                    + body)
+    return spec
+
+
 def test_planner_hedge_writes_its_folder_and_report(tmp_path, capsys):
     import json
 
     from planner import outdir
 
     toy_yaml = ROOT / "tests" / "data" / "toy.yaml"
-    spec = tmp_path / "spec.yaml"
-    spec.write_text(f"""name: toyhedge
-base: {toy_yaml}
-window: {{first_year: 2030, last_year: 2030}}
+    spec = _toy_spec(tmp_path, f"""name: toyhedge
 worlds:
   - {{name: high, file: {toy_yaml}, probability: 0.6, overrides: ["workloads.batch.demand_eflop_per_s={{2030: 10, 2031: 300}}"]}}
   - {{name: low, file: {toy_yaml}, probability: 0.4}}
@@ -214,20 +219,16 @@ def test_sampled_scenarios_get_a_confidence_interval_and_an_out_of_sample_check(
 
     import pandas as pd
 
-    toy_yaml = ROOT / "tests" / "data" / "toy.yaml"
-    spec = tmp_path / "spec.yaml"
-    spec.write_text(f"""name: toydraws
-base: {toy_yaml}
-window: {{first_year: 2030, last_year: 2030}}
+    spec = _toy_spec(tmp_path, """name: toydraws
 random:
   n: 4
   seed: 3
   parameters:
     launch_vehicles.starship.price_musd_per_flight:
     platforms.swarm_satellite.bus_cost_usd:
-out_of_sample: {{n: 3, seed: 4}}
-risk: {{sweep: []}}
-solver: {{mip_gap: 1.0e-6}}
+out_of_sample: {n: 3, seed: 4}
+risk: {sweep: []}
+solver: {mip_gap: 1.0e-6}
 """)
     out = tmp_path / "out"
     rc, err = _run(capsys, ["hedge", str(spec), "--out", str(out)])

@@ -77,6 +77,13 @@ class SolverOptions(Strict):
     resolve_space: bool = False  # true: each case also resolves its space decisions in dollars (slower)
 
 
+def folder_name(name: str, what: str) -> str:
+    """A spec's ``name`` names its output folder: not a path such as '.' or '..' (ValueError)."""
+    if not name.strip("."):
+        raise ValueError(f"{name!r} cannot name the {what}'s folder (it is not a folder name but a path)")
+    return name
+
+
 class SweepSpec(Strict):
     name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$", max_length=80)  # names the sweep's folder
     description: str = ""
@@ -96,9 +103,7 @@ class SweepSpec(Strict):
     @field_validator("name")
     @classmethod
     def _one_folder(cls, name: str) -> str:
-        if not name.strip("."):
-            raise ValueError(f"{name!r} cannot name the sweep's folder (it is not a folder name but a path)")
-        return name
+        return folder_name(name, "sweep")
 
     @model_validator(mode="after")
     def _one_generator(self):

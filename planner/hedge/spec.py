@@ -24,7 +24,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from planner.batch.spec import RandomCases, SweepSpec, generate_cases
+from planner.batch.spec import RandomCases, SweepSpec, folder_name, generate_cases
 from planner.errors import InputError, problem
 from planner.hedge.solve import Risk, Scenario
 from planner.scenario.load import ResolvedScenario, load_scenario
@@ -99,9 +99,7 @@ class HedgeSpec(Strict):
     @field_validator("name")
     @classmethod
     def _one_folder(cls, name: str) -> str:
-        if not name.strip("."):
-            raise ValueError(f"{name!r} cannot name the hedge's folder (it is not a folder name but a path)")
-        return name
+        return folder_name(name, "hedge")
 
     @model_validator(mode="after")
     def _one_set(self):
