@@ -546,6 +546,9 @@ def hedge(spec: Path = typer.Argument(..., help="Hedge spec YAML (data/hedges/*.
                f"over {len(s['scenarios'])} scenarios in {s['timings_s']['total']:.1f} s")
     money = {k: _usd(s[k]) if s.get(k) is not None else "n/a" for k in ("expected_cost_usd", "vss_usd", "evpi_usd")}
     typer.echo(f"  expected cost {money['expected_cost_usd']}; VSS {money['vss_usd']}; EVPI {money['evpi_usd']}")
+    if s["engine"].get("lagrangian_bound_usd") is not None:
+        typer.echo(f"  progressive hedging on {s['engine']['ranks']} rank(s), {s['engine']['iterations']} iterations: "
+                   f"lower bound {_usd(s['engine']['lagrangian_bound_usd'])}")
     typer.echo(f"  written to {path}")
 
 

@@ -137,8 +137,15 @@ def scenarios_section(summary: dict, tables: dict[str, pd.DataFrame]) -> Section
 
 def write_hedge_report(folder: Path, summary: dict, tables: dict[str, pd.DataFrame]) -> tuple[Path, Path]:
     method = Section("How this was computed")
+    size = summary.get("model_size") or {}
+    shape = ", ".join(f"{num(v)} {k.replace('_', ' ')}" for k, v in size.items())
+    engine = summary["engine"]
+    bound = (f" Progressive hedging's Lagrangian lower bound: {money(engine['lagrangian_bound_usd'])} (the trivial, "
+             f"wait-and-see bound: {money(engine.get('trivial_bound_usd'))}); the hedged plan's expected cost is "
+             f"within {pct(summary.get('mip_gap'), 2)} of it." if engine.get("lagrangian_bound_usd") is not None
+             else "")
     method.bullets([
-        f"Engine: {summary['engine']['name']} ({summary['engine']['how']}); model: {summary['model_size']}.",
+        f"Engine: {engine['name']} ({engine['how']}); {shape}.{bound}",
         "Each scenario is the planner's own model of that scenario (planner/model/build.py); the first stage is "
         "every space unit, site opening, launch, ground facility and accelerator purchase with its year in the "
         "window, shared by all scenarios.",
