@@ -102,10 +102,9 @@ def solve(scenario: ResolvedScenario | str | Path, mode: str | None = None, time
     analysis_tables: dict = {}
     analysis_summary: dict = {}
     if analysis != "off":
-        # the analysis re-solves stop at their own (looser) gaps: resolving the space decisions in each of its some
-        # 40 re-solves took 26-32 s apiece on the reference (a loaded 2-core machine) against about 1 s at the 1 %
-        # gap; the summary counts how many are resolved anyway
-        session.resolve_space(False)
+        # the analysis re-solves resolve the space decisions too (the space share and the group moves mean nothing
+        # otherwise): about 9 s a re-solve on the reference against 1.8 s at a relative gap (2 cores, load 6); the
+        # summary counts how many are resolved
         with session.timed("analysis"):
             base = money_summary(c, sol, tables["costs"])
             analysis_tables, analysis_summary = analyse(session, sol, base, analysis)
@@ -161,7 +160,10 @@ def _summary(session: Session, res: SolveResult, sol: Solution | None, tables: d
     out["model_size"] = session.model_size()
     out["solver"] = {"name": "highs", "version": solver_version(),
                      "interface": "highspy, model compiled by pyomo.repn standard_form",
-                     "options": session.ad.options, "solves": session.ad.solves}
+                     # the plan's own solve (the analysis re-solves after it may stop at looser gaps)
+                     "options": {**session.ad.options, **{k: v for k, v in (res.options or {}).items()
+                                                          if k in session.ad.options}},
+                     "solves": session.ad.solves}
     out["planner_version"] = __version__
     out["scenario_sha256"] = rs.sha256
     out["perfect_foresight"] = True

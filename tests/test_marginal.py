@@ -49,3 +49,16 @@ def test_marginal_cost_is_the_demand_dual_per_delivered_flop():
     assert row["ground_unit_usd_per_pflop_day"] == 20.0 and row["space_unit_usd_per_pflop_day"] == 30.0
     assert row["space_architecture"] == ARCH
     assert row["decides"] == "marginal"  # 12.32 is 38 % below a new ground unit's 20
+
+
+def test_marginal_peaks_on_the_eve_of_a_cheaper_generation_are_named():
+    """A spike the year before the new ground unit gets cheaper is named; a spike with no cheaper generation next,
+    and a smooth year, are not."""
+    import pandas as pd
+
+    from planner.report.model import generation_eves
+
+    mc = pd.DataFrame({"year": [2027, 2028, 2029, 2030, 2031, 2032, 2033],
+                       "marginal_usd_per_pflop_day": [10.0, 30.0, 9.0, 9.5, 40.0, 9.0, 9.0],
+                       "ground_unit_usd_per_pflop_day": [12.0, 12.0, 6.0, 6.0, 6.0, 6.0, 6.0]})
+    assert generation_eves(mc) == [2028]

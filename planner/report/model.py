@@ -871,6 +871,13 @@ def marginal_sentence(mc: pd.DataFrame) -> str:
     peak = mc.loc[mc["marginal_usd_per_pflop_day"].idxmax()]
     text = (f"The ground's marginal cost peaks at {usd(peak['marginal_usd_per_pflop_day'])} in {int(peak['year'])}, "
             f"against {usd(peak['ground_unit_usd_per_pflop_day'])} for a new ground unit that year. ")
+    eve = generation_eves(mc)
+    if eve:
+        text += (f"Its peaks fall in {_year_spans(eve)}, each the year before a cheaper ground generation arrives: "
+                 f"one more FLOP in that year alone needs chips bought at the old generation's price that the next "
+                 f"year's cheaper chips then undercut, so the year carries most of their cost. That is the price of "
+                 f"demand in one year, not of a unit that serves for years, which is why a space unit is judged "
+                 f"against the marginal cost over its life. ")
     if len(hi):
         text += (f"Over a unit's life it is above a new ground unit's cost for units built in "
                  f"{_year_spans(list(hi['year'].astype(int)))}: there the ground is constrained and the marginal "
@@ -892,6 +899,21 @@ def marginal_sentence(mc: pd.DataFrame) -> str:
     best = ratio.idxmin()
     return text + (f"Against it, no space unit is cheaper: the closest, built in {int(space.loc[best, 'year'])}, "
                    f"costs {ratio[best]:.2f}x the marginal cost over its life.")
+
+
+def generation_eves(mc: pd.DataFrame, jump: float = 1.5, drop: float = 0.8) -> list[int]:
+    """Years whose marginal cost is more than ``jump`` x both neighbours' and after which a new ground unit is more
+    than 20 % cheaper: the eve of a cheaper ground generation."""
+    m = mc.set_index(mc["year"].astype(int))
+    out = []
+    for y in m.index:
+        if y - 1 not in m.index or y + 1 not in m.index:
+            continue
+        x = m.loc[y, "marginal_usd_per_pflop_day"]
+        if (x > jump * max(m.loc[y - 1, "marginal_usd_per_pflop_day"], m.loc[y + 1, "marginal_usd_per_pflop_day"])
+                and m.loc[y + 1, "ground_unit_usd_per_pflop_day"] < drop * m.loc[y, "ground_unit_usd_per_pflop_day"]):
+            out.append(int(y))
+    return out
 
 
 def marginal_verdict(run: Run, w: str) -> str:

@@ -29,6 +29,8 @@ from planner.solver.resolution import Resolution, SpaceCost, cheapest_unit_musd
 INF = highspy.kHighsInf
 MS = highspy.HighsModelStatus
 FEASIBLE = 2  # HiGHS solution status: a feasible (primal) solution exists
+WARM_START_SHARE = 0.25  # of a solve's time limit, at most, for its relax-and-fix start ...
+WARM_START_FLOOR_S = 5.0  # ... but at least this long (or the whole limit, if shorter): a short limit still gets a plan
 
 
 @dataclass
@@ -82,6 +84,8 @@ class HighsAdapter:
         self._space: SpaceCost | None = None  # the space-related cost over the columns (``resolution``)
         self._unit: tuple[int, float] | None = None  # (id of the coefficients, cheapest space unit $M)
         self.tally = {"mip_solves": 0, "unresolved": 0}  # MIP solves with a plan, and those left unresolved
+        self._spent = 0.0  # seconds the last relax-and-fix start took from the next solve's time limit
+        self._lp_bound = None  # the LP relaxation's bound that start proved, for the next solve
         self.h = highspy.Highs()
         self.h.setOptionValue("log_to_console", False)
         if threads:  # HiGHS's scheduler is global and sized at its first run: a count set later is an error
@@ -302,6 +306,8 @@ class HighsAdapter:
         within the one time limit)."""
         opts = {**self.options, **{k: v for k, v in overrides.items() if v is not None}}
         root, self._root = self._root, None
+        spent, self._spent = self._spent, 0.0
+        relaxed, self._lp_bound = self._lp_bound, None
         # a caller that gives its own absolute gap (an objective that is not the cost: planner/alternatives.py)
         # decides the stopping rule itself
         resolving = (bool(opts["resolve_space"]) and float(opts["space_resolution"]) > 0
@@ -309,7 +315,7 @@ class HighsAdapter:
         target = None
         # the best bound proven: the relax-and-fix start's LP relaxation, then each attempt's (a time limit inside
         # HiGHS's presolve leaves it none of its own)
-        proven = root["lp_bound"] if root is not None and not self.stale else -math.inf
+        proven = relaxed if relaxed is not None and not self.stale else -math.inf
         if root is not None and not self.stale:
             limit = self._stop_gap(root["x"], root["incumbent"], opts) if resolving else None
             gap_abs = root["incumbent"] - root["lp_bound"]
@@ -325,9 +331,10 @@ class HighsAdapter:
             h.setOptionValue(name, val)
         self._log.clear()
         t1 = time.perf_counter()
-        deadline = t1 + float(opts["time_limit_s"])
+        # the relax-and-fix start before this solve spent part of the one time limit
+        deadline = t1 + max(float(opts["time_limit_s"]) - spent, 1e-3)
         for _ in range(4):
-            h.setOptionValue("time_limit", max(deadline - time.perf_counter(), 1e-3))
+            self._time_limit(deadline - time.perf_counter(), continuous=not self._integer)
             h.setOptionValue("mip_rel_gap", float(opts["mip_gap"]) if target is None else 0.0)
             h.setOptionValue("mip_abs_gap", float(opts.get("mip_abs_gap") or 1e-6) if target is None
                              else max(target, 1e-6))
@@ -435,18 +442,38 @@ class HighsAdapter:
         """The HiGHS column of a variable (None: the variable is in no row and no cost, or fixed)."""
         return self._col.get(id(var))
 
-    def _run_lp(self) -> bool:
+    def _time_limit(self, seconds: float, continuous: bool) -> None:
+        """Let the next ``run`` take at most ``seconds``. HiGHS 1.15 holds an LP (simplex) to ``time_limit`` on the
+        Highs object's run clock, which adds up over every run, but a MIP to the time of its own run: an LP given
+        ``seconds`` alone stops at once ("Time limit reached") once the runs before it have used that much."""
+        seconds = min(max(seconds, 1e-3), 1e30)
+        self.h.setOptionValue("time_limit", self.h.getRunTime() + seconds if continuous else seconds)
+
+    def _run_lp(self, deadline: float = math.inf) -> bool:
+        """Solve the LP as it stands, within ``deadline`` (perf_counter seconds); False unless optimal."""
+        left = deadline - time.perf_counter()
+        if left <= 0:
+            return False
+        self._time_limit(left, continuous=True)
         self.h.run()
         return self.h.getModelStatus() == MS.kOptimal
 
-    def warm_start(self, recipes) -> dict | None:
+    def warm_start(self, recipes, share: float = WARM_START_SHARE) -> dict | None:
         """Relax-and-fix: solve the LP relaxation once, then let each rounding recipe fix integers and re-solve
         the LP; hand the cheapest complete plan to HiGHS as its starting incumbent. If no recipe completes, the
         integers fixed before the failing step go to HiGHS as a partial start, which it completes itself.
-        Returns {lp_bound, incumbent (None for a partial start), fixed_share, seconds} or None."""
-        t0 = time.perf_counter()
+
+        It spends at most ``share`` of the time limit (at least WARM_START_FLOOR_S, or the whole of a shorter
+        limit): a recipe still rounding then stops where it is (a partial start), and the next solve's time limit
+        is what is left, so a start and its solve keep to one limit together. The relaxation's bound stands as
+        the next solve's proven bound until HiGHS proves a better one. Returns {lp_bound, incumbent (None for a partial start), fixed_share, seconds, stopped} or
+        None."""
         self.ensure_instance()
+        t0 = time.perf_counter()
+        limit = float(self.options["time_limit_s"])
+        deadline = t0 + max(share * limit, min(limit, WARM_START_FLOOR_S))
         self._start_pending = False
+        self._spent, self._lp_bound = 0.0, None
         h = self.h
         h.setOptionValue("output_flag", False)  # the fixing LPs are not part of the solver log
         n = len(self.columns)
@@ -460,9 +487,10 @@ class HighsAdapter:
         absent = self._absent
 
         try:
-            if not self._run_lp():
+            if not self._run_lp(deadline):
                 return None
             lp_bound = h.getInfo().objective_function_value
+            self._lp_bound = lp_bound
             relaxed = np.array(h.getSolution().col_value)
             state: dict = {}
 
@@ -476,7 +504,7 @@ class HighsAdapter:
                 if len(idx):
                     h.changeColsBounds(len(idx), idx, lo, hi)
                 state["pending"] = {**state["fixed"], **{int(i): x_ for i, (_, x_) in zip(idx, fixed)}}
-                if not self._run_lp():
+                if not self._run_lp(deadline):
                     return None
                 state["fixed"] = {i: x_ for i, x_ in state["pending"].items() if x_ is not None}
                 x = np.array(h.getSolution().col_value)
@@ -500,19 +528,22 @@ class HighsAdapter:
                 h.changeColsIntegrality(len(int_cols), int_cols,
                                         np.full(len(int_cols), highspy.HighsVarType.kInteger))
             h.setOptionValue("output_flag", True)
-        seconds = time.perf_counter() - t0
+            self._spent = time.perf_counter() - t0
+        seconds = self._spent
+        stopped = time.perf_counter() >= deadline
         if best is not None:
             x = best[1].copy()
             if len(int_cols):
                 x[int_cols] = np.round(x[int_cols])
             h.setSolution(n, cols, x)
             self._root = {"x": x, "lp_bound": lp_bound, "incumbent": best[0]}
-            return {"lp_bound": lp_bound, "incumbent": best[0], "fixed_share": 1.0, "seconds": seconds}
+            return {"lp_bound": lp_bound, "incumbent": best[0], "fixed_share": 1.0, "seconds": seconds,
+                    "stopped": stopped}
         if partial:
             idx = np.array(sorted(partial), dtype=np.int32)
             h.setSolution(len(idx), idx, np.round(np.array([partial[i] for i in idx], dtype=np.float64)))
             return {"lp_bound": lp_bound, "incumbent": None, "fixed_share": len(idx) / max(1, len(int_cols)),
-                    "seconds": seconds}
+                    "seconds": seconds, "stopped": stopped}
         return None
 
     def save_start(self) -> None:
