@@ -129,7 +129,7 @@ def decisive_assumptions(session: Session, sol: Solution, base: dict[str, Any], 
             out = solved_measures(session, gap, base["usd_per_pflop_day"])
             row[f"{end}_value"] = q.pick(end) if not isinstance(q.pick(end), dict) else str(q.pick(end))
             for name in ("usd_per_pflop_day", "change", "space_share", "ratio_window", "ratio_last",
-                         "space_architectures", "seconds"):
+                         "space_architectures", "seconds", "resolved"):
                 row[f"{end}_{name}"] = out.get(name, math.nan)
             if out["status"] in ("optimal", "time_limit") and math.isfinite(out["usd_per_pflop_day"]):
                 row[f"{end}_decision_changes"] = out["space_architectures"].split(", ") != base_archs \

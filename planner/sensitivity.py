@@ -87,7 +87,8 @@ def solved_measures(session: Session, gap: float | None, base_usd: float | None 
     t0 = time.perf_counter()
     res = session.resolve() if gap is None else session.resolve(mip_gap=gap)
     out = session.summarise(res)
-    row: dict[str, Any] = {"status": res.status, "mip_gap": res.gap}
+    row: dict[str, Any] = {"status": res.status, "mip_gap": res.gap,
+                           "resolved": bool(res.resolution.resolved) if res.resolution is not None else None}
     if res.has_solution:
         sol = out["solution"]
         row.update(usd_per_pflop_day=out["usd_per_pflop_day"], space_share=space_share(sol, session.coef),

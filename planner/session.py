@@ -60,11 +60,10 @@ class Session:
         self.ad = HighsAdapter(self.pm, **self.solver_options)
         self._hold()
 
-    def resolve_space(self, on: bool) -> None:
-        """Whether later solves also resolve the space decisions in dollars (planner/solver/resolution.py), kept
-        across rebuilds; every MIP solve is counted as resolved or not either way (``ad.tally``)."""
-        self.solver_options["resolve_space"] = on
-        self.ad.set_options(resolve_space=on)
+    def set_solver_options(self, **options) -> None:
+        """Solver options (time_limit_s, mip_gap, resolve_space, ...) for later solves, kept across rebuilds."""
+        self.solver_options.update(options)
+        self.ad.set_options(**options)
 
     def _compute(self, rs: ResolvedScenario) -> Coefficients:
         return compute(rs, fixed_accelerators=self.sizes) if self.fixed is not None else compute(rs)

@@ -216,3 +216,27 @@ def test_report_section_and_page_one_say_what_groups_do():
     verdict = rs.world_verdict(run)
     assert verdict["space unit / ground, built within 2-3 years"] == "2.62x (by 2029)"
     assert verdict["verdict"] == "ground only; no space unit is cheaper within 2-3 years"
+
+
+def test_quick_analysis_shows_the_three_measures_and_marks_unresolved_re_solves():
+    """Without groups (``--analysis quick``) the section still shows the one-at-a-time table by the three measures;
+    a share from a re-solve that stopped before it resolved the space decisions carries a *."""
+    import pandas as pd
+
+    from planner.report import sensitivity as rs
+
+    run = _report_run()
+    run.analysis = {"decisive_assumptions": pd.DataFrame({
+        "path": ["a.price_usd", "b.cost_usd_per_w"], "groups": ["accelerators", "space_hardware"],
+        "space_end": ["high", "low"], "low_space_share": [0.00067, 0.0007], "high_space_share": [0.00082, 0.0007],
+        "low_resolved": [True, True], "high_resolved": [True, False],
+        "low_ratio_window": [2.6, 2.0], "high_ratio_window": [2.6, 4.0], "low_ratio_last": [1.3, 1.0],
+        "high_ratio_last": [1.3, 2.0], "low_change": [-0.08, 0.0], "high_change": [0.1, 0.002],
+        "share_swing": [0.00015, 0.0], "ratio_swing": [0.0, 3.0], "rank_cost": [1, 2], "rank_share": [1, 2],
+        "rank_ratio": [2, 1]})}
+    sec = rs.section(run)
+    text = " ".join(b for b in sec.blocks if isinstance(b, str))
+    assert "--analysis full" in text
+    table = {b.title: b.frame for b in sec.blocks if hasattr(b, "frame")}["One value at a time, by the three measures"]
+    shares = dict(zip(table["catalog path"], table["space share at low / high"]))
+    assert shares == {"a.price_usd": "0.067% / 0.082%", "b.cost_usd_per_w": "0.070% / 0.070%*"}

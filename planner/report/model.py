@@ -748,9 +748,9 @@ def how_sure(s: dict) -> str:
         n, bad = re_solves["mip_solves"], re_solves.get("unresolved", 0)
         text += (f" Of the {n} re-solves that explain the plan (ground-only comparison, analysis), "
                  + ("all resolved their space decisions the same way." if not bad else
-                    f"{n - bad} resolved their space decisions and {bad} did not: the analysis re-solves stop at "
-                    f"their own gap (1 % of the whole cost) to keep the run short, so their rows are as sure as "
-                    f"their MIP gaps, not as sure as the plan."))
+                    f"{n - bad} resolved their space decisions and {bad} did not: they stopped at the analysis "
+                    f"time limit first, so their rows (marked * in the sensitivity tables) are as sure as their "
+                    f"gaps, not as sure as the plan."))
     return text
 
 

@@ -120,11 +120,21 @@ def _one_at_a_time(run: Run, da: pd.DataFrame) -> pd.DataFrame:
     def both(name: str, fmt) -> list[str]:
         return [f"{fmt(lo)} / {fmt(hi)}" for lo, hi in zip(top[f"low_{name}"], top[f"high_{name}"])]
 
+    def share(x, resolved) -> str:
+        """A share from a re-solve that stopped before it resolved the space decisions is marked *."""
+        return ((pct(x, 3 if abs(x) < 0.01 else 1) if _ok(x) else "n/a")
+                + ("*" if resolved is False or resolved == 0.0 else ""))
+
+    def shares() -> list[str]:
+        ends = [[share(x, r) for x, r in zip(top[f"{e}_space_share"], top.get(f"{e}_resolved", [None] * len(top)))]
+                for e in ("low", "high")]
+        return [f"{lo} / {hi}" for lo, hi in zip(*ends)]
+
     return pd.DataFrame({
         "value": top["path"].map(lambda x: path_label(x, run.scenario)), "catalog path": top["path"],
         "groups (end for space)": [f"{g} ({e})" if isinstance(g, str) and g else "-"
                                    for g, e in zip(top.get("groups", ""), top.get("space_end", ""))],
-        "space share at low / high": both("space_share", lambda x: pct(x) if _ok(x) else "n/a"),
+        "space share at low / high": shares(),
         f"unit ratio {window}, low / high": both("ratio_window", ratio),
         f"unit ratio {last}, low / high": both("ratio_last", ratio),
         "cost at low / high": both("change", lambda x: signed_pct(x) if _ok(x) else "n/a"),
@@ -150,7 +160,7 @@ def _contrary(da: pd.DataFrame) -> list[str]:
 
 def section(run: Run) -> Section | None:
     g, w, da = run.a("groups"), run.a("what_must_be_true"), run.a("decisive_assumptions")
-    if not len(g) and not len(w):
+    if not len(g) and not len(w) and "share_swing" not in da:
         return None
     sec = Section(TITLE)
     window, last = _years(run)
@@ -177,6 +187,10 @@ def section(run: Run) -> Section | None:
                   f"cheapest unit built by {window} then costs {ratio(top['ratio_window'])} the ground's. One value "
                   f"at a time none of this shows: single values move space's share by at most "
                   f"{pct(_max_single_share(da, base_measures(run).get('space_share')), 2)} (points of the delivered FLOP).")
+    if not len(g) and not len(w):
+        sec.p("Groups of assumptions moved together, and what must be true for space to carry 10 % or 50 % of the "
+              "FLOP, come with `planner run --analysis full` (more re-solves); this run re-solved one value at a "
+              "time.")
     if len(w):
         sec.p("What must be true. For each group (and space hardware with launch together), the smallest move toward "
               "its favourable end at which space reaches 10% and 50% of the delivered FLOP, and at which the cheapest "
@@ -192,7 +206,8 @@ def section(run: Run) -> Section | None:
                   note="the values that move space's share (then its unit ratio) most, each alone at its catalog "
                        "low and high, all else central; rank 1 = the largest swing of that measure among the "
                        "values re-solved (chosen by their first-order effect on the plan's cost and on the unit "
-                       "ratio).")
+                       "ratio). * the re-solve stopped at its time limit before the gap resolved the space "
+                       "decisions: that share is as sure as its gap, not as the plan's.")
         contrary = _contrary(da)
         if contrary:
             sec.p("Declared end that moved the unit ratio against space (their tag is a judgement the re-solve does "
