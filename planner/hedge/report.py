@@ -91,12 +91,15 @@ def commit_section(summary: dict, tables: dict[str, pd.DataFrame]) -> Section:
         sec.table("Regret: each plan's first stage evaluated in every scenario", frame, small=True,
                   note="cost in the column's scenario with the row's first stage held (later decisions "
                        "re-optimised), minus that scenario's own optimum. A row of zeros would be a first stage "
-                       "that is never wrong.")
+                       "that is never wrong. A negative regret means the scenario's own solve stopped at its time "
+                       "limit with a plan worse than this one (within its gap): the regrets are exact only to "
+                       "the solves' gaps.")
     risk = tables.get("risk")
     if risk is not None and len(risk) > 1:
         rows = []
         for r in risk.itertuples():
-            rows.append({"CVaR weight": f"{r.cvar_weight:g}", "expected cost": money(r.expected_cost_usd),
+            rows.append({"CVaR weight": f"{r.cvar_weight:g}", "status": f"{r.status}, gap {pct(r.gap, 2)}",
+                         "expected cost": money(r.expected_cost_usd),
                          f"CVaR {r.cvar_level:g}": money(r.cvar_usd), "worst case": money(r.worst_cost_usd),
                          "MW online": num(r.build_total, 0), "k accelerators": num(r.chips_total, 1),
                          "space units": num(r.units_total, 0), "trips": num(r.trips_total, 0),
@@ -104,7 +107,8 @@ def commit_section(summary: dict, tables: dict[str, pd.DataFrame]) -> Section:
         sec.table("How the commitment changes with the risk weight", pd.DataFrame(rows), small=True,
                   note="the hedge re-solved at each weight on the CVaR of cost (the mean of the worst "
                        f"{pct(1 - risk['cvar_level'].iloc[0], 0)} of outcomes); the columns on the right are the "
-                       "first stage's totals.")
+                       "first stage's totals. Each solve is exact only to its gap: an expected cost below the "
+                       "risk-neutral one at a higher weight means the risk-neutral solve stopped at its time limit.")
     return sec
 
 
