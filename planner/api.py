@@ -58,7 +58,7 @@ def solve(scenario: ResolvedScenario | str | Path, mode: str | None = None, time
            if sc.objective.mode == "ratio" else "demand mode")
     progress.step(f"solving ({how}; MIP gap {so['mip_gap']:g}, time limit {so['time_limit_s']:g} s per solve)")
     res, history = session.solve_plan()
-    c, pm = session.coef, session.pm
+    c = session.coef
     explanations: dict[str, Any] = {"perfect_foresight": PERFECT_FORESIGHT}
     if history:
         explanations["dinkelbach"] = history
@@ -66,15 +66,12 @@ def solve(scenario: ResolvedScenario | str | Path, mode: str | None = None, time
     if not res.has_solution:
         progress.step(f"no plan ({res.status}): re-solving with unmet demand allowed to explain why")
         with session.timed("explain"):
-            iis = infeasible_subsystem(session.ad, pm) if res.status == "infeasible" else None
-            elastic, binding = session.elastic() if res.status in ("infeasible", "error") else (None, None)
-            reasons = infeasibility_reasons(c, elastic, binding) if elastic is not None else [
-                f"HiGHS ended with status {res.status} ({res.termination}) and no plan"]
+            reasons, iis, elastic = explain_no_plan(session, res)
         explanations["infeasible"] = reasons
         if iis is not None:
             explanations["iis"] = iis
         tables = build_tables(c, elastic) if elastic is not None else {}
-        summary = _summary(session, res, None, tables, {}, t_start, history)
+        summary = plan_summary(session, res, None, tables, {}, t_start, history)
         summary["status"] = "infeasible" if res.status in ("infeasible", "error") else res.status
         summary["infeasible_reasons"] = reasons
         summary["infeasible_evidence"] = iis_lines(iis)
@@ -84,16 +81,7 @@ def solve(scenario: ResolvedScenario | str | Path, mode: str | None = None, time
             raise InfeasibleError(reasons, plan)
         return plan
 
-    with session.timed("extract"):
-        sol = read_solution(pm)
-        tables = build_tables(c, sol)
-        tables["vintage_costs"], tables["unit_cost_parts"] = vintage_tables(c)
-        tables["space_reach"] = space_reach(c)
-    if explain:
-        progress.step("binding constraints and shadow prices")
-        with session.timed("explain"):
-            tables["constraints"] = binding_constraints(session.ad, pm)
-            tables["marginal_costs"] = marginal_costs(c, tables["constraints"], tables["vintage_costs"])
+    sol, tables = plan_tables(session, explain)
     tally0 = dict(session.ad.tally)  # the re-solves after the plan's are counted from here
     ground: dict[str, Any] = {}
     if compare_ground and any(info["kind"] == "ground" for info in c.archs.values()):
@@ -111,7 +99,7 @@ def solve(scenario: ResolvedScenario | str | Path, mode: str | None = None, time
         with session.timed("analysis"):
             base = money_summary(c, sol, tables["costs"])
             analysis_tables, analysis_summary = analyse(session, sol, base, analysis)
-    summary = _summary(session, res, sol, tables, ground, t_start, history)
+    summary = plan_summary(session, res, sol, tables, ground, t_start, history)
     if res.resolution is not None:
         summary["resolution"] = {**res.resolution.as_dict(), "re_solves": {
             k: session.ad.tally[k] - tally0[k] for k in tally0}}
@@ -121,8 +109,36 @@ def solve(scenario: ResolvedScenario | str | Path, mode: str | None = None, time
                 coefficients=c, analysis=analysis_tables)
 
 
-def _summary(session: Session, res: SolveResult, sol: Solution | None, tables: dict, ground: dict,
-             t_start: float, history: list[dict]) -> dict[str, Any]:
+def explain_no_plan(session: Session, res: SolveResult) -> tuple[list[str], dict | None, Solution | None]:
+    """Why the session's last solve found no plan: the reasons in words (root causes first), HiGHS's irreducible
+    infeasible subsystem of the LP relaxation (infeasible only) and the least-unmet plan the reasons come from."""
+    iis = infeasible_subsystem(session.ad, session.pm) if res.status == "infeasible" else None
+    elastic, binding = session.elastic() if res.status in ("infeasible", "error") else (None, None)
+    reasons = infeasibility_reasons(session.coef, elastic, binding) if elastic is not None else [
+        f"HiGHS ended with status {res.status} ({res.termination}) and no plan"]
+    return reasons, iis, elastic
+
+
+def plan_tables(session: Session, explain: bool = True) -> tuple[Solution, dict[str, Any]]:
+    """The session's current plan and its tables (with ``explain``: binding constraints, shadow prices and the
+    ground's marginal cost)."""
+    c, pm = session.coef, session.pm
+    with session.timed("extract"):
+        sol = read_solution(pm)
+        tables = build_tables(c, sol)
+        tables["vintage_costs"], tables["unit_cost_parts"] = vintage_tables(c)
+        tables["space_reach"] = space_reach(c)
+    if explain:
+        progress.step("binding constraints and shadow prices")
+        with session.timed("explain"):
+            tables["constraints"] = binding_constraints(session.ad, pm)
+            tables["marginal_costs"] = marginal_costs(c, tables["constraints"], tables["vintage_costs"])
+    return sol, tables
+
+
+def plan_summary(session: Session, res: SolveResult, sol: Solution | None, tables: dict, ground: dict,
+                 t_start: float, history: list[dict]) -> dict[str, Any]:
+    """summary.json of a solve: status, money, mix, emissions, waterfall, timings, model size, solver."""
     rs, c = session.rs, session.coef
     s = rs.scenario
     out: dict[str, Any] = {

@@ -382,6 +382,31 @@ def compare(run_dirs: List[Path] = typer.Argument(..., help="Run folders written
     typer.echo(f"wrote {md} and {pdf}")
 
 
+@app.command("app")
+def app_(paths: List[Path] = typer.Argument(None, help="Run, sweep or hedge folders, or folders holding them "
+                                                      "(default: reports/)."),
+         port: Optional[int] = typer.Option(None, "--port", help="Port on 127.0.0.1 (default: the first free one "
+                                                                "from 8501).")):
+    """A local web app over run, sweep, comparison and hedge folders: plan, what-if, batch, compare, hedge."""
+    from planner import app as web
+
+    _check_number("--port", port, low=1, high=65535)
+    missing = web.missing_extra()
+    if missing:
+        raise InputError(problem("planner app", "[app] extra", missing))
+    folders = [str(p) for p in paths] if paths else ["reports"]
+    for f in folders:
+        if not Path(f).is_dir():
+            raise InputError(problem(f, "(top level)", "no such folder (give a run, sweep or hedge folder, or a "
+                                                       "folder holding them)"))
+    if port is None:
+        port = web.free_port()
+    elif not web.port_free(port):
+        raise InputError(problem("--port", "port", f"{port} is in use on {web.HOST}"))
+    typer.echo(f"planner app: http://{web.HOST}:{port}  ({', '.join(folders)}; Ctrl+C stops it)")
+    web.serve(folders, port)
+
+
 @app.command()
 def sweep(spec: Path = typer.Argument(..., help="Sweep spec YAML (data/sweeps/*.yaml)."),
           out: Optional[Path] = typer.Option(None, "--out", help="Sweep folder (default reports/sweeps/<name>)."),

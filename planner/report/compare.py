@@ -92,24 +92,31 @@ def compare_runs(run_dirs: list[str | Path], out_dir: str | Path) -> tuple[Path,
         return _write_comparison(runs, out)
 
 
+def comparison_tables(runs: list[Run]) -> dict[str, pd.DataFrame]:
+    """The comparison's tables (cells as text): key results, the verdict in each world, what decides each answer."""
+    names = labels(runs)
+    return {"Key results": pd.DataFrame([_row(r, x) for r, x in zip(runs, names)]),
+            "The verdict in each world": worlds_table(runs),
+            "What decides each answer": pd.DataFrame([_decisive(r, x) for r, x in zip(runs, names)])}
+
+
 def _write_comparison(runs: list[Run], out: Path) -> tuple[Path, Path]:
     figdir = out / "figures"
     sec = Section("Scenarios side by side")
     sec.p("Each column comes from the run's summary.json; every plan assumes perfect foresight of its own scenario.")
-    names = labels(runs)
-    rows = [_row(r, x) for r, x in zip(runs, names)]
-    star = any(r["plan / ground-only"].endswith("*") for r in rows)
-    sec.table("Key results", pd.DataFrame(rows), small=True,
+    tables = comparison_tables(runs)
+    star = tables["Key results"]["plan / ground-only"].str.endswith("*").any()
+    sec.table("Key results", tables["Key results"], small=True,
               note=("* the plan also serves demand only space can serve (e.g. users on the Moon), which the ground-only "
                     "plan leaves out: the two cover different demand. " if star else "")
               + "demand served: the share of the scenario's demand the plan serves (below 100% in ratio mode).")
-    sec.table("The verdict in each world", worlds_table(runs), small=True,
+    sec.table("The verdict in each world", tables["The verdict in each world"], small=True,
               note="space unit / ground: the cheapest space unit's cost per FLOP of the main Earth workload over the "
                    "ground's, for units built by the first year + 2 and in the last build year (below 1: space is "
                    "cheaper). verdict: space carries part of the plan at 10% of the delivered FLOP or more, marginal "
                    "from 0.5%. demand unmet: EFLOP/s-years left unserved (only where the scenario allows it, at its penalty, "
                    "which the plan's cost then includes).")
-    sec.table("What decides each answer", pd.DataFrame([_decisive(r, x) for r, x in zip(runs, names)]), small=True)
+    sec.table("What decides each answer", tables["What decides each answer"], small=True)
     ok = [r for r in runs if r.summary.get("status") != "infeasible"]
     if ok:
         sec.figure(_cost_figure(ok, figdir / "compare_cost.png"), "Cost per FLOP",

@@ -1,0 +1,505 @@
+"""The app's pages (Streamlit): plan, what-if, batch, compare and hedge views of planner folders.
+
+Started by ``planner app`` (``planner/app/__init__.py``), which runs ``planner/app/main.py`` under Streamlit with the
+folders to open in ``PLANNER_APP_PATHS``. Folders are read with the planner's own readers (``folders.py``); charts
+are built from their tables (``charts.py``, ``batch.py``); the what-if re-solves go through one solver session per
+browser session (``whatif.py``). What cannot be read is a one-line message on the page.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from planner.app import charts, knobs
+from planner.app.folders import Folder, discover, read_hedge, read_run, read_sweep
+from planner.errors import PlannerError
+from planner.report.model import UNIT, Run, catalog_rows, money, pct, summary_section
+from planner.report.overrides import page_one, run_label
+
+PATHS_ENV = "PLANNER_APP_PATHS"
+VIEWS = ("Plan", "What-if", "Batch", "Compare", "Hedge")
+POLL_S = 0.25  # how often a waiting page redraws its progress line
+WAIT_S = 600.0  # the longest a page waits for a re-solve before it says so
+
+
+def given_paths() -> list[str]:
+    raw = os.environ.get(PATHS_ENV)
+    if raw:
+        return [p for p in raw.split(os.pathsep) if p]
+    return sys.argv[1:] or ["reports"]
+
+
+def md(text: str) -> None:
+    """Markdown with dollar signs kept as dollars (Streamlit reads $...$ as mathematics)."""
+    st.markdown(text.replace("$", "\\$"))
+
+
+# ------------------------------------------------------------------------------------------- reading, cached
+
+
+def _stamp(path: Path) -> float:
+    """When a folder's index file last changed: a cached read is redone after a re-run."""
+    for name in ("summary.json", "manifest.json", "results.parquet", ".planner-output"):
+        f = path / name
+        if f.exists():
+            return f.stat().st_mtime
+    return 0.0
+
+
+@st.cache_resource(show_spinner="reading the run folder", max_entries=16)  # read-only: shared, not copied
+def _run(path: str, stamp: float) -> Run:
+    return read_run(path)
+
+
+@st.cache_resource(show_spinner="reading the sweep folder", max_entries=8)
+def _sweep(path: str, stamp: float):
+    return read_sweep(path)
+
+
+def load_run(folder: Folder) -> Run | None:
+    try:
+        return _run(str(folder.path), _stamp(folder.path))
+    except PlannerError as exc:
+        st.error(f"This run folder cannot be shown: {exc}")
+        return None
+
+
+# ------------------------------------------------------------------------------------------- shared pieces
+
+
+def csv_button(frame: pd.DataFrame, name: str, key: str, label: str = "CSV") -> None:
+    st.download_button(f"download {label}", frame.to_csv(index=False).encode(), file_name=f"{name}.csv",
+                       mime="text/csv", key=f"csv:{key}")
+
+
+def table(frame: pd.DataFrame, name: str, key: str, height: int | None = None) -> None:
+    st.dataframe(frame, hide_index=True, width="stretch", **({"height": height} if height else {}))
+    csv_button(frame, name, key)
+
+
+def show_chart(chart: charts.Chart | None, key: str, missing: str = "not in this folder") -> list[str]:
+    """A chart with its caption and downloads (PNG from the chart's camera button, CSV of its data below);
+    returns the names of the traces of the points the reader clicked."""
+    if chart is None:
+        st.info(missing)
+        return []
+    config = {"displaylogo": False, "toImageButtonOptions": {"format": "png", "filename": chart.name, "scale": 2}}
+    event = st.plotly_chart(chart.figure, width="stretch", key=f"chart:{key}", on_select="rerun",
+                            selection_mode="points", config=config)
+    st.caption(chart.caption + " PNG: the camera button on the chart; CSV: the button below.")
+    csv_button(chart.data, chart.name, key, "CSV of this chart")
+    points = ((event or {}).get("selection") or {}).get("points") or [] if isinstance(event, dict) else \
+        getattr(getattr(event, "selection", None), "points", []) or []
+    names = []
+    for p in points:
+        i = p.get("curve_number")
+        if i is not None and i < len(chart.figure.data):
+            names.append(chart.figure.data[i].name or str(p.get("x")))
+        elif p.get("x") is not None:
+            names.append(str(p.get("x")))
+    return names
+
+
+def provenance(run: Run, chart: charts.Chart | None, picked: list[str], key: str) -> None:
+    """The catalog values (from the run's resolved catalog) and their sources behind a chart, narrowed to the
+    traces of the points clicked."""
+    if chart is None or not chart.sources:
+        return
+    rows = catalog_rows(run.scenario)
+    if rows is None:
+        return
+    names = [n for n in picked if n in chart.sources] or list(chart.sources)
+    fragments = sorted({f for n in names for f in chart.sources.get(n, [])})
+    path = rows["catalog value"]
+    shown = rows[path.map(lambda p: any(p == f or p.startswith(f + ".") for f in fragments))]
+    sources = (run.scenario.get("resolved_catalog") or {}).get("sources") or {}
+    shown = shown.assign(**{"source title": shown["source"].map(
+        lambda s: ", ".join(str(x) for x in ((sources.get(s) or {}).get(k) for k in ("title", "publisher", "year"))
+                            if x) or s)})
+    title = (f"Catalog values behind: {', '.join(names)}" if picked and names != list(chart.sources) else
+             "Catalog values behind this figure (click a bar or line to narrow)")
+    with st.expander(f"{title} ({len(shown)} values)", expanded=bool(picked)):
+        if shown.empty:
+            st.write("No catalog value: this part comes from the scenario (e.g. a workload's software efficiency).")
+        else:
+            table(shown, f"{chart.name}_sources", f"prov:{key}", height=min(400, 38 + 35 * len(shown)))
+
+
+def headline(s: dict, base: dict | None = None) -> None:
+    """The plan's cost per FLOP, space share, NPV cost and flights (with changes against ``base``)."""
+    def delta(k: str, f):
+        if not base or s.get(k) is None or base.get(k) is None:
+            return None
+        return f(s[k] - base[k])
+
+    c = st.columns(4)
+    usd = s.get("usd_per_pflop_day")
+    c[0].metric(f"cost per delivered {UNIT}", "undefined" if usd is None else f"${usd:,.2f}",
+                delta(("usd_per_pflop_day"), lambda d: f"{d:+,.2f} $"), delta_color="inverse")
+    c[1].metric("space share of delivered FLOP", pct(s.get("space_share"), 2),
+                delta("space_share", lambda d: f"{100 * d:+.2f} pts"))
+    c[2].metric("NPV cost", money(s.get("npv_cost_usd")), delta("npv_cost_usd", lambda d: money(d)),
+                delta_color="inverse")
+    c[3].metric("launch flights", f"{s.get('launch_flights', 0):,.0f}",
+                delta("launch_flights", lambda d: f"{d:+,.0f}"), delta_color="off")
+
+
+def plan_charts(run: Run, key: str, with_provenance: bool) -> None:
+    """The plan's figures: space against ground per year, build-out, launches, unit cost split, waterfall."""
+    left, right = st.columns(2)
+    with left:
+        ch = charts.cost_per_flop(run)
+        picked = show_chart(ch, f"{key}:cost")
+        if with_provenance:
+            provenance(run, ch, picked, f"{key}:cost")
+    with right:
+        ch = charts.buildout(run)
+        picked = show_chart(ch, f"{key}:buildout", "no fleet in this plan")
+        if with_provenance:
+            provenance(run, ch, picked, f"{key}:buildout")
+    left, right = st.columns(2)
+    with left:
+        ch = charts.launches(run)
+        picked = show_chart(ch, f"{key}:launches", "this plan launches nothing")
+        if with_provenance:
+            provenance(run, ch, picked, f"{key}:launches")
+    with right:
+        years = charts.unit_cost_years(run)
+        year = None
+        if years:
+            first = run.scenario["horizon"]["first_year"] + 2
+            year = st.select_slider("units built in", years, value=min(years, key=lambda y: abs(y - first)),
+                                    key=f"{key}:year")
+        ch = charts.unit_cost_split(run, year)
+        picked = show_chart(ch, f"{key}:parts")
+        if with_provenance:
+            provenance(run, ch, picked, f"{key}:parts")
+    scopes = charts.waterfall_scopes(run)
+    scope = st.selectbox("waterfall of", scopes, key=f"{key}:scope") if len(scopes) > 1 else "plan"
+    ch = charts.waterfall(run, scope)
+    picked = show_chart(ch, f"{key}:waterfall")
+    if with_provenance:
+        provenance(run, ch, picked, f"{key}:waterfall")
+
+
+def pick(folders: list[Folder], kind: str, key: str, what: str) -> Folder | None:
+    mine = [f for f in folders if f.kind == kind]
+    if not mine:
+        st.info(f"No {what} among the folders given ({', '.join(given_paths())}).")
+        return None
+    if len(mine) == 1:
+        return mine[0]
+    labels = [f.label for f in mine]
+    return mine[labels.index(st.selectbox(what, labels, key=key))]
+
+
+# ------------------------------------------------------------------------------------------- plan view
+
+
+def picked_run(folders: list[Folder], key: str) -> tuple[Folder, Run] | None:
+    """The run folder chosen on a page (the only one, or the one picked) and its contents, or None (said why)."""
+    folder = pick(folders, "run", key, "run folder")
+    run = load_run(folder) if folder is not None else None
+    return (folder, run) if run is not None else None
+
+
+def plan_view(folders: list[Folder]) -> None:
+    got = picked_run(folders, "plan:run")
+    if got is None:
+        return
+    folder, run = got
+    s = run.summary
+    st.header(f"Plan: {run_label(run.scenario, s.get('scenario', folder.path.name))}")
+    st.caption(f"{folder.path} · status {s.get('status')} · planner {s.get('planner_version')}")
+    if s.get("status") == "infeasible":
+        no_plan(s.get("infeasible_reasons") or [], s.get("infeasible_evidence") or [])
+        return
+    headline(s)
+    sec = summary_section(run)
+    departs = page_one(run.scenario)
+    if departs:
+        sec.blocks.insert(min(1, len(sec.blocks)), departs)
+    texts = ["\n".join(f"- {b}" for b in block) if isinstance(block, list) else block
+             for block in sec.blocks if isinstance(block, (str, list))]
+    with st.container(border=True):  # page 1's verdict, then the rest of page 1 folded
+        if texts:
+            md(texts[0])
+        if len(texts) > 1:
+            with st.expander("the rest of page 1 (like for like, launches, what decides, how sure)"):
+                for t in texts[1:]:
+                    md(t)
+    st.subheader("The plan")
+    plan_charts(run, "plan", with_provenance=True)
+    st.subheader("Binding constraints and their shadow prices")
+    ch, frame = charts.binding(run)
+    if ch is None:
+        st.info("No binding constraint table in this run (tables/constraints.csv).")
+    else:
+        show_chart(ch, "plan:binding")
+        table(frame, "binding_constraints", "plan:binding_table", height=300)
+
+
+def no_plan(reasons: list[str], evidence: list[str]) -> None:
+    st.error("No plan meets this scenario's demand: it is infeasible.")
+    md("**Why** (root causes first):\n" + "\n".join(f"- {r}" for r in reasons))
+    if evidence:
+        md("**Evidence** (HiGHS's irreducible infeasible subsystem of the LP relaxation):\n"
+           + "\n".join(f"- {e}" for e in evidence))
+
+
+# ------------------------------------------------------------------------------------------- what-if
+
+
+def _whatif(folder: Folder):
+    """This browser session's solver session (one per browser session: a new run replaces it)."""
+    from planner.app.whatif import WhatIf  # the solver (Pyomo, HiGHS): imported when a what-if is asked for
+
+    w = st.session_state.get("whatif")
+    if w is None or w.scenario_file != folder.path / "scenario.resolved.yaml":
+        if w is not None:
+            w.close()
+        w = st.session_state["whatif"] = WhatIf(folder.path / "scenario.resolved.yaml")
+    return w
+
+
+def _knobs(run: Run, rs) -> list[knobs.Knob]:
+    return knobs.available(rs, list(knobs.NAMED) + knobs.decisive_knobs(run.a("decisive_assumptions"))
+                           + list(knobs.GROUP_KNOBS))
+
+
+@st.cache_resource(show_spinner="reading the scenario", max_entries=8)
+def _scenario(path: str, stamp: float):
+    from planner.scenario.load import load_scenario
+    return load_scenario(path)
+
+
+def whatif_view(folders: list[Folder]) -> None:
+    got = picked_run(folders, "whatif:run")
+    if got is None:
+        return
+    folder, run = got
+    st.header(f"What-if: {run_label(run.scenario, run.summary.get('scenario', folder.path.name))}")
+    try:
+        rs = _scenario(str(folder.path / "scenario.resolved.yaml"), _stamp(folder.path))
+    except PlannerError as exc:
+        st.error(f"The run's scenario cannot be re-solved: {exc}")
+        return
+    w = _whatif(folder)
+    st.caption("Each slider moves catalog values within their ranges (0: the run's value; -1 / +1: the catalog's "
+               "low / high end, or for a group the end favouring the ground / space). A change re-solves the run's "
+               "model in place (no rebuild); a change made while one solves is queued.")
+    ks = _knobs(run, rs)
+    positions = {}
+    cols = st.columns(3)
+    for i, k in enumerate(ks):
+        with cols[i % 3]:
+            positions[k] = st.slider(k.label, -1.0, 1.0, 0.0, 0.25, key=f"knob:{k.key}", help=k.help)
+    if st.button("reset all sliders", key="whatif:reset"):
+        for k in ks:
+            st.session_state.pop(f"knob:{k.key}", None)
+        st.rerun()
+    ov = knobs.overrides(rs, positions)
+    wanted = json.dumps(ov, sort_keys=True, default=str)
+    asked = st.session_state.setdefault("whatif:asked", {})
+    if asked.get("file") != str(w.scenario_file):  # requests of another solver session
+        asked.clear()
+        asked["file"] = str(w.scenario_file)
+    if not w.alive(asked.get(wanted)):
+        asked[wanted] = w.submit(ov)
+    request = asked[wanted]
+    out = _wait(w, request)
+    if out is None:
+        return
+    base = w.base
+    if ov:
+        with st.expander(f"the same problem on the command line ({len(ov)} overrides)"):
+            st.code(f"planner run {folder.path / 'scenario.resolved.yaml'} "
+                    + " ".join(f"--set '{x}'" for x in knobs.as_set_options(ov)), language="bash")
+    st.caption(f"request {out.request}: {out.status}; model {out.how}; update and re-solve "
+               f"{out.solve_seconds:.2f} s, with the plan's tables {out.seconds:.2f} s")
+    st.session_state["whatif:last"] = {"request": out.request, "status": out.status,
+                                       "usd_per_pflop_day": out.summary.get("usd_per_pflop_day"),
+                                       "space_share": out.summary.get("space_share"),
+                                       "npv_cost_usd": out.summary.get("npv_cost_usd")}
+    if out.status in ("error", "bad input"):
+        st.error(f"This what-if could not be solved: {out.error}")
+        return
+    if not out.has_plan:
+        no_plan(out.reasons, out.evidence)
+        return
+    headline(out.summary, base.summary if base is not None and base.has_plan and ov else None)
+    what = Run(dir=folder.path, summary=out.summary, explanations={}, scenario=run.scenario,
+               tables=out.tables, analysis={})
+    plan_charts(what, "whatif", with_provenance=False)
+
+
+def _wait(w, request: int):
+    """Wait for a request while showing what the solver does; a slider moved meanwhile starts a new run of this
+    page (Streamlit stops this one at its next redraw) and its request queues behind the running one."""
+    out = w.outcome(request)
+    if out is not None:
+        return out
+    line = st.empty()
+    bar = st.progress(0.0)
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < WAIT_S:
+        out = w.wait(request, POLL_S)
+        if out is not None:
+            line.empty()
+            bar.empty()
+            return out
+        state = w.state()
+        queued = " (a newer change waits behind it)" if state["pending"] not in (None, request) else ""
+        doing = "solving an earlier change" if state["running"] not in (None, request) else state["stage"]
+        line.info(f"re-solving: {doing} · {state['seconds']:.1f} s{queued}")
+        bar.progress(min(0.95, (time.monotonic() - t0) / 30.0))
+    st.warning(f"The re-solve has run for more than {WAIT_S:.0f} s; it goes on: reload the page to see it.")
+    return None
+
+
+# ------------------------------------------------------------------------------------------- batch
+
+
+def batch_view(folders: list[Folder]) -> None:
+    from planner.app import batch as batch_charts
+
+    folder = pick(folders, "sweep", "batch:sweep", "sweep folder")
+    if folder is None:
+        return
+    try:
+        sw = _sweep(str(folder.path), _stamp(folder.path))
+    except PlannerError as exc:
+        st.error(f"This sweep folder cannot be shown: {exc}")
+        return
+    spec = sw.manifest.get("spec") or {}
+    st.header(f"Batch: {spec.get('name', folder.path.name)}")
+    ok = sw.solved()
+    st.caption(f"{folder.path} · {sw.generator or spec.get('kind', '')} · {len(sw.results)} cases, {len(ok)} solved")
+    if ok.empty:
+        st.info("No case of this sweep has a plan yet.")
+        return
+    left, right = st.columns(2)
+    with left:
+        show_chart(batch_charts.distribution(ok, "usd_per_pflop_day", f"cost per delivered {UNIT}, USD"),
+                   "batch:cost")
+    with right:
+        show_chart(batch_charts.distribution(ok, "space_share", "space share of delivered FLOP"), "batch:share")
+    left, right = st.columns(2)
+    with left:
+        show_chart(batch_charts.space_by_year(ok), "batch:years", "no first_space_year in these results")
+        beats = batch_charts.beats_ground(ok)
+        if beats:
+            md(beats)
+    with right:
+        show_chart(batch_charts.break_even(ok, sw.generator), "batch:surface",
+                   "The break-even surface needs a grid of two swept values.")
+    st.subheader("Inputs against outputs, most decisive first")
+    ranked = batch_charts.ranked_inputs(ok)
+    show_chart(batch_charts.parallel(ok, ranked), "batch:parallel", "no swept values in these results")
+    if len(ranked):
+        table(ranked, "sensitivity", "batch:ranked", height=220)
+    st.subheader("Plans of a group of draws")
+    st.caption("Select draws with the box or lasso tool in the scatter (or narrow by cost per FLOP below); their "
+               "plans are listed underneath.")
+    show_chart(batch_charts.scatter(ok), "batch:scatter")
+    lo, hi = float(ok["usd_per_pflop_day"].min()), float(ok["usd_per_pflop_day"].max())
+    rng = st.slider(f"cost per {UNIT}", lo, max(hi, lo + 1e-9), (lo, hi), key="batch:range") if hi > lo else (lo, hi)
+    chosen = batch_charts.selected(ok, st.session_state.get("chart:batch:scatter"), rng)
+    md(f"**{len(chosen)} draws selected** (of {len(ok)} solved).")
+    table(batch_charts.plans(chosen), "selected_plans", "batch:plans", height=320)
+
+
+# ------------------------------------------------------------------------------------------- compare and hedge
+
+
+def compare_view(folders: list[Folder]) -> None:
+    from planner.report.compare import comparison_tables
+
+    runs = [f for f in folders if f.kind == "run"]
+    st.header("Compare runs")
+    if len(runs) < 1:
+        st.info("No run folder among the folders given.")
+    else:
+        labels = [f.label for f in runs]
+        chosen = st.multiselect("runs side by side", labels, default=labels[:6], key="compare:runs")
+        loaded = [r for r in (load_run(runs[labels.index(x)]) for x in chosen) if r is not None]
+        if loaded:
+            for title, frame in comparison_tables(loaded).items():
+                st.markdown(f"**{title}**")
+                table(frame, title.lower().replace(" ", "_"), f"compare:{title}")
+            left, right = st.columns(2)
+            with left:
+                show_chart(charts.compare_cost(loaded), "compare:cost")
+            with right:
+                show_chart(charts.compare_mix(loaded), "compare:mix")
+    for f in (f for f in folders if f.kind == "compare"):
+        with st.expander(f"comparison report {f.path}"):
+            try:
+                md((f.path / "report.md").read_text(encoding="utf-8"))
+            except (OSError, UnicodeDecodeError) as exc:
+                st.error(f"{f.path / 'report.md'}: unreadable ({exc})")
+
+
+def hedge_view(folders: list[Folder]) -> None:
+    folder = pick(folders, "hedge", "hedge:folder", "hedge folder")
+    if folder is None:
+        return
+    h = read_hedge(folder.path)
+    st.header(f"Hedge: {folder.path.name}")
+    st.caption(str(folder.path))
+    if h.problem:
+        st.warning(h.problem)
+    if h.summary is not None:
+        flat = {k: v for k, v in h.summary.items() if isinstance(v, (int, float, str, bool)) or v is None}
+        if flat:
+            table(pd.DataFrame({"field": list(flat), "value": [str(v) for v in flat.values()]}), "hedge_summary",
+                  "hedge:summary")
+        with st.expander("summary.json"):
+            st.json(h.summary)
+    for name, path in h.tables.items():
+        st.markdown(f"**{name}**")
+        try:
+            table(pd.read_csv(path), Path(name).stem, f"hedge:{name}", height=260)
+        except Exception as exc:  # noqa: BLE001 - any damaged CSV: say so, show the rest
+            st.error(f"{path}: unreadable ({type(exc).__name__})")
+    for img in h.images:
+        st.image(str(img), caption=str(img.relative_to(folder.path)))
+    for text in h.texts:
+        with st.expander(str(text.relative_to(folder.path))):
+            md(text.read_text(encoding="utf-8", errors="replace"))
+
+
+# ------------------------------------------------------------------------------------------- the app
+
+
+PAGES = {"Plan": plan_view, "What-if": whatif_view, "Batch": batch_view, "Compare": compare_view,
+         "Hedge": hedge_view}
+
+
+def main() -> None:
+    st.set_page_config(page_title="planner", layout="wide")
+    folders = discover(given_paths())
+    views = [v for v in VIEWS if v != "Hedge" or any(f.kind == "hedge" for f in folders)]
+    asked = st.query_params.get("view", "Plan")
+    default = next((v for v in views if v.lower().replace("-", "") == str(asked).lower().replace("-", "")), "Plan")
+    with st.sidebar:
+        st.title("planner")
+        view = st.radio("view", views, index=views.index(default), key="view")
+        st.caption("Folders: " + ", ".join(given_paths()))
+        for f in folders:
+            if f.kind == "problem":
+                st.error(f.problem)
+    st.query_params["view"] = view.lower().replace("-", "")
+    problems = [f for f in folders if f.kind == "problem"]
+    if problems and not any(f.kind != "problem" for f in folders):
+        for f in problems:
+            st.error(f.problem)
+        return
+    PAGES[view](folders)

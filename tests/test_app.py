@@ -1,0 +1,248 @@
+"""planner app (issue 20) under Streamlit's AppTest: every view renders on the reference run, a small sweep and a
+hedge folder with no exception; a slider re-solve gives the numbers of `planner run --set` with the same values; an
+infeasible slider value shows why; missing and damaged folders are messages on the page. The sliders, the
+request queue and the batch charts are tested alone below."""
+
+from __future__ import annotations
+
+import json
+import math
+import threading
+
+import numpy as np
+import pandas as pd
+import pytest
+
+pytest.importorskip("streamlit")
+pytest.importorskip("plotly")
+
+from streamlit.testing.v1 import AppTest  # noqa: E402
+
+from planner.app import batch as batch_charts  # noqa: E402
+from planner.app import knobs  # noqa: E402
+from planner.app.folders import discover  # noqa: E402
+from planner.app.ui import PATHS_ENV  # noqa: E402
+from planner.app.whatif import WhatIf  # noqa: E402
+from planner.cli import main as cli  # noqa: E402
+from planner.scenario.load import load_scenario  # noqa: E402
+from planner.sensitivity import group_overrides  # noqa: E402
+from tests.app_fixtures import REFERENCE, SMALL, corrupt_run, hedge_folder, small_run, small_sweep  # noqa: E402
+
+MAIN = str(REFERENCE.parents[1] / "planner" / "app" / "main.py")
+
+
+@pytest.fixture(scope="module")
+def folders(tmp_path_factory):
+    base = tmp_path_factory.mktemp("app")
+    run = small_run(base)
+    return {"base": base, "run": run, "sweep": small_sweep(base), "hedge": hedge_folder(base),
+            "corrupt": corrupt_run(base, run)}
+
+
+def app(monkeypatch, *paths, view: str = "Plan") -> AppTest:
+    monkeypatch.setenv(PATHS_ENV, ":".join(str(p) for p in paths))
+    at = AppTest.from_file(MAIN, default_timeout=180)
+    at.query_params["view"] = view
+    return at.run()
+
+
+def no_exception(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+
+
+def charts(at: AppTest) -> int:
+    return len(at.get("plotly_chart"))
+
+
+def text(at: AppTest) -> str:
+    return "\n".join(x.value for kind in ("markdown", "caption", "error", "info", "warning")
+                     for x in getattr(at, kind))
+
+
+# ------------------------------------------------------------------------------------------- every view
+
+
+def test_plan_view_of_the_reference(monkeypatch):
+    at = app(monkeypatch, REFERENCE)
+    no_exception(at)
+    assert at.sidebar.radio(key="view").value == "Plan"
+    assert charts(at) == 6  # cost per FLOP, build-out, launches, unit cost split, waterfall, binding caps
+    words = text(at)
+    assert "Is compute in space cheaper" in words  # page 1's verdict
+    s = json.loads((REFERENCE / "summary.json").read_text())
+    assert at.metric[0].value == f"${s['usd_per_pflop_day']:,.2f}"
+    assert any("Catalog values behind" in e.label for e in at.expander)  # provenance panels
+
+
+def test_batch_compare_and_hedge_views(monkeypatch, folders):
+    at = app(monkeypatch, REFERENCE, folders["run"], folders["sweep"], folders["hedge"], view="Batch")
+    no_exception(at)
+    assert at.sidebar.radio(key="view").options == ["Plan", "What-if", "Batch", "Compare", "Hedge"]
+    assert charts(at) >= 5  # two distributions, P(space) by year, the grid's surface, parallel coordinates, draws
+    assert "4 draws selected" in text(at)
+    at.sidebar.radio(key="view").set_value("Compare").run()
+    no_exception(at)
+    assert charts(at) == 2 and len(at.dataframe) >= 3
+    at.sidebar.radio(key="view").set_value("Hedge").run()
+    no_exception(at)
+    assert "Hedge: demo" in [h.value for h in at.header]
+    assert any("regret" in str(d.value.columns.tolist()) for d in at.dataframe)
+
+
+def test_no_hedge_view_without_a_hedge_folder(monkeypatch, folders):
+    at = app(monkeypatch, folders["run"])
+    no_exception(at)
+    assert "Hedge" not in at.sidebar.radio(key="view").options
+
+
+# ------------------------------------------------------------------------------------------- what-if
+
+
+def _planner_run(tmp_path, overrides: dict) -> dict:
+    out = tmp_path / "cli_run"
+    argv = ["run", str(SMALL), "--out", str(out), "--analysis", "off", "--no-report", "--quiet"]
+    for s in knobs.as_set_options(overrides):
+        argv += ["--set", s]
+    assert cli(argv) == 0
+    return json.loads((out / "summary.json").read_text())
+
+
+def test_a_slider_re_solves_like_planner_run_set(monkeypatch, folders, tmp_path):
+    at = app(monkeypatch, folders["run"], view="What-if")
+    no_exception(at)
+    base = at.session_state["whatif:last"]
+    assert base["status"] == "optimal"
+    at.slider(key="knob:launch_price").set_value(0.5).run()
+    no_exception(at)
+    got = at.session_state["whatif:last"]
+    assert got["request"] != base["request"] and got["status"] == "optimal"
+    assert "model update" in text(at)  # re-solved in place, not rebuilt
+    rs = load_scenario(folders["run"] / "scenario.resolved.yaml")
+    ov = knobs.overrides(rs, {k: 0.5 for k in knobs.NAMED if k.key == "launch_price"})
+    assert ov and all(k.startswith("catalog.launch_vehicles.") for k in ov)
+    want = _planner_run(tmp_path, ov)
+    assert got["usd_per_pflop_day"] == pytest.approx(want["usd_per_pflop_day"], rel=1e-6)
+    assert got["npv_cost_usd"] == pytest.approx(want["npv_cost_usd"], rel=1e-6)
+    assert got["usd_per_pflop_day"] > base["usd_per_pflop_day"]  # launches dearer, the plan dearer
+    assert at.metric[0].value == f"${got['usd_per_pflop_day']:,.2f}"
+
+
+def test_an_infeasible_slider_value_explains_why_and_the_session_recovers(monkeypatch, folders):
+    at = app(monkeypatch, folders["run"], view="What-if")
+    base = at.session_state["whatif:last"]
+    at.slider(key="knob:cadence").set_value(-1.0).run()
+    no_exception(at)
+    assert at.session_state["whatif:last"]["status"] == "infeasible"
+    words = text(at)
+    assert "infeasible" in words and "cannot be served" in words and "Evidence" in words
+    at.slider(key="knob:cadence").set_value(0.0).run()
+    back = at.session_state["whatif:last"]
+    assert back["status"] == "optimal"
+    assert back["usd_per_pflop_day"] == pytest.approx(base["usd_per_pflop_day"], rel=1e-9)
+
+
+def _running(w: WhatIf, request: int) -> None:
+    for _ in range(2000):
+        if w.state()["running"] == request:
+            return
+        threading.Event().wait(0.005)
+    raise AssertionError(f"request {request} never started")
+
+
+def test_a_change_made_while_one_solves_is_queued_and_tabs_do_not_share_a_model(folders):
+    f = folders["run"] / "scenario.resolved.yaml"
+    rs = load_scenario(f)
+    launch = next(k for k in knobs.NAMED if k.key == "launch_price")
+    a, b = WhatIf(f), WhatIf(f)  # two browser tabs, each with its own solver session
+    try:
+        with a.lock:  # the solver is busy: the first change is taken up and waits for it
+            first = a.submit(knobs.overrides(rs, {launch: 1.0}))
+            _running(a, first)
+            second = a.submit(knobs.overrides(rs, {launch: -1.0}))  # made while the first one solves
+            assert a.state()["pending"] == second
+        other = b.submit(knobs.overrides(rs, {launch: -1.0}))
+        high, low, low_b = a.wait(first, 120), a.wait(second, 120), b.wait(other, 120)
+        assert high.status == low.status == low_b.status == "optimal"  # the second change was not lost
+        base = a.base.summary["usd_per_pflop_day"]
+        assert low.summary["usd_per_pflop_day"] < base < high.summary["usd_per_pflop_day"]
+        assert low.summary["usd_per_pflop_day"] == pytest.approx(low_b.summary["usd_per_pflop_day"], rel=1e-9)
+        assert b.base.summary["usd_per_pflop_day"] == pytest.approx(base, rel=1e-9)
+        # while one solves, a newer change replaces a pending one not yet started: the latest state is solved
+        with a.lock:
+            x = a.submit(knobs.overrides(rs, {launch: 0.5}))
+            _running(a, x)
+            y = a.submit(knobs.overrides(rs, {launch: -0.5}))
+            z = a.submit({})
+        assert a.wait(y, 120).status == "superseded"
+        assert a.wait(x, 120).status == "optimal"
+        assert a.wait(z, 120).summary["usd_per_pflop_day"] == pytest.approx(base, rel=1e-9)
+    finally:
+        a.close()
+        b.close()
+
+
+# ------------------------------------------------------------------------------------------- bad input
+
+
+def test_missing_and_damaged_folders_are_messages_on_the_page(monkeypatch, folders):
+    at = app(monkeypatch, folders["base"] / "no_such_run")
+    no_exception(at)
+    assert any("no_such_run: no such folder" in e.value for e in at.error)
+    at = app(monkeypatch, folders["corrupt"])
+    no_exception(at)
+    errors = " ".join(e.value for e in at.error)
+    assert "cannot be shown" in errors and "summary.json" in errors and "unreadable" in errors
+    at.sidebar.radio(key="view").set_value("What-if").run()
+    no_exception(at)
+    assert "cannot be shown" in " ".join(e.value for e in at.error)
+
+
+def test_planner_app_refuses_a_missing_folder_and_a_bad_port(tmp_path, capsys):
+    assert cli(["app", str(tmp_path / "nope")]) == 2
+    assert "no such folder" in capsys.readouterr().err
+    assert cli(["app", str(tmp_path), "--port", "70000"]) == 2
+    assert "--port" in capsys.readouterr().err
+
+
+# ------------------------------------------------------------------------------------------- parts
+
+
+def test_sliders_move_values_within_their_ranges(folders):
+    rs = load_scenario(folders["run"] / "scenario.resolved.yaml")
+    payload = next(k for k in knobs.NAMED if k.key == "payload")
+    q = dict(rs.catalog.quantities())["launch_vehicles.starship.payload_leo_t"]
+    assert knobs.overrides(rs, {payload: 0.0}) == {}
+    assert knobs.overrides(rs, {payload: 1.0})["catalog.launch_vehicles.starship.payload_leo_t"] == q.high
+    half = knobs.overrides(rs, {payload: -0.5})["catalog.launch_vehicles.starship.payload_leo_t"]
+    assert half == pytest.approx(q.value + 0.5 * (q.low - q.value))
+    group = next(k for k in knobs.GROUP_KNOBS if k.group == "launch")
+    holder = type("S", (), {"base_rs": rs})()
+    assert knobs.overrides(rs, {group: -1.0}) == group_overrides(holder, "launch", 1.0, "ground")
+    # a value slider wins over its group where both move a value
+    both = knobs.overrides(rs, {group: 1.0, payload: -1.0})
+    assert both["catalog.launch_vehicles.starship.payload_leo_t"] == q.low
+    assert knobs.as_set_options({"a.b": {2027: 1.5, 2030: 2.0}, "c": 3.0}) == ["a.b={2027: 1.5, 2030: 2.0}", "c=3.0"]
+
+
+def test_folders_are_recognised_by_kind(folders):
+    found = {f.path.name: f.kind for f in discover([folders["base"]])}
+    assert found["small_run"] == "run" and found["app_grid"] == "sweep" and found["demo"] == "hedge"
+    assert found["corrupt_run"] == "run"  # recognised by its marker; reading it is what fails, on the page
+
+
+def test_parallel_coordinates_put_the_deciding_input_first():
+    rng = np.random.default_rng(1)
+    n = 120
+    decides, noise = rng.uniform(1, 2, n), rng.uniform(0, 1, n)
+    ok = pd.DataFrame({"case_id": [f"{i:016x}" for i in range(n)], "set:catalog.x": decides, "set:catalog.y": noise,
+                       "usd_per_pflop_day": 10 * decides + 0.01 * rng.normal(size=n),
+                       "space_share": rng.uniform(0, 0.1, n)})
+    ranked = batch_charts.ranked_inputs(ok)
+    assert list(ranked["value"])[0] == "catalog.x" and ranked["measure"].iloc[0] == "PAWN median"
+    assert bool(ranked["above_noise"].iloc[0]) and not bool(ranked.set_index("value").loc["catalog.y", "above_noise"])
+    chart = batch_charts.parallel(ok, ranked)
+    assert [d.label for d in chart.figure.data[0].dimensions][:2] == ["catalog.x", "catalog.y"]
+    few = batch_charts.ranked_inputs(ok.head(10))
+    assert few["measure"].iloc[0] == "|Spearman rho|" and few["value"].iloc[0] == "catalog.x"
+    years = batch_charts.space_by_year(ok.assign(first_space_year=[2030] * 60 + [math.nan] * 60))
+    assert years.data.set_index("year").loc[2030, "p_space_in_plan"] == 0.5
