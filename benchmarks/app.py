@@ -1,0 +1,233 @@
+"""The app's speed (issue 20): the plan view opening on the reference run, a slider re-solve on the reference
+session, the batch view of 500 draws. Run by ``benchmarks/run.py --only app`` (or alone: it prints its figures).
+
+- plan view: `planner app reports/reference` serves; headless Chromium (Playwright) opens the plan view and the clock
+  stops when every chart is drawn and Streamlit has finished the page. The first visitor after the server started,
+  then the median of three more visits. Also the page's script alone (Streamlit's AppTest, warm).
+- re-solve: the what-if's own worker (planner/app/whatif.py) on the reference run: the update of the model in place
+  and the re-solve (what the slider waits for), and with the plan's tables (what the page redraws), per move.
+- batch view: a results store of 500 draws. A real 500-draw Monte Carlo of the reference takes some 40 minutes on 2
+  cores, so the store is synthetic: the columns of data/sweeps/monte_carlo_500.yaml's cases (every catalog value with
+  a range, drawn uniformly in it) and outputs made from them; the view reads it with the planner's reader.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+REFERENCE = ROOT / "reports" / "reference"
+
+
+def load() -> float:
+    return os.getloadavg()[0]
+
+
+# ------------------------------------------------------------------------------------------- browser
+
+
+def _serve(paths: list[Path], port: int) -> subprocess.Popen:
+    proc = subprocess.Popen([sys.executable, "-m", "planner.cli", "app", *map(str, paths), "--port", str(port)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT)
+    for _ in range(600):
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=1):
+                return proc
+        except OSError:
+            time.sleep(0.2)
+    proc.kill()
+    raise RuntimeError("planner app did not start")
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    proc.terminate()
+    try:
+        proc.wait(15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+def browser_opens(paths: list[Path], view: str, charts: int, visits: int = 4) -> list[float]:
+    """Seconds from asking for the page to every chart drawn and the page finished, per visit (a new browser
+    session each time; the first visit is the server's first)."""
+    from playwright.sync_api import sync_playwright
+
+    from planner.app import free_port
+    from tests.test_app_browser import CHROMIUM_ARGS, chromium
+
+    proc = _serve(paths, free_port(8650))
+    port = int(proc.args[proc.args.index("--port") + 1])
+    times = []
+    try:
+        with sync_playwright() as p, tempfile.TemporaryDirectory() as profile:
+            ctx = p.chromium.launch_persistent_context(profile, executable_path=chromium(), headless=True,
+                                                       args=CHROMIUM_ARGS, viewport={"width": 1400, "height": 1000})
+            for _ in range(visits):
+                page = ctx.new_page()
+                t0 = time.perf_counter()
+                page.goto(f"http://127.0.0.1:{port}/?view={view}", wait_until="domcontentloaded")
+                page.wait_for_function(f"document.querySelectorAll('.js-plotly-plot').length >= {charts}",
+                                       timeout=300_000)
+                page.wait_for_function("!document.querySelector('[data-testid=\"stStatusWidget\"]')",
+                                       timeout=300_000)
+                times.append(time.perf_counter() - t0)
+                page.close()
+            ctx.close()
+    finally:
+        _stop(proc)
+    return times
+
+
+def script_seconds(paths: list[Path], view: str, runs: int = 3) -> list[float]:
+    """The page's script alone, warm (Streamlit's AppTest, a new session each run)."""
+    from streamlit.testing.v1 import AppTest
+
+    os.environ["PLANNER_APP_PATHS"] = os.pathsep.join(map(str, paths))
+    out = []
+    for i in range(runs + 1):
+        at = AppTest.from_file(str(ROOT / "planner" / "app" / "main.py"), default_timeout=600)
+        at.query_params["view"] = view
+        t0 = time.perf_counter()
+        at.run()
+        if at.exception:
+            raise RuntimeError(at.exception[0].value)
+        if i:  # the first run imports and reads: not counted
+            out.append(time.perf_counter() - t0)
+    return out
+
+
+# ------------------------------------------------------------------------------------------- re-solve
+
+
+MOVES = (("launch_price", 0.5), ("launch_price", -0.5), ("ground_power_price", 0.5), ("accelerator_price", -0.5),
+         ("group:space_hardware", 0.5), ("group:launch", 1.0), ("payload", 1.0), (None, 0.0))
+
+
+def resolves(run: Path = REFERENCE, fast: bool = False) -> dict:
+    """Slider moves re-solved by the what-if worker on the run's session: per move the update and re-solve, and
+    with the plan's tables. ``fast``: the analysis's re-solve settings (space decisions not resolved in dollars)."""
+    from planner.app import knobs
+    from planner.app.whatif import WhatIf
+    from planner.scenario.load import load_scenario
+
+    rs = load_scenario(run / "scenario.resolved.yaml")
+    by_key = {k.key: k for k in list(knobs.NAMED) + list(knobs.GROUP_KNOBS)}
+    w = WhatIf(run / "scenario.resolved.yaml")
+    t0 = time.perf_counter()
+    first = w.wait(w.submit({}), 600)
+    first_s = time.perf_counter() - t0
+    if fast:
+        w.session.resolve_space(False)
+    rows = []
+    for key, t in MOVES:
+        ov = knobs.overrides(rs, {by_key[key]: t}) if key else {}
+        out = w.wait(w.submit(ov), 600)
+        rows.append({"move": f"{key} {t:+g}" if key else "back to the run", "status": out.status, "model": out.how,
+                     "update_and_resolve_s": out.solve_seconds, "with_tables_s": out.seconds,
+                     "usd_per_pflop_day": out.summary.get("usd_per_pflop_day")})
+    w.close()
+    return {"first_solve_s": first_s, "first_status": first.status, "moves": rows,
+            "median_update_and_resolve_s": statistics.median(r["update_and_resolve_s"] for r in rows),
+            "median_with_tables_s": statistics.median(r["with_tables_s"] for r in rows),
+            "timings_s": first.summary.get("timings_s", {})}
+
+
+# ------------------------------------------------------------------------------------------- batch
+
+
+def synthetic_sweep(folder: Path, n: int = 500, seed: int = 0) -> Path:
+    """A sweep folder of ``n`` Monte Carlo draws with the columns a real one has (manifest, results.parquet)."""
+    from planner import outdir
+    from planner.batch.store import write_manifest, write_results
+    from planner.scenario.load import load_scenario
+
+    rs = load_scenario(ROOT / "data" / "scenarios" / "reference.yaml")
+    rng = np.random.default_rng(seed)
+    ranged = [(p, q) for p, q in rs.catalog.quantities() if isinstance(q.value, (int, float))
+              and q.low is not None and q.high is not None and q.high > q.low]
+    rows = []
+    for i in range(n):
+        u = rng.random(len(ranged))
+        sets = {f"set:catalog.{p}": float(q.low + x * (q.high - q.low)) for (p, q), x in zip(ranged, u)}
+        share = float(np.clip(0.002 + 0.05 * max(0.0, u[0] - 0.7) + 0.001 * rng.normal(), 0, 1))
+        cost = 8.8 * (1 + 0.2 * (u[1] - 0.5) + 0.1 * (u[2] - 0.5) + 0.02 * rng.normal())
+        rows.append({"case_index": i, "case_id": f"{i:016x}", "status": "optimal", "error": "",
+                     "overrides": json.dumps({k[4:]: v for k, v in sets.items()}), **sets,
+                     "usd_per_pflop_day": cost, "ground_usd_per_pflop_day": 8.75, "plan_to_ground": cost / 8.75,
+                     "space_beats_ground": cost < 8.75 * 0.99, "undecided": abs(cost / 8.75 - 1) < 0.01,
+                     "space_share": share, "share_ground": 1 - share, "share_swarm": share / 2,
+                     "share_module": 0.0, "share_station": share / 2, "launch_flights": float(rng.integers(0, 60)),
+                     "first_space_year": float(rng.integers(2029, 2046)) if share > 0.002 else None,
+                     "first_decisions": "", "unmet_share": 0.0})
+    with outdir.writing(folder, "sweep", "--out") as out:
+        write_manifest(out, {"spec": {"name": "synthetic_500", "kind": "reoptimise", "base": "reference.yaml"},
+                             "cases": n, "base_scenario_sha256": rs.sha256,
+                             "notes": {"generator": "random", "synthetic": True}})
+        write_results(out, pd.DataFrame(rows))
+    return folder
+
+
+# ------------------------------------------------------------------------------------------- all
+
+
+def measure(quick: bool = False) -> dict:
+    res: dict = {"load_average_start": load()}
+    res["plan_browser_s"] = browser_opens([REFERENCE], "plan", 6, visits=2 if quick else 4)
+    res["plan_script_s"] = script_seconds([REFERENCE], "Plan", runs=2 if quick else 3)
+    with tempfile.TemporaryDirectory() as tmp:
+        sweep = synthetic_sweep(Path(tmp) / "synthetic_500")
+        res["batch_browser_s"] = browser_opens([sweep], "batch", 5, visits=2 if quick else 4)
+        res["batch_script_s"] = script_seconds([sweep], "Batch", runs=2 if quick else 3)
+    res["resolve"] = resolves()
+    res["resolve_fast"] = resolves(fast=True)
+    res["load_average_end"] = load()
+    return res
+
+
+def lines(r: dict) -> list[str]:
+    """The section of docs/benchmarks.md."""
+    def warm(xs):
+        return statistics.median(xs[1:]) if len(xs) > 1 else xs[0]
+
+    rv, fast = r["resolve"], r["resolve_fast"]
+    out = ["## 7. The app (planner app)", "",
+           f"1-minute load average at the start and the end of this section: {r['load_average_start']:.1f} and "
+           f"{r['load_average_end']:.1f} (2 cores).", "",
+           f"- plan view of the reference, in headless Chromium until every chart is drawn: first visitor "
+           f"{r['plan_browser_s'][0]:.1f} s, then **{warm(r['plan_browser_s']):.1f} s** (median; target <= 3 s); "
+           f"the page's script alone {statistics.median(r['plan_script_s']):.2f} s",
+           f"- batch view of 500 draws (a synthetic results store: a real 500-draw Monte Carlo of the reference "
+           f"takes some 40 minutes): first visitor {r['batch_browser_s'][0]:.1f} s, then "
+           f"**{warm(r['batch_browser_s']):.1f} s** (target <= 3 s); the script alone "
+           f"{statistics.median(r['batch_script_s']):.2f} s",
+           f"- slider re-solve on the reference session (the what-if's worker; first solve of the run's plan "
+           f"{rv['first_solve_s']:.1f} s): update in place and re-solve **{rv['median_update_and_resolve_s']:.2f} s**"
+           f" median (target <= 1.5 s), with the plan's tables for the redraw {rv['median_with_tables_s']:.2f} s; "
+           f"with the analysis's settings (space decisions not resolved in dollars) "
+           f"{fast['median_update_and_resolve_s']:.2f} s and {fast['median_with_tables_s']:.2f} s", "",
+           "| move | model | update + re-solve, s | with tables, s | USD per PFLOP/s-day | fast: update + re-solve, s |",
+           "|---|---|---|---|---|---|"]
+    for a, b in zip(rv["moves"], fast["moves"]):
+        usd = a["usd_per_pflop_day"]
+        out.append(f"| {a['move']} | {a['model']} | {a['update_and_resolve_s']:.2f} | {a['with_tables_s']:.2f} | "
+                   f"{'' if usd is None else f'{usd:.3f}'} | {b['update_and_resolve_s']:.2f} |")
+    return out + [""]
+
+
+if __name__ == "__main__":
+    result = measure(quick="--quick" in sys.argv)
+    print(json.dumps(result, indent=1, default=str))
+    print("\n".join(lines(result)))
