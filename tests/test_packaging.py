@@ -1,5 +1,6 @@
 """What the package declares: every third-party module it imports is a dependency (Dask only in the cluster
-extra, mpi-sppy and mpi4py only in the mpi extra, Streamlit and Plotly only in the app extra), and every package-data entry names files that exist."""
+extra, mpi-sppy and mpi4py only in the mpi extra, Streamlit and Plotly only in the app extra), and every
+package-data entry names files that exist."""
 
 from __future__ import annotations
 
