@@ -218,7 +218,8 @@ def lines(r: dict) -> list[str]:
            f" median (target <= 1.5 s), with the plan's tables for the redraw {rv['median_with_tables_s']:.2f} s; "
            f"with the analysis's settings (space decisions not resolved in dollars) "
            f"{fast['median_update_and_resolve_s']:.2f} s and {fast['median_with_tables_s']:.2f} s", "",
-           "| move | model | update + re-solve, s | with tables, s | USD per PFLOP/s-day | fast: update + re-solve, s |",
+           "| move | model | update + re-solve, s | with tables, s | USD per PFLOP/s-day | fast: update + re-solve, "
+           "s |",
            "|---|---|---|---|---|---|"]
     for a, b in zip(rv["moves"], fast["moves"]):
         usd = a["usd_per_pflop_day"]

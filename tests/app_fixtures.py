@@ -34,12 +34,14 @@ def small_sweep(base: Path) -> Path:
 
 
 def hedge_folder(base: Path) -> Path:
-    """A folder as the hedge command writes it (reports/hedge/<name>/summary.json and tables), whatever else."""
+    """A folder laid out as `planner hedge` writes it (reports/hedge/<name>/: summary.json, tables, each world's
+    recourse tables), without its solve: the view must show whatever such a folder holds."""
     h = base / "hedge" / "demo"
-    h.mkdir(parents=True)
-    (h / "summary.json").write_text(json.dumps({"name": "demo", "worlds": 3, "hedge_usd_per_pflop_day": 9.1,
-                                                "regret": {"max": 0.04}}))
-    (h / "regret.csv").write_text("world,regret\nreference,0.01\nspace_bull,0.04\n")
+    (h / "recourse" / "high").mkdir(parents=True)
+    (h / "summary.json").write_text(json.dumps({"name": "demo", "status": "optimal", "expected_usd_per_pflop_day": 9.1,
+                                                "vss_usd": 2.5e6, "evpi_usd": 4.3e5, "scenarios": [{"name": "high"}]}))
+    (h / "regret.csv").write_text("first_stage_of,in_high,in_low\nhigh,0,1200000\nlow,3400000,0\n")
+    (h / "recourse" / "high" / "fleet.csv").write_text("year,architecture,units_in_service\n2030,swarm,3\n")
     return h
 
 

@@ -86,7 +86,9 @@ def test_batch_compare_and_hedge_views(monkeypatch, folders):
     at.sidebar.radio(key="view").set_value("Hedge").run()
     no_exception(at)
     assert "Hedge: demo" in [h.value for h in at.header]
-    assert any("regret" in str(d.value.columns.tolist()) for d in at.dataframe)
+    assert [m.value for m in at.metric][:2] == ["$9.10", "$2.5 M"]
+    assert any("in_high" in d.value.columns for d in at.dataframe)  # regret.csv
+    assert any("recourse/high/ (1 table)" in e.label for e in at.expander)
 
 
 def test_no_hedge_view_without_a_hedge_folder(monkeypatch, folders):
@@ -179,6 +181,24 @@ def test_a_change_made_while_one_solves_is_queued_and_tabs_do_not_share_a_model(
     finally:
         a.close()
         b.close()
+
+
+def test_an_idle_solver_session_is_freed_and_rebuilt_when_asked_again(folders, monkeypatch):
+    from planner.app import whatif
+
+    monkeypatch.setattr(whatif, "IDLE_S", 0.3)
+    w = WhatIf(folders["run"] / "scenario.resolved.yaml")
+    try:
+        first = w.wait(w.submit({}), 120)
+        for _ in range(200):  # the tab went quiet: the model is dropped
+            if w.session is None:
+                break
+            threading.Event().wait(0.05)
+        assert w.session is None
+        again = w.wait(w.submit({}), 120)
+        assert again.summary["usd_per_pflop_day"] == pytest.approx(first.summary["usd_per_pflop_day"], rel=1e-9)
+    finally:
+        w.close()
 
 
 # ------------------------------------------------------------------------------------------- bad input

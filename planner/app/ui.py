@@ -447,28 +447,46 @@ def compare_view(folders: list[Folder]) -> None:
                 st.error(f"{f.path / 'report.md'}: unreadable ({exc})")
 
 
+HEDGE_FIGURES = (("expected_usd_per_pflop_day", f"expected cost per {UNIT}", lambda x: f"${x:,.2f}"),
+                 ("expected_cost_usd", "expected cost", money), ("vss_usd", "value of the stochastic solution", money),
+                 ("evpi_usd", "expected value of perfect information", money), ("cvar_usd", "CVaR of cost", money))
+
+
 def hedge_view(folders: list[Folder]) -> None:
+    """A hedge folder (planner hedge) as it is: its headline figures where summary.json has them, every field,
+    table, figure and text it holds (the tables of each scenario's recourse folded by folder)."""
     folder = pick(folders, "hedge", "hedge:folder", "hedge folder")
     if folder is None:
         return
     h = read_hedge(folder.path)
-    st.header(f"Hedge: {folder.path.name}")
-    st.caption(str(folder.path))
+    st.header(f"Hedge: {(h.summary or {}).get('name') or folder.path.name}")
+    st.caption(f"{folder.path} · status {(h.summary or {}).get('status', 'unknown')}")
     if h.problem:
         st.warning(h.problem)
     if h.summary is not None:
+        shown = [(label, f(h.summary[k])) for k, label, f in HEDGE_FIGURES
+                 if isinstance(h.summary.get(k), (int, float))]
+        for col, (label, value) in zip(st.columns(max(1, len(shown))), shown):
+            col.metric(label, value)
         flat = {k: v for k, v in h.summary.items() if isinstance(v, (int, float, str, bool)) or v is None}
         if flat:
-            table(pd.DataFrame({"field": list(flat), "value": [str(v) for v in flat.values()]}), "hedge_summary",
-                  "hedge:summary")
-        with st.expander("summary.json"):
-            st.json(h.summary)
-    for name, path in h.tables.items():
-        st.markdown(f"**{name}**")
-        try:
-            table(pd.read_csv(path), Path(name).stem, f"hedge:{name}", height=260)
-        except Exception as exc:  # noqa: BLE001 - any damaged CSV: say so, show the rest
-            st.error(f"{path}: unreadable ({type(exc).__name__})")
+            with st.expander(f"summary.json: {len(flat)} fields"):
+                table(pd.DataFrame({"field": list(flat), "value": [str(v) for v in flat.values()]}), "hedge_summary",
+                      "hedge:summary")
+                st.json(h.summary, expanded=False)
+    groups: dict[str, list[str]] = {}
+    for name in h.tables:
+        groups.setdefault(str(Path(name).parent), []).append(name)
+    for group, names in sorted(groups.items(), key=lambda kv: kv[0] != "."):
+        many = "s" if len(names) > 1 else ""
+        box = st.container() if group == "." else st.expander(f"{group}/ ({len(names)} table{many})")
+        with box:
+            for name in names:
+                st.markdown(f"**{name}**")
+                try:
+                    table(pd.read_csv(h.tables[name]), Path(name).stem, f"hedge:{name}", height=240)
+                except Exception as exc:  # noqa: BLE001 - any damaged CSV: say so, show the rest
+                    st.error(f"{h.tables[name]}: unreadable ({type(exc).__name__})")
     for img in h.images:
         st.image(str(img), caption=str(img.relative_to(folder.path)))
     for text in h.texts:

@@ -25,6 +25,7 @@ from planner.session import Session
 from planner.solver.explain import iis_lines
 
 KEEP = 24  # outcomes kept (each holds a plan's tables): asking again for a forgotten one re-solves it
+IDLE_S = 900.0  # a solver session asked nothing for this long is dropped (its tab may be gone); the next ask rebuilds
 
 
 @dataclass
@@ -69,6 +70,11 @@ class WhatIf:
         self.latest: Outcome | None = None
         self.base: Outcome | None = None  # the run's own plan, solved first in this session
         self._closed = False
+        self._thread: threading.Thread | None = None
+        self._start()
+
+    def _start(self) -> None:
+        """(Re)start the worker thread (called with the condition held, or before anyone else can submit)."""
         self._thread = threading.Thread(target=self._loop, name=f"what-if {self.scenario_file.parent.name}",
                                         daemon=True)
         self._thread.start()
@@ -83,6 +89,8 @@ class WhatIf:
                 old = self._pending
                 self._results[old.id] = Outcome(old.id, old.overrides, "superseded")
             self._pending = req
+            if self._thread is None:  # it ended after a long idle time
+                self._start()
             self._cv.notify_all()
             return req.id
 
@@ -140,7 +148,9 @@ class WhatIf:
             while True:
                 with self._cv:
                     while self._pending is None and not self._closed:
-                        self._cv.wait()
+                        if not self._cv.wait(IDLE_S) and self._pending is None:  # idle: free the model
+                            self.session, self._thread = None, None
+                            return
                     if self._closed:
                         return
                     req, self._pending = self._pending, None
