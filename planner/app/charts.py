@@ -15,7 +15,7 @@ from planner.report.model import PART_LABELS, UNIT, Run, binding_caps, main_work
 from planner.results.plan import FAMILY_ORDER
 
 FAMILY_COLOURS = {"ground": "#4d4d4d", "swarm": "#1f77b4", "module": "#ff7f0e", "station": "#2ca02c"}
-LAYOUT = dict(template="plotly_white", height=420, margin=dict(l=60, r=20, t=50, b=40),
+LAYOUT = dict(template="plotly_white", height=420, margin=dict(l=60, r=20, t=50, b=40), clickmode="event+select",
               legend=dict(orientation="h", yanchor="top", y=-0.18, x=0))  # below the axis title, not on the plot
 
 

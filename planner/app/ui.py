@@ -63,6 +63,20 @@ def _sweep(path: str, stamp: float):
     return read_sweep(path)
 
 
+@st.cache_resource(max_entries=128)
+def _cached_chart(path: str, stamp: float, name: str, arg):
+    run = _run(path, stamp)
+    return getattr(charts, name)(run) if arg is None else getattr(charts, name)(run, arg)
+
+
+def chart_of(run: Run, name: str, arg=None, cached: bool = True):
+    """``charts.<name>(run[, arg])``, built once per run folder and shared by every browser session (charts are
+    pure functions of the run's tables); a what-if's run is built each time."""
+    if cached:
+        return _cached_chart(str(run.dir), _stamp(run.dir), name, arg)
+    return getattr(charts, name)(run) if arg is None else getattr(charts, name)(run, arg)
+
+
 def load_run(folder: Folder) -> Run | None:
     try:
         return _run(str(folder.path), _stamp(folder.path))
@@ -151,22 +165,22 @@ def headline(s: dict, base: dict | None = None) -> None:
                 delta("launch_flights", lambda d: f"{d:+,.0f}"), delta_color="off")
 
 
-def plan_charts(run: Run, key: str, with_provenance: bool) -> None:
+def plan_charts(run: Run, key: str, with_provenance: bool, cached: bool = True) -> None:
     """The plan's figures: space against ground per year, build-out, launches, unit cost split, waterfall."""
     left, right = st.columns(2)
     with left:
-        ch = charts.cost_per_flop(run)
+        ch = chart_of(run, "cost_per_flop", cached=cached)
         picked = show_chart(ch, f"{key}:cost")
         if with_provenance:
             provenance(run, ch, picked, f"{key}:cost")
     with right:
-        ch = charts.buildout(run)
+        ch = chart_of(run, "buildout", cached=cached)
         picked = show_chart(ch, f"{key}:buildout", "no fleet in this plan")
         if with_provenance:
             provenance(run, ch, picked, f"{key}:buildout")
     left, right = st.columns(2)
     with left:
-        ch = charts.launches(run)
+        ch = chart_of(run, "launches", cached=cached)
         picked = show_chart(ch, f"{key}:launches", "this plan launches nothing")
         if with_provenance:
             provenance(run, ch, picked, f"{key}:launches")
@@ -177,13 +191,13 @@ def plan_charts(run: Run, key: str, with_provenance: bool) -> None:
             first = run.scenario["horizon"]["first_year"] + 2
             year = st.select_slider("units built in", years, value=min(years, key=lambda y: abs(y - first)),
                                     key=f"{key}:year")
-        ch = charts.unit_cost_split(run, year)
+        ch = chart_of(run, "unit_cost_split", year, cached=cached)
         picked = show_chart(ch, f"{key}:parts")
         if with_provenance:
             provenance(run, ch, picked, f"{key}:parts")
     scopes = charts.waterfall_scopes(run)
     scope = st.selectbox("waterfall of", scopes, key=f"{key}:scope") if len(scopes) > 1 else "plan"
-    ch = charts.waterfall(run, scope)
+    ch = chart_of(run, "waterfall", scope, cached=cached)
     picked = show_chart(ch, f"{key}:waterfall")
     if with_provenance:
         provenance(run, ch, picked, f"{key}:waterfall")
@@ -222,12 +236,7 @@ def plan_view(folders: list[Folder]) -> None:
         no_plan(s.get("infeasible_reasons") or [], s.get("infeasible_evidence") or [])
         return
     headline(s)
-    sec = summary_section(run)
-    departs = page_one(run.scenario)
-    if departs:
-        sec.blocks.insert(min(1, len(sec.blocks)), departs)
-    texts = ["\n".join(f"- {b}" for b in block) if isinstance(block, list) else block
-             for block in sec.blocks if isinstance(block, (str, list))]
+    texts = _page_one(str(folder.path), _stamp(folder.path))
     with st.container(border=True):  # page 1's verdict, then the rest of page 1 folded
         if texts:
             md(texts[0])
@@ -238,12 +247,24 @@ def plan_view(folders: list[Folder]) -> None:
     st.subheader("The plan")
     plan_charts(run, "plan", with_provenance=True)
     st.subheader("Binding constraints and their shadow prices")
-    ch, frame = charts.binding(run)
+    ch, frame = chart_of(run, "binding")
     if ch is None:
         st.info("No binding constraint table in this run (tables/constraints.csv).")
     else:
         show_chart(ch, "plan:binding")
         table(frame, "binding_constraints", "plan:binding_table", height=300)
+
+
+@st.cache_resource(max_entries=16)
+def _page_one(path: str, stamp: float) -> list[str]:
+    """Page 1 of the run's report as markdown paragraphs (the verdict first)."""
+    run = _run(path, stamp)
+    sec = summary_section(run)
+    departs = page_one(run.scenario)
+    if departs:
+        sec.blocks.insert(min(1, len(sec.blocks)), departs)
+    return ["\n".join(f"- {b}" for b in block) if isinstance(block, list) else block
+            for block in sec.blocks if isinstance(block, (str, list))]
 
 
 def no_plan(reasons: list[str], evidence: list[str]) -> None:
@@ -337,7 +358,7 @@ def whatif_view(folders: list[Folder]) -> None:
     headline(out.summary, base.summary if base is not None and base.has_plan and ov else None)
     what = Run(dir=folder.path, summary=out.summary, explanations={}, scenario=run.scenario,
                tables=out.tables, analysis={})
-    plan_charts(what, "whatif", with_provenance=False)
+    plan_charts(what, "whatif", with_provenance=False, cached=False)
 
 
 def _wait(w, request: int):
@@ -365,6 +386,14 @@ def _wait(w, request: int):
 
 
 # ------------------------------------------------------------------------------------------- batch
+
+
+@st.cache_resource(max_entries=8)
+def _ranked(path: str, stamp: float) -> pd.DataFrame:
+    """The sweep's inputs by sensitivity (PAWN over every swept value: seconds for 500 draws), once per sweep."""
+    from planner.app import batch as batch_charts
+
+    return batch_charts.ranked_inputs(_sweep(path, stamp).solved())
 
 
 def batch_view(folders: list[Folder]) -> None:
@@ -401,7 +430,7 @@ def batch_view(folders: list[Folder]) -> None:
         show_chart(batch_charts.break_even(ok, sw.generator), "batch:surface",
                    "The break-even surface needs a grid of two swept values.")
     st.subheader("Inputs against outputs, most decisive first")
-    ranked = batch_charts.ranked_inputs(ok)
+    ranked = _ranked(str(folder.path), _stamp(folder.path))
     show_chart(batch_charts.parallel(ok, ranked), "batch:parallel", "no swept values in these results")
     if len(ranked):
         table(ranked, "sensitivity", "batch:ranked", height=220)
