@@ -568,7 +568,7 @@ def write_docs(r: dict) -> None:
 
         app = app_lines(r["app"])
     doc.write_text("\n".join(lines) + "\n" + ("\n" + kept.rstrip("\n") + "\n" if kept else "")
-                   + ("\n" + "\n".join(app) + "\n" if app else ""))
+                   + ("\n".join(app) + "\n" if app else ""))
 
 
 HEDGE_SECTION = "## 6. The hedge (planner hedge)"
