@@ -1,5 +1,6 @@
 """The app's speed (issue 20): the plan view opening on the reference run, a slider re-solve on the reference
-session, the batch view of 500 draws. Run by ``benchmarks/run.py --only app`` (or alone: it prints its figures).
+session, the batch view of 500 draws. ``.venv/bin/python benchmarks/app.py [--quick]`` prints the figures and
+writes (or replaces) its section of docs/benchmarks.md.
 
 - plan view: `planner app reports/reference` serves; headless Chromium (Playwright) opens the plan view and the clock
   stops when every chart is drawn and Streamlit has finished the page. The first visitor after the server started,
@@ -228,7 +229,19 @@ def lines(r: dict) -> list[str]:
     return out + [""]
 
 
+def write_section(section: list[str], doc: Path = ROOT / "docs" / "benchmarks.md") -> None:
+    """Put the app's section in docs/benchmarks.md in place of its previous one (the others kept as they are)."""
+    text = doc.read_text() if doc.is_file() else "# Benchmarks\n"
+    head = section[0]
+    if head in text:
+        before, after = text.split(head, 1)
+        rest = after.split("\n## ", 1)
+        text = before + ("## " + rest[1] if len(rest) > 1 else "")
+    doc.write_text(text.rstrip("\n") + "\n\n" + "\n".join(section) + "\n")
+
+
 if __name__ == "__main__":
     result = measure(quick="--quick" in sys.argv)
     print(json.dumps(result, indent=1, default=str))
+    write_section(lines(result))
     print("\n".join(lines(result)))

@@ -1,8 +1,6 @@
 """The benchmark suite: where the time goes, against HiGHS alone and against the closest peer tool.
 
-    .venv/bin/python benchmarks/run.py [--quick] [--only single,resolve,scaling,sites,batch,near,app]
-
-(``app``, planner app in headless Chromium, runs only when named: it needs Chromium and the [app] extra.)
+    .venv/bin/python benchmarks/run.py [--quick] [--only single,resolve,scaling,sites,batch,near]
 
 Prints a table per section and writes docs/benchmarks.md with the machine it ran on. Timings are medians of
 several runs measured side by side in one process run, so ratios hold on a noisy machine. No test asserts a
@@ -417,11 +415,6 @@ def main() -> None:
     if "near" in only:
         res["near"] = near_optimal(rebuilt=2)
         print(json.dumps(res["near"], indent=1, default=str))
-    if "app" in only:
-        from benchmarks.app import measure
-
-        res["app"] = measure(args.quick)
-        print(json.dumps(res["app"], indent=1, default=str))
     out = ROOT / "benchmarks" / "results.json"
     prev = json.loads(out.read_text()) if out.exists() else {}
     ran = {**prev.get("ran", {}), **{k: res["machine"]["date"] for k in res if k != "machine"}}
@@ -561,18 +554,11 @@ def write_docs(r: dict) -> None:
     doc = ROOT / "docs" / "benchmarks.md"
     kept = ""  # the hedge's section is written by benchmarks/hedge.py: kept as it is
     if doc.is_file() and HEDGE_SECTION in doc.read_text():
-        kept = HEDGE_SECTION + doc.read_text().split(HEDGE_SECTION, 1)[1].split(APP_SECTION, 1)[0]
-    app = []
-    if r.get("app"):
-        from benchmarks.app import lines as app_lines
-
-        app = app_lines(r["app"])
-    doc.write_text("\n".join(lines) + "\n" + ("\n" + kept.rstrip("\n") + "\n" if kept else "")
-                   + ("\n".join(app) + "\n" if app else ""))
+        kept = HEDGE_SECTION + doc.read_text().split(HEDGE_SECTION, 1)[1]
+    doc.write_text("\n".join(lines) + "\n" + ("\n" + kept if kept else ""))
 
 
 HEDGE_SECTION = "## 6. The hedge (planner hedge)"
-APP_SECTION = "## 7. The app (planner app)"
 
 
 if __name__ == "__main__":
