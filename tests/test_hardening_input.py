@@ -327,21 +327,28 @@ def test_no_plan_within_the_time_limit_has_its_own_exit_code(tmp_path, capsys, m
 
 
 def test_a_tiny_time_limit_reports_the_gap_it_proved():
-    """With 1e-9 s HiGHS stops before it has a bound of its own; the plan is the warm start's, and the LP relaxation
-    solved for it bounds the optimum: the status is time_limit with that gap, not 'optimal' and not an unknown gap."""
+    """The time limit holds for the relax-and-fix start and HiGHS together. At 1e-9 s neither gets anywhere: no plan,
+    said as such (the CLI's exit 4), not 'optimal'. At 1 s the start gives a plan and its LP relaxation bounds the
+    optimum: the status is optimal within the requested gap, or time_limit with a gap no wider than that bound
+    allows (HiGHS's own bound may only tighten it), never an unknown gap."""
     from planner.api import solve
 
     rs = load_scenario(REFERENCE, ["horizon.last_year=2030", "solver.time_limit_s=1e-9"])
-    plan = solve(rs, explain=False, compare_ground=False)
-    s = plan.summary
-    warm = s["warm_start"]
-    if s["status"] == "optimal":  # proved at the root: the plan is within the requested gap of the LP bound
+    s = solve(rs, explain=False, compare_ground=False).summary
+    assert s["status"] == "time_limit" and s.get("objective_usd") is None
+    assert "no plan" in " ".join(s["infeasible_reasons"])
+
+    rs = load_scenario(REFERENCE, ["horizon.last_year=2030", "solver.time_limit_s=1"])
+    s = solve(rs, explain=False, compare_ground=False).summary
+    if s["status"] == "time_limit" and s.get("objective_usd") is None:
+        pytest.skip("the machine is too loaded for the start to finish within 1 s")
+    assert s["mip_gap"] is not None and s["mip_gap"] >= 0
+    if s["status"] == "optimal":
         assert s["mip_gap"] <= rs.scenario.solver.mip_gap
     else:
         assert s["status"] == "time_limit"
-        assert s["mip_gap"] == pytest.approx((s["objective_usd"] - warm["lp_bound_usd"]) / s["objective_usd"],
-                                             rel=1e-6)
-    assert s["mip_gap"] is not None and s["mip_gap"] >= 0
+        warm = s["warm_start"]
+        assert s["mip_gap"] <= (s["objective_usd"] - warm["lp_bound_usd"]) / s["objective_usd"] + 1e-9
 
 
 def test_an_output_path_the_system_refuses_is_one_line(tmp_path, capsys, monkeypatch):
