@@ -64,7 +64,7 @@ def ranks() -> int:
     return MPI.COMM_WORLD.Get_size()
 
 
-def _rho_setter(index, scale: float):
+def _rho_setter(models, scale: float):
     """rho proportional to each first-stage decision's own cost (Watson & Woodruff's cost-proportional rho): a
     dollar-scaled penalty for every decision, whatever its unit (units, MW, thousand accelerators)."""
     from planner.hedge.stage import FIRST_STAGE
@@ -73,6 +73,7 @@ def _rho_setter(index, scale: float):
                   "chips": "chip_cost"}
 
     def setter(m):
+        index = models.index  # read when called: set by the first scenario model built
         out = []
         for name, _, _ in FIRST_STAGE:
             comp, param = getattr(m, name), getattr(m, cost_param[name])
@@ -108,7 +109,7 @@ def run_ph(models, gap: float, time_limit_s: float, iterations: int = 50, rho_sc
                "time_limit": time_limit_s}
     quiet = io.StringIO()  # mpi-sppy's own progress lines go to stdout; the planner reports on stderr
     with contextlib.redirect_stdout(quiet):
-        ph = PH(options, names, models.create, rho_setter=_rho_setter(models.index, rho_scale))
+        ph = PH(options, names, models.create, rho_setter=_rho_setter(models, rho_scale))
         conv, _, trivial = ph.ph_main()
     iters = ph._PHIter
     # the consensus (xbar), rounded where the decision is integer
