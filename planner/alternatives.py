@@ -139,7 +139,7 @@ class NearOptimal:
         as linear expressions (None where the model has no term)."""
         s, c = self.session, self.session.coef
         m, sets = s.pm.m, s.pm.sets
-        flights = [m.flights_per_trip[k] * m.trips[k, y] for k, y in sets.trips]
+        flights = [m.flights_per_trip[k, y] * m.trips[k, y] for k, y in sets.trips]
         mass = list(m.ship.values())
         co2 = []
         for name, var in (("unit", m.units), ("serviced", m.serviced), ("trip", m.trips), ("open", m.open),

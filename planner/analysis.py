@@ -234,7 +234,7 @@ def break_even_point(df: pd.DataFrame, gap: float, session: Session | None = Non
         lv = cat.launch_vehicles[v]
         info["vehicle"] = v
         info["usd_per_kg_by_year"] = {y: lv.price_musd_per_flight.at(y) * s.trajectories.launch_price_factor
-                                      * info["factor"] * 1e6 / (lv.payload_leo_t.v * 1000.0)
+                                      * info["factor"] * 1e6 / (lv.payload_leo_t.at(y) * 1000.0)
                                       for y in s.horizon.years}
     return info
 
@@ -265,7 +265,7 @@ def marginal_values(session: Session, sol: Solution, top: int = 3) -> pd.DataFra
     flights = {}
     for (k, y), n in sol.trips.items():
         rt = session.coef.routes[k]
-        flights[(rt.vehicle, y)] = flights.get((rt.vehicle, y), 0.0) + n * rt.flights_per_trip
+        flights[(rt.vehicle, y)] = flights.get((rt.vehicle, y), 0.0) + n * rt.flights_in(y)
     cadence = [key for key, f in sorted(flights.items()) if key in m.cadence and f >= m.cadence[key].value - 0.5]
     if cadence:
         res = session.resolve()

@@ -35,7 +35,7 @@ def toy_coefficients(designs: dict[str, dict], demand: dict[int, float], payload
     rs = load_scenario(TOY, overrides)
     c = compute(rs)
     keys = {k.split("/")[-1]: k for (_, k) in c.designs}
-    c.routes[ROUTE] = replace(c.routes[ROUTE], payload_t=payload_t, volume_m3=1e9)
+    c.routes[ROUTE] = replace(c.routes[ROUTE], payload_t=payload_t, volume_m3=1e9, by_year={})
     for y in c.years:
         c.trip_cost[(ROUTE, y)] = trip_cost[y]
         c.trip_cost_undiscounted[(ROUTE, y)] = trip_cost[y]

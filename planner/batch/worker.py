@@ -123,7 +123,7 @@ def _solve_record(session, res, prefix: str = "") -> dict[str, Any]:
     if sol is None:
         return rec
     c = session.coef
-    flights = sum(n * c.routes[k].flights_per_trip for (k, y), n in sol.trips.items())
+    flights = sum(n * c.routes[k].flights_in(y) for (k, y), n in sol.trips.items())
     space_years = sorted({y for (w, a, g, y), x in sol.serve.items() if c.archs[a]["kind"] == "space" and x > 1e-9})
     rec.update({f"{prefix}usd_per_pflop_day": out["usd_per_pflop_day"], f"{prefix}usd_per_eflop": out["usd_per_eflop"],
                 f"{prefix}npv_cost_usd": out["npv_cost_usd"], f"{prefix}npv_penalty_usd": out["npv_penalty_usd"],

@@ -8,6 +8,7 @@ Everything here is a plain number keyed by a tuple; ``planner.model.build`` turn
 from __future__ import annotations
 
 import functools
+from collections import defaultdict
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -133,6 +134,10 @@ class LearningStream:
 
 @dataclass(frozen=True)
 class Route:
+    """A vehicle's trip to a site. ``payload_t`` and ``tankers`` are its design trip's: the ship of the vehicle's
+    first year in service, what a whole-trip unit (a module) is sized to. ``by_year`` holds each model year's
+    (payload t, tanker flights) as the vehicle's payload to LEO grows (``payload_leo_t`` as a year table)."""
+
     vehicle: str
     site: str
     payload_t: float
@@ -140,6 +145,18 @@ class Route:
     tankers: int
     flights_per_trip: int
     expended: bool
+    by_year: dict[int, tuple[float, int]] = field(default_factory=dict, compare=False, hash=False)
+
+    def payload_in(self, y: int) -> float:
+        """Tonnes one trip delivers in model year ``y``."""
+        return self.by_year[y][0] if y in self.by_year else self.payload_t
+
+    def tankers_in(self, y: int) -> int:
+        return self.by_year[y][1] if y in self.by_year else self.tankers
+
+    def flights_in(self, y: int) -> int:
+        """Flights of one trip in ``y``: the ship and its tankers."""
+        return 1 + self.tankers_in(y)
 
 
 @dataclass
@@ -273,13 +290,20 @@ class Coefficients:
                 + self.launch_credit_flows(a, key, v)
                 + self.unit_carbon_flows(a, key, v))
 
+    def trip_share(self, a: str, key: str, k: str, v: int) -> float:
+        """The share of a trip on route ``k`` in year ``v`` one unit takes: its mass over that year's payload; a
+        whole trip for a whole-trip unit (sized to the route's design trip, it fills the ship's volume)."""
+        if self.catalog.platforms[self.archs[a]["platform"]].whole_trip:
+            return 1.0
+        return self.designs[(a, key)].trip_mass_t / self.routes[k].payload_in(v)
+
     def cheapest_route(self, a: str, key: str, v: int) -> str | None:
         """The route that launches one unit cheapest in year ``v`` (None if no route flies that year)."""
         d = self.designs[(a, key)]
         best, route = math.inf, None
         for k in self.arch_routes.get(a, []):
             if (k, v) in self.trip_parts:
-                cost = sum(self.trip_parts[(k, v)].values()) * d.trip_mass_t / self.routes[k].payload_t
+                cost = sum(self.trip_parts[(k, v)].values()) * self.trip_share(a, key, k, v)
                 if cost < best:
                     best, route = cost, k
         return route
@@ -290,14 +314,14 @@ class Coefficients:
         k = self.cheapest_route(a, key, v)
         if k is None:
             return 0.0
-        return sum(self.trip_parts[(k, v)].values()) * self.designs[(a, key)].trip_mass_t / self.routes[k].payload_t
+        return sum(self.trip_parts[(k, v)].values()) * self.trip_share(a, key, k, v)
 
     def launch_co2_per_unit(self, a: str, key: str, v: int) -> float:
         """One unit's share of its launch's CO2 (t) at the cheapest route that year, by mass like its cost."""
         k = self.cheapest_route(a, key, v)
         if k is None:
             return 0.0
-        return self.trip_co2_t.get((k, v), 0.0) * self.designs[(a, key)].trip_mass_t / self.routes[k].payload_t
+        return self.trip_co2_t.get((k, v), 0.0) * self.trip_share(a, key, k, v)
 
     def launch_credit_flows(self, a: str, key: str, v: int) -> list[Flow]:
         """Launch is capital like any capex: trips are paid in full when flown, and each unit's share of its launch
@@ -363,23 +387,45 @@ class Coefficients:
     def learning_volume(self, stream: LearningStream, sol, year: int) -> float:
         """Flights of a vehicle (units of a platform) the solution buys in ``year``."""
         if stream.kind == "launch":
-            return sum(n * self.routes[k].flights_per_trip for (k, y), n in sol.trips.items()
+            return sum(n * self.routes[k].flights_in(y) for (k, y), n in sol.trips.items()
                        if y == year and self.routes[k].vehicle == stream.name)
         return sum(n for (a, _, v), n in sol.units.items()
                    if v == year and self.archs[a]["platform"] == stream.name)
 
-    def learning_flows(self, sol) -> list[Flow]:
-        """What learning on the programme's own volume saves (negative flows, in the learnable categories): in
-        each year, the price of that year times the growth of the cumulative saving."""
+    def learning_parts(self, sol) -> list[tuple[LearningStream, int, list[Flow]]]:
+        """What learning on the programme's own volume saves, per stream and year (negative flows, in the learnable
+        categories): the price of that year times the growth of the cumulative saving, which that year's volume
+        bought."""
         out = []
         for stream in self.learning.values():
             cum, before = 0.0, 0.0
             for y in self.years:
                 cum += self.learning_volume(stream, sol, y)
                 now = stream.saving_at(cum)
-                out += [(cat, t, x * (now - before)) for cat, t, x in stream.price.get(y, [])]
+                flows = [(cat, t, x * (now - before)) for cat, t, x in stream.price.get(y, [])]
+                if any(x for _, _, x in flows):
+                    out.append((stream, y, flows))
                 before = now
         return out
+
+    def learning_flows(self, sol) -> list[Flow]:
+        """The saving of every stream and year together (what the objective's cost_learning is at ``sol``)."""
+        return [f for _, _, flows in self.learning_parts(sol) for f in flows]
+
+    def learning_buyers(self, stream: LearningStream, sol, y: int) -> dict[str, float]:
+        """Who bought a stream's volume in year ``y``, as weights that split its saving: the tonnes each payload
+        (an architecture or 'core:<site>') put on the vehicle's trips (the rule that splits a trip's cost), or
+        the units of each architecture of the platform."""
+        out: dict[str, float] = defaultdict(float)
+        if stream.kind == "launch":
+            for (p, k, t), tonnes in sol.ship.items():
+                if t == y and self.routes[k].vehicle == stream.name:
+                    out[p] += tonnes
+        else:
+            for (a, _, v), n in sol.units.items():
+                if v == y and self.archs[a]["platform"] == stream.name:
+                    out[a] += n
+        return dict(out)
 
     def existing_flows(self) -> list[Flow]:
         out = []
@@ -666,26 +712,41 @@ def rtt_ms(cat: Catalog, arch_info: dict, users: str) -> float:
     return links.round_trip_ms(d, st.routing_ms.v)
 
 
-def routes_for(cat: Catalog, site: str, vehicles: list[str]) -> dict[str, Route]:
-    """Delivery routes to ``site``: direct to LEO-class orbits, refuelled ship beyond LEO."""
+def trip_capacity(lv, st, payload_leo_t: float) -> tuple[float, int] | None:
+    """(payload t, tanker flights) of one trip to site ``st`` by a ship that lifts ``payload_leo_t`` to LEO:
+    direct to LEO-class orbits, refuelled in LEO beyond (None if a full tank cannot make the trip)."""
+    if st.dv_from_leo_km_s is None:
+        return payload_leo_t * st.direct_payload_fraction.v, 0
+    ret = st.return_dv_km_s.v if st.return_dv_km_s is not None else None
+    payload = transport.payload_per_trip_t(lv.dry_mass_t.v, lv.propellant_t.v, lv.isp_s.v, st.dv_from_leo_km_s.v,
+                                           ret, payload_leo_t)
+    if payload <= 0:
+        return None
+    prop = transport.propellant_needed_t(payload, lv.dry_mass_t.v, lv.isp_s.v, st.dv_from_leo_km_s.v, ret)
+    return payload, transport.tanker_flights_per_trip(prop, payload_leo_t)
+
+
+def routes_for(cat: Catalog, site: str, vehicles: list[str],
+               periods: dict[int, list[int]] | None = None) -> dict[str, Route]:
+    """Delivery routes to ``site``: direct to LEO-class orbits, refuelled ship beyond LEO. With ``periods`` (model
+    year -> its calendar years) each year's trips fly the period's average payload to LEO; the design trip is the
+    one of the vehicle's first year in service (or the horizon's first year, if later)."""
     st = cat.sites[site]
     out = {}
     for v in vehicles:
         lv = cat.launch_vehicles[v]
-        if st.dv_from_leo_km_s is None:
-            route = Route(v, site, lv.payload_leo_t.v * st.direct_payload_fraction.v, lv.volume_m3.v, 0, 1, False)
-        else:
-            if not lv.refuelable:
-                continue
-            ret = st.return_dv_km_s.v if st.return_dv_km_s is not None else None
-            payload = transport.payload_per_trip_t(lv.dry_mass_t.v, lv.propellant_t.v, lv.isp_s.v,
-                                                   st.dv_from_leo_km_s.v, ret, lv.payload_leo_t.v)
-            if payload <= 0:
-                continue
-            prop = transport.propellant_needed_t(payload, lv.dry_mass_t.v, lv.isp_s.v, st.dv_from_leo_km_s.v, ret)
-            tankers = transport.tanker_flights_per_trip(prop, lv.payload_leo_t.v)
-            route = Route(v, site, payload, lv.volume_m3.v, tankers, 1 + tankers, ret is None)
-        out[f"{v}>{site}"] = route
+        if st.dv_from_leo_km_s is not None and not lv.refuelable:
+            continue
+        first = max([lv.first_year.v] + ([min(periods)] if periods else []))
+        design = trip_capacity(lv, st, lv.payload_leo_t.at(first))
+        if design is None:
+            continue
+        by_year = {}
+        for y, cal in (periods or {}).items():
+            got = trip_capacity(lv, st, sum(lv.payload_leo_t.at(t) for t in cal) / len(cal))
+            by_year[y] = got if got is not None else (0.0, design[1])
+        out[f"{v}>{site}"] = Route(v, site, design[0], lv.volume_m3.v, design[1], 1 + design[1],
+                                   st.dv_from_leo_km_s is not None and st.return_dv_km_s is None, by_year)
     return out
 
 
@@ -708,7 +769,7 @@ def flight_price_musd(s: Scenario, cat: Catalog, vehicle: str, year: int) -> flo
         lc = t.learning_curve
         cum = _table(lc.world_cumulative_t, year)
         usd_per_kg = transport.learning_curve_price(cum, lc.start_cumulative_t, lc.start_usd_per_kg, lc.learning_rate)
-        price = usd_per_kg * lv.payload_leo_t.v * 1000.0 / 1e6
+        price = usd_per_kg * lv.payload_leo_t.at(year) * 1000.0 / 1e6
     else:
         price = lv.price_musd_per_flight.at(year)
     return price * t.launch_price_factor
@@ -974,7 +1035,7 @@ def compute(rs: ResolvedScenario, fixed_accelerators: dict[tuple[str, str], int]
             continue
         pf = cat.platforms[info["platform"]]
         vehicles = pf.vehicles[:1] if pf.whole_trip else pf.vehicles
-        found = routes_for(cat, info["site"], vehicles)
+        found = routes_for(cat, info["site"], vehicles, periods)
         routes.update(found)
         arch_routes[a] = list(found)
     trip_years = {k: [y for y in years if y >= cat.launch_vehicles[rt.vehicle].first_year.v] for k, rt in routes.items()}
@@ -985,12 +1046,12 @@ def compute(rs: ResolvedScenario, fixed_accelerators: dict[tuple[str, str], int]
         for y in trip_years[k]:
             price = flight_price_musd(s, cat, rt.vehicle, y)
             flight_price[(rt.vehicle, y)] = price
-            launch_musd = 0.0 if "launch" in excluded else rt.flights_per_trip * price
+            launch_musd = 0.0 if "launch" in excluded else rt.flights_in(y) * price
             if rt.expended and "launch" not in excluded and lv.expended_ship_cost_musd is not None:
                 launch_musd += lv.expended_ship_cost_musd.at(y)
             trip_parts[(k, y)] = {"launch": launch_musd,
                                   "insurance": 0.0 if "insurance" in excluded else risk * launch_musd}
-            trip_co2[(k, y)] = emissions.launch_co2_t(rt.flights_per_trip, lv.co2_t_per_flight.v)
+            trip_co2[(k, y)] = emissions.launch_co2_t(rt.flights_in(y), lv.co2_t_per_flight.v)
     cadence = {}
     if terms.cadence:
         for v in {rt.vehicle for rt in routes.values()}:
@@ -1312,13 +1373,6 @@ def unit_bounds(c: Coefficients) -> dict[tuple[str, str, int], float]:
     for caps in (c.unit_cap, c.unit_cap_serviced):
         for (a, key, v, y), x in caps.items():
             most_cap[(a, key, v)] = max(most_cap.get((a, key, v), 0.0), x)
-    lift: dict[tuple[str, int], float] = {}  # (a, v) -> tonnes the launch cadence can lift to a's site in v
-    for a, ks in c.arch_routes.items():
-        for k in ks:
-            rt = c.routes[k]
-            for v in c.trip_years[k]:
-                lift[(a, v)] = lift.get((a, v), 0.0) + c.cadence.get((rt.vehicle, v), 0.0) / rt.flights_per_trip \
-                    * rt.payload_t
     out = {}
     for (a, key), d in c.designs.items():
         site = c.archs[a]["site"]
@@ -1329,7 +1383,9 @@ def unit_bounds(c: Coefficients) -> dict[tuple[str, str, int], float]:
             ub = math.ceil(need_kacc / cap + links) + 1 if cap > 0 and need_kacc > 0 else 0
             if site in c.shells:
                 ub = min(ub, math.ceil(c.shells[site]))
-            if c.scenario.terms.cadence and d.trip_mass_t > 0:
-                ub = min(ub, math.floor(lift.get((a, v), 0.0) / d.trip_mass_t + 1e-9))
+            if c.scenario.terms.cadence and d.trip_mass_t > 0:  # the units the year's launch cadence can lift
+                lift = sum(c.cadence.get((c.routes[k].vehicle, v), 0.0) / c.routes[k].flights_in(v)
+                           / c.trip_share(a, key, k, v) for k in c.arch_routes.get(a, []) if (k, v) in c.trip_parts)
+                ub = min(ub, math.floor(lift + 1e-9))
             out[(a, key, v)] = float(max(0, ub))
     return out

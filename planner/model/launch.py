@@ -2,9 +2,10 @@
 
     sum_k ship[a,k,v] = sum_d trip_mass[a,d] units[a,d,v] + sum_{(d,v') serving v} spares[a,d,v',v] serviced[a,d,v']
     sum_k ship[core:s,k,y] = core_mass[s] open[s,y]
-    sum_p ship[p,k,y] <= payload[k] trips[k,y];   sum_p vol_per_t[p,k] ship[p,k,y] <= volume[k] trips[k,y]
-    sum_{k of vehicle} flights_per_trip[k] trips[k,y] <= cadence[vehicle,y]
-A trip beyond LEO is one ship flight plus its tanker flights; a whole-trip unit (a module) weighs a full payload.
+    sum_p ship[p,k,y] <= payload[k,y] trips[k,y];   sum_p vol_per_t[p,k] ship[p,k,y] <= volume[k] trips[k,y]
+    sum_{k of vehicle} flights_per_trip[k,y] trips[k,y] <= cadence[vehicle,y]
+A trip beyond LEO is one ship flight plus its tanker flights; payload and tankers follow the vehicle's payload to LEO
+by year. A whole-trip unit (a module) weighs its route's design payload and fills the ship's volume.
 """
 
 from __future__ import annotations
@@ -37,9 +38,9 @@ def parameters(c: Coefficients, s: Sets) -> dict[str, dict]:
         "trip_cost": {t: c.trip_cost[t] for t in s.trips},
         "trip_mass": {(a, key): d.trip_mass_t for (a, key), d in c.designs.items()},
         "spares": spares,
-        "payload": {k: rt.payload_t for k, rt in c.routes.items()},
+        "payload": {(k, y): c.routes[k].payload_in(y) for k, y in s.trips},
         "route_volume": {k: rt.volume_m3 for k, rt in c.routes.items()},
-        "flights_per_trip": {k: rt.flights_per_trip for k, rt in c.routes.items()},
+        "flights_per_trip": {(k, y): c.routes[k].flights_in(y) for k, y in s.trips},
         "vol_per_t": {(p_, k): _vol_per_t(c, p_, k) for p_, ks in s.payload_routes.items() for k in ks},
         "cadence": {vy: c.cadence[vy] for vy in s.vehicles_years},
         "core_mass": {site: e["mass_t"] for site, e in c.site_open.items() if e["mass_t"] > 0},
@@ -55,8 +56,8 @@ def define_launch(m: pyo.ConcreteModel, c: Coefficients, s: Sets, p: dict[str, d
     m.SP = pyo.Set(initialize=sorted(p["spares"]), dimen=4, ordered=True)
     m.PK = pyo.Set(initialize=sorted(p["vol_per_t"]), dimen=2, ordered=True)
     m.CORE = pyo.Set(initialize=sorted(p["core_mass"]), ordered=True)
-    for name, index in (("trip_cost", m.TR), ("trip_mass", m.TM), ("spares", m.SP), ("payload", m.K),
-                        ("route_volume", m.K), ("flights_per_trip", m.K), ("vol_per_t", m.PK),
+    for name, index in (("trip_cost", m.TR), ("trip_mass", m.TM), ("spares", m.SP), ("payload", m.TR),
+                        ("route_volume", m.K), ("flights_per_trip", m.TR), ("vol_per_t", m.PK),
                         ("cadence", m.VY), ("core_mass", m.CORE)):
         setattr(m, name, pyo.Param(index, initialize=p[name], mutable=True, within=pyo.Reals))
 
@@ -92,13 +93,13 @@ def define_launch(m: pyo.ConcreteModel, c: Coefficients, s: Sets, p: dict[str, d
 
     m.carried = pyo.Constraint(m.LAUNCHED, rule=carried)
     m.route_mass = pyo.Constraint(m.TR, rule=lambda m_, k, y: pyo.quicksum(
-        sh for _, sh in on_route.get((k, y), [])) <= m_.payload[k] * m_.trips[k, y])
+        sh for _, sh in on_route.get((k, y), [])) <= m_.payload[k, y] * m_.trips[k, y])
     m.route_volume_row = pyo.Constraint(m.TR, rule=lambda m_, k, y: pyo.quicksum(
         m_.vol_per_t[p_, k] * sh for p_, sh in on_route.get((k, y), [])) <= m_.route_volume[k] * m_.trips[k, y])
 
     by_vehicle = defaultdict(list)
     for k, y in s.trips:
-        by_vehicle[(c.routes[k].vehicle, y)].append(m.flights_per_trip[k] * m.trips[k, y])
+        by_vehicle[(c.routes[k].vehicle, y)].append(m.flights_per_trip[k, y] * m.trips[k, y])
     m.flights = {vy: pyo.quicksum(by_vehicle.get(vy, [])) for vy in set(by_vehicle) | set(s.vehicles_years)}
     m.cadence_row = pyo.Constraint(m.VY, rule=lambda m_, v, y: m_.flights[(v, y)] <= m_.cadence[v, y]
                                    if by_vehicle.get((v, y)) else pyo.Constraint.Skip)

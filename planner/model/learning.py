@@ -56,7 +56,7 @@ def define_learning(m: pyo.ConcreteModel, c: Coefficients, s: Sets, p: dict[str,
         if st.kind == "launch":
             for k, y in s.trips:
                 if c.routes[k].vehicle == st.name:
-                    bought[(name, y)].append(m.flights_per_trip[k] * m.trips[k, y])
+                    bought[(name, y)].append(m.flights_per_trip[k, y] * m.trips[k, y])
         else:
             for a, key, v in s.units:
                 if c.archs[a]["platform"] == st.name:

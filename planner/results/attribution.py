@@ -33,6 +33,7 @@ UNIT_DRIVERS = {
     "servicing": "components.servicing.cost_musd_per_unit_yr",
 }
 CARBON_DRIVER = "scenario.carbon.price_usd_per_t"  # a scenario setting, not a catalog value
+LEARNING_DRIVER = "programme_learning.{kind}_learning_rate"  # learning on the programme's own volume
 
 
 def cost_drivers(c: Coefficients, sol: Solution) -> pd.DataFrame:
@@ -92,6 +93,9 @@ def cost_drivers(c: Coefficients, sol: Solution) -> pd.DataFrame:
                             ("ground_replacements", f"accelerators.{gname}.annual_failure_rate"),
                             ("carbon", CARBON_DRIVER)):
             add(cat, driver, k * c.pv(parts[cat]))
+    for stream, _, flows in c.learning_parts(sol):  # a saving (negative), priced by the programme's learning rate
+        for cat, t, x in flows:
+            add(cat, LEARNING_DRIVER.format(kind=stream.kind), x * c.df[t])
     for cat, t, x in c.existing_flows():
         region = next(iter(c.ground)) if len(c.ground) == 1 else None
         add(cat, f"ground_regions.{region}.facility_opex_fraction_per_yr" if region else "ground_regions.*.existing",

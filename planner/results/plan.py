@@ -180,9 +180,9 @@ def build_tables(c: Coefficients, sol: Solution) -> dict[str, pd.DataFrame]:
         rt = c.routes[k]
         row = launch[(y, rt.vehicle)]
         row["trips"] += n
-        row["flights"] += n * rt.flights_per_trip
-        row["tanker_flights"] += n * rt.tankers
-        row["payload_capacity_kg"] += n * rt.payload_t * 1000.0
+        row["flights"] += n * rt.flights_in(y)
+        row["tanker_flights"] += n * rt.tankers_in(y)
+        row["payload_capacity_kg"] += n * rt.payload_in(y) * 1000.0
         row["cost_usd"] += n * sum(c.trip_parts[(k, y)].values()) * 1e6
     for (p, k, y), tonnes in sol.ship.items():
         launch[(y, c.routes[k].vehicle)]["mass_launched_kg"] += tonnes * 1000.0
@@ -279,6 +279,8 @@ def architecture_costs(c: Coefficients, sol: Solution, fleet: pd.DataFrame) -> p
     Rule for shared costs: a unit's own capital, operations and servicing are its architecture's; a trip is
     split by the tonnes each architecture put on it (a site core's tonnes count as the site's); a site core and
     its yearly cost are split among the architectures at that site by their delivered FLOP (present values).
+    Learning on the programme's own volume (a saving) goes with the volume that bought it: a year's launch saving
+    by the tonnes each architecture put on that vehicle's trips that year, a hardware saving by units built.
     Ground campuses carry their facilities, accelerators, energy and the opex of the MW they had already.
     """
     pv: dict[str, float] = defaultdict(float)
@@ -308,6 +310,15 @@ def architecture_costs(c: Coefficients, sol: Solution, fleet: pd.DataFrame) -> p
             opened += sol.open.get((site, y), 0.0)
             if opened > 0.5:
                 site_pv[site] += c.pv(c.opened_flows(site, y))
+    for stream, y, flows in c.learning_parts(sol):  # learning's saving, split like the volume that bought it
+        buyers = c.learning_buyers(stream, sol, y)
+        total = sum(buyers.values())
+        for p, w in buyers.items():
+            share = c.pv(flows) * w / total if total else 0.0
+            if p.startswith("core:"):
+                site_pv[p[5:]] += share
+            else:
+                pv[p] += share
     for (r, v), mw in sol.build.items():
         pv[c.ground[r]["arch"]] += mw * c.pv(c.build_flows(r, v))
     for (r, g, v, n), k in sol.chips.items():

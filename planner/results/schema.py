@@ -200,8 +200,9 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
         "architecture": "platform@site",
         "family": "swarm, module, station or ground",
         "npv_cost_usd": "present value of the architecture's costs: its units, a share of each trip by the tonnes "
-                        "it carried, a share of its site's core by delivered FLOP; ground: facilities, chips, "
-                        "energy, opex of existing MW",
+                        "it carried, a share of its site's core by delivered FLOP, less its share of what learning "
+                        "on the programme's own volume saved (by the tonnes or units that bought it); ground: "
+                        "facilities, chips, energy, opex of existing MW",
         "npv_delivered_flop": "present value (discounted like money) of the FLOP it delivered",
         "usd_per_eflop": "the two divided, USD per 1e18 FLOP",
         "usd_per_pflop_day": "the same in USD per PFLOP/s-day",

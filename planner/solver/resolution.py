@@ -74,7 +74,7 @@ def cheapest_unit_musd(c) -> float:
         if w is None or not c.cluster_ok.get((w, a, key), False):
             continue
         k = c.cheapest_route(a, key, v)
-        launch = c.pv(c.trip_flows(k, v)) * c.designs[(a, key)].trip_mass_t / c.routes[k].payload_t if k else 0.0
+        launch = c.pv(c.trip_flows(k, v)) * c.trip_share(a, key, k, v) if k else 0.0
         cost = own + launch
         if best is None or cost < best:
             best = cost
