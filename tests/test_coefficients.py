@@ -16,7 +16,7 @@ SCEN = Path(__file__).resolve().parents[1] / "data" / "scenarios"
 def _bounds_by_definition(c) -> dict:
     """Per unit vintage: enough units at its largest capacity to serve alone the peak-year demand of every workload
     it may run, each at its own rate, and to carry that demand's downlink (+1); no more than its shell holds or the
-    launch cadence lifts to its site that year."""
+    launch cadence lifts to its site that year (trips of that year's payload; a whole-trip unit takes a trip)."""
     theta = c.scenario.objective.theta_max if c.scenario.objective.mode == "ratio" else 1.0
     out = {}
     for (a, key), d in c.designs.items():
@@ -33,9 +33,11 @@ def _bounds_by_definition(c) -> dict:
             if site in c.shells:
                 ub = min(ub, math.ceil(c.shells[site]))
             if c.scenario.terms.cadence and d.trip_mass_t > 0:
-                lift = sum(c.cadence.get((c.routes[k].vehicle, v), 0.0) / c.routes[k].flights_per_trip
-                           * c.routes[k].payload_t for k in c.arch_routes.get(a, []) if v in c.trip_years[k])
-                ub = min(ub, math.floor(lift / d.trip_mass_t + 1e-9))
+                whole = c.catalog.platforms[c.archs[a]["platform"]].whole_trip  # one unit a trip
+                lift = sum(c.cadence.get((c.routes[k].vehicle, v), 0.0) / c.routes[k].flights_in(v)
+                           * (1.0 if whole else c.routes[k].payload_in(v) / d.trip_mass_t)
+                           for k in c.arch_routes.get(a, []) if v in c.trip_years[k])
+                ub = min(ub, math.floor(lift + 1e-9))
             out[(a, key, v)] = float(max(0, ub))
     return out
 

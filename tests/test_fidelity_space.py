@@ -107,3 +107,69 @@ def test_learning_saving_is_in_the_architecture_costs_and_the_drivers():
     learned = drivers[drivers["driver"] == "programme_learning.launch_learning_rate"]
     assert learned["pv_usd"].sum() == pytest.approx(saving)
     assert set(learned["category"]) == {"launch"}
+
+
+# ------------------------------------------------------------------------------- eclipse-season throttling
+
+def test_a_throttled_unit_carries_only_its_bus_through_eclipse_by_hand():
+    from planner.physics.unit import UnitSpec, unit_budget
+    spec = UnitSpec(accel_power_w=1000.0, host_power_fraction=0.25, accel_mass_kg=10.0, shielding_mass_kg_per_accel=0.0,
+                    bus_mass_kg=100.0, bus_power_w=500.0, terminals=2, terminal_mass_kg=5.0, terminal_power_w=250.0,
+                    structure_margin=0.0, power_source="solar", solar_flux_w_m2=1361.0, cell_efficiency=0.3,
+                    fill_factor=0.9, array_eol_factor=0.9, eclipse_fraction=0.2, recharge_efficiency=0.9,
+                    array_specific_power_w_per_kg=100.0, longest_eclipse_h=0.5, depth_of_discharge=0.5,
+                    battery_wh_per_kg=150.0, fission_kg_per_kwe=0.0, radiator_temp_k=320.0, radiator_cap_k=400.0,
+                    radiator_net_flux_w_m2=500.0, radiator_kg_per_m2=5.0, heat_pump_carnot_fraction=0.5,
+                    heat_pump_kg_per_kw=0.0, drag_kg_per_m2_yr=0.0, life_yr=5.0, manoeuvre_dv_m_s=0.0,
+                    thruster_isp_s=1500.0, max_mass_kg=math.inf, max_array_m2=math.inf, max_radiator_m2=math.inf,
+                    max_volume_m3=math.inf, stowed_density_kg_m3=100.0)
+    sized = unit_budget(spec, 10)
+    throttled = unit_budget(spec.__class__(**{**spec.__dict__, "throttle_in_eclipse": True}), 10)
+    load = 10 * 1000 * 1.25 + 500 + 2 * 250  # 13.5 kW; in eclipse the throttled unit draws the bus and terminals, 1 kW
+    per_m2 = 1361 * 0.3 * 0.9 * 0.9  # W/m2 at end of life
+    recharge = 0.2 / (0.8 * 0.9)  # energy drawn in eclipse, put back in the sunlit rest of the orbit
+    assert sized.battery_kwh == pytest.approx(13.5 * 0.5 / 0.5)  # 13.5 kWh
+    assert throttled.battery_kwh == pytest.approx(1.0 * 0.5 / 0.5)  # 1 kWh
+    assert sized.array_area_m2 == pytest.approx(load * (1 + recharge) / per_m2)
+    assert throttled.array_area_m2 == pytest.approx((load + 1000 * recharge) / per_m2)
+    assert throttled.radiator_area_m2 == sized.radiator_area_m2  # it still rejects the full heat in sunlight
+
+
+@pytest.mark.parametrize("dark_share, winner", [("site", "throttled"), (0.3127, "sized")])
+def test_the_optimiser_chooses_between_sizing_and_throttling_as_enumeration(dark_share, winner):
+    """Both ways of a swarm satellite at the dawn-dusk SSO (the toy's site, 3.9 % of the year in shadow, the worst
+    orbit 20 %), costs, capacities and masses from the planner's own sizing: the throttled unit fits more accelerators
+    under its mass cap (a 1 kWh battery instead of 15) and computes 96 % of the time, so it carries more. Demand
+    just under five of the larger units: 5 throttled units (dearer each) beat the 6 sized ones needed. With LEO
+    53 deg's dark share (31 % of the year) the throttled unit carries less than a sized one: 5 sized units. The
+    model's plan is the enumeration's."""
+    from tests.toy import ARCH, enumerate_optimum, solve_toy, toy_coefficients
+    opts = ["design_space.eclipse_throttling=true", "design_space.shielding_mm_al=[1]"]
+    real = compute(load_scenario(Path(__file__).parent / "data" / "toy.yaml", opts))
+    keys = {("throttled" if k.endswith("throttled") else "sized"): k for (a, k) in real.designs if a == ARCH}
+    assert set(keys) == {"sized", "throttled"}
+    d_s, d_t = real.designs[(ARCH, keys["sized"])], real.designs[(ARCH, keys["throttled"])]
+    assert d_t.accelerators_per_unit > d_s.accelerators_per_unit and d_t.budget.battery_kwh < d_s.budget.battery_kwh
+    assert d_t.compute_duty == pytest.approx(1 - 0.0386, abs=1e-3)
+    cap_s = real.unit_cap[(ARCH, keys["sized"], 2030, 2030)]
+    cap_t = real.unit_cap[(ARCH, keys["throttled"], 2030, 2030)]
+    assert cap_t / cap_s == pytest.approx(d_t.accelerators_per_unit / d_s.accelerators_per_unit * d_t.compute_duty)
+    if dark_share != "site":
+        cap_t *= (1 - dark_share) / d_t.compute_duty
+    cost = {n: real.unit_cost[(ARCH, keys[n], 2030)] for n in keys}
+    demand = 0.999 * 5 * max(cap_t, cap_s)  # five of the larger; four of it and one of the other fall short
+    spec = {"1mm": {"cost": {2030: cost["sized"], 2031: cost["sized"]}, "cap": cap_s, "mass_t": d_s.trip_mass_t,
+                    "life_yr": 2},
+            "throttled": {"cost": {2030: cost["throttled"], 2031: cost["throttled"]}, "cap": cap_t,
+                          "mass_t": d_t.trip_mass_t, "life_yr": 2}}
+    case = dict(designs=spec, demand={2030: demand, 2031: demand}, payload_t=100.0, trip_cost={2030: 1.0, 2031: 1.0},
+                cadence=10)
+    best, build = enumerate_optimum(**case)
+    assert {k: n for k, n in build.items() if n} == ({("throttled", 2030): 5} if winner == "throttled"
+                                                     else {("1mm", 2030): 5})
+    c = toy_coefficients(**case, overrides=opts)
+    pm, res = solve_toy(c)
+    assert res.status == "optimal"
+    assert float(pm.m.total_cost()) == pytest.approx(best, abs=1e-6)
+    chosen = {(k.split("/")[-1], v): round(x.value) for (a, k, v), x in pm.m.units.items() if round(x.value)}
+    assert chosen == {k: n for k, n in build.items() if n}

@@ -8,6 +8,7 @@ Everything here is a plain number keyed by a tuple; ``planner.model.build`` turn
 from __future__ import annotations
 
 import functools
+import itertools
 from collections import defaultdict
 import math
 from collections.abc import Callable, Sequence
@@ -76,6 +77,8 @@ class Design:
     absorbed_w_m2: float  # what the environment puts back per m2 (sun, planet IR, albedo; or the effective sink)
     limiting_link: str
     depth_of_discharge: float  # the battery's, from its cycles over the life
+    throttled: bool  # compute off in eclipse (battery and arrays for the bus alone), else sized for full compute
+    compute_duty: float  # share of the time the accelerators compute: 1 - the year's mean eclipse share if throttled
     eol_margin: float  # radiator area x net flux at end of life / heat - 1 (0: sized exactly)
     bol_margin: float  # the same at beginning-of-life coatings
     # emissions per unit (t CO2e)
@@ -85,16 +88,16 @@ class Design:
 
     @property
     def key(self) -> str:
-        return f"{self.accelerator}/{self.radiator_temp_k:g}K/{self.shielding_mm:g}mm"
+        return design_key(self.accelerator, self.radiator_temp_k, self.shielding_mm, self.throttled)
 
     def delivered(self, age: float, span: float, serviced: bool = False, dose: bool = True) -> float:
         """Accelerator-years one of the unit's accelerators delivers from ``age`` to ``age + span`` years: the share
-        that survived deployment (1 - deployment loss) and has not failed since, e^(-lambda t) (lambda the permanent
+        that survived deployment (1 - deployment loss) and has not failed since, while it computes (``compute_duty``), e^(-lambda t) (lambda the permanent
         loss rate, less the repaired share if serviced), integrated over the time, and past the total-dose onset
         only the degraded share of it (``dose``). Accounting convention: failures happen through a year, so a year
         delivers its average capacity, not its first day's."""
         lam = self.failure_rate * ((1 - self.repair_fraction) if serviced else 1.0)
-        alive = 1.0 - self.deployment_loss
+        alive = (1.0 - self.deployment_loss) * self.compute_duty
 
         def surviving(t0: float, t1: float) -> float:
             return alive * power.survival_years(lam, t0, t1)
@@ -662,21 +665,37 @@ EMISSION_CATEGORIES = ("launch", "spacecraft_embodied", "accelerators_embodied",
 
 
 def site_environment(cat: Catalog, site: str, terms) -> dict[str, float]:
+    """A site's eclipses (the worst orbit's share and eclipse, the eclipses a year, the year's mean share in shadow:
+    a typed site's own share) and its drag make-up."""
     st = cat.sites[site]
     if st.eclipse_fraction is not None:
         f, longest, cycles = st.eclipse_fraction.v, st.longest_eclipse_h.v, st.eclipses_per_yr.v
+        mean = f
     else:
         node = st.node_from_sun_deg.v if st.node_from_sun_deg is not None else None
         seasons = eclipse_seasons(st.altitude_km.v, st.inclination_deg.v, node)
         f, longest, cycles = seasons["eclipse_fraction"], seasons["longest_eclipse_h"], seasons["eclipses_per_yr"]
+        mean = seasons["mean_eclipse_fraction"]
     if not terms.eclipse:
-        f, longest, cycles = 0.0, 0.0, 0.0
+        f, longest, cycles, mean = 0.0, 0.0, 0.0, 0.0
     drag = 0.0
     if terms.drag and st.altitude_km is not None and st.atmospheric_density_kg_m3.v > 0:
         p = cat.components.propellant
         drag = orbit.drag_makeup_kg_per_m2_yr(st.atmospheric_density_kg_m3.v, st.altitude_km.v,
                                               p.drag_coefficient.v, p.isp_s.v) * p.ram_area_fraction.v
-    return {"eclipse_fraction": f, "longest_eclipse_h": longest, "eclipses_per_yr": cycles, "drag_kg_per_m2_yr": drag}
+    return {"eclipse_fraction": f, "longest_eclipse_h": longest, "eclipses_per_yr": cycles,
+            "mean_eclipse_fraction": mean, "drag_kg_per_m2_yr": drag}
+
+
+def design_key(accelerator: str, radiator_temp_k: float, shielding_mm: float, throttled: bool = False) -> str:
+    return f"{accelerator}/{radiator_temp_k:g}K/{shielding_mm:g}mm" + ("/throttled" if throttled else "")
+
+
+def can_throttle(s: Scenario, cat: Catalog, platform: str, site: str) -> bool:
+    """A design may switch compute off in eclipse instead of carrying it through (the scenario's
+    ``design_space.eclipse_throttling``): solar units at a site with eclipses."""
+    return (s.design_space.eclipse_throttling and cat.platforms[platform].power_source == "solar"
+            and site_environment(cat, site, s.terms)["eclipse_fraction"] > 0)
 
 
 @functools.lru_cache(maxsize=64)
@@ -785,8 +804,10 @@ def _table(table: dict[int, float], year: int) -> float:
 
 def size_design(s: Scenario, cat: Catalog, arch: str, platform: str, site: str, accelerator: str,
                 radiator_temp_k: float, shielding_mm: float, route: Route | None,
-                fixed_accelerators: int | None = None) -> tuple[Design | None, str]:
-    """Size one unit of a design; (None, reason) when the design cannot work."""
+                fixed_accelerators: int | None = None, throttled: bool = False) -> tuple[Design | None, str]:
+    """Size one unit of a design; (None, reason) when the design cannot work. ``throttled``: compute switches off
+    in every eclipse (the battery and the arrays' recharge carry the bus and terminals only) and the accelerators
+    compute 1 - the year's mean eclipse share of the time; else the unit computes through every eclipse."""
     terms = s.terms
     pf, st, g, comp = cat.platforms[platform], cat.sites[site], cat.accelerators[accelerator], cat.components
     env = site_environment(cat, site, terms)
@@ -863,7 +884,7 @@ def size_design(s: Scenario, cat: Catalog, arch: str, platform: str, site: str, 
         max_mass_kg=max_mass if caps_on else INF, max_array_m2=pf.max_array_m2.v if caps_on else INF,
         max_radiator_m2=pf.max_radiator_m2.v if caps_on else INF, max_volume_m3=max_vol if caps_on else INF,
         stowed_density_kg_m3=pf.stowed_density_kg_m3.v, bus_mass_only=not terms.subsystem_masses,
-        thermal_loop_kg_per_kw=rad.loop_mass_kg_per_kw.v)
+        thermal_loop_kg_per_kw=rad.loop_mass_kg_per_kw.v, throttle_in_eclipse=throttled)
     most, binding = max_accelerators(spec)
     if fixed_accelerators is None and platform in s.design_space.accelerators_per_unit:
         n = s.design_space.accelerators_per_unit[platform]
@@ -937,7 +958,8 @@ def size_design(s: Scenario, cat: Catalog, arch: str, platform: str, site: str, 
         if heat_pump else math.nan,
         emitted_w_m2=emitted, absorbed_w_m2=emitted - q,
         limiting_link=thermal.limiting_link(binding, heat_pump, cap_part, emitted - q, emitted),
-        depth_of_discharge=dod,
+        depth_of_discharge=dod, throttled=throttled,
+        compute_duty=1.0 - env["mean_eclipse_fraction"] if throttled else 1.0,
         eol_margin=thermal.rejection_margin(b.radiator_area_m2, q, heat_w) if heat_w > 0 else math.nan,
         bol_margin=thermal.rejection_margin(b.radiator_area_m2, q_bol, heat_w) if heat_w > 0 else math.nan,
         embodied_accelerators_t=n * acc_co2_t,
@@ -1078,18 +1100,20 @@ def compute(rs: ResolvedScenario, fixed_accelerators: dict[tuple[str, str], int]
             vint = [y for y in years if earliest <= y and g_first <= y <= g_last]
             if not vint:
                 continue
-            for temp in design_levels(s, cat, g):
-                for mm in s.design_space.shielding_mm_al:
-                    key = f"{g}/{temp:g}K/{mm:g}mm"
-                    fixed = (fixed_accelerators or {}).get((a, key))
-                    if fixed_accelerators is not None and fixed is None:
-                        continue
-                    d, why = size_design(s, cat, a, info["platform"], info["site"], g, temp, mm, route, fixed)
-                    if d is None:
-                        dropped.append({"architecture": a, "design": key, "reason": why})
-                        continue
-                    designs[(a, key)] = d
-                    unit_vintages[(a, key)] = vint
+            modes = (False, True) if can_throttle(s, cat, info["platform"], info["site"]) else (False,)
+            for temp, mm, throttled in itertools.product(design_levels(s, cat, g), s.design_space.shielding_mm_al,
+                                                         modes):
+                key = design_key(g, temp, mm, throttled)
+                fixed = (fixed_accelerators or {}).get((a, key))
+                if fixed_accelerators is not None and fixed is None:
+                    continue
+                d, why = size_design(s, cat, a, info["platform"], info["site"], g, temp, mm, route, fixed,
+                                     throttled)
+                if d is None:
+                    dropped.append({"architecture": a, "design": key, "reason": why})
+                    continue
+                designs[(a, key)] = d
+                unit_vintages[(a, key)] = vint
 
     unit_cap, unit_cap_serviced, spares = {}, {}, {}
     serviceable_units = set()

@@ -27,13 +27,16 @@ def array_power_bol_w_per_m2(solar_flux_w_m2: float, cell_efficiency: float, fil
 
 
 def array_area_m2(load_w: float, solar_flux_w_m2: float, cell_efficiency: float, fill_factor: float,
-                  eol_factor: float, eclipse_fraction: float, recharge_efficiency: float) -> float:
-    """Array area that carries ``load_w`` at end of life, recharging the battery for the eclipse:
+                  eol_factor: float, eclipse_fraction: float, recharge_efficiency: float,
+                  eclipse_load_w: float | None = None) -> float:
+    """Array area that carries ``load_w`` in sunlight at end of life, recharging the battery for the eclipse's load
+    (``eclipse_load_w``, the full load unless given: a unit that switches compute off in eclipse carries less):
 
-    A = load (1 + f / ((1 - f) eta)) / (S eta_cell fill eol).
+    A = (load + eclipse_load f / ((1 - f) eta)) / (S eta_cell fill eol).
     """
     per_m2 = array_power_bol_w_per_m2(solar_flux_w_m2, cell_efficiency, fill_factor) * eol_factor
-    return load_w * (1.0 + eclipse_recharge_factor(eclipse_fraction, recharge_efficiency)) / per_m2
+    dark = load_w if eclipse_load_w is None else eclipse_load_w
+    return (load_w + dark * eclipse_recharge_factor(eclipse_fraction, recharge_efficiency)) / per_m2
 
 
 def array_mass_kg(area_m2: float, solar_flux_w_m2: float, cell_efficiency: float, fill_factor: float,

@@ -62,6 +62,7 @@ class UnitSpec:
     stowed_density_kg_m3: float
     bus_mass_only: bool = False  # the unit weighs its bus mass only (a published whole-spacecraft mass)
     thermal_loop_kg_per_kw: float = 0.0  # pumps, lines, manifolds, coolant, heat exchangers per kW rejected
+    throttle_in_eclipse: bool = False  # compute off in eclipse: the battery carries the bus and terminals only
 
 
 @dataclass(frozen=True)
@@ -104,11 +105,16 @@ def unit_budget(s: UnitSpec, n: float) -> UnitBudget:
     load_w = heat_w + hp_w
     rejected_w = heat_w + hp_w
     if s.power_source == "solar":
+        dark_w = load_w  # what the battery carries through an eclipse
+        if s.throttle_in_eclipse:  # accelerators and their hosts off: the bus, the terminals and their heat pump
+            dark_heat_w = s.bus_power_w + terminal_w
+            dark_w = dark_heat_w + thermal.heat_pump_power_w(dark_heat_w, s.radiator_cap_k, s.radiator_temp_k,
+                                                             s.heat_pump_carnot_fraction)
         array_m2 = power.array_area_m2(load_w, s.solar_flux_w_m2, s.cell_efficiency, s.fill_factor,
-                                       s.array_eol_factor, s.eclipse_fraction, s.recharge_efficiency)
+                                       s.array_eol_factor, s.eclipse_fraction, s.recharge_efficiency, dark_w)
         array_kg = power.array_mass_kg(array_m2, s.solar_flux_w_m2, s.cell_efficiency, s.fill_factor,
                                        s.array_specific_power_w_per_kg)
-        battery_kwh = power.battery_capacity_kwh(load_w, s.longest_eclipse_h, s.depth_of_discharge)
+        battery_kwh = power.battery_capacity_kwh(dark_w, s.longest_eclipse_h, s.depth_of_discharge)
         fission_kg = 0.0
     elif s.power_source == "fission":
         array_m2 = array_kg = battery_kwh = 0.0

@@ -49,6 +49,11 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
         "battery_kwh_per_unit": "battery nameplate energy per unit, kWh",
         "depth_of_discharge": "the battery's depth of discharge each eclipse: the deepest its cycle-life curve allows "
                               "for the eclipses over the unit's life (capped at the catalog's maximum)",
+        "throttled_in_eclipse": "true if the design switches compute off in every eclipse (its battery and the "
+                                "arrays' recharge carry the bus and terminals only), false if sized to compute through "
+                                "the worst eclipse",
+        "compute_duty": "share of the time its accelerators compute: 1, or 1 - the year's mean share in shadow if "
+                        "throttled in eclipse",
         "shielding_mm_al": "aluminium-equivalent shielding around the accelerators, mm",
         "dose_rad_per_yr": "total ionising dose rate behind that shielding (with model margin), rad(Si)/yr",
         "mass_kg_per_unit": "launch mass per unit, kg",

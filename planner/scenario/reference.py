@@ -76,6 +76,9 @@ MEANINGS: dict[str, str] = {
     "DesignSpace.servicing": "Whether units in orbit may be serviced (accelerators replaced) instead of replaced.",
     "DesignSpace.accelerators": "Catalog accelerators allowed (none given: all).",
     "DesignSpace.accelerators_per_unit": "A fixed number of accelerators per unit, by platform (else chosen).",
+    "DesignSpace.eclipse_throttling": "Whether a solar design may switch compute off in eclipse instead of sizing its "
+                                      "battery and arrays to carry it (each such design is offered both ways; the "
+                                      "optimiser chooses).",
     "Trajectories.launch_price_model": "`per_year`: launch prices from the catalog or tables; `learning_curve`: from "
                                        "cumulative mass launched.",
     "Trajectories.launch_price_musd_per_flight": "Price per flight by vehicle: a number or a year table.",

@@ -148,6 +148,7 @@ class DesignSpace(Strict):
     servicing: bool = True
     accelerators: list[str] | None = Field(None, max_length=MAX_NAMES)  # catalog accelerators allowed (None: all)
     accelerators_per_unit: dict[str, Annotated[int, Field(ge=1, le=100_000_000)]] = {}  # platform -> fixed size
+    eclipse_throttling: bool = True  # solar designs may also switch compute off in eclipse (the optimiser chooses)
 
 
 class LearningCurve(Strict):
