@@ -250,7 +250,9 @@ class Site(Strict):
     dose_table: str
     dose_margin: Q("1", ge=1)
     gcr_spe_rad_per_yr: NonNeg("rad(Si)/yr")
-    seu_dose_rad_per_yr: NonNeg("rad(Si)/yr")
+    seu_dose_rad_per_yr: NonNeg("rad(Si)/yr")  # the protons' (trapped or solar) single-event dose
+    gcr_transmission: Fraction  # share of free space's galactic heavy ions that reach the site (field, planet)
+    spe_exposure: Fraction  # share of free space's solar-particle-event protons that reach the site
     distance_to_earth_users_km: NonNeg("km")
     distance_to_moon_users_km: NonNeg("km")
     routing_ms: NonNeg("ms")
@@ -433,6 +435,20 @@ class GroundStations(Strict):
 class SingleEvents(Strict):
     sdc_recovery_h: NonNeg("h")
     crash_recovery_h: NonNeg("h")
+    # galactic heavy ions from the accelerators' proton test (Petersen's figure of merit)
+    proton_stopping_power_mev_cm2_per_g: Positive("MeV cm2/g")  # of the test protons in silicon
+    fom_per_proton_cross_section: Positive("1/cm2")  # heavy-ion figure of merit over the proton cross-section
+    gcr_rate_coefficient_per_day: Positive("1/day")  # free-space events per day per unit of figure of merit
+
+
+class SolarParticleEvents(Strict):
+    """How often a solar particle event crosses a chip's degradation onset (shown, not priced)."""
+
+    design_event_rate_per_yr: Positive("1/yr")  # events as large as the design event, in free space
+    design_event_krad: Positive("krad(Si)")  # its dose behind design_event_shielding_mm of aluminium
+    design_event_shielding_mm: Positive("mm")
+    size_slope: Positive("1")  # events above a dose D: rate x (D / design dose)^-slope
+    dose_table: str  # the dose table whose shape with depth an event follows
 
 
 class Emissions(Strict):
@@ -451,6 +467,7 @@ class Components(Strict):
     space_packaging: SpacePackaging
     servicing: Servicing
     single_events: SingleEvents
+    solar_particle_events: SolarParticleEvents
     accelerator_failures: AcceleratorFailures
     cost_trends: CostTrends
     ground_stations: GroundStations

@@ -77,6 +77,7 @@ class Design:
     absorbed_w_m2: float  # what the environment puts back per m2 (sun, planet IR, albedo; or the effective sink)
     limiting_link: str
     depth_of_discharge: float  # the battery's, from its cycles over the life
+    spe_onset_risk: float  # chance a solar particle event in its life crosses the accelerators' degradation onset
     throttled: bool  # compute off in eclipse (battery and arrays for the bus alone), else sized for full compute
     compute_duty: float  # share of the time the accelerators compute: 1 - the year's mean eclipse share if throttled
     eol_margin: float  # radiator area x net flux at end of life / heat - 1 (0: sized exactly)
@@ -721,6 +722,30 @@ def site_dose_rad_per_yr(cat: Catalog, site: str, shielding_mm: float) -> float:
                                                       st.dose_margin.v, st.gcr_spe_rad_per_yr.v)
 
 
+def gcr_krad_per_yr(cat: Catalog, site: str) -> float:
+    """The site's galactic heavy ions as the test-proton dose that causes as many single events."""
+    se = cat.components.single_events
+    return radiation.gcr_proton_equivalent_krad_per_yr(cat.sites[site].gcr_transmission.v, se.gcr_rate_coefficient_per_day.v,
+                                                       se.fom_per_proton_cross_section.v,
+                                                       se.proton_stopping_power_mev_cm2_per_g.v)
+
+
+def spe_onset_risk(cat: Catalog, site: str, shielding_mm: float, accelerator: str, life_yr: float) -> float:
+    """Chance that a solar particle event in the unit's life crosses its accelerators' degradation onset behind the
+    shielding; the design event's dose follows the catalog's event dose table with depth."""
+    spe = cat.components.solar_particle_events
+    table = cat.dose_tables[spe.dose_table]
+
+    def shape(mm: float) -> float:
+        mm = min(max(mm, table.shielding_mm_al[0]), table.shielding_mm_al[-1])
+        return radiation.dose_behind_shielding_rad_per_yr(table.shielding_mm_al, table.dose_rad_si_per_yr, mm)
+
+    event = spe.design_event_krad.v * shape(shielding_mm) / shape(spe.design_event_shielding_mm.v)
+    return radiation.spe_onset_probability(life_yr if math.isfinite(life_yr) else 0.0, spe.design_event_rate_per_yr.v,
+                                           cat.sites[site].spe_exposure.v, event,
+                                           cat.accelerators[accelerator].tid_onset_krad.v, spe.size_slope.v)
+
+
 def rtt_ms(cat: Catalog, arch_info: dict, users: str) -> float:
     if arch_info["kind"] == "ground":
         g = cat.ground_regions[arch_info["site"]]
@@ -959,6 +984,7 @@ def size_design(s: Scenario, cat: Catalog, arch: str, platform: str, site: str, 
         emitted_w_m2=emitted, absorbed_w_m2=emitted - q,
         limiting_link=thermal.limiting_link(binding, heat_pump, cap_part, emitted - q, emitted),
         depth_of_discharge=dod, throttled=throttled,
+        spe_onset_risk=spe_onset_risk(cat, site, shielding_mm, accelerator, life),
         compute_duty=1.0 - env["mean_eclipse_fraction"] if throttled else 1.0,
         eol_margin=thermal.rejection_margin(b.radiator_area_m2, q, heat_w) if heat_w > 0 else math.nan,
         bol_margin=thermal.rejection_margin(b.radiator_area_m2, q_bol, heat_w) if heat_w > 0 else math.nan,
@@ -1181,7 +1207,8 @@ def compute(rs: ResolvedScenario, fixed_accelerators: dict[tuple[str, str], int]
                     if terms.single_events:
                         avail = radiation.single_event_availability(
                             st.seu_dose_rad_per_yr.v, acc.sdc_per_krad.v, acc.crash_per_krad.v,
-                            se.sdc_recovery_h.v, se.crash_recovery_h.v, spec.min_cluster_accelerators)
+                            se.sdc_recovery_h.v, se.crash_recovery_h.v, spec.min_cluster_accelerators,
+                            gcr_krad_per_yr(cat, info["site"]))
                         e *= avail
                         parts["single_events"] = avail
                 if e > 0:

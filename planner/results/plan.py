@@ -124,6 +124,7 @@ def build_tables(c: Coefficients, sol: Solution) -> dict[str, pd.DataFrame]:
             "eol_margin": d.eol_margin, "bol_margin": d.bol_margin,
             "battery_kwh_per_unit": b.battery_kwh, "depth_of_discharge": d.depth_of_discharge,
             "throttled_in_eclipse": d.throttled, "compute_duty": d.compute_duty,
+            "spe_onset_risk": d.spe_onset_risk,
             "shielding_mm_al": d.shielding_mm,
             "dose_rad_per_yr": d.dose_rad_per_yr, "mass_kg_per_unit": b.mass_kg,
             "accelerators_kg": b.accelerator_mass_kg, "shielding_kg": b.shielding_mass_kg, "bus_kg": b.bus_mass_kg,

@@ -54,6 +54,8 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
                                 "the worst eclipse",
         "compute_duty": "share of the time its accelerators compute: 1, or 1 - the year's mean share in shadow if "
                         "throttled in eclipse",
+        "spe_onset_risk": "chance that a solar particle event during the unit's life crosses its accelerators' "
+                          "degradation onset (HBM) behind its shielding: a dose risk shown, not priced",
         "shielding_mm_al": "aluminium-equivalent shielding around the accelerators, mm",
         "dose_rad_per_yr": "total ionising dose rate behind that shielding (with model margin), rad(Si)/yr",
         "mass_kg_per_unit": "launch mass per unit, kg",
