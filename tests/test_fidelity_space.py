@@ -233,3 +233,62 @@ def test_solar_particle_event_risk_by_hand():
     assert spe_onset_risk(cat, "lunar_south_pole", 5, "b200", 5) == pytest.approx(half, rel=1e-6)
     assert spe_onset_risk(cat, "eml1", 20, "b200", 5) < spe_onset_risk(cat, "eml1", 5, "b200", 5)  # shielding helps
     assert radiation.spe_onset_probability(0.0, 0.025, 1.0, 16.7, 2.0, 0.4) == 0.0
+
+
+# -------------------------------------------------------------------------- space units: keep or retire
+
+def _retire_case(ops_musd: float):
+    from tests.toy import ARCH
+    opts = ["design_space.space_unit_lives_yr=[1]", "design_space.shielding_mm_al=[1]",
+            f"catalog.platforms.swarm_satellite.ops_cost_musd_per_unit_yr={ops_musd}"]
+    real = compute(load_scenario(Path(__file__).parent / "data" / "toy.yaml", opts))
+    keys = {("retire" if "retire@" in k else "keep"): k for (a, k) in real.designs if a == ARCH}
+    return opts, real, keys
+
+
+def test_a_retired_space_unit_serves_and_costs_its_planned_life_by_hand():
+    """Retiring a 5-year swarm satellite after 1 year: the same unit sized for 1 year (its array loses one year's
+    degradation, so it may carry an accelerator more), capacity in 2030 only, operations for 2030 only, and no
+    residual value at the horizon (2031): its cost is its whole capex plus one year of operations."""
+    from tests.toy import ARCH
+    _, c, keys = _retire_case(0.02)
+    keep, retire = c.designs[(ARCH, keys["keep"])], c.designs[(ARCH, keys["retire"])]
+    assert (keep.life_yr, retire.life_yr, retire.life_limit) == (5.0, 1.0, "retired (keep or retire)")
+    assert keys["retire"] == keys["keep"] + "/retire@1y"
+    assert (ARCH, keys["retire"], 2030, 2031) not in c.unit_cap
+    assert (ARCH, keys["keep"], 2030, 2031) in c.unit_cap
+    ops = [(t, x) for cat, t, x in c.unit_flows(ARCH, keys["retire"], 2030) if cat == "operations"]
+    assert ops == [(2030, pytest.approx(0.02 * c.price_factor(2030)["operations"]))]
+    assert not [f for f in c.unit_flows(ARCH, keys["retire"], 2030) if f[0] == "residual_value"]
+    capex = sum(c.unit_capex(ARCH, keys["retire"], 2030).values())
+    # discount rate 0 and no residual: the whole capex (its launch share is paid with the trip) and one year of ops
+    assert c.unit_cost[(ARCH, keys["retire"], 2030)] == pytest.approx(capex + ops[0][1], rel=1e-9)
+    keep_residual = sum(x for cat, t, x in c.unit_flows(ARCH, keys["keep"], 2030) if cat == "residual_value")
+    assert keep_residual < 0  # the kept unit's value past the horizon is credited
+
+
+@pytest.mark.parametrize("ops_musd, winner", [(0.02, "keep"), (50.0, "retire")])
+def test_keep_or_retire_as_enumeration(ops_musd, winner):
+    """Demand for one unit's capacity in 2030 and none in 2031 (the horizon's last year). With the catalog's
+    operations ($20k a year) keeping the unit is cheaper: it carries residual value past the horizon. With
+    operations of $50M a year the year 2031 costs more than the residual value retiring gives up: retire after a
+    year. The model's plan is the enumeration's, on the planner's own unit costs."""
+    from tests.toy import ARCH, enumerate_optimum, solve_toy, toy_coefficients
+    opts, real, keys = _retire_case(ops_musd)
+    spec = {}
+    for name, suffix in (("keep", "1mm"), ("retire", "retire@1y")):
+        d = real.designs[(ARCH, keys[name])]
+        spec[suffix] = {"cost": {2030: real.unit_cost[(ARCH, keys[name], 2030)]},
+                        "cap": real.unit_cap[(ARCH, keys[name], 2030, 2030)], "mass_t": d.trip_mass_t,
+                        "life_yr": 2 if name == "keep" else 1}
+    demand = 0.9 * min(s["cap"] for s in spec.values())
+    case = dict(designs=spec, demand={2030: demand, 2031: 0.0}, payload_t=100.0, trip_cost={2030: 1.0, 2031: 1.0},
+                cadence=10)
+    best, build = enumerate_optimum(**case)
+    assert {k: n for k, n in build.items() if n} == {("1mm" if winner == "keep" else "retire@1y", 2030): 1}
+    c = toy_coefficients(**case, overrides=opts)
+    pm, res = solve_toy(c)
+    assert res.status == "optimal"
+    assert float(pm.m.total_cost()) == pytest.approx(best, abs=1e-6)
+    chosen = {(k.split("/")[-1], v): round(x.value) for (a, k, v), x in pm.m.units.items() if round(x.value)}
+    assert chosen == {k: n for k, n in build.items() if n}

@@ -77,6 +77,7 @@ class Design:
     absorbed_w_m2: float  # what the environment puts back per m2 (sun, planet IR, albedo; or the effective sink)
     limiting_link: str
     depth_of_discharge: float  # the battery's, from its cycles over the life
+    planned_life_yr: float | None  # retired after this many years (a keep-or-retire choice), else its full life
     spe_onset_risk: float  # chance a solar particle event in its life crosses the accelerators' degradation onset
     throttled: bool  # compute off in eclipse (battery and arrays for the bus alone), else sized for full compute
     compute_duty: float  # share of the time the accelerators compute: 1 - the year's mean eclipse share if throttled
@@ -89,7 +90,8 @@ class Design:
 
     @property
     def key(self) -> str:
-        return design_key(self.accelerator, self.radiator_temp_k, self.shielding_mm, self.throttled)
+        return design_key(self.accelerator, self.radiator_temp_k, self.shielding_mm, self.throttled,
+                          self.planned_life_yr)
 
     def delivered(self, age: float, span: float, serviced: bool = False, dose: bool = True) -> float:
         """Accelerator-years one of the unit's accelerators delivers from ``age`` to ``age + span`` years: the share
@@ -688,8 +690,10 @@ def site_environment(cat: Catalog, site: str, terms) -> dict[str, float]:
             "mean_eclipse_fraction": mean, "drag_kg_per_m2_yr": drag}
 
 
-def design_key(accelerator: str, radiator_temp_k: float, shielding_mm: float, throttled: bool = False) -> str:
-    return f"{accelerator}/{radiator_temp_k:g}K/{shielding_mm:g}mm" + ("/throttled" if throttled else "")
+def design_key(accelerator: str, radiator_temp_k: float, shielding_mm: float, throttled: bool = False,
+               planned_life_yr: float | None = None) -> str:
+    return (f"{accelerator}/{radiator_temp_k:g}K/{shielding_mm:g}mm" + ("/throttled" if throttled else "")
+            + (f"/retire@{planned_life_yr:g}y" if planned_life_yr is not None else ""))
 
 
 def can_throttle(s: Scenario, cat: Catalog, platform: str, site: str) -> bool:
@@ -829,10 +833,13 @@ def _table(table: dict[int, float], year: int) -> float:
 
 def size_design(s: Scenario, cat: Catalog, arch: str, platform: str, site: str, accelerator: str,
                 radiator_temp_k: float, shielding_mm: float, route: Route | None,
-                fixed_accelerators: int | None = None, throttled: bool = False) -> tuple[Design | None, str]:
+                fixed_accelerators: int | None = None, throttled: bool = False,
+                planned_life_yr: float | None = None) -> tuple[Design | None, str]:
     """Size one unit of a design; (None, reason) when the design cannot work. ``throttled``: compute switches off
     in every eclipse (the battery and the arrays' recharge carry the bus and terminals only) and the accelerators
-    compute 1 - the year's mean eclipse share of the time; else the unit computes through every eclipse."""
+    compute 1 - the year's mean eclipse share of the time; else the unit computes through every eclipse.
+    ``planned_life_yr``: the unit is retired (deorbited, its operations stop) after that many years instead of
+    keeping its accelerators for its full life (design life or total dose); it is sized for that life."""
     terms = s.terms
     pf, st, g, comp = cat.platforms[platform], cat.sites[site], cat.accelerators[accelerator], cat.components
     env = site_environment(cat, site, terms)
@@ -844,6 +851,10 @@ def size_design(s: Scenario, cat: Catalog, arch: str, platform: str, site: str, 
         if tid_life < life:
             life, limit = tid_life, "total dose"
         onset = radiation.degradation_onset_yr(g.tid_onset_krad.v, dose)
+    if planned_life_yr is not None:
+        if planned_life_yr >= life:
+            return None, f"retiring at {planned_life_yr:g} years is its full life ({life:.3g} years, {limit})"
+        life, limit = planned_life_yr, "retired (keep or retire)"
     if life < 1.0:
         return None, f"total dose ends its life in {life:.2f} years"
     rad = comp.radiator
@@ -983,7 +994,7 @@ def size_design(s: Scenario, cat: Catalog, arch: str, platform: str, site: str, 
         if heat_pump else math.nan,
         emitted_w_m2=emitted, absorbed_w_m2=emitted - q,
         limiting_link=thermal.limiting_link(binding, heat_pump, cap_part, emitted - q, emitted),
-        depth_of_discharge=dod, throttled=throttled,
+        depth_of_discharge=dod, throttled=throttled, planned_life_yr=planned_life_yr,
         spe_onset_risk=spe_onset_risk(cat, site, shielding_mm, accelerator, life),
         compute_duty=1.0 - env["mean_eclipse_fraction"] if throttled else 1.0,
         eol_margin=thermal.rejection_margin(b.radiator_area_m2, q, heat_w) if heat_w > 0 else math.nan,
@@ -1127,14 +1138,17 @@ def compute(rs: ResolvedScenario, fixed_accelerators: dict[tuple[str, str], int]
             if not vint:
                 continue
             modes = (False, True) if can_throttle(s, cat, info["platform"], info["site"]) else (False,)
-            for temp, mm, throttled in itertools.product(design_levels(s, cat, g), s.design_space.shielding_mm_al,
-                                                         modes):
-                key = design_key(g, temp, mm, throttled)
+            lives = [None] + [float(x) for x in s.design_space.space_unit_lives_yr]
+            for temp, mm, throttled, keep in itertools.product(design_levels(s, cat, g), s.design_space.shielding_mm_al,
+                                                               modes, lives):
+                key = design_key(g, temp, mm, throttled, keep)
                 fixed = (fixed_accelerators or {}).get((a, key))
                 if fixed_accelerators is not None and fixed is None:
                     continue
                 d, why = size_design(s, cat, a, info["platform"], info["site"], g, temp, mm, route, fixed,
-                                     throttled)
+                                     throttled, keep)
+                if d is None and keep is not None:
+                    continue  # a planned life at or past the full life is the full-life design itself
                 if d is None:
                     dropped.append({"architecture": a, "design": key, "reason": why})
                     continue

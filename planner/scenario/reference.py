@@ -76,6 +76,9 @@ MEANINGS: dict[str, str] = {
     "DesignSpace.servicing": "Whether units in orbit may be serviced (accelerators replaced) instead of replaced.",
     "DesignSpace.accelerators": "Catalog accelerators allowed (none given: all).",
     "DesignSpace.accelerators_per_unit": "A fixed number of accelerators per unit, by platform (else chosen).",
+    "DesignSpace.space_unit_lives_yr": "Lives (years) after which a space unit may be retired instead of keeping its "
+                                       "accelerators for its full life (each shorter one is offered as its own design, "
+                                       "sized for it; the optimiser chooses). Empty: every unit serves its full life.",
     "DesignSpace.eclipse_throttling": "Whether a solar design may switch compute off in eclipse instead of sizing its "
                                       "battery and arrays to carry it (each such design is offered both ways; the "
                                       "optimiser chooses).",

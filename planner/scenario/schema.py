@@ -149,6 +149,8 @@ class DesignSpace(Strict):
     accelerators: list[str] | None = Field(None, max_length=MAX_NAMES)  # catalog accelerators allowed (None: all)
     accelerators_per_unit: dict[str, Annotated[int, Field(ge=1, le=100_000_000)]] = {}  # platform -> fixed size
     eclipse_throttling: bool = True  # solar designs may also switch compute off in eclipse (the optimiser chooses)
+    space_unit_lives_yr: list[Annotated[float, Field(gt=0, le=50)]] = Field(default_factory=list,
+                                                                           max_length=MAX_GRID)  # keep or retire
 
 
 class LearningCurve(Strict):
