@@ -143,7 +143,7 @@ def test_the_optimiser_chooses_between_sizing_and_throttling_as_enumeration(dark
     just under five of the larger units: 5 throttled units (dearer each) beat the 6 sized ones needed. With LEO
     53 deg's dark share (31 % of the year) the throttled unit carries less than a sized one: 5 sized units. The
     model's plan is the enumeration's."""
-    from tests.toy import ARCH, enumerate_optimum, solve_toy, toy_coefficients
+    from tests.toy import ARCH
     opts = ["design_space.eclipse_throttling=true", "design_space.shielding_mm_al=[1]"]
     real = compute(load_scenario(Path(__file__).parent / "data" / "toy.yaml", opts))
     keys = {("throttled" if k.endswith("throttled") else "sized"): k for (a, k) in real.designs if a == ARCH}
@@ -164,15 +164,20 @@ def test_the_optimiser_chooses_between_sizing_and_throttling_as_enumeration(dark
                           "mass_t": d_t.trip_mass_t, "life_yr": 2}}
     case = dict(designs=spec, demand={2030: demand, 2031: demand}, payload_t=100.0, trip_cost={2030: 1.0, 2031: 1.0},
                 cadence=10)
+    _model_is_the_enumeration(case, opts, {("throttled", 2030): 5} if winner == "throttled" else {("1mm", 2030): 5})
+
+
+def _model_is_the_enumeration(case: dict, opts: list[str], expected: dict) -> None:
+    """The enumeration's optimum builds ``expected`` (design suffix, vintage) -> units, and the toy model's plan and
+    cost are the enumeration's."""
+    from tests.toy import enumerate_optimum, solve_toy, toy_coefficients
     best, build = enumerate_optimum(**case)
-    assert {k: n for k, n in build.items() if n} == ({("throttled", 2030): 5} if winner == "throttled"
-                                                     else {("1mm", 2030): 5})
-    c = toy_coefficients(**case, overrides=opts)
-    pm, res = solve_toy(c)
+    assert {k: n for k, n in build.items() if n} == expected
+    pm, res = solve_toy(toy_coefficients(**case, overrides=opts))
     assert res.status == "optimal"
     assert float(pm.m.total_cost()) == pytest.approx(best, abs=1e-6)
     chosen = {(k.split("/")[-1], v): round(x.value) for (a, k, v), x in pm.m.units.items() if round(x.value)}
-    assert chosen == {k: n for k, n in build.items() if n}
+    assert chosen == expected
 
 
 # ------------------------------------------------------------------ radiation: galactic heavy ions, solar events
@@ -273,7 +278,7 @@ def test_keep_or_retire_as_enumeration(ops_musd, winner):
     operations ($20k a year) keeping the unit is cheaper: it carries residual value past the horizon. With
     operations of $50M a year the year 2031 costs more than the residual value retiring gives up: retire after a
     year. The model's plan is the enumeration's, on the planner's own unit costs."""
-    from tests.toy import ARCH, enumerate_optimum, solve_toy, toy_coefficients
+    from tests.toy import ARCH
     opts, real, keys = _retire_case(ops_musd)
     spec = {}
     for name, suffix in (("keep", "1mm"), ("retire", "retire@1y")):
@@ -284,11 +289,4 @@ def test_keep_or_retire_as_enumeration(ops_musd, winner):
     demand = 0.9 * min(s["cap"] for s in spec.values())
     case = dict(designs=spec, demand={2030: demand, 2031: 0.0}, payload_t=100.0, trip_cost={2030: 1.0, 2031: 1.0},
                 cadence=10)
-    best, build = enumerate_optimum(**case)
-    assert {k: n for k, n in build.items() if n} == {("1mm" if winner == "keep" else "retire@1y", 2030): 1}
-    c = toy_coefficients(**case, overrides=opts)
-    pm, res = solve_toy(c)
-    assert res.status == "optimal"
-    assert float(pm.m.total_cost()) == pytest.approx(best, abs=1e-6)
-    chosen = {(k.split("/")[-1], v): round(x.value) for (a, k, v), x in pm.m.units.items() if round(x.value)}
-    assert chosen == {k: n for k, n in build.items() if n}
+    _model_is_the_enumeration(case, opts, {("1mm" if winner == "keep" else "retire@1y", 2030): 1})
