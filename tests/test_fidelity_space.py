@@ -182,27 +182,6 @@ def _model_is_the_enumeration(case: dict, opts: list[str], expected: dict) -> No
 
 # ------------------------------------------------------------------ radiation: galactic heavy ions, solar events
 
-def test_galactic_heavy_ions_from_the_proton_test_by_hand():
-    """Petersen's figure of merit: a krad of 67 MeV protons (8.5 MeV cm2/g in Si) is 1e3 / (1.602e-8 x 8.5) =
-    7.34e9 protons/cm2, so 58.8 corruptions per krad is a cross-section of 8.0e-9 cm2 a chip; FOM = 45,000 x that;
-    free space gives 200 x FOM events a day: 26.3 a year, as 0.448 krad/yr of test protons would."""
-    from planner.physics import radiation
-    sigma = 58.8 / (1e3 / (1.602e-8 * 8.5))
-    assert sigma == pytest.approx(8.01e-9, rel=1e-3)
-    per_yr = 200 * 45_000 * sigma * 365.25
-    assert per_yr == pytest.approx(26.3, rel=1e-2)
-    free = radiation.gcr_proton_equivalent_krad_per_yr(1.0, 200, 45_000, 8.5)
-    assert 58.8 * free == pytest.approx(per_yr, rel=1e-9)
-    assert free == pytest.approx(0.4476, rel=1e-3)
-    assert radiation.gcr_proton_equivalent_krad_per_yr(0.5, 200, 45_000, 8.5) == pytest.approx(free / 2)
-    # a 2,048-accelerator cluster at Earth-Moon L1: 40 rad/yr of solar protons plus the heavy ions
-    lost_h = 2048 * (0.040 + free) * (58.8 * 0.05 + 2.35 * 0.25)
-    got = radiation.single_event_availability(40, 58.8, 2.35, 0.05, 0.25, 2048, gcr_krad_per_yr=free)
-    assert got == pytest.approx(1 - lost_h / 8766, rel=1e-6)
-    assert got == pytest.approx(0.598, abs=1e-3)  # 0.967 on the protons alone
-    assert radiation.single_event_availability(40, 58.8, 2.35, 0.05, 0.25, 2048) == pytest.approx(0.967, abs=1e-3)
-
-
 def test_the_models_single_event_factor_reads_the_heavy_ions_of_each_site():
     rs = load_scenario(SCEN / "reference.yaml", ["horizon.last_year=2036"])
     c = compute(rs)
@@ -226,7 +205,6 @@ def test_solar_particle_event_risk_by_hand():
     25 x 150 / 224 = 16.7 krad. Events above the 2 krad onset come 8.37^0.4 = 2.34 times as often as the design
     event: over 5 years at L1 1 - exp(-0.025 x 2.34 x 5) = 25 %; the lunar surface sees half the sky."""
     from planner.model.coefficients import spe_onset_risk
-    from planner.physics import radiation
     cat = load_catalog()
     at4 = 500 * 0.3 ** (2 / 3)
     event = 25 * 150 / at4
@@ -237,7 +215,6 @@ def test_solar_particle_event_risk_by_hand():
     half = 1 - math.exp(-0.5 * 0.025 * (event / 2) ** 0.4 * 5)
     assert spe_onset_risk(cat, "lunar_south_pole", 5, "b200", 5) == pytest.approx(half, rel=1e-6)
     assert spe_onset_risk(cat, "eml1", 20, "b200", 5) < spe_onset_risk(cat, "eml1", 5, "b200", 5)  # shielding helps
-    assert radiation.spe_onset_probability(0.0, 0.025, 1.0, 16.7, 2.0, 0.4) == 0.0
 
 
 # -------------------------------------------------------------------------- space units: keep or retire

@@ -801,6 +801,37 @@ def test_learning_saving_by_hand():
         economics.learning_saving(1.0, 0.0, 0.2)
 
 
+def test_galactic_heavy_ions_from_the_proton_test_by_hand():
+    """Petersen's figure of merit: a krad of 67 MeV protons (8.5 MeV cm2/g in Si) is 1e3 / (1.602e-8 x 8.5) =
+    7.34e9 protons/cm2, so 58.8 corruptions per krad is a cross-section of 8.0e-9 cm2 a chip; FOM = 45,000 x that;
+    free space gives 200 x FOM events a day: 26.3 a year, as 0.448 krad/yr of test protons would."""
+    sigma = 58.8 / (1e3 / (1.602e-8 * 8.5))
+    assert sigma == pytest.approx(8.01e-9, rel=1e-3)
+    per_yr = 200 * 45_000 * sigma * 365.25
+    assert per_yr == pytest.approx(26.3, rel=1e-2)
+    free = radiation.gcr_proton_equivalent_krad_per_yr(1.0, 200, 45_000, 8.5)
+    assert 58.8 * free == pytest.approx(per_yr, rel=1e-9)
+    assert free == pytest.approx(0.4476, rel=1e-3)
+    assert radiation.gcr_proton_equivalent_krad_per_yr(0.5, 200, 45_000, 8.5) == pytest.approx(free / 2)
+    # a 2,048-accelerator cluster at Earth-Moon L1: 40 rad/yr of solar protons plus the heavy ions
+    lost_h = 2048 * (0.040 + free) * (58.8 * 0.05 + 2.35 * 0.25)
+    got = radiation.single_event_availability(40, 58.8, 2.35, 0.05, 0.25, 2048, gcr_krad_per_yr=free)
+    assert got == pytest.approx(1 - lost_h / 8766, rel=1e-6)
+    assert got == pytest.approx(0.598, abs=1e-3)  # 0.967 on the protons alone
+    assert radiation.single_event_availability(40, 58.8, 2.35, 0.05, 0.25, 2048) == pytest.approx(0.967, abs=1e-3)
+
+
+def test_spe_onset_probability_by_hand():
+    """Events above the onset come (event dose / onset)^slope times as often as the design event: 16.7 krad over a
+    2 krad onset at slope 0.4 is 2.34x; 0.025 a year x 2.34 over 5 years gives 1 - exp(-0.292) = 25 %."""
+    rate = 0.025 * (16.7 / 2.0) ** 0.4
+    assert rate == pytest.approx(0.0584, rel=1e-3)
+    assert radiation.spe_onset_probability(5.0, 0.025, 1.0, 16.7, 2.0, 0.4) == pytest.approx(1 - math.exp(-5 * rate))
+    assert radiation.spe_onset_probability(5.0, 0.025, 0.5, 16.7, 2.0, 0.4) == pytest.approx(1 - math.exp(-2.5 * rate))
+    assert radiation.spe_onset_probability(0.0, 0.025, 1.0, 16.7, 2.0, 0.4) == 0.0
+    assert radiation.spe_onset_probability(5.0, 0.025, 1.0, 1.0, 2.0, 0.4) < 1 - math.exp(-5 * 0.025)  # rarer
+
+
 # ----------------------------------------------------------------------------------------------- completeness
 
 

@@ -134,13 +134,15 @@ MASS_PARTS = ("accelerators_kg", "shielding_kg", "bus_kg", "arrays_kg", "radiato
               "terminals_kg", "power_other_kg", "structure_kg", "propellant_kg")
 
 
-def _payload_per_trip_kg(cat, vehicle: str, site_name: str) -> float:
+def _payload_per_trip_kg(cat, vehicle: str, site_name: str, first_year: int) -> float:
+    """What the design trip carries: the ship of the vehicle's first year in service (or the horizon's first)."""
     lv, site = cat.launch_vehicles[vehicle], cat.sites[site_name]
+    to_leo = lv.payload_leo_t.at(max(first_year, lv.first_year.v))
     if site.dv_from_leo_km_s is None:
-        return lv.payload_leo_t.v * site.direct_payload_fraction.v * 1000.0
+        return to_leo * site.direct_payload_fraction.v * 1000.0
     ret = site.return_dv_km_s.v if site.return_dv_km_s is not None else None
     return 1000.0 * transport.payload_per_trip_t(lv.dry_mass_t.v, lv.propellant_t.v, lv.isp_s.v,
-                                                 site.dv_from_leo_km_s.v, ret, lv.payload_leo_t.v)
+                                                 site.dv_from_leo_km_s.v, ret, to_leo)
 
 
 def test_mass_per_unit_within_its_cap_and_the_breakdown_adds_up(plan):
@@ -149,7 +151,7 @@ def test_mass_per_unit_within_its_cap_and_the_breakdown_adds_up(plan):
     for _, row in _designs(plan).iterrows():
         pf = cat.platforms[row["platform"]]
         if pf.whole_trip:
-            cap_kg = _payload_per_trip_kg(cat, pf.vehicles[0], row["site"])
+            cap_kg = _payload_per_trip_kg(cat, pf.vehicles[0], row["site"], plan.scenario.scenario.horizon.first_year)
             assert row["volume_m3_per_unit"] <= cat.launch_vehicles[pf.vehicles[0]].volume_m3.v * (1 + 1e-9), row
         else:
             cap_kg = pf.max_mass_kg.v

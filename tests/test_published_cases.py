@@ -179,7 +179,8 @@ def test_starcloud_40mw_does_not_fit_one_starship_module():
     cat = plan.scenario.catalog
     assert len(d), "no module was built"
     first_year = base.scenario.horizon.first_year
-    payload_t = cat.launch_vehicles["starship"].payload_leo_t.v * cat.sites["sso_650_dd"].direct_payload_fraction.v
+    lv = cat.launch_vehicles["starship"]  # a module is sized to the ship of the vehicle's first year in service
+    payload_t = lv.payload_leo_t.at(max(first_year, lv.first_year.v)) * cat.sites["sso_650_dd"].direct_payload_fraction.v
     it_mw = d["it_power_kw_per_unit"] / 1000.0
     modules = int(d.loc[d["vintage"] == first_year, "units"].sum())
     flights = float(la.loc[la["year"] == first_year, "flights"].sum())

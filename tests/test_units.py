@@ -49,8 +49,10 @@ def test_it_megawatts_convert_with_the_accelerator_in_use_that_year(converted):
 
 def test_dollars_per_kg_convert_with_the_vehicles_payload_to_leo(converted):
     lv = converted.catalog.launch_vehicles["starship"]
-    expected = 100 * lv.payload_leo_t.v * 1000 / 1e6  # USD/kg x t x 1000 kg/t, in $M
-    assert lv.price_musd_per_flight.v == pytest.approx(expected)
+    for year in (2027, 2030, 2035, 2045):  # the payload grows from 100 t (2030) to 150 t (2035): so does the price
+        expected = 100 * lv.payload_leo_t.at(year) * 1000 / 1e6  # USD/kg x t x 1000 kg/t, in $M
+        assert lv.price_musd_per_flight.at(year) == pytest.approx(expected)
+    assert lv.price_musd_per_flight.at(2035) == pytest.approx(15.0)  # 100 USD/kg x 150 t
     assert any("launch_price_usd_per_kg.starship converted" in n for n in converted.resolved["unit_conversions"])
 
 

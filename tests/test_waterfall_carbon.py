@@ -36,6 +36,8 @@ ONE_SAT = {
     "catalog.accelerators.b200.annual_failure_rate": 0.07,
     "catalog.components.accelerator_failures.deployment_loss_fraction": 0,
     "catalog.components.accelerator_failures.interruption_availability": 1,
+    # and their single events come from the trapped protons alone (no galactic heavy ions: test_fidelity_space)
+    "catalog.sites.leo_550_53.gcr_transmission": 0,
     # and their downlink is available 95 % of the time: one station in view, clear 95 % of it, no RF fallback
     "catalog.sites.leo_550_53.optical_stations_in_view": 1,
     "catalog.components.ground_stations.clear_sky_probability": 0.95,

@@ -14,7 +14,7 @@ Every conversion is stated in one line (``planner validate`` prints them; the re
 
 from __future__ import annotations
 
-from planner.catalog.schema import Catalog
+from planner.catalog.schema import Catalog, table_at
 from planner.errors import InputError, problem
 from planner.scenario.schema import Scenario
 
@@ -71,14 +71,19 @@ def convert_launch_prices(scenario: Scenario, cat: Catalog, where: str) -> tuple
             problems.append(problem(where, f"trajectories.launch_price_usd_per_kg.{v}", f"no launch vehicle named {v!r}"))
             continue
         lv = cat.launch_vehicles[v]
-        if isinstance(per_kg, dict):
-            prices[v] = {y: x * lv.payload_leo_t.at(y) * 1000 / 1e6 for y, x in per_kg.items()}
-            shown = ", ".join(f"{y}: {x:g} USD/kg = {prices[v][y]:.4g} $M" for y, x in sorted(per_kg.items()))
+        payload = lv.payload_leo_t
+        if isinstance(per_kg, dict) or isinstance(payload.value, dict):  # by year: the price's and the payload's
+            years = sorted(set(per_kg if isinstance(per_kg, dict) else ())
+                           | set(payload.value if isinstance(payload.value, dict) else ())
+                           | {scenario.horizon.first_year, scenario.horizon.last_year})
+            rate = (lambda y: table_at(per_kg, y)) if isinstance(per_kg, dict) else (lambda y: per_kg)
+            prices[v] = {y: rate(y) * payload.at(y) * 1000 / 1e6 for y in years}
+            shown = ", ".join(f"{y}: {rate(y):g} USD/kg x {payload.at(y):g} t = {prices[v][y]:.4g} $M" for y in years)
         else:
-            prices[v] = per_kg * lv.payload_leo_t.at(scenario.horizon.first_year) * 1000 / 1e6
-            shown = f"{per_kg:g} USD/kg = {prices[v]:.4g} $M"
+            prices[v] = per_kg * payload.v * 1000 / 1e6
+            shown = f"{per_kg:g} USD/kg x {payload.v:g} t = {prices[v]:.4g} $M"
         notes.append(f"trajectories.launch_price_usd_per_kg.{v} converted to a price per flight with the "
-                     f"{lv.label}'s payload to LEO ({lv.payload_leo_t.at(scenario.horizon.first_year):g} t): {shown} per flight")
+                     f"{lv.label}'s payload to LEO: {shown} per flight")
     if problems:
         raise InputError(problems)
     traj = t.model_copy(update={"launch_price_musd_per_flight": prices, "launch_price_usd_per_kg": {}})
