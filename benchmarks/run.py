@@ -1,6 +1,6 @@
 """The benchmark suite: where the time goes, against HiGHS alone and against the closest peer tool.
 
-    .venv/bin/python benchmarks/run.py [--quick] [--only single,resolve,scaling,sites,batch,near]
+    .venv/bin/python benchmarks/run.py [--quick] [--only single,resolve,scaling,sites,batch,near,myopic]
 
 Prints a table per section and writes docs/benchmarks.md with the machine it ran on. Timings are medians of
 several runs measured side by side in one process run, so ratios hold on a noisy machine. No test asserts a
@@ -216,6 +216,35 @@ def near_optimal(n: int = 10, points: int = 10, rebuilt: int = 3) -> dict:
                                           for f in ("ground", "swarm", "module", "station")}}
 
 
+def myopic(configs=((3, 1), (5, 2))) -> list[dict]:
+    """The reference as a planner who sees W years ahead and commits S at a time (planner run --foresight myopic),
+    one `planner run` each: its wall time (the perfect-foresight plan, the windows, the evaluation) and the cost of
+    myopia it reports."""
+    rows = []
+    for window, step in configs:
+        out = Path(tempfile.mkdtemp()) / "reference"
+        load = os.getloadavg()[0]
+        t0 = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "planner.cli", "run", str(REF), "--out", str(out), "--no-report", "-q",
+                        "--foresight", "myopic", "--window", str(window), "--step", str(step)], check=True, cwd=ROOT,
+                       env={**os.environ, "PYTHONPATH": str(ROOT)}, stdout=subprocess.DEVNULL)
+        wall = time.perf_counter() - t0
+        s = json.loads((out / "summary.json").read_text())
+        f = s["foresight"]
+        rows.append({"window": window, "step": step, "windows": len(f["windows"]), "wall_s": wall,
+                     "windows_s": s["timings_s"].get("myopic_windows"),
+                     "slowest_window_s": max(w["seconds"] for w in f["windows"]),
+                     "evaluation_s": s["timings_s"].get("myopic_evaluation"), "load_average": load,
+                     "perfect_usd": f["perfect_foresight"]["cost_and_penalty_usd"],
+                     "perfect_gap_usd": f["perfect_foresight"]["gap_usd"],
+                     "myopic_usd": f["myopic"]["cost_and_penalty_usd"], "cost_usd": f["cost_of_myopia_usd"],
+                     "share": f["cost_of_myopia_share"], "perfect_usd_per_pflop_day":
+                         f["perfect_foresight"]["usd_per_pflop_day"],
+                     "myopic_usd_per_pflop_day": f["myopic"]["usd_per_pflop_day"]})
+        shutil.rmtree(out.parent, ignore_errors=True)
+    return rows
+
+
 def _objective(no, row) -> float:
     """The spread-out objective's value of a plan (weighted use plus the cost tie-break)."""
     from planner import alternatives as alt
@@ -382,7 +411,7 @@ def batch(n: int, workers: int, kind: str, plan_dir: Path | None) -> dict:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="fewer repeats and a 100-draw batch (minutes, not an hour)")
-    ap.add_argument("--only", default="single,resolve,scaling,sites,batch,near")
+    ap.add_argument("--only", default="single,resolve,scaling,sites,batch,near,myopic")
     args = ap.parse_args()
     only = set(args.only.split(","))
     res: dict = {"machine": machine()}
@@ -415,6 +444,10 @@ def main() -> None:
     if "near" in only:
         res["near"] = near_optimal(rebuilt=2)
         print(json.dumps(res["near"], indent=1, default=str))
+    if "myopic" in only:
+        res["myopic"] = myopic()
+        for r in res["myopic"]:
+            print(r)
     out = ROOT / "benchmarks" / "results.json"
     prev = json.loads(out.read_text()) if out.exists() else {}
     ran = {**prev.get("ran", {}), **{k: res["machine"]["date"] for k in res if k != "machine"}}
@@ -551,6 +584,23 @@ def write_docs(r: dict) -> None:
                   + " in the weighted-use objective (a plan stopped at the time limit keeps its gap)",
                   f"- spread-out shares of delivered FLOP at 5 %: " + "; ".join(
                       f"{f} {100 * lo:.1f}-{100 * hi:.1f} %" for f, (lo, hi) in nr["shares"].items()), ""]
+    my = r.get("myopic")
+    if my:
+        lines += ["## 7. Myopic foresight (planner run --foresight myopic)", "",
+                  "The reference as a planner who sees W years ahead and commits S at a time; each row is one "
+                  "`planner run --no-report` (the perfect-foresight plan, then the windows, then the pathway held on "
+                  "the full horizon). The cost of myopia is the pathway's present-value cost and unmet penalty over "
+                  "the full horizon minus the perfect-foresight plan's.", "",
+                  md_table(pd.DataFrame([{
+                      "W": x["window"], "S": x["step"], "windows": x["windows"], "wall s": f"{x['wall_s']:.1f}",
+                      "windows s": f"{x['windows_s']:.1f}", "slowest window s": f"{x['slowest_window_s']:.1f}",
+                      "evaluation s": f"{x['evaluation_s']:.2f}", "load": f"{x['load_average']:.1f}",
+                      "perfect foresight": f"${x['perfect_usd'] / 1e9:,.2f} B "
+                                           f"(gap ${x['perfect_gap_usd'] / 1e6:,.0f} M)",
+                      "myopic": f"${x['myopic_usd'] / 1e9:,.2f} B",
+                      "cost of myopia": f"**${x['cost_usd'] / 1e6:,.0f} M ({100 * x['share']:+.2f} %)**",
+                      "$/PFLOP/s-day": f"{x['perfect_usd_per_pflop_day']:.3f} -> {x['myopic_usd_per_pflop_day']:.3f}"}
+                      for x in my])), ""]
     doc = ROOT / "docs" / "benchmarks.md"
     kept = ""  # the hedge's section is written by benchmarks/hedge.py: kept as it is
     if doc.is_file() and HEDGE_SECTION in doc.read_text():

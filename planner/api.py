@@ -7,12 +7,13 @@ import time
 from pathlib import Path
 from typing import Any
 
-from planner import __version__, outdir, progress
+from planner import __version__, foresight, outdir, progress
 from planner.analysis import analyse
 from planner.errors import InfeasibleError, InputError, problem
+from planner.model.coefficients import compute
 from planner.results.emissions import emissions_summary
 from planner.results.marginal import marginal_costs
-from planner.results.plan import (PERFECT_FORESIGHT, Plan, Solution, build_tables, mix_summary,
+from planner.results.plan import (PERFECT_FORESIGHT, Plan, Solution, build_tables, cost_flows, mix_summary,
                                   money_summary, read_solution)
 from planner.results.vintage import space_reach, vintage_tables
 from planner.results.waterfall import waterfall_summary
@@ -33,13 +34,19 @@ def load_scenario(path: str | Path, overrides: list[str] | dict[str, Any] | None
 
 def solve(scenario: ResolvedScenario | str | Path, mode: str | None = None, time_limit: float | None = None,
           gap: float | None = None, threads: int | None = None, seed: int | None = None, explain: bool = True,
-          compare_ground: bool = True, analysis: str = "off", raise_infeasible: bool = False) -> Plan:
+          compare_ground: bool = True, analysis: str = "off", raise_infeasible: bool = False,
+          foresight: str = "perfect", window: int | None = None, step: int | None = None) -> Plan:
     """Solve a scenario into a plan (tables are pandas DataFrames, ``plan.summary`` a dict).
 
     ``analysis`` ('off', 'quick' or 'full') adds the re-solves a report explains with: decisive assumptions,
     break-even launch price, marginal values of integer decisions, near-optimal alternatives.
     An infeasible scenario returns a plan with status ``infeasible`` and the reasons in
     ``plan.explanations["infeasible"]`` (or raises InfeasibleError with ``raise_infeasible``).
+
+    ``foresight='myopic'`` (with ``window`` and ``step`` in years, planner/foresight.py) returns the pathway of a
+    planner who sees ``window`` years ahead and commits ``step`` at a time, evaluated on the full horizon, and its
+    cost against perfect foresight (``plan.summary["foresight"]``); it has no analysis and no ground-only
+    comparison (both would re-solve with perfect foresight). A window that finds no plan raises InfeasibleError.
     """
     t_start = time.perf_counter()
     if time_limit is not None and not (math.isfinite(time_limit) and time_limit > 0):
@@ -50,6 +57,11 @@ def solve(scenario: ResolvedScenario | str | Path, mode: str | None = None, time
     if mode is not None and mode != rs.scenario.objective.mode:
         rs = with_overrides(rs, {"objective.mode": mode})
     sc = rs.scenario
+    if foresight not in ("perfect", "myopic"):
+        raise InputError(problem("solve", "foresight", f"expected perfect or myopic, got {foresight!r}"))
+    if foresight == "myopic":
+        _check_myopic(rs, window, step, analysis)
+        compare_ground = False
     n_years, n_work = sc.horizon.last_year - sc.horizon.first_year + 1, len(sc.workloads)
     progress.step(f"building the model of {sc.name} ({n_years} years, {n_work} workload{'s' if n_work != 1 else ''})")
     session = Session(rs, time_limit, gap, threads, seed)
@@ -60,6 +72,10 @@ def solve(scenario: ResolvedScenario | str | Path, mode: str | None = None, time
     res, history = session.solve_plan()
     c = session.coef
     explanations: dict[str, Any] = {"perfect_foresight": PERFECT_FORESIGHT}
+    myopic: dict[str, Any] = {}
+    if foresight == "myopic" and res.has_solution:
+        res, myopic = _myopic(session, res, window, step)
+        explanations["perfect_foresight"] = myopic.pop("sentence")
     if history:
         explanations["dinkelbach"] = history
 
@@ -105,6 +121,9 @@ def solve(scenario: ResolvedScenario | str | Path, mode: str | None = None, time
             k: session.ad.tally[k] - tally0[k] for k in tally0}}
     if analysis_summary:
         summary["analysis"] = analysis_summary
+    if myopic:
+        summary["perfect_foresight"] = False
+        summary["foresight"] = myopic
     return Plan(scenario=rs, summary=summary, tables=tables, explanations=explanations, solver_log=res.log,
                 coefficients=c, analysis=analysis_tables)
 
@@ -134,6 +153,71 @@ def plan_tables(session: Session, explain: bool = True) -> tuple[Solution, dict[
             tables["constraints"] = binding_constraints(session.ad, pm)
             tables["marginal_costs"] = marginal_costs(c, tables["constraints"], tables["vintage_costs"])
     return sol, tables
+
+
+def _check_myopic(rs: ResolvedScenario, window: int | None, step: int | None, analysis: str) -> None:
+    """A myopic run needs demand mode (ratio mode's demand scale spans the whole horizon) and no analysis."""
+    source = "--foresight myopic"
+    if rs.scenario.objective.mode == "ratio":
+        raise InputError(problem(source, "objective.mode", "myopic foresight needs demand mode (ratio mode chooses "
+                                                           "one demand scale for the whole horizon)"))
+    if analysis != "off":
+        raise InputError(problem(source, "--analysis", f"the analysis re-solves with perfect foresight: use "
+                                                       f"--analysis off with a myopic run, got {analysis}"))
+    foresight.check(rs.scenario.horizon.years, window, step, source)
+
+
+def _myopic(session: Session, pf: SolveResult, window: int, step: int) -> tuple[SolveResult, dict[str, Any]]:
+    """Roll the myopic pathway, then hold it on the session's full-horizon model (which holds the perfect-foresight
+    plan now); returns the pathway's evaluation and the summary's ``foresight`` block with the cost of myopia."""
+    rs, c, pm = session.rs, session.coef, session.pm
+    pf_sol = read_solution(pm)
+    pf_money = money_summary(c, pf_sol, cost_flows(c, pf_sol))
+    pf_cost = foresight.plan_cost(pm)
+    with session.timed("myopic_windows"):
+        pathway = foresight.roll(lambda last: compute(with_overrides(rs, {"horizon.last_year": last})),
+                                 rs.scenario.horizon.years, window, step, session.solver_options)
+    if pathway.failed is not None:
+        raise InfeasibleError([foresight.failed_reason(pathway, window)])
+    progress.step("evaluating the myopic pathway on the full horizon")
+    with session.timed("myopic_evaluation"):
+        res = foresight.evaluate(pm, session.ad, pathway)
+    if not res.has_solution:
+        raise InfeasibleError([f"the myopic pathway has no operation on the full horizon ({res.status})"])
+    my_sol = read_solution(pm)
+    my_money = money_summary(c, my_sol, cost_flows(c, my_sol))
+    my_cost = foresight.plan_cost(pm)
+    cost = my_cost - pf_cost
+    pf_gap = (pf.objective - pf.bound) if pf.objective is not None and pf.bound is not None else None
+
+    def block(money: dict, total: float) -> dict[str, Any]:
+        return {"cost_and_penalty_usd": total * 1e6, "npv_cost_usd": money["npv_cost_usd"],
+                "npv_penalty_usd": money["npv_penalty_usd"], "usd_per_pflop_day": money["usd_per_pflop_day"]}
+
+    out = {"mode": "myopic", "window_years": window, "step_years": step, "windows": pathway.windows,
+           "perfect_foresight": {**block(pf_money, pf_cost), "status": pf.status, "mip_gap": pf.gap,
+                                 "gap_usd": pf_gap * 1e6 if pf_gap is not None else None},
+           "myopic": block(my_money, my_cost),
+           "cost_of_myopia_usd": cost * 1e6,
+           "cost_of_myopia_share": cost / pf_cost if pf_cost else None,
+           "cost_of_myopia_note": "the myopic pathway's present-value cost and unmet-demand penalty over the full "
+                                  "horizon minus the perfect-foresight plan's; within the perfect-foresight gap "
+                                  "(gap_usd) the difference is not resolved"}
+    words = (f"Seeing {window} year{'s' if window != 1 else ''} ahead costs "
+             f"{_money_words(cost * 1e6)} ({cost / pf_cost:+.2%}) against perfect foresight "
+             f"(${my_money['usd_per_pflop_day']:,.2f} per PFLOP/s-day against "
+             f"${pf_money['usd_per_pflop_day']:,.2f})" if pf_cost else "")
+    if pf_gap is not None and abs(cost) <= pf_gap:
+        words += f", within the perfect-foresight plan's gap of {_money_words(pf_gap * 1e6)}"
+    out["sentence"] = foresight.MYOPIC_FORESIGHT.format(window=window, s="s" if window != 1 else "", step=step,
+                                                        s_step="s" if step != 1 else "", cost=words + ".")
+    return res, out
+
+
+def _money_words(usd: float) -> str:
+    a = abs(usd)
+    text = f"${a / 1e9:,.2f} B" if a >= 1e9 else f"${a / 1e6:,.1f} M"
+    return ("-" if usd < 0 else "") + text
 
 
 def plan_summary(session: Session, res: SolveResult, sol: Solution | None, tables: dict, ground: dict,

@@ -233,6 +233,12 @@ def run(scenario: Path = typer.Argument(..., help="Scenario YAML file."),
                                                                          "marginal values, alternatives; default full, "
                                                                          "off with --no-report)."),
         quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress messages on stderr."),
+        foresight: str = typer.Option("perfect", "--foresight", help="perfect (the default) or myopic: roll a "
+                                                                     "window of --window years forward, committing "
+                                                                     "--step years at a time."),
+        window: Optional[int] = typer.Option(None, "--window", help="Years a myopic planner sees ahead."),
+        step: Optional[int] = typer.Option(None, "--step", help="Years a myopic planner commits per window "
+                                                                "(1 to --window)."),
         near_optimal: bool = typer.Option(False, "--alternatives", help="Also write plans almost as cheap and the "
                                                                         "cost/space-share front (planner "
                                                                         "alternatives and pareto; minutes).")):
@@ -242,8 +248,15 @@ def run(scenario: Path = typer.Argument(..., help="Scenario YAML file."),
 
     if mode is not None and mode not in ("demand", "ratio"):
         raise InputError(f"--mode: mode: expected demand or ratio, got {mode!r}")
+    if foresight not in ("perfect", "myopic"):
+        raise InputError(f"--foresight: foresight: expected perfect or myopic, got {foresight!r}")
+    if foresight == "perfect" and (window is not None or step is not None):
+        raise InputError("--window: foresight: --window and --step need --foresight myopic")
+    if foresight == "myopic" and near_optimal:
+        raise InputError("--alternatives: foresight: the alternatives re-solve with perfect foresight; not with "
+                         "--foresight myopic")
     if analysis is None:  # the analysis explains the report: without one, it is off unless asked for
-        analysis = "quick" if report else "off"
+        analysis = "quick" if report and foresight == "perfect" else "off"  # (myopic: none, see api.solve)
     if analysis not in ("full", "quick", "off"):
         raise InputError(f"--analysis: analysis: expected full, quick or off, got {analysis!r}")
     _solver_options(time_limit, gap, threads)
@@ -260,7 +273,8 @@ def run(scenario: Path = typer.Argument(..., help="Scenario YAML file."),
 
     path = outdir.check(run_folder(rs, out), "run", "--out")  # refused before solving, not after
     with outdir.lock(path, "--out"), progress.listening(say):
-        plan = solve(rs, time_limit=time_limit, gap=gap, threads=threads, analysis=analysis)
+        plan = solve(rs, time_limit=time_limit, gap=gap, threads=threads, analysis=analysis,
+                     foresight=foresight, window=window, step=step)
         if plan.status != "infeasible" and "usd_per_pflop_day" not in plan.summary:
             _no_plan(plan, str(scenario))
         say("writing the run folder")
@@ -292,7 +306,13 @@ def run(scenario: Path = typer.Argument(..., help="Scenario YAML file."),
         raise typer.Exit(EXIT_INFEASIBLE)
     gap_txt = f"{s['mip_gap']:.3%}" if s.get("mip_gap") is not None else "n/a"
     go = s.get("ground_only", {})
-    typer.echo(f"{rs.name}: {s['status']} (gap {gap_txt}) in {s['timings_s']['total']:.1f} s")
+    if s.get("foresight"):  # the plan is the myopic pathway, held on the full horizon (an exact LP)
+        pf = s["foresight"]["perfect_foresight"]
+        pf_gap = f"{pf['mip_gap']:.3%}" if pf.get("mip_gap") is not None else "n/a"
+        typer.echo(f"{rs.name}: myopic pathway {s['status']} on the full horizon; perfect foresight {pf['status']} "
+                   f"(gap {pf_gap}) in {s['timings_s']['total']:.1f} s")
+    else:
+        typer.echo(f"{rs.name}: {s['status']} (gap {gap_txt}) in {s['timings_s']['total']:.1f} s")
     if math.isfinite(s["usd_per_pflop_day"]):
         typer.echo(f"  cost per delivered FLOP: ${s['usd_per_pflop_day']:,.2f} per PFLOP/s-day "
                    f"(${s['usd_per_eflop']:.4g} per EFLOP); NPV cost {_usd(s['npv_cost_usd'])}")
@@ -308,6 +328,12 @@ def run(scenario: Path = typer.Argument(..., help="Scenario YAML file."),
         typer.echo("  " + _theta_line(s["theta"], rs.scenario.objective))
     if s["status"] == "time_limit":
         typer.echo(f"  stopped at the time limit: best plan found, gap {gap_txt}")
+    if s.get("foresight"):
+        f = s["foresight"]
+        share = f"{f['cost_of_myopia_share']:+.2%}" if f.get("cost_of_myopia_share") is not None else "n/a"
+        typer.echo(f"  myopic ({f['window_years']}-year window, {f['step_years']}-year step, {len(f['windows'])} "
+                   f"windows): cost of myopia {_usd(f['cost_of_myopia_usd'])} ({share}) against perfect foresight "
+                   f"{_usd(f['perfect_foresight']['cost_and_penalty_usd'])}")
     if s.get("resolution"):
         from planner.solver.resolution import describe
 

@@ -64,10 +64,12 @@ def test_failure_rate_and_life_options_by_hand():
 
 
 def _toy_ground(cost: dict[tuple[str, int, int], float], demand: dict[int, float], mw: float = 100.0,
-                eff: dict[str, float] | None = None, mw_per_kacc: dict[str, float] | None = None):
+                eff: dict[str, float] | None = None, mw_per_kacc: dict[str, float] | None = None,
+                last_year: int | None = None):
     """The toy campus with hand-written numbers: ``cost[(g, v, L)]`` $M per k-acc of g bought in v and kept L years
-    (each life serves whole years v .. v+L-1), ``eff`` EFLOP/s per k-acc, ``mw`` the campus's MW."""
-    c = compute(planner.load_scenario(TOY_GROUND))
+    (each life serves whole years v .. v+L-1, those up to ``last_year`` inside the horizon), ``eff`` EFLOP/s per
+    k-acc, ``mw`` the campus's MW."""
+    c = compute(planner.load_scenario(TOY_GROUND, [f"horizon.last_year={last_year}"] if last_year else None))
     eff = eff or {OLD: 1.0, NEW: 2.0}
     mw_per_kacc = mw_per_kacc or {OLD: 1.0, NEW: 1.0}
     c.eff = {("batch", CAMPUS, g): e for g, e in eff.items()}
@@ -77,7 +79,8 @@ def _toy_ground(cost: dict[tuple[str, int, int], float], demand: dict[int, float
         c.chip_lives.setdefault((REGION, g, v), []).append(n)
         c.chip_cost[(REGION, g, v, n)] = x
         for y in range(v, v + n):
-            c.chip_share[(REGION, g, v, n, y)] = 1.0
+            if y in c.years:
+                c.chip_share[(REGION, g, v, n, y)] = 1.0
     c.chip_vintages = {(REGION, g): sorted({v for (gg, v, _) in cost if gg == g}) for g in eff}
     c.chip_mw = {(REGION, g): x for g, x in mw_per_kacc.items()}
     c.ground[REGION]["existing_mw"] = mw

@@ -338,6 +338,7 @@ def test_wrong_types(tmp_path, path, value, expect):
     (("money", "discount_rate"), -0.01, "greater than or equal to 0"),
     (("money", "discount_rate"), 0.9, "less than or equal to 0.5"),
     (("horizon", "step_years"), 0, "greater than or equal to 1"),
+    (("horizon", "step_years"), 2, "multi-year periods are not supported yet"),
     (("horizon", "last_year"), 3000, "less than or equal to 2200"),
     (("workloads", "training", "latency_limit_ms"), 0, "greater than 0"),
     (("workloads", "training", "software_efficiency"), 1.5, "less than or equal to 1"),
@@ -540,7 +541,9 @@ def test_demand_needs_exactly_one_form():
 
 
 def test_schema_defaults_and_helpers():
-    assert Horizon(first_year=2027, last_year=2035, step_years=3).years == [2027, 2030, 2033]
+    assert Horizon(first_year=2027, last_year=2030).years == [2027, 2028, 2029, 2030]
+    with pytest.raises(ValueError, match="multi-year periods are not supported yet"):
+        Horizon(first_year=2027, last_year=2035, step_years=3)
     assert Money(base_year=2026, discount_rate=0.05).rate("module") == 0.05
     s = Scenario.model_validate(
         {"name": "x", "horizon": {"first_year": 2027, "last_year": 2030}, "money": {"base_year": 2026,

@@ -414,7 +414,8 @@ def build(run_dir: str | Path) -> Report:
     if s.get("status") == "infeasible":
         sections = [infeasible_section(run), assumptions_section(run), method_section(run)]
     else:
-        sections = [summary_section(run), cheaper_section(run, figdir), buildout_section(run, figdir),
+        sections = [summary_section(run), *[x for x in (foresight_section(run),) if x is not None],
+                    cheaper_section(run, figdir), buildout_section(run, figdir),
                     launch_section(run, figdir), money_section(run, figdir), designs_section(run, figdir),
                     waterfall_section(run, figdir), workloads_section(run, figdir), carbon_section(run, figdir),
                     binds_section(run, figdir), break_even_section(run, figdir)]
@@ -440,6 +441,30 @@ def build(run_dir: str | Path) -> Report:
     subtitle += f"; overrides: {listed}" if listed else ""
     return Report(title=f"Orbital compute plan: {run_label(run.scenario, name)}", subtitle=subtitle,
                   sections=sections, run_dir=run.dir)
+
+
+def foresight_section(run: Run) -> Section | None:
+    """A myopic run (planner run --foresight myopic): its pathway against perfect foresight, and its windows."""
+    f = run.summary.get("foresight")
+    if not f:
+        return None
+    sec = Section("Foresight: the myopic pathway against perfect foresight")
+    sec.p(run.explanations.get("perfect_foresight", ""))
+    rows = [("perfect foresight", f["perfect_foresight"]), ("myopic pathway", f["myopic"])]
+    sec.table("The two plans over the whole horizon (present values)", pd.DataFrame({
+        "plan": [name for name, _ in rows],
+        "cost and unmet penalty": [money(r["cost_and_penalty_usd"]) for _, r in rows],
+        "cost": [money(r["npv_cost_usd"]) for _, r in rows],
+        "unmet penalty": [money(r["npv_penalty_usd"]) for _, r in rows],
+        "$ per delivered PFLOP/s-day": [usd(r["usd_per_pflop_day"]) for _, r in rows]}),
+        note=f"Cost of myopia: {money(f['cost_of_myopia_usd'])} ({signed_pct(f.get('cost_of_myopia_share'))}); "
+             f"the perfect-foresight plan is proved within {money(f['perfect_foresight'].get('gap_usd'))}.")
+    sec.table("Windows: what the myopic planner saw and committed", pd.DataFrame({
+        "window": [f"{w['first_year']}-{w['last_year']}" for w in f["windows"]],
+        "committed": [f"{w['first_year']}-{w['committed_to']}" for w in f["windows"]],
+        "status": [w["status"] for w in f["windows"]],
+        "solve s": [num(w["seconds"], 1) for w in f["windows"]]}), small=True)
+    return sec
 
 
 def _space_sensitivity_section(run: Run) -> Section | None:

@@ -41,7 +41,9 @@ MEANINGS: dict[str, str] = {
     "Scenario.unit_conversions": "Written by the planner: how demand_it_mw and launch_price_usd_per_kg were converted.",
     "Horizon.first_year": "First year planned.",
     "Horizon.last_year": "Last year planned (inclusive).",
-    "Horizon.step_years": "Years per model period.",
+    "Horizon.step_years": "Years per model period; only 1 is accepted for now: with longer periods every unit, "
+                          "launch, site opening and ground build of a period would happen in its first year, at that "
+                          "year's prices, so they are refused (one line, exit 2).",
     "Money.base_year": "Year whose dollars every cost is expressed in; not after the first year planned.",
     "Money.discount_rate": "Real discount rate a year (0.07 = 7 %), applied to costs and delivered FLOP alike.",
     "Money.risk_premium": "Extra discount rate by family (swarm, module, station, ground).",

@@ -35,6 +35,11 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)  # .inf, .nan, 1e999: "must be finite"
 
 
+MULTI_YEAR_REFUSED = ("multi-year periods are not supported yet (a period's units, launches, site openings and ground "
+                      "builds would all happen in its first year, at that year's prices: the reference has no plan "
+                      "at 3-year steps); use 1")
+
+
 def _table_years_ok(table: dict[int, float] | None, what: str):
     if table is not None and len(table) == 0:
         raise ValueError(f"{what} table is empty")
@@ -43,7 +48,14 @@ def _table_years_ok(table: dict[int, float] | None, what: str):
 class Horizon(Strict):
     first_year: Year
     last_year: Year
-    step_years: int = Field(1, ge=1, le=10)
+    step_years: int = Field(1, ge=1, le=1)
+
+    @field_validator("step_years", mode="before")
+    @classmethod
+    def _yearly(cls, v):
+        if isinstance(v, (int, float)) and not isinstance(v, bool) and v > 1:
+            raise ValueError(MULTI_YEAR_REFUSED + f", got {v}")
+        return v
 
     @model_validator(mode="after")
     def _order(self):
