@@ -2,9 +2,13 @@
 
     for t = first, first + S, first + 2S, ...:
         solve the model of the horizon cut at t + W - 1 (its residual-value convention at that year, as the full
-            model's at its own last year), with every decision of the years before t held at the pathway's value
-        commit the decisions of the years [t, t + S) to the pathway (all of the rest in the last window)
+            model's at its own last year), with every decision taken before t held at the pathway's value
+        commit the decisions taken in the years [t, t + S) to the pathway (all of the rest in the last window)
     evaluate: the full-horizon model with every decision held at the pathway's value
+
+A decision is taken its lead time before it takes effect (``decided``): a module launched in 2033 with a 2-year
+lead was ordered in 2031, by the window that starts then, and ground MW online in 2033 were started in 2031. A
+window shorter than a lead time never sees the year such an order would serve, so it never places it.
 
 The decisions carried across windows are the investments: space units, their servicing (by vintage), trips,
 site openings, ground facility MW and ground accelerators (by vintage; how long a vintage is kept is decided
@@ -81,23 +85,37 @@ def decision_values(pm: PlanModel) -> dict[str, dict]:
     return out
 
 
+def decided(c: Coefficients, name: str, idx: tuple) -> int:
+    """The year a decision is taken: its year less its lead time (space units and their servicing: the platform's
+    lead from order to launch; ground MW: the region's construction time; launches, site openings and accelerators
+    in the year they happen)."""
+    year = idx[DECISIONS[name]]
+    if name in ("units", "serviced"):
+        return year - math.ceil(c.catalog.platforms[c.archs[idx[0]]["platform"]].lead_time_yr.v)
+    if name == "build":
+        return year - math.ceil(c.catalog.ground_regions[idx[0]].construction_yr.v)
+    return year
+
+
 def hold(pm: PlanModel, pathway: dict[str, dict], before: float) -> list:
-    """Hold every decision of the years before ``before`` at the pathway's value (0 where it has none); returns the
-    variables held. A decision of the pathway this model has no place for is an error: its plan would be lost.
+    """Hold every decision taken before the year ``before`` at the pathway's value (0 where it has none: what an
+    earlier window could not see it never ordered); returns the variables held. A decision of the pathway this
+    model has no place for is an error: its plan would be lost.
 
     Ground accelerators still in service at ``before`` keep their number, not their life: how long a vintage is
     kept is decided when it is retired, so the window holds their sum over the lives still running
     (``myopic_running``) and lets it choose among the lives it can see."""
-    m, held = pm.m, []
+    m, c, held = pm.m, pm.coef, []
     running: dict[tuple, list] = defaultdict(list)
-    for name, pos in DECISIONS.items():
+    for name in DECISIONS:
         comp = getattr(m, name)
         values = pathway.get(name, {})
-        lost = [idx for idx, x in values.items() if idx[pos] < before and abs(x) > 1e-9 and idx not in comp]
+        lost = [idx for idx, x in values.items()
+                if abs(x) > 1e-9 and idx not in comp and decided(c, name, idx) < before]
         if lost:
             raise RuntimeError(f"the myopic pathway's {name} {lost[0]} has no place in the model of a later window")
         for idx, v in comp.items():
-            if idx[pos] >= before:
+            if decided(c, name, idx) >= before:
                 continue
             if name == "chips" and in_service(idx, before):
                 running[idx[:3]].append(v)
@@ -155,12 +173,12 @@ def roll(coef_until: Callable[[int], Coefficients], years: list[int], window: in
             out.failed = row
             return out
         row["window_cost_usd"] = plan_cost(pm) * 1e6
+        c = pm.coef
         for name, values in decision_values(pm).items():
-            pos = DECISIONS[name]
-            # this window's decisions of the years it commits (the first: and any before), and the lives it chose
-            # for the ground accelerators still running
-            out.decisions[name].update({idx: x for idx, x in values.items() if first <= idx[pos] < commit
-                                        or idx[pos] < first and (i == 1 or name == "chips")})
+            # the decisions this window takes in the years it commits (the first window: and any taken before),
+            # and the lives it chose for the ground accelerators still running
+            out.decisions[name].update({idx: x for idx, x in values.items() if first <= (d := decided(c, name, idx))
+                                        < commit or d < first and (i == 1 or name == "chips")})
     return out
 
 
@@ -174,4 +192,5 @@ def failed_reason(pathway: Pathway, window: int) -> str:
     w = pathway.failed
     return (f"the myopic pathway found no plan ({w['status']}) in its window {w['first_year']}-{w['last_year']}: "
             f"what it committed seeing {window} year{'s' if window != 1 else ''} ahead leaves the later demand "
-            f"unreachable (launch cadence, lead times or caps); perfect foresight would build earlier")
+            f"unreachable (launch cadence, caps, or lead times: a window no longer than an order's lead time never "
+            f"places it); perfect foresight would build earlier")

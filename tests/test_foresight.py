@@ -15,7 +15,7 @@ from planner.cli import main
 from planner.errors import EXIT_BAD_INPUT, InputError
 from planner.model.build import build_model
 from planner.solver.highs import HighsAdapter
-from tests.toy import solve_toy, toy_coefficients
+from tests.toy import ARCH, solve_toy, toy_coefficients
 
 TOY = Path(__file__).parent / "data" / "toy.yaml"
 
@@ -32,12 +32,16 @@ def unit_cost(v: int, last: int) -> float:
     return CAPEX * (1 - beyond / 2)
 
 
-def toy_until(last: int):
+def toy_until(last: int, lead_yr: int = 0):
     years = [y for y in DEMAND if y <= last]
     c = toy_coefficients({"5mm": {"cost": {v: unit_cost(v, last) for v in years}, "cap": CAP, "mass_t": 1.0,
                                   "life_yr": 2}}, {y: DEMAND[y] for y in years}, payload_t=float(PER_TRIP),
                          trip_cost={y: TRIP for y in years}, cadence=CADENCE,
                          overrides=[f"horizon.last_year={last}"])
+    if lead_yr:  # the order's lead time (the toy's vintages are hand-written: set on a copy of its catalog)
+        pf = c.catalog.platforms["swarm_satellite"]
+        pf = pf.model_copy(update={"lead_time_yr": pf.lead_time_yr.model_copy(update={"value": lead_yr})})
+        c.catalog = c.catalog.model_copy(update={"platforms": {**c.catalog.platforms, "swarm_satellite": pf}})
     c.unmet_allowed = {w: True for w in c.workloads}
     c.unmet_cost = {(w, y): PENALTY for w in c.workloads for y in c.years}
     return c
@@ -102,6 +106,22 @@ def test_myopia_costs_what_enumeration_says():
     assert units_by_year(pathway.decisions) == my_build
     assert full_model_cost(pathway) == pytest.approx(my_cost, abs=1e-6)
     assert full_model_cost(pathway) - foresight.plan_cost(pm) == pytest.approx(20.0, abs=1e-6)
+
+
+def test_an_order_is_committed_its_lead_time_before_launch():
+    """With a 1-year lead from order to launch, the unit launched in 2031 is ordered in 2030. Seeing one year ahead,
+    the 2030 window does not see 2031's demand, so it orders nothing for it; the 2031 window can only launch what
+    was ordered: one unit (from before the horizon) for 40 EFLOP/s, 30 unmet: 10 + 1 + 30 x 3 = $101 M by hand
+    (against $52 M with no lead). Seeing both years, the pathway is perfect foresight's ($32 M)."""
+    assert foresight.decided(toy_until(2031, lead_yr=1), "units", (ARCH, "any design", 2031)) == 2030
+    options = {"mip_gap": 1e-9, "time_limit_s": 60}
+    short = foresight.roll(lambda last: toy_until(last, lead_yr=1), [2030, 2031], window=1, step=1,
+                           solver_options=options)
+    assert units_by_year(short.decisions) == {2030: 1}
+    assert full_model_cost(short) == pytest.approx(enumerated_cost({2030: 1}, 2031), abs=1e-6) == 101.0
+    whole = foresight.roll(lambda last: toy_until(last, lead_yr=1), [2030, 2031], window=2, step=1,
+                           solver_options=options)
+    assert units_by_year(whole.decisions) == {2030: 2, 2031: 2} and full_model_cost(whole) == pytest.approx(32.0)
 
 
 def test_a_window_as_long_as_the_horizon_is_perfect_foresight():
