@@ -408,6 +408,24 @@ SUMMARY: dict[str, tuple[str, dict[str, str]]] = {
         "re_solves": "MIP re-solves after the plan's (ground-only comparison, analysis): mip_solves, and how many of "
                      "them stopped unresolved (at a time limit, or with the space resolution turned off)",
     }),
+    "foresight": ("Only in a myopic run (`planner run --foresight myopic`, planner/foresight.py): the run's plan and "
+                  "tables are the myopic pathway, held on the full horizon; `perfect_foresight` is then false.", {
+        "mode": "myopic",
+        "window_years": "W: the years each window sees",
+        "step_years": "S: the years each window commits",
+        "windows": "one entry per window: first_year, last_year (what it sees), committed_to (the last year whose "
+                   "decisions it commits: taken then, a lead time before they take effect), status, mip_gap, "
+                   "seconds (coefficients, build and solve), window_cost_usd (cost and unmet penalty of the window's "
+                   "plan, PV USD, priced to the window's end)",
+        "perfect_foresight": "the perfect-foresight plan of the same scenario: cost_and_penalty_usd (PV cost plus "
+                             "unmet-demand penalty, what both plans minimise), npv_cost_usd, npv_penalty_usd, "
+                             "usd_per_pflop_day, status, mip_gap, gap_usd (incumbent minus bound: a cost of myopia "
+                             "within it is not resolved)",
+        "myopic": "the same measures of the myopic pathway over the full horizon",
+        "cost_of_myopia_usd": "myopic minus perfect foresight, cost_and_penalty_usd (PV USD)",
+        "cost_of_myopia_share": "cost_of_myopia_usd over the perfect-foresight cost_and_penalty_usd",
+        "cost_of_myopia_note": "the definition in words",
+    }),
 }
 
 
