@@ -136,7 +136,8 @@ def run_ph(models, gap: float, time_limit_s: float, iterations: int = 50, rho_sc
 
 def ph_solution(got: dict, models, evaluators: dict, tables: bool = True):
     """The hedge from progressive hedging's consensus first stage: every scenario's recourse re-optimised with it
-    held (so its expected cost is exact, an upper bound), against PH's Lagrangian lower bound."""
+    held (so its expected cost is exact, an upper bound), against the better of PH's Lagrangian lower bound and the
+    wait-and-see bound (PH's trivial bound)."""
     from planner.hedge.solve import HedgeSolution, cvar_of
 
     first = got["first_stage"]
@@ -147,7 +148,8 @@ def ph_solution(got: dict, models, evaluators: dict, tables: bool = True):
     cvar = cvar_of({n: o.objective_musd for n, o in outcomes.items()}, probs, models.risk.level) if ok else None
     w = models.risk.weight
     objective = None if not ok else (1 - w) * expected + w * cvar
-    bound = got["lagrangian_bound_musd"]
+    # both are lower bounds (the wait-and-see one drops nonanticipativity): the tighter one stands
+    bound = max(got["lagrangian_bound_musd"], got["trivial_bound_musd"])
     gap = None if objective is None else max(objective - bound, 0.0) / max(abs(objective), 1e-9)
     status = "converged" if got["convergence"] < got["convthresh"] else "iteration_limit"
     return HedgeSolution(status=status, objective_musd=objective, bound_musd=bound, gap=gap, first_stage=first,

@@ -146,7 +146,7 @@ def write_hedge_report(folder: Path, summary: dict, tables: dict[str, pd.DataFra
     engine = summary["engine"]
     bound = (f" Progressive hedging's Lagrangian lower bound: {money(engine['lagrangian_bound_usd'])} (the trivial, "
              f"wait-and-see bound: {money(engine.get('trivial_bound_usd'))}); the hedged plan's expected cost is "
-             f"within {pct(summary.get('mip_gap'), 2)} of it." if engine.get("lagrangian_bound_usd") is not None
+             f"within {pct(summary.get('mip_gap'), 2)} of the larger of the two." if engine.get("lagrangian_bound_usd") is not None
              else "")
     method.bullets([
         f"Engine: {engine['name']} ({engine['how']}); {shape}.{bound}",

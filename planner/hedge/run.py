@@ -69,7 +69,8 @@ def run_hedge(spec_path: str | Path, out: str | Path | None = None, ph: bool = F
         options.risk_weights = ()  # the risk sweep solves extensive forms: not in a PH run
         engine = {"name": "progressive hedging", "how": f"mpi-sppy PH on {got['ranks']} MPI rank(s), "
                   f"{got['iterations']} iterations, linearised proximal terms, cost-proportional rho; the "
-                  f"consensus first stage evaluated in every scenario; lower bound: PH's Lagrangian bound",
+                  f"consensus first stage evaluated in every scenario; lower bound: the larger of PH's Lagrangian bound "
+                  f"and the wait-and-see bound",
                   "lagrangian_bound_usd": got["lagrangian_bound_musd"] * 1e6,
                   "trivial_bound_usd": got["trivial_bound_musd"] * 1e6, "iterations": got["iterations"],
                   "ranks": got["ranks"], "ph_seconds": got["seconds"]}
