@@ -466,8 +466,8 @@ class HighsAdapter:
         It spends at most ``share`` of the time limit (at least WARM_START_FLOOR_S, or the whole of a shorter
         limit): a recipe still rounding then stops where it is (a partial start), and the next solve's time limit
         is what is left, so a start and its solve keep to one limit together. The relaxation's bound stands as
-        the next solve's proven bound until HiGHS proves a better one. Returns {lp_bound, incumbent (None for a partial start), fixed_share, seconds, stopped} or
-        None."""
+        the next solve's proven bound until HiGHS proves a better one. Returns {lp_bound, incumbent (None for a
+        partial start), fixed_share, seconds, stopped} or None."""
         self.ensure_instance()
         t0 = time.perf_counter()
         limit = float(self.options["time_limit_s"])
