@@ -81,6 +81,8 @@ def solve(scenario: ResolvedScenario | str | Path, mode: str | None = None, time
 
     if not res.has_solution:
         progress.step(f"no plan ({res.status}): re-solving with unmet demand allowed to explain why")
+        # the least-unmet plan explains; it need not be proved optimal (the analysis re-solves' limit holds)
+        session.set_solver_options(time_limit_s=min(session.solver_options["time_limit_s"], ANALYSIS_TIME_LIMIT_S))
         with session.timed("explain"):
             reasons, iis, elastic = explain_no_plan(session, res)
         explanations["infeasible"] = reasons
