@@ -82,7 +82,7 @@ def solve(scenario: ResolvedScenario | str | Path, mode: str | None = None, time
     if not res.has_solution:
         progress.step(f"no plan ({res.status}): re-solving with unmet demand allowed to explain why")
         # the least-unmet plan explains; it need not be proved optimal (the analysis re-solves' limit holds)
-        session.set_solver_options(time_limit_s=min(session.solver_options["time_limit_s"], ANALYSIS_TIME_LIMIT_S))
+        session.cap_time_limit(ANALYSIS_TIME_LIMIT_S)
         with session.timed("explain"):
             reasons, iis, elastic = explain_no_plan(session, res)
         explanations["infeasible"] = reasons
@@ -113,7 +113,7 @@ def solve(scenario: ResolvedScenario | str | Path, mode: str | None = None, time
         # otherwise): 6-18 s a re-solve on the reference against about 2 s at a relative gap (2 cores, load 8-10);
         # one in six ran to 120 s and still did not resolve, so they stop sooner; the summary and the tables say
         # which did not resolve
-        session.set_solver_options(time_limit_s=min(session.solver_options["time_limit_s"], ANALYSIS_TIME_LIMIT_S))
+        session.cap_time_limit(ANALYSIS_TIME_LIMIT_S)
         with session.timed("analysis"):
             base = money_summary(c, sol, tables["costs"])
             analysis_tables, analysis_summary = analyse(session, sol, base, analysis)

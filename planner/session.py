@@ -65,6 +65,10 @@ class Session:
         self.solver_options.update(options)
         self.ad.set_options(**options)
 
+    def cap_time_limit(self, seconds: float) -> None:
+        """Later solves stop within ``seconds`` (or the scenario's own limit, if shorter): re-solves that explain."""
+        self.set_solver_options(time_limit_s=min(self.solver_options["time_limit_s"], seconds))
+
     def _compute(self, rs: ResolvedScenario) -> Coefficients:
         return compute(rs, fixed_accelerators=self.sizes) if self.fixed is not None else compute(rs)
 

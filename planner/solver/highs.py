@@ -467,7 +467,7 @@ class HighsAdapter:
         limit): a recipe still rounding then stops where it is (a partial start), and the next solve's time limit
         is what is left, so a start and its solve keep to one limit together. The relaxation's bound stands as
         the next solve's proven bound until HiGHS proves a better one. Returns {lp_bound, incumbent (None for a
-        partial start), fixed_share, seconds, stopped} or None."""
+        partial start), fixed_share, seconds} or None."""
         self.ensure_instance()
         t0 = time.perf_counter()
         limit = float(self.options["time_limit_s"])
@@ -530,20 +530,18 @@ class HighsAdapter:
             h.setOptionValue("output_flag", True)
             self._spent = time.perf_counter() - t0
         seconds = self._spent
-        stopped = time.perf_counter() >= deadline
         if best is not None:
             x = best[1].copy()
             if len(int_cols):
                 x[int_cols] = np.round(x[int_cols])
             h.setSolution(n, cols, x)
             self._root = {"x": x, "lp_bound": lp_bound, "incumbent": best[0]}
-            return {"lp_bound": lp_bound, "incumbent": best[0], "fixed_share": 1.0, "seconds": seconds,
-                    "stopped": stopped}
+            return {"lp_bound": lp_bound, "incumbent": best[0], "fixed_share": 1.0, "seconds": seconds}
         if partial:
             idx = np.array(sorted(partial), dtype=np.int32)
             h.setSolution(len(idx), idx, np.round(np.array([partial[i] for i in idx], dtype=np.float64)))
             return {"lp_bound": lp_bound, "incumbent": None, "fixed_share": len(idx) / max(1, len(int_cols)),
-                    "seconds": seconds, "stopped": stopped}
+                    "seconds": seconds}
         return None
 
     def save_start(self) -> None:
