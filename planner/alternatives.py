@@ -19,7 +19,9 @@ delivered FLOP, the flights and the launched mass. Spread-out search (Calliope S
 of what earlier plans used, X[a,y] weighted by the sum of the earlier plans' X[a,y] / max X (relative deployment),
 so each new plan puts its FLOP where the earlier ones put least. In both, a small cost weight (``COST_TIE``)
 picks the cheapest of the plans that score the same. Fronts: minimise cost with the measure bounded, the bound
-stepped between the cost optimum's value and the measure's own optimum.
+stepped between the cost optimum's value and the measure's own optimum. The latency front bounds the round trip
+the real-time workload allows: the model is built once with every architecture allowed to serve it, and each point
+closes (upper bound 0) the serve columns of the architectures whose round trip exceeds the point's, in place.
 """
 
 from __future__ import annotations
@@ -53,7 +55,8 @@ COST_TIE = 1e-4  # weight of cost / optimum next to a share (0..1): at most 1e-4
 MEASURES = ("flights", "mass_t", "co2_kg_per_pflop_day", "risk_musd")
 # front measures: the column of alternatives.csv and whether more of it costs (max) or less of it costs (min)
 FRONTS = {"space_share": ("space_share", "max"), "co2": ("co2_kg_per_pflop_day", "min"),
-          "risk": ("risk_musd", "min")}
+          "risk": ("risk_musd", "min"), "latency": ("latency_ms", "min")}
+LOOSEST_MS = 1e7  # the latency front's model: the real-time workload's limit loosened so every architecture may serve
 PLAN_TIME_LIMIT_S = 60.0  # per alternative or front point (the optimum: the scenario's); a plan stopped there keeps
 # its status time_limit and the gap it proved
 BUNDLED = {"eps": (0.02, 0.05), "n": 5, "points": 8}  # planner run --alternatives: a smaller search (minutes)
@@ -321,12 +324,72 @@ def front(no: NearOptimal, objective: str, points: int = 10) -> list[dict]:
     return rows
 
 
+def realtime_workload(rs: ResolvedScenario) -> str:
+    """The workload the latency front is about: the one with the tightest round-trip limit."""
+    wl = rs.scenario.workloads
+    return min(wl, key=lambda w: (wl[w].latency_limit_ms, w))
+
+
+def latency_levels(rtt_ms: dict[str, float], limit_ms: float, points: int) -> list[float]:
+    """The front's round-trip bounds (ms): every architecture's round trip (the cost can change only there) and the
+    scenario's own limit; at most ``points`` of them evenly spread, with both ends and the limit kept."""
+    levels = sorted({round(x, 3) for x in rtt_ms.values()} | {float(limit_ms)})
+    if len(levels) <= points:
+        return levels
+    n, limit = len(levels), levels.index(float(limit_ms))
+    keep = {round(i * (n - 1) / (points - 1)) for i in range(points)}
+    if limit not in keep:  # the limit takes the place of the nearest inner point
+        keep.discard(min(keep - {0, n - 1}, key=lambda i: abs(i - limit), default=-1))
+        keep.add(limit)
+    return [levels[i] for i in sorted(keep)]
+
+
+def latency_front(no: NearOptimal, w: str, limit_ms: float, points: int = 10) -> list[dict]:
+    """Cost against the round trip the workload ``w`` allows: at each bound, the least-cost plan in which only
+    architectures within it serve ``w``. From the loosest bound (the cost optimum, every architecture allowed) to
+    the tightest (the least round trip, at least cost); the bounds tighten from the optimum's, and the previous
+    plan starts the next where it is still feasible."""
+    s = no.session
+    m, c = s.pm.m, s.coef
+    users = c.scenario.workloads[w].users
+    cols = defaultdict(list)
+    for ww, a, g, y in s.pm.sets.serve:
+        if ww == w:
+            cols[a].append(m.serve[ww, a, g, y])
+    rtt = {a: c.archs[a]["rtt_ms"][users] for a in cols}
+    levels = latency_levels(rtt, limit_ms, points)
+    rows = []
+    for i, bound in enumerate(reversed(levels)):
+        changed = []
+        for a, vs in cols.items():
+            ub = 0.0 if rtt[a] > bound + 1e-3 else None  # levels are rounded to 1e-3 ms
+            for v in vs:
+                if v.ub != ub:
+                    v.setub(ub)
+                    changed.append(v)
+        s.ad.push_variables(changed)
+        label = f"latency {bound:g} ms"
+        progress.step(f"front latency: {label} ({i + 1} of {len(levels)})")
+        if i == 0:  # every architecture allowed: the cost optimum itself
+            row = dict(no.optimum, plan=label)
+        else:
+            no.set(None, cost=1.0)
+            row = no.solve(label, cost=True)
+        row.update(kind="front", front="latency", measure="latency_ms", eps=None, bound=bound, latency_ms=bound,
+                   objective=f"least cost with {w} served within {bound:g} ms",
+                   scenario_limit=bool(abs(bound - limit_ms) < 1e-9))
+        rows.append(row)
+        if "solution" not in row:
+            break  # no plan within this round trip: none within a tighter one either
+    return rows
+
+
 # ---------------------------------------------------------------------------------------------- run folder
 
 
 def session_of(run_dir: str | Path, gap: float = GAP, time_limit_s: float | None = None,
-               threads: int | None = None) -> NearOptimal:
-    """The run folder's scenario rebuilt once (the project's builder) and solved to ``gap``."""
+               threads: int | None = None, overrides: dict | None = None) -> NearOptimal:
+    """The run folder's scenario (with ``overrides``) rebuilt once (the project's builder) and solved to ``gap``."""
     d = Path(run_dir)
     path = d / "scenario.resolved.yaml"
     if not d.is_dir():
@@ -341,7 +404,7 @@ def session_of(run_dir: str | Path, gap: float = GAP, time_limit_s: float | None
         raise InputError(problem(str(d / "summary.json"), "(file)", f"unreadable ({exc})")) from None
     if status not in ("optimal", "time_limit"):
         raise InputError(problem(str(d / "summary.json"), "status", f"the run has no plan ({status})"))
-    rs: ResolvedScenario = load_scenario(path)
+    rs: ResolvedScenario = load_scenario(path, overrides)
     progress.step(f"rebuilding the model of {rs.name} from {path} and solving it to a {gap:g} gap")
     return NearOptimal(Session(rs, time_limit_s=time_limit_s, mip_gap=gap, threads=threads), gap,
                        PLAN_TIME_LIMIT_S if time_limit_s is None else time_limit_s)
@@ -462,7 +525,14 @@ def run_pareto(run_dir: str | Path, objectives: str = "cost,space_share", points
     if not 3 <= points <= 50:
         raise InputError(problem("--points", "points", f"must be between 3 and 50, got {points}"))
     target = outdir.check(Path(out) if out else Path(run_dir) / "pareto" / objective, "pareto", "--out")
-    no = no or session_of(run_dir, gap, time_limit_s, threads)
-    rows = front(no, objective, points)
-    table = frame(rows, ("front", "measure", "bound"))
+    if objective == "latency":  # its own model: every architecture may serve the real-time workload
+        rs = load_scenario(Path(run_dir) / "scenario.resolved.yaml") if no is None else no.session.rs
+        w = realtime_workload(rs)
+        limit = rs.scenario.workloads[w].latency_limit_ms
+        no = session_of(run_dir, gap, time_limit_s, threads, {f"workloads.{w}.latency_limit_ms": LOOSEST_MS})
+        rows = latency_front(no, w, limit, points)
+    else:
+        no = no or session_of(run_dir, gap, time_limit_s, threads)
+        rows = front(no, objective, points)
+    table = frame(rows, ("front", "measure", "bound", "latency_ms", "scenario_limit"))
     return write_folder(target, "pareto", {"front.csv": table, **plan_files(rows)}), table

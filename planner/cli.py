@@ -544,7 +544,7 @@ def alternatives(run_dir: Path = typer.Argument(..., help="A run folder written 
 @app.command()
 def pareto(run_dir: Path = typer.Argument(..., help="A run folder written by planner run."),
            objectives: str = typer.Option("cost,space_share", "--objectives",
-                                          help="cost,space_share | cost,co2 | cost,risk"),
+                                          help="cost,space_share | cost,co2 | cost,risk | cost,latency"),
            points: int = typer.Option(10, "--points", help="Points on the front, both ends included."),
            out: Optional[Path] = typer.Option(None, "--out", help="Output folder (default RUN_DIR/pareto/<measure>)."),
            gap: Optional[float] = NEAR["gap"], time_limit: Optional[float] = NEAR["time_limit"],

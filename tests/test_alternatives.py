@@ -183,6 +183,29 @@ def test_front_is_monotone_and_its_ends_are_the_single_objective_optima():
     assert cost[-1] > cost[0] + 0.5  # a real trade-off (22.9 -> 23.8), not a flat line
 
 
+def test_latency_front_equals_enumeration():
+    """A's users are 10 ms away, B's 30 ms: with 30 ms allowed both serve (the least cost of every build, which uses
+    B), with the scenario's 20 ms or with 10 ms only A may serve (the least cost of the builds where A alone meets
+    the demand). Each point's cost, from its own tables at the hand-written prices, equals the enumeration."""
+    rs, c = toy()
+    c.archs[A] = {**c.archs[A], "rtt_ms": {"earth": 10.0, "moon": 1e4}}
+    c.archs[B] = {**c.archs[B], "rtt_ms": {"earth": 30.0, "moon": 1e4}}
+    no = alt.NearOptimal(ToySession(rs, c), gap=1e-9)
+    rows = alt.latency_front(no, "batch", limit_ms=20.0, points=10)
+    assert [r["bound"] for r in rows] == [30.0, 20.0, 10.0]
+    assert [r["scenario_limit"] for r in rows] == [False, True, False]
+    assert [r["status"] for r in rows] == ["optimal"] * 3
+    every = builds()
+    best = min(cost for cost, _, _ in every)
+    a_alone = min(cost for cost, low, _ in every if low <= 1e-9)
+    costs = [hand_cost(r["tables"]) for r in rows]
+    assert costs == pytest.approx([best, a_alone, a_alone], abs=1e-4)
+    assert costs[1] > costs[0] + 0.5  # a real trade-off: B is the cheaper capacity
+    assert rows[0]["share_swarm"] > 0.1 and rows[1]["share_swarm"] == rows[2]["share_swarm"] == pytest.approx(0, abs=1e-7)
+    assert alt.latency_levels({"a": 1.0, "b": 2.0, "c": 3.0, "d": 4.0, "e": 5.0}, 2.5, 3) == [1.0, 2.5, 5.0]
+    assert alt.latency_levels({"a": 1.0, "b": 2.0, "c": 3.0, "d": 4.0, "e": 5.0}, 1.5, 4) == [1.0, 1.5, 3.0, 5.0]
+
+
 def test_outputs_in_a_folder_and_a_foreign_folder_refused(tmp_path):
     no = near_optimal()
     rows = [no.optimum] + alt.directed(no, (0.05,))
@@ -238,6 +261,10 @@ def test_run_folder_end_to_end_report_section(tmp_path):
         assert real == pytest.approx(r.npv_cost_usd, rel=1e-9)
     front_path, front = alt.run_pareto(out, "cost,co2", points=3)
     assert list(front["status"]) == ["optimal"] * 3
+    _, lat = alt.run_pareto(out, "cost,latency", points=4)  # its own model, rebuilt with every round trip allowed
+    assert lat["latency_ms"].is_monotonic_decreasing and lat["scenario_limit"].sum() == 1
+    ok = lat[lat["status"] == "optimal"]
+    assert len(ok) >= 2 and ok["npv_cost_usd"].is_monotonic_increasing
     assert front["co2_kg_per_pflop_day"].is_monotonic_decreasing and front["npv_cost_usd"].is_monotonic_increasing
     render_run(out)
     md = (out / "report.md").read_text()

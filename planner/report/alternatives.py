@@ -13,7 +13,8 @@ from planner.report.model import Run, Section, arch_short_names, money, pct
 FAMILIES = ("ground", "swarm", "module", "station")
 FRONT_WORDS = {"space_share": ("space share of delivered FLOP", pct),
                "co2_kg_per_pflop_day": ("kg CO2 per PFLOP/s-day", lambda x: f"{x:,.1f}"),
-               "risk_musd": ("expected loss from launch failures (PV)", lambda x: money(x * 1e6))}
+               "risk_musd": ("expected loss from launch failures (PV)", lambda x: money(x * 1e6)),
+               "latency_ms": ("real-time round trip allowed, ms", lambda x: f"{x:,.1f}")}
 
 
 def _read(path: Path) -> pd.DataFrame:

@@ -354,6 +354,8 @@ def front(points: pd.DataFrame, column: str, words: str, path: Path) -> Path | N
     fig, ax = plt.subplots(figsize=(7.0, 3.2))
     ax.plot(scale * points[column], points["npv_cost_usd"] / 1e9, marker="o", color=GREYS[0])
     ax.set_xlabel(words + (", %" if column == "space_share" else ""))
+    if column == "latency_ms":
+        ax.set_xscale("log")  # round trips from ground regions (ms) to the Moon (seconds)
     ax.set_ylabel("NPV cost, USD B")
     ax.set_title(f"Cost against the {words}")
     return _save(fig, path)

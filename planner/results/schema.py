@@ -322,8 +322,11 @@ NEAR_OPTIMAL: dict[str, tuple[str, dict[str, str]]] = {
     }),
     "pareto/<measure>/front.csv": ("planner pareto: one row a point of the front, from the least-cost plan to the "
                                    "least-cost plan at the measure's own optimum.", {
-        **_PLAN_COLUMNS, "front": "the front's objective: space_share, co2 or risk",
-        "measure": "its column", "bound": "the point's bound: space_share >= bound, CO2 or loss <= bound",
+        **_PLAN_COLUMNS, "front": "the front's objective: space_share, co2, risk or latency",
+        "measure": "its column", "bound": "the point's bound: space_share >= bound, CO2, loss or latency_ms <= bound",
+        "latency_ms": "latency front: the round trip (ms) the real-time workload (the tightest limit) allows; only "
+                      "architectures within it serve that workload (the cost optimum: every architecture)",
+        "scenario_limit": "latency front: true at the scenario's own limit (the run's plan)",
     }),
 }
 
