@@ -47,8 +47,10 @@ from planner.session import Session
 EPS_DEFAULT = (0.01, 0.02, 0.05, 0.10)
 SPREAD_EPS = 0.05
 SPREAD_N = 10
-GAP = 1e-5  # relative MIP gap of the cost optimum and the front points: the space decisions are worth < 0.1 % of
-# the plan's cost, so the optimum that sets the budget is solved much tighter than a run's default 0.1 %
+GAP = 1e-3  # relative MIP gap of the cost optimum and the front points, with their space decisions resolved as in a
+# run (the session's resolve_space: HiGHS also stops no later than 1 % of the plan's space-related cost in dollars,
+# planner/solver/resolution.py): the space decisions are worth < 0.1 % of the plan's cost, so a relative gap alone
+# would not resolve them, and a tighter one than the resolution buys nothing but time
 RESOLUTION = 1e-4  # absolute MIP gap of a directed or spread-out plan, in share of delivered FLOP (0.01 points;
 # flights and launched mass are counted relative to the optimum's, so 1e-4 of them)
 COST_TIE = 1e-4  # weight of cost / optimum next to a share (0..1): at most 1e-4 x eps of share is traded for cost
