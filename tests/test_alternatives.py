@@ -79,7 +79,7 @@ class ToySession(Session):
 
 
 def near_optimal(**kw) -> alt.NearOptimal:
-    return alt.NearOptimal(ToySession(*toy(**kw)), gap=1e-9, spread_gap=1e-9)  # exact, against enumeration
+    return alt.NearOptimal(ToySession(*toy(**kw)), gap=1e-9, plan_gap=1e-9)  # exact, against enumeration
 
 
 def builds(spec=SPEC, demand=DEMAND, trip_cost=TRIP_COST, most=4):
@@ -190,7 +190,7 @@ def test_latency_front_equals_enumeration():
     rs, c = toy()
     c.archs[A] = {**c.archs[A], "rtt_ms": {"earth": 10.0, "moon": 1e4}}
     c.archs[B] = {**c.archs[B], "rtt_ms": {"earth": 30.0, "moon": 1e4}}
-    no = alt.NearOptimal(ToySession(rs, c), gap=1e-9, spread_gap=1e-9)
+    no = alt.NearOptimal(ToySession(rs, c), gap=1e-9, plan_gap=1e-9)
     rows = alt.latency_front(no, "batch", limit_ms=20.0, points=10)
     assert [r["bound"] for r in rows] == [30.0, 20.0, 10.0]
     assert [r["scenario_limit"] for r in rows] == [False, True, False]
