@@ -155,9 +155,12 @@ class Session:
         return res, history
 
     def resolve(self, **solver_overrides) -> SolveResult:
-        """Re-solve after a change: a fresh relax-and-fix start, the previous plan as a fallback start."""
+        """Re-solve after a change: a fresh relax-and-fix start, the previous plan as the start when that completes
+        no plan (a complete plan, if still feasible, beats a partial one: a front's tightest bound, which only the
+        plan before it meets)."""
         self.ad.save_start()
-        if self.ad.warm_start(RECIPES) is None:
+        warm = self.ad.warm_start(RECIPES)
+        if warm is None or warm["incumbent"] is None:
             self.ad.use_start()
         return self.ad.solve(**solver_overrides)
 
