@@ -5,8 +5,10 @@ writes (or replaces) its section of docs/benchmarks.md.
 - plan view: `planner app reports/reference` serves; headless Chromium (Playwright) opens the plan view and the clock
   stops when every chart is drawn and Streamlit has finished the page. The first visitor after the server started,
   then the median of three more visits. Also the page's script alone (Streamlit's AppTest, warm).
-- re-solve: the what-if's own worker (planner/app/whatif.py) on the reference run: the update of the model in place
-  and the re-solve (what the slider waits for), and with the plan's tables (what the page redraws), per move.
+- re-solve: the what-if's own worker (planner/app/whatif.py) on the reference run, per move: the preview (the plan
+  shown held and re-costed: what the page shows first), the update of the model in place and the full re-solve, and
+  with the plan's tables (what the page redraws).
+- floor: a page of one small Plotly chart, nothing of the planner's: what the browser and Streamlit cost now.
 - batch view: a results store of 500 draws. A real 500-draw Monte Carlo of the reference takes some 40 minutes on 2
   cores, so the store is synthetic: the columns of data/sweeps/monte_carlo_500.yaml's cases (every catalog value with
   a range, drawn uniformly in it) and outputs made from them; the view reads it with the planner's reader.
@@ -61,17 +63,26 @@ def _stop(proc: subprocess.Popen) -> None:
         proc.wait()
 
 
-def browser_opens(paths: list[Path], view: str, charts: int, visits: int = 4) -> list[float]:
-    """Seconds from asking for the page to every chart drawn and the page finished, per visit (a new browser
-    session each time; the first visit is the server's first)."""
+def _drawn(page, charts: int) -> None:
+    """Wait until ``charts`` Plotly charts are drawn and Streamlit has finished the page."""
+    page.wait_for_function(f"document.querySelectorAll('.js-plotly-plot').length >= {charts}", timeout=300_000)
+    page.wait_for_function("!document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=300_000)
+
+
+def browser_opens(paths: list[Path], view: str, charts: int, visits: int = 4, expander: str | None = None,
+                  url: str | None = None, proc: subprocess.Popen | None = None) -> dict[str, list[float]]:
+    """Seconds from asking for the page to every chart it opens with drawn and the page finished, per visit (a new
+    browser session each time; the first visit is the server's first); with ``expander`` (a label's start), also
+    the seconds from clicking that panel open to its chart drawn. ``url``/``proc``: an already running server."""
     from playwright.sync_api import sync_playwright
 
     from planner.app import free_port
     from tests.test_app_browser import CHROMIUM_ARGS, chromium
 
-    proc = _serve(paths, free_port(8650))
-    port = int(proc.args[proc.args.index("--port") + 1])
-    times = []
+    if url is None:
+        proc = _serve(paths, free_port(8650))
+        url = f"http://127.0.0.1:{proc.args[proc.args.index('--port') + 1]}/?view={view}"
+    times: dict[str, list[float]] = {"open": [], "panel": []}
     try:
         with sync_playwright() as p, tempfile.TemporaryDirectory() as profile:
             ctx = p.chromium.launch_persistent_context(profile, executable_path=chromium(), headless=True,
@@ -79,17 +90,49 @@ def browser_opens(paths: list[Path], view: str, charts: int, visits: int = 4) ->
             for _ in range(visits):
                 page = ctx.new_page()
                 t0 = time.perf_counter()
-                page.goto(f"http://127.0.0.1:{port}/?view={view}", wait_until="domcontentloaded")
-                page.wait_for_function(f"document.querySelectorAll('.js-plotly-plot').length >= {charts}",
-                                       timeout=300_000)
-                page.wait_for_function("!document.querySelector('[data-testid=\"stStatusWidget\"]')",
-                                       timeout=300_000)
-                times.append(time.perf_counter() - t0)
+                page.goto(url, wait_until="domcontentloaded")
+                _drawn(page, charts)
+                times["open"].append(time.perf_counter() - t0)
+                if expander:
+                    t0 = time.perf_counter()
+                    page.get_by_text(expander).first.click()
+                    _drawn(page, charts + 1)
+                    times["panel"].append(time.perf_counter() - t0)
                 page.close()
             ctx.close()
     finally:
-        _stop(proc)
+        if proc is not None:
+            _stop(proc)
     return times
+
+
+FLOOR_PAGE = """import plotly.graph_objects as go
+import streamlit as st
+
+st.header("floor")
+st.plotly_chart(go.Figure(go.Scatter(x=[1, 2, 3], y=[1, 3, 2])))
+"""
+
+
+def floor_opens(visits: int = 4) -> list[float]:
+    """The same measure on a page of one small Plotly chart and nothing else: what Streamlit and Plotly cost in
+    this browser on this machine now, whatever the planner does."""
+    from planner.app import free_port
+
+    with tempfile.TemporaryDirectory() as tmp:
+        script = Path(tmp) / "floor.py"
+        script.write_text(FLOOR_PAGE)
+        port = free_port(8680)
+        proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(script), "--server.port", str(port),
+                                 "--server.headless", "true", "--browser.gatherUsageStats", "false"],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        for _ in range(300):
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=1):
+                    break
+            except OSError:
+                time.sleep(0.2)
+        return browser_opens([], "", 1, visits, url=f"http://127.0.0.1:{port}/", proc=proc)["open"]
 
 
 def script_seconds(paths: list[Path], view: str, runs: int = 3) -> list[float]:
@@ -113,13 +156,17 @@ def script_seconds(paths: list[Path], view: str, runs: int = 3) -> list[float]:
 # ------------------------------------------------------------------------------------------- re-solve
 
 
+PLAN_CHARTS = 5  # the plan view opens with cost per FLOP, build-out, launches, unit cost split, waterfall
+BATCH_CHARTS = 4  # two distributions, P(space) by year, the draws (a Monte Carlo has no grid surface)
 MOVES = (("launch_price", 0.5), ("launch_price", -0.5), ("ground_power_price", 0.5), ("accelerator_price", -0.5),
          ("group:space_hardware", 0.5), ("group:launch", 1.0), ("payload", 1.0), (None, 0.0))
 
 
 def resolves(run: Path = REFERENCE, fast: bool = False) -> dict:
-    """Slider moves re-solved by the what-if worker on the run's session: per move the update and re-solve, and
-    with the plan's tables. ``fast``: the analysis's re-solve settings (space decisions not resolved in dollars)."""
+    """Slider moves re-solved by the what-if worker on the run's session: per move the preview (the plan shown
+    held, re-costed: from the request to the preview's plan and tables) and the update and full re-solve after it,
+    and with the plan's tables. ``fast``: the analysis's re-solve settings (space decisions not resolved in
+    dollars)."""
     from planner.app import knobs
     from planner.app.whatif import WhatIf
     from planner.scenario.load import load_scenario
@@ -135,12 +182,19 @@ def resolves(run: Path = REFERENCE, fast: bool = False) -> dict:
     rows = []
     for key, t in MOVES:
         ov = knobs.overrides(rs, {by_key[key]: t}) if key else {}
-        out = w.wait(w.submit(ov), 600)
+        req = w.submit(ov)
+        out = w.wait(req, 600)
+        pv = w.preview_of(req)
         rows.append({"move": f"{key} {t:+g}" if key else "back to the run", "status": out.status, "model": out.how,
                      "update_and_resolve_s": out.solve_seconds, "with_tables_s": out.seconds,
-                     "usd_per_pflop_day": out.summary.get("usd_per_pflop_day")})
+                     "usd_per_pflop_day": out.summary.get("usd_per_pflop_day"),
+                     "preview_s": pv.seconds if pv is not None and pv.has_plan else None,
+                     "preview_usd_per_pflop_day": pv.summary.get("usd_per_pflop_day") if pv is not None else None,
+                     "preview_skipped": pv.error if pv is not None and not pv.has_plan else ""})
     w.close()
+    previews = [r["preview_s"] for r in rows if r["preview_s"] is not None]
     return {"first_solve_s": first_s, "first_status": first.status, "moves": rows,
+            "median_preview_s": statistics.median(previews) if previews else None, "previews": len(previews),
             "median_update_and_resolve_s": statistics.median(r["update_and_resolve_s"] for r in rows),
             "median_with_tables_s": statistics.median(r["with_tables_s"] for r in rows),
             "timings_s": first.summary.get("timings_s", {})}
@@ -185,13 +239,18 @@ def synthetic_sweep(folder: Path, n: int = 500, seed: int = 0) -> Path:
 
 
 def measure(quick: bool = False) -> dict:
+    visits = 2 if quick else 4
     res: dict = {"load_average_start": load()}
-    res["plan_browser_s"] = browser_opens([REFERENCE], "plan", 6, visits=2 if quick else 4)
+    res["floor_browser_s"] = floor_opens(visits)
+    plan = browser_opens([REFERENCE], "plan", PLAN_CHARTS, visits, expander="the binding caps")
+    res["plan_browser_s"], res["plan_binding_panel_s"] = plan["open"], plan["panel"]
     res["plan_script_s"] = script_seconds([REFERENCE], "Plan", runs=2 if quick else 3)
     with tempfile.TemporaryDirectory() as tmp:
         sweep = synthetic_sweep(Path(tmp) / "synthetic_500")
-        res["batch_browser_s"] = browser_opens([sweep], "batch", 5, visits=2 if quick else 4)
+        batch = browser_opens([sweep], "batch", BATCH_CHARTS, visits, expander="parallel coordinates")
+        res["batch_browser_s"], res["batch_parallel_panel_s"] = batch["open"], batch["panel"]
         res["batch_script_s"] = script_seconds([sweep], "Batch", runs=2 if quick else 3)
+    res["load_average_views"] = load()
     res["resolve"] = resolves()
     res["resolve_fast"] = resolves(fast=True)
     res["load_average_end"] = load()
@@ -203,28 +262,42 @@ def lines(r: dict) -> list[str]:
     def warm(xs):
         return statistics.median(xs[1:]) if len(xs) > 1 else xs[0]
 
+    def s(x):
+        return "" if x is None else f"{x:.2f}"
+
     rv, fast = r["resolve"], r["resolve_fast"]
     out = ["## 7. The app (planner app)", "",
-           f"1-minute load average at the start and the end of this section: {r['load_average_start']:.1f} and "
-           f"{r['load_average_end']:.1f} (2 cores).", "",
-           f"- plan view of the reference, in headless Chromium until every chart is drawn: first visitor "
-           f"{r['plan_browser_s'][0]:.1f} s, then **{warm(r['plan_browser_s']):.1f} s** (median; target <= 3 s); "
-           f"the page's script alone {statistics.median(r['plan_script_s']):.2f} s",
+           f"1-minute load average at the start of this section, after the views and at its end: "
+           f"{r['load_average_start']:.1f}, {r['load_average_views']:.1f} and {r['load_average_end']:.1f} (2 cores, "
+           f"shared). Browser times are headless Chromium (software rendering) until every chart the view opens "
+           f"with is drawn and Streamlit has finished the page; the first visitor is the server's first, the other "
+           f"figure the median of the visits after it.", "",
+           f"- floor: a page of one small Plotly chart and nothing else, in the same browser just before: first "
+           f"{r['floor_browser_s'][0]:.1f} s, then **{warm(r['floor_browser_s']):.1f} s**",
+           f"- plan view of the reference (5 charts; the binding constraints' panel is drawn when opened): first "
+           f"visitor {r['plan_browser_s'][0]:.1f} s, then **{warm(r['plan_browser_s']):.1f} s** (target <= 3 s); "
+           f"the page's script alone {statistics.median(r['plan_script_s']):.2f} s; opening the binding "
+           f"constraints' panel {statistics.median(r['plan_binding_panel_s']):.1f} s",
            f"- batch view of 500 draws (a synthetic results store: a real 500-draw Monte Carlo of the reference "
-           f"takes some 40 minutes): first visitor {r['batch_browser_s'][0]:.1f} s, then "
-           f"**{warm(r['batch_browser_s']):.1f} s** (target <= 3 s); the script alone "
-           f"{statistics.median(r['batch_script_s']):.2f} s",
-           f"- slider re-solve on the reference session (the what-if's worker; first solve of the run's plan "
-           f"{rv['first_solve_s']:.1f} s): update in place and re-solve **{rv['median_update_and_resolve_s']:.2f} s**"
-           f" median (target <= 1.5 s), with the plan's tables for the redraw {rv['median_with_tables_s']:.2f} s; "
-           f"with the analysis's settings (space decisions not resolved in dollars) "
-           f"{fast['median_update_and_resolve_s']:.2f} s and {fast['median_with_tables_s']:.2f} s", "",
-           "| move | model | update + re-solve, s | with tables, s | USD per PFLOP/s-day | fast: update + re-solve, "
-           "s |",
-           "|---|---|---|---|---|---|"]
+           f"takes some 40 minutes; 4 charts, the parallel coordinates drawn when opened): first visitor "
+           f"{r['batch_browser_s'][0]:.1f} s, then **{warm(r['batch_browser_s']):.1f} s** (target <= 3 s); the "
+           f"script alone {statistics.median(r['batch_script_s']):.2f} s; opening the parallel coordinates (WebGL) "
+           f"{statistics.median(r['batch_parallel_panel_s']):.1f} s",
+           f"- slider move on the reference session (the what-if's worker; first solve of the run's plan "
+           f"{rv['first_solve_s']:.1f} s): the **preview** (the plan shown held, re-costed under the new values, "
+           f"with its tables) **{s(rv['median_preview_s'])} s** median over the {rv['previews']} moves that have "
+           f"one (target <= 1.5 s); the full re-solve after it {rv['median_update_and_resolve_s']:.2f} s, with the "
+           f"plan's tables {rv['median_with_tables_s']:.2f} s; with the analysis's settings (space decisions not "
+           f"resolved in dollars) {fast['median_update_and_resolve_s']:.2f} s and "
+           f"{fast['median_with_tables_s']:.2f} s", "",
+           "| move | model | preview, s | preview USD per PFLOP/s-day | update + re-solve, s | with tables, s | "
+           "USD per PFLOP/s-day | fast: update + re-solve, s |",
+           "|---|---|---|---|---|---|---|---|"]
     for a, b in zip(rv["moves"], fast["moves"]):
-        usd = a["usd_per_pflop_day"]
-        out.append(f"| {a['move']} | {a['model']} | {a['update_and_resolve_s']:.2f} | {a['with_tables_s']:.2f} | "
+        usd, pusd = a["usd_per_pflop_day"], a["preview_usd_per_pflop_day"]
+        preview = s(a["preview_s"]) if a["preview_s"] is not None else f"none: {a['preview_skipped']}"
+        out.append(f"| {a['move']} | {a['model']} | {preview} | {'' if pusd is None else f'{pusd:.3f}'} | "
+                   f"{a['update_and_resolve_s']:.2f} | {a['with_tables_s']:.2f} | "
                    f"{'' if usd is None else f'{usd:.3f}'} | {b['update_and_resolve_s']:.2f} |")
     return out + [""]
 

@@ -96,6 +96,30 @@ class Session:
         self.missing_units = sum(x for idx, x in f.units.items() if x > 0.5 and idx not in m.units)
         self.ad.push_variables(held)
 
+    @contextmanager
+    def holding(self, plan: Solution):
+        """A fixed-plan evaluation on this session's own model, in place: inside, ``plan``'s integer decisions are
+        held as ``_hold`` holds them (bounds and integrality pushed to the same HiGHS instance: no recompile, no
+        rebuild) and unmet demand is allowed at its penalty; on leaving, every bound and domain is restored. Used
+        for the what-if's preview (planner/app/whatif.py): today's plan re-costed under new values at once, while
+        the full re-solve follows."""
+        if self.fixed is not None:
+            raise ValueError("holding() is for a session that optimises: this one already holds a plan")
+        m = self.pm.m
+        self.fixed = plan
+        saved = [(v, v.lb, v.ub, v.domain) for v, _ in self._plan_values()] + \
+                [(v, v.lb, v.ub, v.domain) for v in m.unmet.values()]
+        try:
+            self._hold()
+            yield self
+        finally:
+            self.fixed = None
+            for v, lb, ub, domain in saved:
+                v.domain = domain
+                v.setlb(lb)
+                v.setub(ub)
+            self.ad.push_variables([v for v, *_ in saved])
+
     def _plan_values(self) -> list[tuple[Any, float]]:
         """Each integer decision variable of this model with the held plan's value for it (0 where it has none)."""
         m, f = self.pm.m, self.fixed

@@ -66,7 +66,10 @@ def test_plan_view_of_the_reference(monkeypatch):
     at = app(monkeypatch, REFERENCE)
     no_exception(at)
     assert at.sidebar.radio(key="view").value == "Plan"
-    assert charts(at) == 6  # cost per FLOP, build-out, launches, unit cost split, waterfall, binding caps
+    assert charts(at) == 5  # cost per FLOP, build-out, launches, unit cost split, waterfall
+    at.session_state["plan:binding:open"] = True  # the binding constraints' panel, drawn when opened
+    at.run()
+    assert charts(at) == 6 and any("shadow" in " ".join(map(str, d.value.columns)) for d in at.dataframe)
     words = text(at)
     assert "Is compute in space cheaper" in words  # page 1's verdict
     s = json.loads((REFERENCE / "summary.json").read_text())
@@ -78,7 +81,10 @@ def test_batch_compare_and_hedge_views(monkeypatch, folders):
     at = app(monkeypatch, REFERENCE, folders["run"], folders["sweep"], folders["hedge"], view="Batch")
     no_exception(at)
     assert at.sidebar.radio(key="view").options == ["Plan", "What-if", "Batch", "Compare", "Hedge"]
-    assert charts(at) >= 5  # two distributions, P(space) by year, the grid's surface, parallel coordinates, draws
+    assert charts(at) == 5  # two distributions, P(space) by year, the grid's surface, the draws
+    at.session_state["batch:parallel:open"] = True  # parallel coordinates (WebGL), drawn when opened
+    at.run()
+    assert charts(at) == 6 and any("parcoords" in c.proto.spec for c in at.get("plotly_chart"))
     assert "4 draws selected" in text(at)
     at.sidebar.radio(key="view").set_value("Compare").run()
     no_exception(at)
@@ -143,6 +149,62 @@ def test_an_infeasible_slider_value_explains_why_and_the_session_recovers(monkey
     assert back["usd_per_pflop_day"] == pytest.approx(base["usd_per_pflop_day"], rel=1e-9)
 
 
+def test_the_preview_is_the_fixed_plan_evaluation_of_the_plan_shown_then_the_re_solve_replaces_it(folders):
+    """A slider change answers a preview first: the plan shown (the run's) held, re-costed under the new values. Its
+    numbers are those of `planner sweep --plan`'s fixed-plan evaluation of that plan (Session(fixed=...)); the full
+    re-solve that follows is the optimum (no dearer than the held plan). A plan the new values cannot carry out has
+    no preview, and the page is told why."""
+    from planner.results.plan import read_decisions
+    from planner.session import Session, with_overrides
+
+    f = folders["run"] / "scenario.resolved.yaml"
+    rs = load_scenario(f)
+    launch, cadence = (next(k for k in knobs.NAMED if k.key == key) for key in ("launch_price", "cadence"))
+    w = WhatIf(f)
+    try:
+        base = w.wait(w.submit({}), 120)
+        assert w.preview_of(base.request) is None  # the first solve has no plan to hold yet
+        ov = knobs.overrides(rs, {launch: 1.0})
+        r = w.submit(ov)
+        pv, final = w.wait_preview(r, 120), w.wait(r, 120)
+        assert pv.how == "preview" and pv.status == "optimal" and final.how == "update"
+        plan, sizes = read_decisions(base.tables["decisions"])
+        held, _ = read_decisions(pv.tables["decisions"])
+        assert {k: v for k, v in held.units.items() if v > 0.5} == {k: v for k, v in plan.units.items() if v > 0.5}
+        assert held.trips == plan.trips and plan.units
+        fixed = Session(with_overrides(rs, ov), fixed=plan, sizes=sizes)
+        res, how, _ = fixed.evaluate()
+        want = fixed.summarise(res)
+        assert how == "exact"
+        for key in ("usd_per_pflop_day", "npv_cost_usd", "npv_penalty_usd"):
+            assert pv.summary[key] == pytest.approx(want[key], rel=1e-6), key
+        assert pv.summary["usd_per_pflop_day"] > base.summary["usd_per_pflop_day"]  # dearer launches, same plan
+        gap = rs.scenario.solver.mip_gap
+        assert final.summary["npv_cost_usd"] + final.summary["npv_penalty_usd"] <= \
+            (pv.summary["npv_cost_usd"] + pv.summary["npv_penalty_usd"]) * (1 + gap)
+        # the session is left as it was: the same re-solve again gives the same plan (bounds restored)
+        again = w.wait(w.submit({}), 120)
+        assert again.summary["usd_per_pflop_day"] == pytest.approx(base.summary["usd_per_pflop_day"], rel=1e-9)
+        # fewer flights a year than the plan flies: the plan cannot be held, and the preview says so
+        r = w.submit(knobs.overrides(rs, {cadence: -1.0}))
+        pv = w.wait_preview(r, 120)
+        assert pv.status == "skipped" and "cannot be carried out" in pv.error and not pv.has_plan
+    finally:
+        w.close()
+
+
+def test_the_page_shows_the_preview_then_the_re_solved_plan(monkeypatch, folders):
+    at = app(monkeypatch, folders["run"], view="What-if")
+    base = at.session_state["whatif:last"]
+    at.slider(key="knob:launch_price").set_value(1.0).run()
+    no_exception(at)
+    pv, got = at.session_state["whatif:preview"], at.session_state["whatif:last"]
+    assert pv["request"] == got["request"] and pv["status"] == "optimal"
+    assert pv["usd_per_pflop_day"] > base["usd_per_pflop_day"]
+    assert "preview" in text(at)  # the caption of the re-solved plan says how long the preview took
+    assert at.metric[0].value == f"${got['usd_per_pflop_day']:,.2f}"  # the re-solve replaced the preview
+
+
 def _running(w: WhatIf, request: int) -> None:
     for _ in range(2000):
         if w.state()["running"] == request:
@@ -199,6 +261,27 @@ def test_an_idle_solver_session_is_freed_and_rebuilt_when_asked_again(folders, m
         assert again.summary["usd_per_pflop_day"] == pytest.approx(first.summary["usd_per_pflop_day"], rel=1e-9)
     finally:
         w.close()
+
+
+def test_a_server_keeps_at_most_n_solver_sessions_and_tells_the_tab_whose_session_it_dropped(monkeypatch, folders):
+    from planner.app import whatif
+
+    monkeypatch.setenv(whatif.MAX_WHATIF_ENV, "1")
+    first = app(monkeypatch, folders["run"], view="What-if")  # tab 1
+    mine = first.session_state["whatif"]
+    assert mine.session is not None and not mine.evicted
+    second = app(monkeypatch, folders["run"], view="What-if")  # tab 2: one session per server, tab 1's is dropped
+    no_exception(second)
+    assert mine.session is None and "closed to free memory" in mine.evicted
+    assert mine.wait(mine.submit({}), 5).status == "error"  # a dropped session answers at once, it never hangs
+    assert second.session_state["whatif"].session is not None
+    first.slider(key="knob:launch_price").set_value(0.5).run()  # tab 1 is used again: told, rebuilt, re-solved
+    no_exception(first)
+    assert any("closed to free memory" in w.value for w in first.warning)
+    assert first.session_state["whatif:last"]["status"] == "optimal"
+    assert first.session_state["whatif"] is not mine and second.session_state["whatif"].evicted
+    for at in (first, second):
+        at.session_state["whatif"].close()
 
 
 # ------------------------------------------------------------------------------------------- bad input

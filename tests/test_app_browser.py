@@ -133,8 +133,9 @@ def test_a_slider_re_solves_and_redraws_in_chromium(page, server, tmp_path):
     slider.focus()
     page.keyboard.press("ArrowRight")  # one step: +0.25 of the way to the catalog's high launch price
     page.wait_for_function(  # the re-solve is done when the cost shown and the figure drawn have both changed
-        "([v, f]) => { const m = document.querySelector('[data-testid=\"stMetricValue\"]');"
-        " return m && m.innerText !== v && (" + FIGURE_JS + ")() !== f }", arg=[before, figure_before],
+        "([v, f]) => { const m = document.querySelector('[data-testid=\"stMetricValue\"]');"  # and no preview
+        " return m && m.innerText !== v && (" + FIGURE_JS + ")() !== f"
+        " && !document.body.innerText.includes('Preview: today') }", arg=[before, figure_before],
         timeout=120_000)
     after = _cost(page)
     assert after != before and "[]" not in figure_before
@@ -151,3 +152,21 @@ def test_a_slider_re_solves_and_redraws_in_chromium(page, server, tmp_path):
     subprocess.run(args, check=True, cwd=ROOT, capture_output=True)
     want = json.loads((out / "summary.json").read_text())["usd_per_pflop_day"]
     assert float(re.sub(r"[^0-9.]", "", after)) == pytest.approx(want, abs=0.006)
+
+
+POINT_JS = """() => { const gd = document.querySelectorAll('.js-plotly-plot')[0], fl = gd._fullLayout;
+  const t = gd._fullData[0], xa = fl.xaxis, ya = fl.yaxis, box = gd.querySelector('.nsewdrag').getBoundingClientRect();
+  const y = ya.type === 'log' ? Math.log10(t.y[0]) : t.y[0];
+  return {x: box.left + xa.l2p(xa.d2l(t.x[0])), y: box.top + ya.l2p(y), key: t.meta || t.name} }"""
+
+
+def test_clicking_a_line_narrows_the_provenance_to_it_in_chromium(page, server):
+    """Click the first point of the cost per FLOP chart's first line: the panel under the chart lists the catalog
+    values behind that line's family only (the trace's key in the chart's sources), and opens."""
+    load(page, server, "plan", 5)
+    point = page.evaluate(POINT_JS)
+    page.mouse.move(point["x"], point["y"])  # Plotly takes a click on a point it hovers
+    page.wait_for_timeout(300)
+    page.mouse.click(point["x"], point["y"])
+    page.wait_for_selector(f"text=Catalog values behind: {point['key']}", timeout=60_000)
+    page.screenshot(path=str(ARTIFACTS / "app_provenance_click.png"), full_page=True)

@@ -168,12 +168,15 @@ def selected(ok: pd.DataFrame, state, cost_range: tuple[float, float]) -> pd.Dat
     return out[(out["usd_per_pflop_day"] >= lo - 1e-12) & (out["usd_per_pflop_day"] <= hi + 1e-12)]
 
 
-def plans(chosen: pd.DataFrame) -> pd.DataFrame:
+def plans(chosen: pd.DataFrame, order: list[str] | None = None, most: int | None = None) -> pd.DataFrame:
     """What each chosen draw's plan does: cost, shares by family, flights, first space year, first decisions, and
-    the draw's overrides."""
+    the draw's overrides. ``order``: the swept values most decisive first (they lead the overrides text); ``most``:
+    at most that many values in the text, the rest counted (a Monte Carlo draw sets some 480 values: the whole
+    text of 500 draws is megabytes for the browser to take)."""
     from planner.batch.report import _overrides_text
 
     out = chosen[[c for c in PLAN_COLUMNS if c in chosen]].copy()
     if "overrides" in out:
-        out["overrides"] = out["overrides"].map(_overrides_text)
-    return out.reset_index(drop=True)
+        rank = {k: i for i, k in enumerate(order or [])}
+        out["overrides"] = out["overrides"].map(lambda s: _overrides_text(s, rank, most))
+    return out

@@ -22,7 +22,8 @@ LAYOUT = dict(template="plotly_white", height=420, margin=dict(l=60, r=20, t=50,
 @dataclass
 class Chart:
     """A figure, the frame it plots, a file name for its downloads and what lies behind each trace (catalog path
-    fragments, for the provenance panel: ``sources[trace name]``)."""
+    fragments, for the provenance panel: ``sources[key]``, the key a trace's ``meta``, else its name, else the
+    clicked point's x)."""
 
     name: str
     title: str
@@ -61,7 +62,7 @@ def cost_per_flop(run: Run) -> Chart | None:
     for fam in _families(best):
         d = best[best["family"] == fam].sort_values("vintage")
         label = f"{fam}: new unit (average)" if fam == "ground" else f"{fam}: cheapest unit"
-        fig.add_scatter(x=d["vintage"], y=d["usd_per_pflop_day"], mode="lines+markers", name=label,
+        fig.add_scatter(x=d["vintage"], y=d["usd_per_pflop_day"], mode="lines+markers", name=label, meta=fam,
                         legendgroup=fam, line=dict(color=FAMILY_COLOURS.get(fam)),
                         customdata=d[["architecture", "design"]], hovertemplate=(
                             "%{x}: $%{y:,.2f}<br>%{customdata[0]}<br>%{customdata[1]}<extra>" + fam + "</extra>"))
@@ -69,10 +70,10 @@ def cost_per_flop(run: Run) -> Chart | None:
     if len(mc):
         mc = mc[mc["workload"] == w].sort_values("year")
         fig.add_scatter(x=mc["year"], y=mc["marginal_usd_per_pflop_day"], mode="lines", name="ground: marginal",
-                        line=dict(color=FAMILY_COLOURS["ground"], dash="dash"))
+                        meta="ground", line=dict(color=FAMILY_COLOURS["ground"], dash="dash"))
         if mc["life_marginal_usd_per_pflop_day"].notna().any():
             fig.add_scatter(x=mc["year"], y=mc["life_marginal_usd_per_pflop_day"], mode="lines",
-                            name="ground: marginal over a space unit's life",
+                            name="ground: marginal over a space unit's life", meta="ground",
                             line=dict(color=FAMILY_COLOURS["ground"], dash="dot"))
         data = data.merge(mc[["year", "marginal_usd_per_pflop_day", "life_marginal_usd_per_pflop_day", "decides"]],
                           on="year", how="left")

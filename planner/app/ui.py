@@ -89,13 +89,17 @@ def load_run(folder: Folder) -> Run | None:
 
 
 def csv_button(frame: pd.DataFrame, name: str, key: str, label: str = "CSV") -> None:
-    st.download_button(f"download {label}", frame.to_csv(index=False).encode(), file_name=f"{name}.csv",
-                       mime="text/csv", key=f"csv:{key}")
+    """A download of the frame as CSV, written when clicked (not on every run of the page), without re-running
+    the page."""
+    st.download_button(f"download {label}", lambda: frame.to_csv(index=False).encode(), file_name=f"{name}.csv",
+                       mime="text/csv", key=f"csv:{key}", on_click="ignore")
 
 
-def table(frame: pd.DataFrame, name: str, key: str, height: int | None = None) -> None:
+def table(frame: pd.DataFrame, name: str, key: str, height: int | None = None,
+          full: pd.DataFrame | None = None) -> None:
+    """A table and its CSV download (of ``full`` where the table shows a shortened frame)."""
     st.dataframe(frame, hide_index=True, width="stretch", **({"height": height} if height else {}))
-    csv_button(frame, name, key)
+    csv_button(frame if full is None else full, name, key)
 
 
 def show_chart(chart: charts.Chart | None, key: str, missing: str = "not in this folder") -> list[str]:
@@ -112,12 +116,14 @@ def show_chart(chart: charts.Chart | None, key: str, missing: str = "not in this
     points = ((event or {}).get("selection") or {}).get("points") or [] if isinstance(event, dict) else \
         getattr(getattr(event, "selection", None), "points", []) or []
     names = []
-    for p in points:
+    for p in points:  # a point's key in chart.sources: its trace's meta (e.g. a family), its trace's name, its x
         i = p.get("curve_number")
-        if i is not None and i < len(chart.figure.data):
-            names.append(chart.figure.data[i].name or str(p.get("x")))
-        elif p.get("x") is not None:
-            names.append(str(p.get("x")))
+        trace = chart.figure.data[i] if i is not None and i < len(chart.figure.data) else None
+        keys = [str(k) for k in (getattr(trace, "meta", None), getattr(trace, "name", None), p.get("x"))
+                if isinstance(k, (str, int, float))]
+        known = [k for k in keys if k in chart.sources]
+        if known or keys:
+            names.append((known or keys)[0])
     return names
 
 
@@ -144,6 +150,16 @@ def provenance(run: Run, chart: charts.Chart | None, picked: list[str], key: str
             st.write("No catalog value: this part comes from the scenario (e.g. a workload's software efficiency).")
         else:
             table(shown, f"{chart.name}_sources", f"prov:{key}", height=min(400, 38 + 35 * len(shown)))
+
+
+def lazily(label: str, key: str, draw) -> None:
+    """An expander whose content is built and sent only while it is open: a figure that costs the browser seconds
+    (a WebGL one: parallel coordinates) does not hold up the page's opening. Its state is kept in
+    ``st.session_state[key + ":open"]``."""
+    box = st.expander(label, key=f"{key}:open", on_change="rerun")
+    with box:
+        if box.open:
+            draw()
 
 
 def headline(s: dict, base: dict | None = None) -> None:
@@ -188,9 +204,7 @@ def plan_charts(run: Run, key: str, with_provenance: bool, cached: bool = True) 
         years = charts.unit_cost_years(run)
         year = None
         if years:
-            first = run.scenario["horizon"]["first_year"] + 2
-            year = st.select_slider("units built in", years, value=min(years, key=lambda y: abs(y - first)),
-                                    key=f"{key}:year")
+            year = st.select_slider("units built in", years, value=_first_year(run, years), key=f"{key}:year")
         ch = chart_of(run, "unit_cost_split", year, cached=cached)
         picked = show_chart(ch, f"{key}:parts")
         if with_provenance:
@@ -201,6 +215,35 @@ def plan_charts(run: Run, key: str, with_provenance: bool, cached: bool = True) 
     picked = show_chart(ch, f"{key}:waterfall")
     if with_provenance:
         provenance(run, ch, picked, f"{key}:waterfall")
+
+
+def _first_year(run: Run, years: list[int]) -> int:
+    """The unit cost split's year when the page opens: the units built two years into the horizon."""
+    first = run.scenario["horizon"]["first_year"] + 2
+    return min(years, key=lambda y: abs(y - first))
+
+
+def warm(paths: list[str]) -> None:
+    """Read and draw, before anyone asks, what the plan and batch views show first (the first run folder and the
+    first sweep folder given): the caches are the server's, so the first visitor finds them ready. Run by
+    ``python -m planner.app`` in the background while the server starts; what fails here is shown on the page
+    when the view is opened, not here."""
+    folders = discover(paths)
+    run = next((f for f in folders if f.kind == "run"), None)
+    sweep = next((f for f in folders if f.kind == "sweep"), None)
+    try:
+        if run is not None:
+            path, stamp = str(run.path), _stamp(run.path)
+            r = _run(path, stamp)
+            _page_one(path, stamp)
+            years = charts.unit_cost_years(r)
+            for name, arg in (("cost_per_flop", None), ("buildout", None), ("launches", None), ("binding", None),
+                              ("unit_cost_split", _first_year(r, years) if years else None), ("waterfall", "plan")):
+                _cached_chart(path, stamp, name, arg)
+        if sweep is not None:
+            _batch_page(str(sweep.path), _stamp(sweep.path))
+    except Exception:  # noqa: BLE001 - the view says what is wrong when it is opened
+        pass
 
 
 def pick(folders: list[Folder], kind: str, key: str, what: str) -> Folder | None:
@@ -247,6 +290,11 @@ def plan_view(folders: list[Folder]) -> None:
     st.subheader("The plan")
     plan_charts(run, "plan", with_provenance=True)
     st.subheader("Binding constraints and their shadow prices")
+    lazily("the binding caps, their shadow prices and every binding constraint (drawn when opened)",
+           "plan:binding", lambda: binding_section(run))
+
+
+def binding_section(run: Run) -> None:
     ch, frame = chart_of(run, "binding")
     if ch is None:
         st.info("No binding constraint table in this run (tables/constraints.csv).")
@@ -283,10 +331,15 @@ def _whatif(folder: Folder):
     from planner.app.whatif import WhatIf  # the solver (Pyomo, HiGHS): imported when a what-if is asked for
 
     w = st.session_state.get("whatif")
+    if w is not None and w.evicted:  # dropped to free memory for another tab: say so, and rebuild it
+        st.warning(w.evicted)
+        st.session_state.pop("whatif:asked", None)
+        w = None
     if w is None or w.scenario_file != folder.path / "scenario.resolved.yaml":
         if w is not None:
             w.close()
         w = st.session_state["whatif"] = WhatIf(folder.path / "scenario.resolved.yaml")
+    w.touch()
     return w
 
 
@@ -335,16 +388,31 @@ def whatif_view(folders: list[Folder]) -> None:
     if not w.alive(asked.get(wanted)):
         asked[wanted] = w.submit(ov)
     request = asked[wanted]
-    out = _wait(w, request)
+
+    def draw(out, key: str) -> None:
+        """A plan of this what-if (the preview's or the re-solve's): headline against the run's plan, charts."""
+        base = w.base
+        headline(out.summary, base.summary if base is not None and base.has_plan and ov else None)
+        what = Run(dir=folder.path, summary=out.summary, explanations={}, scenario=run.scenario,
+                   tables=out.tables, analysis={})
+        plan_charts(what, key, with_provenance=False, cached=False)
+
+    out = _wait(w, request, lambda pv: draw(pv, "whatif:preview"))
     if out is None:
         return
-    base = w.base
     if ov:
         with st.expander(f"the same problem on the command line ({len(ov)} overrides)"):
             st.code(f"planner run {folder.path / 'scenario.resolved.yaml'} "
                     + " ".join(f"--set '{x}'" for x in knobs.as_set_options(ov)), language="bash")
+    pv = w.preview_of(out.request)
+    if pv is not None:
+        st.session_state["whatif:preview"] = {"request": out.request, "status": pv.status, "reason": pv.error,
+                                              "seconds": pv.seconds,
+                                              "usd_per_pflop_day": pv.summary.get("usd_per_pflop_day")}
+    shown = (f"; preview {pv.seconds:.2f} s" if pv is not None and pv.has_plan else
+             f"; no preview ({pv.error})" if pv is not None and pv.error else "")
     st.caption(f"request {out.request}: {out.status}; model {out.how}; update and re-solve "
-               f"{out.solve_seconds:.2f} s, with the plan's tables {out.seconds:.2f} s")
+               f"{out.solve_seconds:.2f} s, with the plan's tables {out.seconds:.2f} s{shown}")
     st.session_state["whatif:last"] = {"request": out.request, "status": out.status,
                                        "usd_per_pflop_day": out.summary.get("usd_per_pflop_day"),
                                        "space_share": out.summary.get("space_share"),
@@ -355,31 +423,46 @@ def whatif_view(folders: list[Folder]) -> None:
     if not out.has_plan:
         no_plan(out.reasons, out.evidence)
         return
-    headline(out.summary, base.summary if base is not None and base.has_plan and ov else None)
-    what = Run(dir=folder.path, summary=out.summary, explanations={}, scenario=run.scenario,
-               tables=out.tables, analysis={})
-    plan_charts(what, "whatif", with_provenance=False, cached=False)
+    draw(out, "whatif")
 
 
-def _wait(w, request: int):
-    """Wait for a request while showing what the solver does; a slider moved meanwhile starts a new run of this
-    page (Streamlit stops this one at its next redraw) and its request queues behind the running one."""
+PREVIEW = "Preview: today's builds re-costed under the new assumption; re-optimising\u2026"
+
+
+def _wait(w, request: int, draw_preview):
+    """Wait for a request while showing what the solver does and, as soon as it is ready, the request's preview
+    (``draw_preview(outcome)``: the plan shown last, held, re-costed under the new values), replaced by the
+    re-solved plan when that comes. A slider moved meanwhile starts a new run of this page (Streamlit stops this
+    one at its next redraw) and its request queues behind the running one."""
     out = w.outcome(request)
     if out is not None:
         return out
     line = st.empty()
     bar = st.progress(0.0)
+    box = st.empty()
+    drawn = False
     t0 = time.monotonic()
     while time.monotonic() - t0 < WAIT_S:
         out = w.wait(request, POLL_S)
         if out is not None:
             line.empty()
             bar.empty()
+            box.empty()
             return out
+        pv = w.preview_of(request)
+        if pv is not None and not drawn:
+            drawn = True
+            if pv.has_plan:
+                with box.container(border=True):
+                    st.warning(f"**{PREVIEW}** (ready in {pv.seconds:.1f} s; the full "
+                               "re-solve replaces it when it finishes)")
+                    draw_preview(pv)
         state = w.state()
         queued = " (a newer change waits behind it)" if state["pending"] not in (None, request) else ""
         doing = "solving an earlier change" if state["running"] not in (None, request) else state["stage"]
-        line.info(f"re-solving: {doing} · {state['seconds']:.1f} s{queued}")
+        note = (f"no preview ({pv.error}); " if pv is not None and not pv.has_plan else
+                "preview below; " if pv is not None else "")
+        line.info(f"{note}re-solving: {doing} · {state['seconds']:.1f} s{queued}")
         bar.progress(min(0.95, (time.monotonic() - t0) / 30.0))
     st.warning(f"The re-solve has run for more than {WAIT_S:.0f} s; it goes on: reload the page to see it.")
     return None
@@ -388,12 +471,25 @@ def _wait(w, request: int):
 # ------------------------------------------------------------------------------------------- batch
 
 
-@st.cache_resource(max_entries=8)
-def _ranked(path: str, stamp: float) -> pd.DataFrame:
-    """The sweep's inputs by sensitivity (PAWN over every swept value: seconds for 500 draws), once per sweep."""
-    from planner.app import batch as batch_charts
+OVERRIDES_SHOWN = 6  # values of a draw's overrides in the table of selected plans (all of them in its CSV)
 
-    return batch_charts.ranked_inputs(_sweep(path, stamp).solved())
+
+@st.cache_resource(max_entries=8)
+def _batch_page(path: str, stamp: float) -> dict:
+    """The batch view's charts and tables, built once per sweep folder and shared by every browser session (the
+    sensitivity ranking alone is PAWN over every swept value: seconds for 500 draws)."""
+    from planner.app import batch as b
+
+    sw = _sweep(path, stamp)
+    ok = sw.solved()
+    ranked = b.ranked_inputs(ok)
+    order = list(ranked["value"]) if len(ranked) else []
+    return {"ok": ok, "ranked": ranked, "beats": b.beats_ground(ok),
+            "cost": b.distribution(ok, "usd_per_pflop_day", f"cost per delivered {UNIT}, USD"),
+            "share": b.distribution(ok, "space_share", "space share of delivered FLOP"),
+            "years": b.space_by_year(ok), "surface": b.break_even(ok, sw.generator),
+            "parallel": b.parallel(ok, ranked), "scatter": b.scatter(ok),
+            "plans": b.plans(ok, order, OVERRIDES_SHOWN), "plans_full": b.plans(ok)}
 
 
 def batch_view(folders: list[Folder]) -> None:
@@ -409,40 +505,41 @@ def batch_view(folders: list[Folder]) -> None:
         return
     spec = sw.manifest.get("spec") or {}
     st.header(f"Batch: {spec.get('name', folder.path.name)}")
-    ok = sw.solved()
+    page = _batch_page(str(folder.path), _stamp(folder.path))
+    ok = page["ok"]
     st.caption(f"{folder.path} · {sw.generator or spec.get('kind', '')} · {len(sw.results)} cases, {len(ok)} solved")
     if ok.empty:
         st.info("No case of this sweep has a plan yet.")
         return
     left, right = st.columns(2)
     with left:
-        show_chart(batch_charts.distribution(ok, "usd_per_pflop_day", f"cost per delivered {UNIT}, USD"),
-                   "batch:cost")
+        show_chart(page["cost"], "batch:cost")
     with right:
-        show_chart(batch_charts.distribution(ok, "space_share", "space share of delivered FLOP"), "batch:share")
+        show_chart(page["share"], "batch:share")
     left, right = st.columns(2)
     with left:
-        show_chart(batch_charts.space_by_year(ok), "batch:years", "no first_space_year in these results")
-        beats = batch_charts.beats_ground(ok)
-        if beats:
-            md(beats)
+        show_chart(page["years"], "batch:years", "no first_space_year in these results")
+        if page["beats"]:
+            md(page["beats"])
     with right:
-        show_chart(batch_charts.break_even(ok, sw.generator), "batch:surface",
-                   "The break-even surface needs a grid of two swept values.")
+        show_chart(page["surface"], "batch:surface", "The break-even surface needs a grid of two swept values.")
     st.subheader("Inputs against outputs, most decisive first")
-    ranked = _ranked(str(folder.path), _stamp(folder.path))
-    show_chart(batch_charts.parallel(ok, ranked), "batch:parallel", "no swept values in these results")
+    ranked = page["ranked"]
     if len(ranked):
         table(ranked, "sensitivity", "batch:ranked", height=220)
+    lazily("parallel coordinates of every draw, most decisive input first (drawn when opened)", "batch:parallel",
+           lambda: show_chart(page["parallel"], "batch:parallel", "no swept values in these results"))
     st.subheader("Plans of a group of draws")
     st.caption("Select draws with the box or lasso tool in the scatter (or narrow by cost per FLOP below); their "
-               "plans are listed underneath.")
-    show_chart(batch_charts.scatter(ok), "batch:scatter")
+               f"plans are listed underneath (the table shows each draw's {OVERRIDES_SHOWN} most decisive values, "
+               "its CSV all of them).")
+    show_chart(page["scatter"], "batch:scatter")
     lo, hi = float(ok["usd_per_pflop_day"].min()), float(ok["usd_per_pflop_day"].max())
     rng = st.slider(f"cost per {UNIT}", lo, max(hi, lo + 1e-9), (lo, hi), key="batch:range") if hi > lo else (lo, hi)
     chosen = batch_charts.selected(ok, st.session_state.get("chart:batch:scatter"), rng)
     md(f"**{len(chosen)} draws selected** (of {len(ok)} solved).")
-    table(batch_charts.plans(chosen), "selected_plans", "batch:plans", height=320)
+    table(page["plans"].loc[chosen.index].reset_index(drop=True), "selected_plans", "batch:plans", height=320,
+          full=page["plans_full"].loc[chosen.index].reset_index(drop=True))
 
 
 # ------------------------------------------------------------------------------------------- compare and hedge

@@ -2,14 +2,21 @@
 
 A ``WhatIf`` owns one ``planner.session.Session`` (the run's scenario, built once) and a worker thread that solves
 the requests it is given, one at a time under a lock. A slider change re-targets the same model in place
-(``Session.apply``: no rebuild unless the index sets change) and re-solves it (``Session.resolve``). A request made
+(``Session.apply``: no rebuild unless the index sets change) and re-solves it (``Session.resolve``). Before the
+re-solve, a *preview* is answered at once: the plan shown last (its units, trips and site openings) held and the rest
+re-optimised under the new values (``Session.holding``: an LP, the fixed-plan evaluation of ``planner sweep --plan``);
+the full re-solve then replaces it. Where the plan cannot be held as it is (infeasible under the new values, or its
+units resized or gone), the preview says why instead. A request made
 while another is solving waits as the *pending* one: it is not lost. A newer request replaces a pending one that
 has not started (only the sliders' latest state is worth solving), and the replaced one is answered as superseded.
-Each browser session (tab) has its own ``WhatIf``, so tabs never share a model.
+Each browser session (tab) has its own ``WhatIf``, so tabs never share a model. A model of the reference holds 1-2 GB,
+so a server keeps at most ``PLANNER_APP_MAX_WHATIF`` (default 3) of them alive: a tab that opens one more drops the
+least recently used idle one, whose tab is told so and rebuilds it when it is used again.
 """
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 import traceback
@@ -20,12 +27,27 @@ from typing import Any
 from planner import progress
 from planner.api import explain_no_plan, plan_summary, plan_tables
 from planner.errors import PlannerError
+from planner.results.plan import read_decisions
 from planner.scenario.load import load_scenario
 from planner.session import Session
 from planner.solver.explain import iis_lines
 
+MAX_WHATIF_ENV = "PLANNER_APP_MAX_WHATIF"
+MAX_WHATIF = 3  # live solver sessions per server (each tab has its own; the least recently used idle one is dropped)
 KEEP = 24  # outcomes kept (each holds a plan's tables): asking again for a forgotten one re-solves it
 IDLE_S = 900.0  # a solver session asked nothing for this long is dropped (its tab may be gone); the next ask rebuilds
+
+
+_LIVE: dict[int, "WhatIf"] = {}  # the server's live solver sessions, least recently used first
+_LIVE_LOCK = threading.Lock()
+
+
+def max_live() -> int:
+    """Live what-if solver sessions a server keeps (``PLANNER_APP_MAX_WHATIF``, default 3, at least 1)."""
+    try:
+        return max(1, int(os.environ.get(MAX_WHATIF_ENV, MAX_WHATIF)))
+    except ValueError:
+        return MAX_WHATIF
 
 
 @dataclass
@@ -33,7 +55,7 @@ class Outcome:
     request: int
     overrides: dict[str, Any]
     status: str  # optimal | time_limit | infeasible | ... | superseded | error
-    how: str = ""  # first solve | update | rebuild
+    how: str = ""  # first solve | update | rebuild | preview
     seconds: float = 0.0  # from the request's start to its answer: update, re-solve, tables
     solve_seconds: float = 0.0  # the update and the re-solve alone
     summary: dict[str, Any] = field(default_factory=dict)
@@ -56,7 +78,7 @@ class _Request:
 class WhatIf:
     """A run's scenario kept in a solver session for re-solves, behind a worker thread."""
 
-    def __init__(self, scenario_file: str | Path, explain: bool = True):
+    def __init__(self, scenario_file: str | Path, explain: bool = True, preview: bool = True):
         self.scenario_file = Path(scenario_file)
         self.explain = explain
         self.session: Session | None = None
@@ -67,11 +89,15 @@ class WhatIf:
         self._running: _Request | None = None
         self._stage, self._started = "", 0.0
         self._results: dict[int, Outcome] = {}
+        self._previews: dict[int, Outcome] = {}  # request -> its preview (status 'skipped': why there is none)
+        self.preview = preview
         self.latest: Outcome | None = None
         self.base: Outcome | None = None  # the run's own plan, solved first in this session
         self._closed = False
+        self.evicted = ""  # why this solver session was dropped to free memory (its tab is told)
         self._thread: threading.Thread | None = None
         self._start()
+        self.touch()
 
     def _start(self) -> None:
         """(Re)start the worker thread (called with the condition held, or before anyone else can submit)."""
@@ -81,10 +107,16 @@ class WhatIf:
 
     # -- asking ----------------------------------------------------------------------------------------------
     def submit(self, overrides: dict[str, Any]) -> int:
-        """Queue a re-solve with these overrides (on the run's scenario); returns its request id."""
+        """Queue a re-solve with these overrides (on the run's scenario); returns its request id. A closed session
+        answers at once that it is closed."""
         with self._cv:
             self._next_id += 1
             req = _Request(self._next_id, dict(overrides))
+            if self._closed:
+                self._results[req.id] = Outcome(req.id, req.overrides, "error",
+                                                error=self.evicted or "this what-if session is closed")
+                self._cv.notify_all()
+                return req.id
             if self._pending is not None:
                 old = self._pending
                 self._results[old.id] = Outcome(old.id, old.overrides, "superseded")
@@ -120,6 +152,23 @@ class WhatIf:
         with self._cv:
             return self._results.get(request)
 
+    def preview_of(self, request: int) -> Outcome | None:
+        """The request's preview (``how == 'preview'``), or why it has none (status 'skipped', ``error``), once
+        known; None before then, or when the request needs none (the first solve)."""
+        with self._cv:
+            return self._previews.get(request)
+
+    def wait_preview(self, request: int, timeout: float | None = None) -> Outcome | None:
+        """The request's preview, or its final outcome if that comes first (None if neither by ``timeout``)."""
+        end = None if timeout is None else time.monotonic() + timeout
+        with self._cv:
+            while request not in self._previews and request not in self._results:
+                left = None if end is None else end - time.monotonic()
+                if left is not None and left <= 0:
+                    return None
+                self._cv.wait(left)
+            return self._previews.get(request) or self._results[request]
+
     def state(self) -> dict[str, Any]:
         """What the worker does now: the running request, its stage and seconds so far, the pending request."""
         with self._cv:
@@ -128,9 +177,41 @@ class WhatIf:
                     "pending": self._pending.id if self._pending else None}
 
     def close(self) -> None:
+        with _LIVE_LOCK:
+            _LIVE.pop(id(self), None)
         with self._cv:
             self._closed = True
             self._cv.notify_all()
+
+    # -- the server's memory: at most max_live() solver sessions -------------------------------------------
+    def touch(self) -> None:
+        """Mark this solver session as used now; beyond ``max_live()`` live sessions, drop the least recently used
+        idle ones (never one that solves or has a request waiting)."""
+        with _LIVE_LOCK:
+            _LIVE.pop(id(self), None)
+            _LIVE[id(self)] = self
+            over = len(_LIVE) - max_live()
+            dropped = []
+            for other in list(_LIVE.values())[:-1]:
+                if len(dropped) >= over:
+                    break
+                if other._evict(max_live()):
+                    del _LIVE[id(other)]
+                    dropped.append(other)
+
+    def _evict(self, most: int) -> bool:
+        """Close this session and free its model if it is idle; False (left alive) if it is busy."""
+        with self._cv:
+            if self._running is not None or self._pending is not None:
+                return False
+            self._closed = True
+            self.evicted = (f"This tab's what-if solver session was closed to free memory for another tab: the "
+                            f"server keeps at most {most} live what-if sessions (each holds the run's model, 1-2 GB "
+                            f"on the reference) and drops the least recently used. It is rebuilt now; the sliders "
+                            f"are kept.")
+            self._cv.notify_all()
+        self.session = None  # idle: no solve holds it (a request now finds the session closed)
+        return True
 
     # -- working ---------------------------------------------------------------------------------------------
     def _set_stage(self, text: str) -> None:
@@ -162,6 +243,8 @@ class WhatIf:
                     self.latest = out
                     for old in sorted(self._results)[1:-KEEP]:  # the first (the run's own plan) and the last KEEP
                         del self._results[old]
+                    for old in sorted(self._previews)[:-KEEP]:
+                        del self._previews[old]
                     self._running = None
                     self._cv.notify_all()
 
@@ -178,8 +261,11 @@ class WhatIf:
                     self.base = self._outcome(_Request(0, {}), res, "first solve", t0)
                 if not req.overrides:
                     return replace(self.base, request=req.id)
+            shown = self.latest if self.latest is not None and self.latest.has_plan else self.base
             self._set_stage("updating the model")
             how = s.apply(req.overrides)
+            if self.preview and shown is not None and shown.has_plan:
+                self._preview(req, shown, t0)
             self._set_stage("re-solving")
             res = s.resolve()
             return self._outcome(req, res, how, t0)
@@ -191,6 +277,36 @@ class WhatIf:
                 traceback.format_exception_only(type(exc), exc)).strip())
         out.seconds = time.perf_counter() - t0
         return out
+
+    def _preview(self, req: _Request, shown: Outcome, t0: float) -> None:
+        """Answer the request's preview: the plan shown (``shown``) held on the re-targeted model and the rest
+        re-optimised, or why it cannot be held as it is (then the page waits for the full re-solve)."""
+        self._set_stage("preview: today's plan under the new values")
+        s = self.session
+        plan, built = read_decisions(shown.tables["decisions"])  # what `planner sweep --plan` reads
+        m, designs = s.pm.m, s.coef.designs
+        gone = sorted({f"{a} {key}" for (a, key, v), n in plan.units.items() if n > 0.5 and (a, key, v) not in m.units})
+        resized = sorted({f"{a} {key}" for (a, key), n in built.items()
+                          if (a, key) in designs and designs[(a, key)].accelerators_per_unit != n})
+        why = ""
+        if gone:
+            why = f"the new values leave no place for today's units of {', '.join(gone[:3])}"
+        elif resized:
+            why = f"the new values resize today's units of {', '.join(resized[:3])} (accelerators per unit)"
+        if not why:
+            with s.holding(plan):
+                res = s.ad.solve()
+                if res.has_solution:
+                    out = self._outcome(req, res, "preview", t0)
+                else:
+                    why = (f"today's plan cannot be carried out under the new values ({res.status}: e.g. its trips "
+                           f"no longer carry its units)")
+        if why:
+            out = Outcome(req.id, req.overrides, "skipped", how="preview", error=why,
+                          seconds=time.perf_counter() - t0)
+        with self._cv:
+            self._previews[req.id] = out
+            self._cv.notify_all()
 
     def _outcome(self, req: _Request, res, how: str, t0: float) -> Outcome:
         """The plan of the session's last solve (its tables and summary), or why there is none."""

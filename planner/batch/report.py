@@ -82,15 +82,19 @@ def clip(text, n: int) -> str:
     return text if len(text) <= n else text[:max(0, n - 1)] + "\u2026"
 
 
-def _overrides_text(s) -> str:
-    """A case's overrides as 'path=value; ...' instead of JSON."""
+def _overrides_text(s, rank: dict[str, int] | None = None, most: int | None = None) -> str:
+    """A case's overrides as 'path=value; ...' instead of JSON; with ``rank`` (path -> place) the ranked paths
+    first, and with ``most`` at most that many, the rest counted."""
     try:
         d = json.loads(s)
     except (TypeError, ValueError):
         return "" if s is None else str(s)
     if not isinstance(d, dict):
         return str(s)
-    return "; ".join(f"{k}={json.dumps(v) if isinstance(v, (dict, list)) else v}" for k, v in d.items()) or "(base)"
+    keys = sorted(d, key=lambda k: rank.get(k, len(rank))) if rank else list(d)
+    shown = keys if most is None else keys[:most]
+    text = "; ".join(f"{k}={json.dumps(d[k]) if isinstance(d[k], (dict, list)) else d[k]}" for k in shown)
+    return (text or "(base)") + (f"; ... {len(keys) - len(shown)} more (in the CSV)" if len(shown) < len(keys) else "")
 
 
 def _axis_order(df: pd.DataFrame, col: str) -> list:
