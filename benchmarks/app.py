@@ -1,7 +1,8 @@
 """The app's speed (issue 20): the plan view opening on the reference run, a slider re-solve on the reference
 session, the batch view of 500 draws. ``.venv/bin/python benchmarks/app.py [--quick] [--keep=FILE]`` prints the figures
 and writes (or replaces) its section of docs/benchmarks.md; with ``--keep`` each part's figures are saved to FILE as
-it ends and a run again measures only what FILE lacks.
+it ends and a run again measures only what FILE lacks (``--views``: the views only, ``--no-fast``: no re-solve with
+the analysis's settings).
 
 - plan view: `planner app reports/reference` serves; headless Chromium (Playwright) opens the plan view and the clock
   stops when every chart is drawn and Streamlit has finished the page. The first visitor after the server started,
@@ -239,9 +240,10 @@ def synthetic_sweep(folder: Path, n: int = 500, seed: int = 0) -> Path:
 # ------------------------------------------------------------------------------------------- all
 
 
-def measure(quick: bool = False, keep: Path | None = None) -> dict:
+def measure(quick: bool = False, keep: Path | None = None, resolve: bool = True, fast: bool = True) -> dict:
     """Every figure of the section. ``keep``: a JSON file the figures are saved to as each part ends, and read
-    back from when the script is run again (a part already measured is not measured again)."""
+    back from when the script is run again (a part already measured is not measured again). ``resolve``/``fast``:
+    False leaves out the re-solves / those with the analysis's settings."""
     visits = 2 if quick else 4
     res: dict = json.loads(keep.read_text()) if keep is not None and keep.is_file() else {}
 
@@ -265,9 +267,11 @@ def measure(quick: bool = False, keep: Path | None = None) -> dict:
         part(("batch_browser_s", "batch_parallel_panel_s", "batch_script_s"),
              lambda: views("batch", [synthetic_sweep(Path(tmp) / "synthetic_500")]))
     part(("load_average_views",), load)
-    part(("resolve",), resolves)
-    part(("resolve_fast",), lambda: resolves(fast=True))
-    part(("load_average_end",), load)
+    if resolve:
+        part(("resolve",), resolves)
+        if fast:
+            part(("resolve_fast",), lambda: resolves(fast=True))
+        part(("load_average_end",), load)
     return res
 
 
@@ -279,7 +283,7 @@ def lines(r: dict) -> list[str]:
     def s(x):
         return "" if x is None else f"{x:.2f}"
 
-    rv, fast = r["resolve"], r["resolve_fast"]
+    rv, fast = r["resolve"], r.get("resolve_fast")
     out = ["## 7. The app (planner app)", "",
            f"1-minute load average at the start of this section, after the views and at its end: "
            f"{r['load_average_start']:.1f}, {r['load_average_views']:.1f} and {r['load_average_end']:.1f} (2 cores, "
@@ -301,18 +305,20 @@ def lines(r: dict) -> list[str]:
            f"{rv['first_solve_s']:.1f} s): the **preview** (the plan shown held, re-costed under the new values, "
            f"with its tables) **{s(rv['median_preview_s'])} s** median over the {rv['previews']} moves that have "
            f"one (target <= 1.5 s); the full re-solve after it {rv['median_update_and_resolve_s']:.2f} s, with the "
-           f"plan's tables {rv['median_with_tables_s']:.2f} s; with the analysis's settings (space decisions not "
-           f"resolved in dollars) {fast['median_update_and_resolve_s']:.2f} s and "
-           f"{fast['median_with_tables_s']:.2f} s", "", "Targets (issue 20):", *targets(r), "",
+           f"plan's tables {rv['median_with_tables_s']:.2f} s" + (
+               f"; with the analysis's settings (space decisions not resolved in dollars) "
+               f"{fast['median_update_and_resolve_s']:.2f} s and {fast['median_with_tables_s']:.2f} s" if fast else ""),
+           "", "Targets (issue 20):", *targets(r), "",
            "| move | model | preview, s | preview USD per PFLOP/s-day | update + re-solve, s | with tables, s | "
-           "USD per PFLOP/s-day | fast: update + re-solve, s |",
-           "|---|---|---|---|---|---|---|---|"]
-    for a, b in zip(rv["moves"], fast["moves"]):
+           "USD per PFLOP/s-day |" + (" fast: update + re-solve, s |" if fast else ""),
+           "|---|---|---|---|---|---|---|" + ("---|" if fast else "")]
+    for i, a in enumerate(rv["moves"]):
         usd, pusd = a["usd_per_pflop_day"], a["preview_usd_per_pflop_day"]
         preview = s(a["preview_s"]) if a["preview_s"] is not None else f"none: {a['preview_skipped']}"
         out.append(f"| {a['move']} | {a['model']} | {preview} | {'' if pusd is None else f'{pusd:.3f}'} | "
                    f"{a['update_and_resolve_s']:.2f} | {a['with_tables_s']:.2f} | "
-                   f"{'' if usd is None else f'{usd:.3f}'} | {b['update_and_resolve_s']:.2f} |")
+                   f"{'' if usd is None else f'{usd:.3f}'} |"
+                   + (f" {fast['moves'][i]['update_and_resolve_s']:.2f} |" if fast else ""))
     return out + [""]
 
 
@@ -353,7 +359,11 @@ def write_section(section: list[str], doc: Path = ROOT / "docs" / "benchmarks.md
 
 if __name__ == "__main__":
     keep = next((Path(a.split("=", 1)[1]) for a in sys.argv if a.startswith("--keep=")), None)
-    result = measure(quick="--quick" in sys.argv, keep=keep)
+    result = measure(quick="--quick" in sys.argv, keep=keep, resolve="--views" not in sys.argv,
+                     fast="--no-fast" not in sys.argv)
+    if "resolve" not in result:
+        print(json.dumps(result, indent=1, default=str))
+        sys.exit(0)
     print(json.dumps(result, indent=1, default=str))
     write_section(lines(result))
     print("\n".join(lines(result)))
