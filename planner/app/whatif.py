@@ -299,8 +299,8 @@ class WhatIf:
                 if res.has_solution:
                     out = self._outcome(req, res, "preview", t0)
                 else:
-                    why = (f"today's plan cannot be carried out under the new values ({res.status}: e.g. its trips "
-                           f"no longer carry its units)")
+                    why = (f"today's plan cannot be carried out under the new values (its units, trips and site "
+                           f"openings held, the model is {res.status})")
         if why:
             out = Outcome(req.id, req.overrides, "skipped", how="preview", error=why,
                           seconds=time.perf_counter() - t0)
