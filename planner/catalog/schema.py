@@ -420,6 +420,7 @@ class Servicing(Strict):
     repair_fraction: Fraction
     cost_musd_per_unit_yr: NonNeg("MUSD/yr")
     spares_mass_factor: Q("1", ge=0)
+    swap_cost_musd_per_unit: NonNeg("MUSD")
 
 
 class AcceleratorFailures(Strict):

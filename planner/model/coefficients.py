@@ -12,7 +12,7 @@ import itertools
 from collections import defaultdict
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from planner.catalog.schema import Catalog
@@ -87,11 +87,12 @@ class Design:
     embodied_accelerators_t: float
     embodied_spacecraft_t: float
     serviced_co2_t_per_yr: float  # replacement accelerators a serviced unit receives per year
+    swap_age_yr: int | None = None  # its accelerators are swapped on orbit at this age (``Swap``, per vintage)
 
     @property
     def key(self) -> str:
         return design_key(self.accelerator, self.radiator_temp_k, self.shielding_mm, self.throttled,
-                          self.planned_life_yr)
+                          self.planned_life_yr, self.swap_age_yr)
 
     def delivered(self, age: float, span: float, serviced: bool = False, dose: bool = True) -> float:
         """Accelerator-years one of the unit's accelerators delivers from ``age`` to ``age + span`` years: the share
@@ -115,6 +116,23 @@ class Design:
     def capacity_profile(self) -> tuple[float, ...]:
         """Accelerator-years delivered per accelerator in each year of life (unserviced; the last year partly)."""
         return tuple(self.delivered(k, sh) for k, sh in enumerate(service_profile(self.life_yr)))
+
+
+@dataclass(frozen=True)
+class Swap:
+    """A unit of a swap design built in one vintage: at ``age_yr`` (in calendar ``year``) a servicing mission replaces
+    its accelerators by ``accelerators`` of the newest generation built that year (continuous: the old count x the
+    old accelerator's power / the new one's, host power being the same share of both), which its power and heat
+    envelope carries; bus, arrays and radiators stay and keep their age. ``fresh`` is the unit after the swap seen
+    from the swap: the new accelerator's count, failure rate, dose onset, repairs and emissions, its remaining life."""
+
+    age_yr: int
+    year: int
+    accelerator: str
+    accelerators: float
+    fresh: Design
+    capex_musd: dict[str, float]  # the new accelerators (their price that year) and the swap mission, undiscounted
+    mass_t: float  # what the swap launches that year: the new accelerators with their space packaging
 
 
 @dataclass(frozen=True)
@@ -234,6 +252,29 @@ class Coefficients:
     # (r, g, v) -> the lives (years) a vintage of ground accelerators may be kept: the refresh is a decision
     chip_lives: dict[tuple[str, str, int], list[float]] = field(default_factory=dict)
     learning: dict[str, LearningStream] = field(default_factory=dict)  # 'launch:<vehicle>', 'hardware:<platform>'
+    swaps: dict[tuple[str, str, int], Swap] = field(default_factory=dict)  # (a, d, v) of swap designs -> its swap
+
+    def swapped(self, a: str, key: str, v: int, y: int) -> Swap | None:
+        """The swap of unit (a, d, v) if it has happened by year ``y`` (the new generation serves y), else None."""
+        sw = self.swaps.get((a, key, v))
+        return sw if sw is not None and y >= sw.year else None
+
+    def generation(self, a: str, key: str, v: int, y: int) -> str:
+        """The accelerator unit (a, d, v) computes with in year ``y``: its design's, or after a swap the new one."""
+        sw = self.swapped(a, key, v, y)
+        return sw.accelerator if sw is not None else self.designs[(a, key)].accelerator
+
+    def accelerators_in(self, a: str, key: str, v: int, y: int) -> float:
+        """Accelerators one unit (a, d, v) carries in year ``y``."""
+        sw = self.swapped(a, key, v, y)
+        return sw.accelerators if sw is not None else self.designs[(a, key)].accelerators_per_unit
+
+    def first_accelerators_profile(self, a: str, key: str, v: int) -> tuple[float, ...]:
+        """The profile over which a swap unit's first accelerators are paid back (``capital_flows``): its design's
+        delivered capacity up to the swap, so they leave no residual value. Its bus, arrays and radiators keep the
+        design's whole profile (a swap changes nothing in their charge); the new accelerators are paid back over
+        their own years (``Swap.fresh``)."""
+        return self.designs[(a, key)].capacity_profile[:self.swaps[(a, key, v)].age_yr]
 
     def covered(self, w: str, a: str) -> bool:
         """Real-time workload w at an architecture whose units serve its users only part of the time."""
@@ -290,8 +331,17 @@ class Coefficients:
                 for t, f in _served_years(v, d.life_yr, last)] if d.ops_musd_per_yr else []
 
     def unit_flows(self, a: str, key: str, v: int) -> list[Flow]:
-        d = self.designs[(a, key)]
-        return (self.capital_flows(self.unit_capex(a, key, v), v, d.capacity_profile, self.archs[a]["rate"])
+        rate, profile = self.archs[a]["rate"], self.designs[(a, key)].capacity_profile
+        capex = self.unit_capex(a, key, v)
+        sw = self.swaps.get((a, key, v))
+        if sw is None:
+            capital = self.capital_flows(capex, v, profile, rate)
+        else:  # the first accelerators are paid back over their years to the swap, the rest over the unit's life
+            capital = (self.capital_flows({"accelerators": capex["accelerators"]}, v,
+                                          self.first_accelerators_profile(a, key, v), rate)
+                       + self.capital_flows({k: x for k, x in capex.items() if k != "accelerators"}, v, profile, rate)
+                       + self.capital_flows(sw.capex_musd, sw.year, sw.fresh.capacity_profile, rate))
+        return (capital
                 + self.ops_flows(a, key, v)
                 + self.launch_credit_flows(a, key, v)
                 + self.unit_carbon_flows(a, key, v))
@@ -341,8 +391,14 @@ class Coefficients:
 
     def serviced_flows(self, a: str, key: str, v: int) -> list[Flow]:
         d = self.designs[(a, key)]
-        return (self.running_flows("servicing", d.servicing_musd_per_yr, v, d.life_yr)
-                + self.carbon_running_flows(self.serviced_emissions, a, key, v))
+        flows = [("servicing", t, self._after_swap(a, key, v, t).servicing_musd_per_yr * f)
+                 for t, f in _served_years(v, d.life_yr, self.scenario.horizon.last_year)]
+        return [f for f in flows if f[2]] + self.carbon_running_flows(self.serviced_emissions, a, key, v)
+
+    def _after_swap(self, a: str, key: str, v: int, t: int) -> Design:
+        """What unit (a, d, v) is in year ``t``: its design, or after its swap the unit with the new accelerators."""
+        sw = self.swapped(a, key, v, t)
+        return sw.fresh if sw is not None else self.designs[(a, key)]
 
     def trip_flows(self, k: str, y: int) -> list[Flow]:
         return [(cat, y, x) for cat, x in self.trip_parts[(k, y)].items() if x] + \
@@ -475,11 +531,20 @@ class Coefficients:
         if not self.carbon_priced:
             return []
         d = self.designs[(a, key)]
+        rate = self.archs[a]["rate"]
         launch = emissions.carbon_cost_musd(self.launch_co2_per_unit(a, key, v), self.price(v))
-        out = self.carbon_capital_flows(d.embodied_accelerators_t + d.embodied_spacecraft_t, v, d.capacity_profile,
-                                        self.archs[a]["rate"])
+        sw = self.swaps.get((a, key, v))
+        if sw is None:
+            out = self.carbon_capital_flows(d.embodied_accelerators_t + d.embodied_spacecraft_t, v, d.capacity_profile,
+                                            rate)
+        else:  # the first accelerators over their years to the swap, the new ones from the swap
+            out = (self.carbon_capital_flows(d.embodied_accelerators_t, v, self.first_accelerators_profile(a, key, v),
+                                             rate)
+                   + self.carbon_capital_flows(d.embodied_spacecraft_t, v, d.capacity_profile, rate)
+                   + self.carbon_capital_flows(sw.fresh.embodied_accelerators_t, sw.year, sw.fresh.capacity_profile,
+                                               rate))
         if launch:
-            out += self.capital_flows({"carbon": launch}, v, d.capacity_profile, self.archs[a]["rate"])
+            out += self.capital_flows({"carbon": launch}, v, d.capacity_profile, rate)
             out.append(("carbon", v, -launch))
         return out
 
@@ -499,15 +564,25 @@ class Coefficients:
 
     def unit_emissions(self, a: str, key: str, v: int) -> list[Emission]:
         d = self.designs[(a, key)]
-        return self._embodied({"accelerators_embodied": d.embodied_accelerators_t,
-                               "spacecraft_embodied": d.embodied_spacecraft_t}, v, d.capacity_profile,
-                              self.launch_co2_per_unit(a, key, v))
+        sw = self.swaps.get((a, key, v))
+        if sw is None:
+            return self._embodied({"accelerators_embodied": d.embodied_accelerators_t,
+                                   "spacecraft_embodied": d.embodied_spacecraft_t}, v, d.capacity_profile,
+                                  self.launch_co2_per_unit(a, key, v))
+        first = self.first_accelerators_profile(a, key, v)  # they serve no year past the horizon
+        return (self._embodied({"accelerators_embodied": d.embodied_accelerators_t}, v, first)
+                + self._embodied({"spacecraft_embodied": d.embodied_spacecraft_t}, v, d.capacity_profile,
+                                 self.launch_co2_per_unit(a, key, v))
+                + self._embodied({"accelerators_embodied": sw.fresh.embodied_accelerators_t}, sw.year,
+                                 sw.fresh.capacity_profile))
 
     def serviced_emissions(self, a: str, key: str, v: int) -> list[Emission]:
         d = self.designs[(a, key)]
-        last = self.scenario.horizon.last_year
-        return [("accelerators_embodied", t, d.serviced_co2_t_per_yr * f, 0.0) for t in range(v, last + 1)
-                if d.serviced_co2_t_per_yr and (f := served_fraction(v, d.life_yr, t)) > 0]
+        out = []
+        for t, f in _served_years(v, d.life_yr, self.scenario.horizon.last_year):
+            if co2 := self._after_swap(a, key, v, t).serviced_co2_t_per_yr:
+                out.append(("accelerators_embodied", t, co2 * f, 0.0))
+        return out
 
     def trip_emissions(self, k: str, y: int) -> list[Emission]:
         x = self.trip_co2_t.get((k, y), 0.0)
@@ -691,9 +766,18 @@ def site_environment(cat: Catalog, site: str, terms) -> dict[str, float]:
 
 
 def design_key(accelerator: str, radiator_temp_k: float, shielding_mm: float, throttled: bool = False,
-               planned_life_yr: float | None = None) -> str:
+               planned_life_yr: float | None = None, swap_age_yr: int | None = None) -> str:
     return (f"{accelerator}/{radiator_temp_k:g}K/{shielding_mm:g}mm" + ("/throttled" if throttled else "")
-            + (f"/retire@{planned_life_yr:g}y" if planned_life_yr is not None else ""))
+            + (f"/retire@{planned_life_yr:g}y" if planned_life_yr is not None else "")
+            + (f"/swap@{swap_age_yr:g}y" if swap_age_yr is not None else ""))
+
+
+def serviceable(s: Scenario, cat: Catalog, a: str, archs: dict[str, dict[str, Any]]) -> bool:
+    """Units at space architecture ``a`` may be serviced: its platform allows it, the scenario switches servicing
+    on, and its site is within a servicer's reach."""
+    info = archs[a]
+    return (cat.platforms[info["platform"]].servicing_allowed and s.design_space.servicing
+            and cat.sites[info["site"]].serviceable)
 
 
 def can_throttle(s: Scenario, cat: Catalog, platform: str, site: str) -> bool:
@@ -1006,6 +1090,56 @@ def size_design(s: Scenario, cat: Catalog, arch: str, platform: str, site: str, 
     return design, ""
 
 
+def swap_for(s: Scenario, cat: Catalog, d: Design, v: int, built_years: dict[str, tuple[float, float]],
+             price_factor: dict[str, float]) -> Swap | None:
+    """The swap of a unit of swap design ``d`` built in ``v`` (``d.swap_age_yr``), or None where there is none to make:
+    the swap falls inside the horizon and the unit's life, and a newer generation than the unit's is built that
+    year. The newest such one is taken, if its accelerators stand the unit's cold loop (the radiator's temperature,
+    or the heat pump's cold side) and their total dose lasts the unit's remaining life. ``price_factor``: the swap
+    year's price factors (``price_factors``)."""
+    age = d.swap_age_yr
+    year = v + age
+    if age >= d.life_yr or year > s.horizon.last_year:
+        return None
+    old = cat.accelerators[d.accelerator]
+    allowed = s.design_space.accelerators
+    newer = [g for g, (g_first, g_last) in built_years.items() if g_first <= year <= g_last
+             and (allowed is None or g in allowed) and cat.accelerators[g].first_year.v > old.first_year.v]
+    if not newer:
+        return None
+    g = max(newer, key=lambda x: cat.accelerators[x].first_year.v)
+    new, comp, terms = cat.accelerators[g], cat.components, s.terms
+    rad = comp.radiator
+    cap_new, _ = thermal.radiator_temp_cap_k(new.junction_max_k.v, new.hbm_max_k.v, rad.cold_plate_drop_k.v,
+                                             rad.coolant_drop_k.v, rad.fin_drop_k.v)
+    if cap_new < (d.radiator_cap_k if d.heat_pump else d.radiator_temp_k):
+        return None
+    remaining = d.life_yr - age
+    onset = INF
+    if terms.total_dose:
+        if radiation.tid_life_yr(new.tid_hard_krad.v, d.dose_rad_per_yr) < remaining:
+            return None
+        onset = radiation.degradation_onset_yr(new.tid_onset_krad.v, d.dose_rad_per_yr)
+    n = d.accelerators_per_unit * old.power_w.v / new.power_w.v
+    excluded = set(terms.exclude_costs)
+    pk, serv = comp.space_packaging, comp.servicing
+    lam = new.annual_failure_rate.v if terms.failures else 0.0
+    each_musd = (new.price_usd.v + pk.cost_usd_per_accelerator.v) / 1e6
+    each_t = (new.mass_kg_packaged.v + pk.mass_kg_per_accelerator.v) / 1000.0
+    acc_co2_t = new.embodied_co2_kg.v / 1000.0
+    fresh = replace(
+        d, accelerator=g, accelerators_per_unit=n, life_yr=remaining, degradation_onset_yr=onset,
+        failure_rate=lam, tid_degraded_fraction=new.degraded_capacity_fraction.v, swap_age_yr=None,
+        servicing_musd_per_yr=0.0 if "servicing" in excluded else
+        serv.cost_musd_per_unit_yr.v + n * lam * serv.repair_fraction.v * each_musd,
+        spares_t_per_yr=n * lam * serv.repair_fraction.v * each_t * serv.spares_mass_factor.v,
+        embodied_accelerators_t=n * acc_co2_t, serviced_co2_t_per_yr=n * lam * serv.repair_fraction.v * acc_co2_t)
+    capex = {"accelerators": 0.0 if "accelerators" in excluded else
+             n * each_musd * price_factor.get("accelerators", 1.0),
+             "servicing": 0.0 if "servicing" in excluded else serv.swap_cost_musd_per_unit.v}
+    return Swap(age_yr=age, year=year, accelerator=g, accelerators=n, fresh=fresh, capex_musd=capex, mass_t=n * each_t)
+
+
 def with_integration_and_insurance(direct: dict[str, float], integration_fraction: float,
                                    insurance_rate: float) -> dict[str, float]:
     """A unit's capex by category: its direct hardware and propellant, integration (a share of the hardware other
@@ -1122,6 +1256,7 @@ def compute(rs: ResolvedScenario, fixed_accelerators: dict[tuple[str, str], int]
     designs: dict[tuple[str, str], Design] = {}
     dropped: list[dict[str, Any]] = []
     unit_vintages: dict[tuple[str, str], list[int]] = {}
+    swaps: dict[tuple[str, str, int], Swap] = {}
     for a, info in archs.items():
         if info["kind"] != "space":
             continue
@@ -1139,42 +1274,61 @@ def compute(rs: ResolvedScenario, fixed_accelerators: dict[tuple[str, str], int]
                 continue
             modes = (False, True) if can_throttle(s, cat, info["platform"], info["site"]) else (False,)
             lives = [None] + [float(x) for x in s.design_space.space_unit_lives_yr]
+            swap_ages = sorted(set(s.design_space.space_swap_ages_yr)) if serviceable(s, cat, a, archs) else []
             for temp, mm, throttled, keep in itertools.product(design_levels(s, cat, g), s.design_space.shielding_mm_al,
                                                                modes, lives):
                 key = design_key(g, temp, mm, throttled, keep)
-                fixed = (fixed_accelerators or {}).get((a, key))
-                if fixed_accelerators is not None and fixed is None:
-                    continue
+                variants = {key: None} | {design_key(g, temp, mm, throttled, keep, age): age for age in swap_ages}
+                if fixed_accelerators is not None:
+                    variants = {k: age for k, age in variants.items() if (a, k) in fixed_accelerators}
+                    if not variants:
+                        continue
+                fixed = (fixed_accelerators or {}).get((a, next(iter(variants))))
                 d, why = size_design(s, cat, a, info["platform"], info["site"], g, temp, mm, route, fixed,
                                      throttled, keep)
                 if d is None and keep is not None:
                     continue  # a planned life at or past the full life is the full-life design itself
                 if d is None:
-                    dropped.append({"architecture": a, "design": key, "reason": why})
+                    if key in variants:
+                        dropped.append({"architecture": a, "design": key, "reason": why})
                     continue
-                designs[(a, key)] = d
-                unit_vintages[(a, key)] = vint
+                for k, age in variants.items():
+                    if age is None:
+                        designs[(a, k)], unit_vintages[(a, k)] = d, vint
+                        continue
+                    sd = replace(d, swap_age_yr=age)  # the same unit, sized for its first accelerators
+                    found = {v: sw for v in vint
+                             if (sw := swap_for(s, cat, sd, v, built_years, price_factors(cat, v + age)))}
+                    if found:  # vintages with no newer generation to swap to are the design without a swap
+                        fewest = min([d.accelerators_per_unit] + [sw.accelerators for sw in found.values()])
+                        # a formation reaches a cluster with the fewer accelerators its units carry, before or after
+                        sd = replace(sd, cluster_accelerators=fewest * pf.formation_units_max.v)
+                        designs[(a, k)], unit_vintages[(a, k)] = sd, sorted(found)
+                        swaps.update({(a, k, v): sw for v, sw in found.items()})
 
     unit_cap, unit_cap_serviced, spares = {}, {}, {}
     serviceable_units = set()
     for (a, key), d in designs.items():
-        info = archs[a]
-        pf = cat.platforms[info["platform"]]
-        serviceable = pf.servicing_allowed and s.design_space.servicing and cat.sites[info["site"]].serviceable
-        kacc = d.accelerators_per_unit / 1000.0
-        per_year = {}  # (age, share served) -> accelerator-years per accelerator, unserviced and serviced
+        can_service = serviceable(s, cat, a, archs)
+        per_year = {}  # (age, share served) -> k-acc-years per unit, unserviced and serviced
         for v in unit_vintages[(a, key)]:
-            if serviceable:
+            if can_service:
                 serviceable_units.add((a, key, v))
+            sw = swaps.get((a, key, v))
             for y, served in spans(v, d.life_yr).items():
+                now = sw.fresh if sw is not None and y >= sw.year else d  # the new accelerators from the swap
+                since = sw.age_yr if now is not d else 0
                 for span in served:
-                    if span not in per_year:
-                        per_year[span] = (d.delivered(*span), d.delivered(*span, serviced=True))
+                    if (id(now), span) not in per_year:
+                        kacc = now.accelerators_per_unit / 1000.0
+                        at = (span[0] - since, span[1])
+                        per_year[(id(now), span)] = (kacc * now.delivered(*at),
+                                                     kacc * now.delivered(*at, serviced=True))
                 n_years = len(periods[y])  # capacity is the period's average
-                unit_cap[(a, key, v, y)] = kacc * sum(per_year[span][0] for span in served) / n_years
-                if serviceable:
-                    unit_cap_serviced[(a, key, v, y)] = kacc * sum(per_year[span][1] for span in served) / n_years
-                    spares[(a, key, v, y)] = d.spares_t_per_yr * sum(f for _, f in served)
+                unit_cap[(a, key, v, y)] = sum(per_year[(id(now), span)][0] for span in served) / n_years
+                if can_service:
+                    unit_cap_serviced[(a, key, v, y)] = sum(per_year[(id(now), span)][1] for span in served) / n_years
+                    spares[(a, key, v, y)] = now.spares_t_per_yr * sum(f for _, f in served)
 
     # ---- sites with a core, shells
     site_open = {}
@@ -1319,7 +1473,7 @@ def compute(rs: ResolvedScenario, fixed_accelerators: dict[tuple[str, str], int]
         facility_share=facility_share, chip_vintages=chip_vintages, chip_cost={}, chip_share=chip_share,
         chip_mw=chip_mw, existing_cost=0.0, unmet_cost={}, unmet_penalty_musd=penalty,
         unmet_allowed=unmet_allowed, budget=budget, flop_weight=dict(weight), eff_parts=eff_parts,
-        coverage=coverage, chip_lives=chip_lives,
+        coverage=coverage, chip_lives=chip_lives, swaps=swaps,
         carbon_price=carbon_prices(s, first, last), carbon_cap=carbon_caps(s, periods), trip_co2_t=trip_co2)
     # objective coefficients: the present value of each decision's cash flows
     for (a, key), vint in unit_vintages.items():

@@ -4,7 +4,8 @@
     open[s,y] in {0,1},  sum_y open[s,y] <= 1,  opened[s,y] = sum_{y'<=y} open[s,y']
     units[a,d,v] <= ub[a,d,v] * opened[site(a), v]                       (capacity only at an open site)
     sum_{a at s, (d,v) serving y} units[a,d,v] <= shell_capacity[s]      (satellites per orbital shell)
-    supply[a,g,y,t] = sum_{d: acc(d)=g, cluster(d)>=t} cap[a,d,v,y] units + (cap_s - cap)[a,d,v,y] serviced
+    supply[a,g,y,t] = sum_{d,v: acc(d,v,y)=g, cluster(d)>=t} cap[a,d,v,y] units + (cap_s - cap)[a,d,v,y] serviced
+        (acc(d,v,y): the design's accelerator, or from a swap design's swap year the generation it swapped to)
 """
 
 from __future__ import annotations
@@ -84,8 +85,7 @@ def define_fleet(m: pyo.ConcreteModel, c: Coefficients, s: Sets, p: dict[str, di
     downlink: dict[tuple[str, int], list] = defaultdict(list)
     for (a, y), lst in s.in_service.items():
         for key, v in lst:
-            d = c.designs[(a, key)]
-            by_pool[(a, d.accelerator, y)].append((key, v))
+            by_pool[(a, c.generation(a, key, v, y), y)].append((key, v))
             counts[(a, y)].append(m.units[a, key, v])
             downlink[(a, y)].append(m.downlink[a, key] * m.units[a, key, v])
     m.supply_space = {}

@@ -1,6 +1,7 @@
 """Launch: integer trips per route and year, payload assignment, route capacity, cadence.
 
     sum_k ship[a,k,v] = sum_d trip_mass[a,d] units[a,d,v] + sum_{(d,v') serving v} spares[a,d,v',v] serviced[a,d,v']
+                        + sum_{(d,v'): swap in v} swap_mass[a,d,v'] units[a,d,v']   (new accelerators, on orbit)
     sum_k ship[core:s,k,y] = core_mass[s] open[s,y]
     sum_p ship[p,k,y] <= payload[k,y] trips[k,y];   sum_p vol_per_t[p,k] ship[p,k,y] <= volume[k] trips[k,y]
     sum_{k of vehicle} flights_per_trip[k,y] trips[k,y] <= cadence[vehicle,y]
@@ -38,6 +39,7 @@ def parameters(c: Coefficients, s: Sets) -> dict[str, dict]:
         "trip_cost": {t: c.trip_cost[t] for t in s.trips},
         "trip_mass": {(a, key): d.trip_mass_t for (a, key), d in c.designs.items()},
         "spares": spares,
+        "swap_mass": {u: c.swaps[u].mass_t for u in s.units if u in c.swaps},
         "payload": {(k, y): c.routes[k].payload_in(y) for k, y in s.trips},
         "route_volume": {k: rt.volume_m3 for k, rt in c.routes.items()},
         "flights_per_trip": {(k, y): c.routes[k].flights_in(y) for k, y in s.trips},
@@ -54,9 +56,11 @@ def define_launch(m: pyo.ConcreteModel, c: Coefficients, s: Sets, p: dict[str, d
     m.VY = pyo.Set(initialize=s.vehicles_years, dimen=2, ordered=True)
     m.TM = pyo.Set(initialize=sorted(p["trip_mass"]), dimen=2, ordered=True)
     m.SP = pyo.Set(initialize=sorted(p["spares"]), dimen=4, ordered=True)
+    m.SW = pyo.Set(initialize=sorted(p["swap_mass"]), dimen=3, ordered=True)
     m.PK = pyo.Set(initialize=sorted(p["vol_per_t"]), dimen=2, ordered=True)
     m.CORE = pyo.Set(initialize=sorted(p["core_mass"]), ordered=True)
-    for name, index in (("trip_cost", m.TR), ("trip_mass", m.TM), ("spares", m.SP), ("payload", m.TR),
+    for name, index in (("trip_cost", m.TR), ("trip_mass", m.TM), ("spares", m.SP), ("swap_mass", m.SW),
+                        ("payload", m.TR),
                         ("route_volume", m.K), ("flights_per_trip", m.TR), ("vol_per_t", m.PK),
                         ("cadence", m.VY), ("core_mass", m.CORE)):
         setattr(m, name, pyo.Param(index, initialize=p[name], mutable=True, within=pyo.Reals))
@@ -78,6 +82,8 @@ def define_launch(m: pyo.ConcreteModel, c: Coefficients, s: Sets, p: dict[str, d
         for key, v in lst:
             if (a, key, v) in serviced and (a, key, v, y) in p["spares"]:
                 launched[(a, y)].append(m.spares[a, key, v, y] * m.serviced[a, key, v])
+    for a, key, v in m.SW:
+        launched[(a, c.swaps[(a, key, v)].year)].append(m.swap_mass[a, key, v] * m.units[a, key, v])
     for (site, y) in s.openings:
         if site in p["core_mass"]:
             launched[(f"core:{site}", y)].append(m.core_mass[site] * m.open[site, y])

@@ -48,9 +48,11 @@ def build_sets(c: Coefficients) -> Sets:
             for y in years:
                 if (a, key, v, y) in c.unit_cap:
                     in_service[(a, y)].append((key, v))
-    built_years = defaultdict(set)
-    for a, _, v in units:
+    built_years = defaultdict(set)  # years something of a is launched: its units, and the accelerators of swaps
+    for a, key, v in units:
         built_years[a].add(v)
+        if (a, key, v) in c.swaps:
+            built_years[a].add(c.swaps[(a, key, v)].year)
 
     trips = [(k, y) for k in c.routes for y in c.trip_years[k]]
     payload_routes = {a: ks for a, ks in c.arch_routes.items() if built_years.get(a)}
@@ -65,7 +67,7 @@ def build_sets(c: Coefficients) -> Sets:
 
     openings = [(s, y) for s, e in c.site_open.items() for y in years if y >= e["first_year"]]
 
-    space_g = {(a, c.designs[(a, key)].accelerator, y) for (a, y), lst in in_service.items() for key, _ in lst}
+    space_g = {(a, c.generation(a, key, v, y), y) for (a, y), lst in in_service.items() for key, v in lst}
     ground_g = set()
     for (r, g, v, _, y) in c.chip_share:
         ground_g.add((c.ground[r]["arch"], g, y))

@@ -1236,6 +1236,7 @@ def designs_section(run: Run, figdir: Path) -> Section:
                 f"{c.replace('_kg', '')} {x[c] / 1000:,.1f}" for c in fig.BUDGET_COLS if x[c] > 0.5),
             "stowed volume": f"{x['volume_m3_per_unit']:,.0f} m3",
             "capex per unit": f"${x['capex_usd_per_unit'] / 1e6:,.1f} M",
+            **_swap_line(run, d, r),
             "id in tables/designs.csv": f"{r['architecture']} {r['design']}",
         }
     names = list(sheets)
@@ -1300,8 +1301,35 @@ def design_namer(d: pd.DataFrame, run: Run, sep: str = "\n"):
 
     def name(r) -> str:
         return (f"{short[r['architecture']]}{sep}{_unprojected(_entry_label(run, 'accelerators', r['accelerator']))}, "
-                f"{r['radiator_temp_k']:.0f} K radiator, {r['shielding_mm_al']:g} mm Al shielding")
+                f"{r['radiator_temp_k']:.0f} K radiator, {r['shielding_mm_al']:g} mm Al shielding"
+                + _life_choices(r["design"]))
     return name
+
+
+def _swap_line(run: Run, d: pd.DataFrame, r) -> dict[str, str]:
+    """The design sheet's line for a swap design: to what, how many, when and at what cost (its vintages' range)."""
+    rows = d[(d["architecture"] == r["architecture"]) & (d["design"] == r["design"])]
+    if "swap_year" not in rows or rows["swap_year"].isna().all():
+        return {}
+    rows = rows.dropna(subset=["swap_year"])
+    gens = ", ".join(_unprojected(_entry_label(run, "accelerators", g)) for g in rows["swap_accelerator"].unique())
+    n, cost = rows["swap_accelerators_per_unit"], rows["swap_capex_usd_per_unit"] / 1e6
+    return {"on-orbit swap": f"in {_years(int(rows['swap_year'].min()), int(rows['swap_year'].max()))} to {gens}: "
+                             f"{n.min():,.0f}" + (f"-{n.max():,.0f}" if n.max() > n.min() + 0.5 else "")
+                             + f" accelerators per unit, ${cost.min():,.1f}"
+                             + (f"-{cost.max():,.1f}" if cost.max() > cost.min() + 0.05 else "")
+                             + " M per unit (new accelerators and the swap mission; their launch in the trips)"}
+
+
+def _life_choices(key: str) -> str:
+    """What a design key says of the unit's life beyond its hardware: retired early, accelerators swapped on orbit."""
+    out = ""
+    for part in str(key).split("/"):
+        if part.startswith("retire@"):
+            out += f", retired after {part[len('retire@'):-1]} years"
+        elif part.startswith("swap@"):
+            out += f", accelerators swapped on orbit at {part[len('swap@'):-1]} years"
+    return out
 
 
 def thermal_chain(sec: Section, d: pd.DataFrame, name) -> None:

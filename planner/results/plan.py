@@ -13,7 +13,7 @@ import pandas as pd
 
 from planner import outdir
 from planner.model.build import PlanModel
-from planner.model.coefficients import EFLOP_S_YR_IN_FLOP, Coefficients, served_fraction
+from planner.model.coefficients import EFLOP_S_YR_IN_FLOP, Coefficients, Swap, served_fraction
 from planner.physics.constants import HOURS_PER_YEAR
 from planner.results.emissions import emissions_table
 from planner.results.schema import TABLES
@@ -102,6 +102,15 @@ def cost_flows(c: Coefficients, sol: Solution) -> pd.DataFrame:
 # -------------------------------------------------------------------------------------------- tables
 
 
+def swap_columns(sw: Swap | None) -> dict:
+    """A unit's on-orbit swap in the designs table (empty without one)."""
+    if sw is None:
+        return {"swap_year": None, "swap_accelerator": None, "swap_accelerators_per_unit": None,
+                "swap_capex_usd_per_unit": None}
+    return {"swap_year": sw.year, "swap_accelerator": sw.accelerator, "swap_accelerators_per_unit": sw.accelerators,
+            "swap_capex_usd_per_unit": sum(sw.capex_musd.values()) * 1e6}
+
+
 def build_tables(c: Coefficients, sol: Solution) -> dict[str, pd.DataFrame]:
     t: dict[str, pd.DataFrame] = {}
 
@@ -135,6 +144,7 @@ def build_tables(c: Coefficients, sol: Solution) -> dict[str, pd.DataFrame]:
             "volume_m3_per_unit": b.volume_m3, "design_life_yr": d.life_yr, "life_limit": d.life_limit,
             "capex_usd_per_unit": c.unit_capex_undiscounted[(a, key, v)] * 1e6,
             "embodied_co2_t_per_unit": d.embodied_accelerators_t + d.embodied_spacecraft_t,
+            **swap_columns(c.swaps.get((a, key, v))),
         })
     t["designs"] = pd.DataFrame(rows, columns=list(TABLES["designs"][1]))
 
@@ -152,7 +162,7 @@ def build_tables(c: Coefficients, sol: Solution) -> dict[str, pd.DataFrame]:
             alive = served_fraction(v, d.life_yr, y)
             row = fleet[(y, a)]
             row["units_in_service"] += n * alive
-            row["accelerators"] += n * alive * d.accelerators_per_unit
+            row["accelerators"] += n * alive * c.accelerators_in(a, key, v, y)
             eff_cap = cap * (n - serv) + c.unit_cap_serviced.get((a, key, v, y), cap) * serv
             row["effective_accelerators"] += eff_cap * 1000.0
             row["it_mw"] += n * alive * d.budget.it_power_w / 1e6

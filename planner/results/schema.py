@@ -12,7 +12,8 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
         "platform": "platform family member (catalog platforms)",
         "site": "orbital regime or surface site",
         "vintage": "build (launch) year",
-        "design": "accelerator/radiator temperature/shielding key",
+        "design": "accelerator/radiator temperature/shielding key (then /throttled, /retire@Ny, /swap@Ny where they "
+                  "apply)",
         "units": "units built that year (integer)",
         "serviced_units": "of which robotically serviced (continuous)",
         "accelerator": "accelerator model",
@@ -77,6 +78,13 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
         "capex_usd_per_unit": "hardware, integration and insurance capex per unit, USD (undiscounted)",
         "embodied_co2_t_per_unit": "manufacturing emissions of one unit (accelerators and spacecraft hardware), "
                                    "t CO2e",
+        "swap_year": "year a swap design's accelerators are swapped on orbit for a newer generation (empty: no swap)",
+        "swap_accelerator": "the generation it swaps to: the newest built that year",
+        "swap_accelerators_per_unit": "accelerators after the swap: as many as the unit's power and heat envelope "
+                                      "carries (its count x the old accelerator's power / the new one's; continuous)",
+        "swap_capex_usd_per_unit": "the swap's capex per unit: the new accelerators at that year's price with their "
+                                   "space packaging, and the swap mission, USD (undiscounted; their launch is in the "
+                                   "trips)",
     }),
     "fleet": ("Year x architecture: what is in service and what it delivers.", {
         "year": "calendar year (first year of the period)",
@@ -251,7 +259,8 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
     }),
     "dropped_designs": ("Designs left out of the model and why.", {
         "architecture": "platform@site",
-        "design": "accelerator/radiator temperature/shielding key",
+        "design": "accelerator/radiator temperature/shielding key (then /throttled, /retire@Ny, /swap@Ny where they "
+                  "apply)",
         "reason": "why no unit of this design can work",
     }),
 }

@@ -7,6 +7,9 @@ life at its family's rate (``capital_charge``), so the premium of a space family
 Rule for shared costs: a space unit pays its hardware capex, its operations and its launch at the cheapest route
 that year (per tonne of a trip, a whole trip for a module); site cores and ground-station networks are shared and
 left out. A unit that serves real-time work alone delivers it only while over its users (its site's coverage share).
+A swap design (accelerators swapped on orbit for a newer generation) is left out: it blends the generation of its
+build year with a later one, against a ground vintage that keeps one generation (the ground's refresh is its next
+vintage), so its levelised cost would flatter it; the plan weighs it like any design.
 A ground campus pays for its accelerators, their energy and replacements (at the failure rate of each year's age),
 and the facility MW they occupy (the facility's capital annuity, opex and lease for the years the chips serve),
 kept for the life in the catalog's range (accelerator_life) that makes them cheapest per FLOP. With a carbon price, each
@@ -47,6 +50,8 @@ def _space_rows(c: Coefficients, w: str) -> list[dict]:
         by_vintage: dict[int, tuple[float, str, dict[str, float]]] = {}
         for (aa, key), d in c.designs.items():
             if aa != a or (w, a, d.accelerator) not in c.eff or not c.cluster_ok.get((w, a, key), False):
+                continue
+            if d.swap_age_yr is not None:  # two generations in one unit: no match for one ground vintage (see below)
                 continue
             eff = c.rate_alone(w, a, d.accelerator)
             for v in c.unit_vintages[(a, key)]:

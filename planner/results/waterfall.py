@@ -64,19 +64,21 @@ def _pools(c: Coefficients, sol) -> tuple[dict, dict]:
     pools: dict = defaultdict(lambda: defaultdict(float))
     downlink: dict = defaultdict(float)
     for (a, key, v), n in sol.units.items():
-        d = c.designs[(a, key)]
         serv = min(sol.serviced.get((a, key, v), 0.0), n)
-        kacc = d.accelerators_per_unit / 1000.0
-        for y, served in served_spans(v, d.life_yr, c.period_years).items():
+        for y, spans in served_spans(v, c.designs[(a, key)].life_yr, c.period_years).items():
             if (a, key, v, y) not in c.unit_cap:
                 continue
+            sw = c.swapped(a, key, v, y)  # after a swap: the new accelerators, their age counted from the swap
+            d = sw.fresh if sw is not None else c.designs[(a, key)]
+            served = [(age - sw.age_yr, f) for age, f in spans] if sw is not None else spans
+            kacc = d.accelerators_per_unit / 1000.0
             per = 1.0 / len(c.period_years[y])  # per accelerator, averaged over the period: years in service,
             nominal = per * sum(f for _, f in served)  # then delivered after failures, then after total dose too
             surv = per * sum(d.delivered(age, f, dose=False) for age, f in served)
             dosed = per * sum(d.delivered(age, f) for age, f in served)
             dosed_s = per * sum(d.delivered(age, f, serviced=True) for age, f in served) \
                 if (a, key, v, y) in c.unit_cap_serviced else dosed
-            p = pools[(a, d.accelerator, y)]
+            p = pools[(a, d.accelerator, y)]  # the fresh design's accelerator is the swap's generation
             p["N"] += n * kacc * nominal
             p["F0"] += n * kacc * surv
             p["E0"] += n * kacc * dosed

@@ -81,6 +81,10 @@ MEANINGS: dict[str, str] = {
     "DesignSpace.space_unit_lives_yr": "Lives (years) after which a space unit may be retired instead of keeping its "
                                        "accelerators for its full life (each shorter one is offered as its own design, "
                                        "sized for it; the optimiser chooses). Empty: every unit serves its full life.",
+    "DesignSpace.space_swap_ages_yr": "Ages (whole years) at which a serviced space unit may have its accelerators "
+                                      "swapped on orbit for the newest generation built that year, keeping its bus, "
+                                      "arrays and radiators (each age is offered as its own design where servicing "
+                                      "is possible; the optimiser chooses). Empty: no swaps.",
     "DesignSpace.eclipse_throttling": "Whether a solar design may switch compute off in eclipse instead of sizing its "
                                       "battery and arrays to carry it (each such design is offered both ways; the "
                                       "optimiser chooses).",

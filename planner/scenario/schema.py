@@ -163,6 +163,8 @@ class DesignSpace(Strict):
     eclipse_throttling: bool = True  # solar designs may also switch compute off in eclipse (the optimiser chooses)
     space_unit_lives_yr: list[Annotated[float, Field(gt=0, le=50)]] = Field(default_factory=list,
                                                                            max_length=MAX_GRID)  # keep or retire
+    space_swap_ages_yr: list[Annotated[int, Field(ge=1, le=50)]] = Field(default_factory=list,
+                                                                        max_length=MAX_GRID)  # on-orbit swap
 
 
 class LearningCurve(Strict):
