@@ -1588,18 +1588,19 @@ def unit_bounds(c: Coefficients) -> dict[tuple[str, str, int], float]:
         if s.terms.bandwidth:
             users = {w for w, _, _ in runs if c.earth_users[w]}
             peak_gbps[a] = theta * max(sum(c.demand[(w, y)] * c.gbps_per_eflop[w] for w in users) for y in c.years)
-    most_cap: dict[tuple[str, str, int], float] = {}  # (a, d, v) -> its largest capacity in a period
+    # (a, d, v) -> {generation: its largest capacity in a period} (two generations for a swap design)
+    most_cap: dict[tuple[str, str, int], dict[str, float]] = defaultdict(dict)
     for caps in (c.unit_cap, c.unit_cap_serviced):
         for (a, key, v, y), x in caps.items():
-            most_cap[(a, key, v)] = max(most_cap.get((a, key, v), 0.0), x)
+            g = c.generation(a, key, v, y)
+            most_cap[(a, key, v)][g] = max(most_cap[(a, key, v)].get(g, 0.0), x)
     out = {}
     for (a, key), d in c.designs.items():
         site = c.archs[a]["site"]
-        need_kacc = peak_kacc.get((a, d.accelerator), 0.0)
         links = peak_gbps.get(a, 0.0) / d.downlink_gbps if d.downlink_gbps > 0 else 0.0
         for v in c.unit_vintages[(a, key)]:
-            cap = most_cap.get((a, key, v), 0.0)
-            ub = math.ceil(need_kacc / cap + links) + 1 if cap > 0 and need_kacc > 0 else 0
+            ub = max([math.ceil(need / cap + links) + 1 for g, cap in most_cap.get((a, key, v), {}).items()
+                      if cap > 0 and (need := peak_kacc.get((a, g), 0.0)) > 0], default=0)
             if site in c.shells:
                 ub = min(ub, math.ceil(c.shells[site]))
             if c.scenario.terms.cadence and d.trip_mass_t > 0:  # the units the year's launch cadence can lift
