@@ -350,8 +350,8 @@ def latency_levels(rtt_ms: dict[str, float], limit_ms: float, points: int) -> li
 def latency_front(no: NearOptimal, w: str, limit_ms: float, points: int = 10) -> list[dict]:
     """Cost against the round trip the workload ``w`` allows: at each bound, the least-cost plan in which only
     architectures within it serve ``w``. From the loosest bound (the cost optimum, every architecture allowed) to
-    the tightest (the least round trip, at least cost); the bounds tighten from the optimum's, and the previous
-    plan starts the next where it is still feasible."""
+    the tightest (the least round trip, at least cost); each point starts from a relax-and-fix start of its own
+    bounds (``Session.resolve``)."""
     s = no.session
     m, c = s.pm.m, s.coef
     users = c.scenario.workloads[w].users
