@@ -188,20 +188,14 @@ class NearOptimal:
             put(m.alt_bound, k, bound[1] if bound and bound[0] == k else self.loose[k])
         self.session.ad.push_changed(changed)
 
-    def solve(self, label: str, cost: bool = False, relative: float = 1e-9, fresh: bool = True) -> dict:
-        """Solve from a fresh relax-and-fix start of the new objective (the previous plan if none completes;
-        ``fresh`` False: the previous plan alone); returns the plan's row of alternatives.csv (status, cost,
-        shares...). ``cost``: the objective is the cost (solved to ``gap``, its space decisions resolved); otherwise
-        a share or a weighted use, solved to the absolute ``resolution`` or the ``relative`` gap, whichever is
-        reached first."""
+    def solve(self, label: str, cost: bool = False, relative: float = 1e-9) -> dict:
+        """Solve from a fresh relax-and-fix start of the new objective (the previous plan if none completes);
+        returns the plan's row of alternatives.csv (status, cost, shares...). ``cost``: the objective is the cost
+        (solved to ``gap``, its space decisions resolved); otherwise a share or a weighted use, solved to the
+        absolute ``resolution`` or the ``relative`` gap, whichever is reached first."""
         t0 = time.perf_counter()
         gaps = dict(mip_gap=self.gap) if cost else dict(mip_gap=relative, mip_abs_gap=self.resolution)
-        if fresh:
-            res = self.session.resolve(time_limit_s=self.time_limit_s, **gaps)
-        else:
-            self.session.ad.save_start()
-            self.session.ad.use_start()
-            res = self.session.ad.solve(time_limit_s=self.time_limit_s, **gaps)
+        res = self.session.resolve(time_limit_s=self.time_limit_s, **gaps)
         row = {"plan": label, "status": res.status, "mip_gap": res.gap, "solve_s": time.perf_counter() - t0}
         self.solves.append(row)
         if not res.has_solution:
@@ -312,9 +306,7 @@ def front(no: NearOptimal, objective: str, points: int = 10) -> list[dict]:
         no.set(None, cost=COST_TIE / no.optimum_cost, cells={k: sign for k in no.cells if no.family[k[0]] != "ground"})
     else:
         no.set(None, cost=COST_TIE / no.optimum_cost, measures={column: sign / max(1e-9, abs(no.values0[column]))})
-    # from the least-cost plan: without a budget, rounding the LP of the measure alone lands far from any plan
-    # worth having (on the reference, 8 % space share where HiGHS finds 44 % from the least-cost plan)
-    end = no.solve(f"{objective} optimum", fresh=False)
+    end = no.solve(f"{objective} optimum")
     if "solution" not in end:
         return [end]
     start_value, end_value = no.values0[column], no.values()[column]
