@@ -14,7 +14,7 @@ FAMILIES = ("ground", "swarm", "module", "station")
 FRONT_WORDS = {"space_share": ("space share of delivered FLOP", pct),
                "co2_kg_per_pflop_day": ("kg CO2 per PFLOP/s-day", lambda x: f"{x:,.1f}"),
                "risk_musd": ("expected loss from launch failures (PV)", lambda x: money(x * 1e6)),
-               "latency_ms": ("real-time round trip allowed, ms", lambda x: f"{x:,.1f}")}
+               "latency_ms": ("real-time round trip allowed (ms)", lambda x: f"{x:,.1f} ms")}
 
 
 def _read(path: Path) -> pd.DataFrame:
