@@ -390,9 +390,8 @@ def latency_front(no: NearOptimal, w: str, limit_ms: float, points: int = 10) ->
 # ---------------------------------------------------------------------------------------------- run folder
 
 
-def session_of(run_dir: str | Path, gap: float = GAP, time_limit_s: float | None = None,
-               threads: int | None = None, overrides: dict | None = None) -> NearOptimal:
-    """The run folder's scenario (with ``overrides``) rebuilt once (the project's builder) and solved to ``gap``."""
+def run_scenario(run_dir: str | Path, overrides: dict | None = None) -> ResolvedScenario:
+    """The scenario of a solved run folder (with ``overrides``); a folder that is not one is bad input."""
     d = Path(run_dir)
     path = d / "scenario.resolved.yaml"
     if not d.is_dir():
@@ -407,8 +406,14 @@ def session_of(run_dir: str | Path, gap: float = GAP, time_limit_s: float | None
         raise InputError(problem(str(d / "summary.json"), "(file)", f"unreadable ({exc})")) from None
     if status not in ("optimal", "time_limit"):
         raise InputError(problem(str(d / "summary.json"), "status", f"the run has no plan ({status})"))
-    rs: ResolvedScenario = load_scenario(path, overrides)
-    progress.step(f"rebuilding the model of {rs.name} from {path} and solving it to a {gap:g} gap")
+    return load_scenario(path, overrides)
+
+
+def session_of(run_dir: str | Path, gap: float = GAP, time_limit_s: float | None = None,
+               threads: int | None = None, overrides: dict | None = None) -> NearOptimal:
+    """The run folder's scenario (with ``overrides``) rebuilt once (the project's builder) and solved to ``gap``."""
+    rs = run_scenario(run_dir, overrides)
+    progress.step(f"rebuilding the model of {rs.name} from {rs.path} and solving it to a {gap:g} gap")
     return NearOptimal(Session(rs, time_limit_s=time_limit_s, mip_gap=gap, threads=threads), gap,
                        PLAN_TIME_LIMIT_S if time_limit_s is None else time_limit_s)
 
@@ -529,7 +534,7 @@ def run_pareto(run_dir: str | Path, objectives: str = "cost,space_share", points
         raise InputError(problem("--points", "points", f"must be between 3 and 50, got {points}"))
     target = outdir.check(Path(out) if out else Path(run_dir) / "pareto" / objective, "pareto", "--out")
     if objective == "latency":  # its own model: every architecture may serve the real-time workload
-        rs = load_scenario(Path(run_dir) / "scenario.resolved.yaml") if no is None else no.session.rs
+        rs = run_scenario(run_dir) if no is None else no.session.rs
         w = realtime_workload(rs)
         limit = rs.scenario.workloads[w].latency_limit_ms
         no = session_of(run_dir, gap, time_limit_s, threads, {f"workloads.{w}.latency_limit_ms": LOOSEST_MS})

@@ -231,6 +231,7 @@ def test_outputs_in_a_folder_and_a_foreign_folder_refused(tmp_path):
     (["pareto", "{run}", "--objectives", "cost,beauty"], "--objectives: objectives: expected cost,"),
     (["alternatives", "{empty}"], "not a run folder with a model"),
     (["pareto", "{missing}"], "no such folder"),
+    (["pareto", "{empty}", "--objectives", "cost,latency"], "not a run folder with a model"),
 ])
 def test_bad_input_one_line_exit_2(tmp_path, args, words):
     empty = tmp_path / "empty"
