@@ -56,6 +56,9 @@ RESOLUTION = 1e-4  # absolute MIP gap of a directed or spread-out plan (or PLAN_
 PLAN_GAP = 0.01  # relative MIP gap of a directed or spread-out plan's own objective (a share, a weighted use),
 # whichever of it and RESOLUTION is reached first: proving 0.01 points took HiGHS past a minute a plan on the
 # reference; within 1 % each plan takes seconds, and the budget row holds exactly in every plan either way
+END_RESOLUTION = 0.01  # absolute MIP gap of a front's far end (the measure's own optimum, which sets the front's
+# range): 1 point of space share, or 1 % of the optimum's CO2 or loss. On the reference the root's bound proves that
+# at once; to 0.01 points HiGHS sat at its 60 s limit in root cuts with the same plan
 COST_TIE = 1e-4  # weight of cost / optimum next to a share (0..1): at most 1e-4 x eps of share is traded for cost
 MEASURES = ("flights", "mass_t", "co2_kg_per_pflop_day", "risk_musd")
 # front measures: the column of alternatives.csv and whether more of it costs (max) or less of it costs (min)
@@ -75,10 +78,12 @@ class NearOptimal:
     """A solved session with the budget row, the bound rows and the weighted objective, re-solved in place."""
 
     def __init__(self, session: Session, gap: float = GAP, time_limit_s: float | None = PLAN_TIME_LIMIT_S,
-                 resolution: float = RESOLUTION, optimum_cost: float | None = None, plan_gap: float = PLAN_GAP):
+                 resolution: float = RESOLUTION, optimum_cost: float | None = None, plan_gap: float = PLAN_GAP,
+                 end_resolution: float = END_RESOLUTION):
         """Solves the session's plan to ``gap`` (unless solved already) and adds the rows. ``optimum_cost`` ($M): a
         known optimum, not solved again (the benchmark's rebuilt model); the optimum's row is then not described."""
         self.session, self.gap, self.resolution, self.plan_gap = session, gap, resolution, plan_gap
+        self.end_resolution = end_resolution
         self.time_limit_s = time_limit_s
         self.solves: list[dict] = []
         t0 = time.perf_counter()
@@ -188,13 +193,13 @@ class NearOptimal:
             put(m.alt_bound, k, bound[1] if bound and bound[0] == k else self.loose[k])
         self.session.ad.push_changed(changed)
 
-    def solve(self, label: str, cost: bool = False, relative: float = 1e-9) -> dict:
+    def solve(self, label: str, cost: bool = False, relative: float = 1e-9, absolute: float | None = None) -> dict:
         """Solve from a fresh relax-and-fix start of the new objective (the previous plan if none completes);
         returns the plan's row of alternatives.csv (status, cost, shares...). ``cost``: the objective is the cost
         (solved to ``gap``, its space decisions resolved); otherwise a share or a weighted use, solved to the
-        absolute ``resolution`` or the ``relative`` gap, whichever is reached first."""
+        ``absolute`` gap (default ``resolution``) or the ``relative`` gap, whichever is reached first."""
         t0 = time.perf_counter()
-        gaps = dict(mip_gap=self.gap) if cost else dict(mip_gap=relative, mip_abs_gap=self.resolution)
+        gaps = dict(mip_gap=self.gap) if cost else dict(mip_gap=relative, mip_abs_gap=absolute or self.resolution)
         res = self.session.resolve(time_limit_s=self.time_limit_s, **gaps)
         row = {"plan": label, "status": res.status, "mip_gap": res.gap, "solve_s": time.perf_counter() - t0}
         self.solves.append(row)
@@ -295,7 +300,8 @@ def spread(no: NearOptimal, n: int = SPREAD_N, eps: float = SPREAD_EPS, start: l
 
 def front(no: NearOptimal, objective: str, points: int = 10) -> list[dict]:
     """The epsilon-constraint front of cost against one measure: its two ends are the cost optimum and the
-    measure's own optimum (the least cost at it); the points between bound the measure at even steps."""
+    measure's own optimum (cost its tie-break, so the least cost at it; solved to ``end_resolution``); the points
+    between bound the measure at even steps and take the least cost within the bound."""
     column, sense = FRONTS[objective]
     if column not in no.session.pm.m.alt_B:
         raise InputError(problem("--objectives", "objectives", f"{objective}: this scenario's model has no term for it"))
@@ -306,16 +312,15 @@ def front(no: NearOptimal, objective: str, points: int = 10) -> list[dict]:
         no.set(None, cost=COST_TIE / no.optimum_cost, cells={k: sign for k in no.cells if no.family[k[0]] != "ground"})
     else:
         no.set(None, cost=COST_TIE / no.optimum_cost, measures={column: sign / max(1e-9, abs(no.values0[column]))})
-    end = no.solve(f"{objective} optimum")
+    end = no.solve(f"{objective} {points - 1}", absolute=no.end_resolution)
     if "solution" not in end:
         return [end]
     start_value, end_value = no.values0[column], no.values()[column]
-    slack = 1e-7 * max(abs(end_value - start_value), abs(end_value), 1e-9)  # the solver's feasibility tolerance
-    rows = [dict(no.optimum, plan=f"{objective} 0", bound=None)]
+    rows = [dict(no.optimum, plan=f"{objective} 0", bound=None), dict(end, bound=None)]
     # from the measure's end back to the optimum: each point's bound is looser than the one before, so the plan
     # before is a feasible start
-    for i in range(points - 1, 0, -1):
-        target = start_value + (end_value - start_value) * i / (points - 1) + (sign * slack if i == points - 1 else 0)
+    for i in range(points - 2, 0, -1):
+        target = start_value + (end_value - start_value) * i / (points - 1)
         progress.step(f"front {objective}: point {i} of {points - 1} ({column} {'>=' if sign < 0 else '<='} "
                       f"{target:.4g})")
         no.set(None, cost=1.0, bound=(column, target))

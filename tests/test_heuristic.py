@@ -1,6 +1,7 @@
 """The relax-and-fix start: how a site core is decided (against a stub LP whose costs are known), and the Monte
 Carlo draws whose starts used to be 1.6-1.8 % above the LP bound."""
 
+import math
 from types import SimpleNamespace
 
 import pytest
@@ -135,3 +136,66 @@ def test_monte_carlo_draws_start_within_the_gap(spec_name, draw, tmp_path):
     assert start["incumbent"] / start["lp_bound"] - 1 < 0.01
     res = session.ad.solve(resolve_space=False)  # the relative-gap rule of a sweep's cases
     assert res.termination == "root_gap"  # accepted without branch-and-bound
+
+
+# -- the relax-and-fix machinery on a real toy model ---------------------------------------------------------------
+
+
+def _toy_adapter():
+    from planner.model.build import build_model
+    from planner.solver.highs import HighsAdapter
+    from test_model_toy import CASES
+    from toy import toy_coefficients
+
+    pm = build_model(toy_coefficients(**CASES["lp_differs_from_ip"]))
+    return pm, HighsAdapter(pm, mip_gap=1e-9, time_limit_s=60)
+
+
+def test_a_failed_fixing_leaves_no_trace():
+    """A rounding that makes the LP infeasible is undone: the next LP starts from the fixings before it (before the
+    fix the failed bounds stayed in HiGHS, so every later attempt of the same year failed with them)."""
+    pm, ad = _toy_adapter()
+    m = pm.m
+    seen = {}
+
+    def recipe(pm_, lp, relaxed):
+        unit = next(iter(m.units.values()))
+        # units that must be launched, and no trip to carry them: infeasible
+        seen["bad"] = lp([(unit, 3.0)] + [(t, 0.0) for t in m.trips.values()])
+        seen["after"] = lp([])
+        seen["relaxed"] = relaxed.objective
+        return False
+
+    ad.warm_start([recipe])
+    assert seen["bad"] is None
+    assert seen["after"] is not None and seen["after"].objective == pytest.approx(seen["relaxed"], rel=1e-9)
+
+
+def test_a_partial_start_is_completed_before_the_solve():
+    """A recipe that decides only some integers (a year no rounding fits) still hands HiGHS a complete plan: the
+    rest is completed by a small MIP with the decided integers held, and the solve then reaches the optimum."""
+    from planner.model.heuristic import RECIPES
+
+    from test_model_toy import CASES
+    from toy import enumerate_optimum
+
+    pm, ad = _toy_adapter()
+    m = pm.m
+    trip = next(iter(m.trips.values()))
+    held = {}
+
+    def recipe(pm_, lp, relaxed):
+        held["trips"] = float(math.ceil(relaxed(trip)) + 1)  # one decision (more than needed), then give up
+        assert lp([(trip, held["trips"])]) is not None
+        return False
+
+    start = ad.warm_start([recipe])
+    assert start["incumbent"] is not None and start["fixed_share"] == 1.0
+    assert start["incumbent"] >= start["lp_bound"] - 1e-9
+    assert ad._root["x"][ad.col(trip)] == held["trips"]  # the decided integer is held in the completed start
+    res = ad.solve()
+    assert res.status == "optimal"
+    best, _ = enumerate_optimum(**CASES["lp_differs_from_ip"])
+    assert res.objective == pytest.approx(best, rel=1e-6) and res.objective <= start["incumbent"] + 1e-6
+    ad.warm_start(RECIPES)  # the bounds HiGHS holds are the model's again: the usual start still completes
+    assert ad.solve().objective == pytest.approx(best, rel=1e-6)

@@ -11,7 +11,7 @@ cheaper result kept:
   the unit counts of the earliest vintage and re-solve (a whole unit bought early replaces the slivers the LP
   spreads over later years; up, else to the nearest, else down when a cap such as cadence binds), rounding
   that year's trips the same way right after its units (the trips of a year share its cadence). A year no
-  rounding fits is left open: HiGHS then completes the partial start.
+  rounding fits is left open: a small MIP then completes the partial start (``HighsAdapter._complete``).
 * ``round_up``: open every site in the first year the LP opens any of it, round every unit and trip count up.
 More units never lose capacity, so rounding up fails only if a cap (cadence, shell, budget) breaks.
 """

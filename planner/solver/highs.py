@@ -31,6 +31,8 @@ MS = highspy.HighsModelStatus
 FEASIBLE = 2  # HiGHS solution status: a feasible (primal) solution exists
 WARM_START_SHARE = 0.25  # of a solve's time limit, at most, for its relax-and-fix start ...
 WARM_START_FLOOR_S = 5.0  # ... but at least this long (or the whole limit, if shorter): a short limit still gets a plan
+COMPLETE_FLOOR_S = 5.0  # a partial start's completion may take this long past the start's share (within the limit)
+COMPLETE_GAP = 1e-2  # relative gap of a partial start's completion: a start, not the answer
 
 
 @dataclass
@@ -461,7 +463,8 @@ class HighsAdapter:
     def warm_start(self, recipes, share: float = WARM_START_SHARE) -> dict | None:
         """Relax-and-fix: solve the LP relaxation once, then let each rounding recipe fix integers and re-solve
         the LP; hand the cheapest complete plan to HiGHS as its starting incumbent. If no recipe completes, the
-        integers fixed before the failing step go to HiGHS as a partial start, which it completes itself.
+        integers fixed before the failing step are completed by a small MIP (``_complete``); if that finds no plan
+        either, they go to HiGHS as a partial start.
 
         It spends at most ``share`` of the time limit (at least WARM_START_FLOOR_S, or the whole of a shorter
         limit): a recipe still rounding then stops where it is (a partial start), and the next solve's time limit
@@ -503,10 +506,14 @@ class HighsAdapter:
                 hi = np.array([upper[i] if x_ is None else x_ for i, (_, x_) in zip(idx, fixed)], dtype=np.float64)
                 if len(idx):
                     h.changeColsBounds(len(idx), idx, lo, hi)
-                state["pending"] = {**state["fixed"], **{int(i): x_ for i, (_, x_) in zip(idx, fixed)}}
-                if not self._run_lp(deadline):
+                if not self._run_lp(deadline):  # a failed attempt leaves no trace: the next one starts from before
+                    before = state["fixed"]
+                    if len(idx):
+                        h.changeColsBounds(len(idx), idx, np.array([before.get(int(i), lower[i]) for i in idx]),
+                                           np.array([before.get(int(i), upper[i]) for i in idx]))
                     return None
-                state["fixed"] = {i: x_ for i, x_ in state["pending"].items() if x_ is not None}
+                merged = {**state["fixed"], **{int(i): x_ for i, (_, x_) in zip(idx, fixed)}}
+                state["fixed"] = {i: x_ for i, x_ in merged.items() if x_ is not None}
                 x = np.array(h.getSolution().col_value)
                 state["x"] = x
                 return LPValues(x, self._col, h.getInfo().objective_function_value)
@@ -529,6 +536,9 @@ class HighsAdapter:
                                         np.full(len(int_cols), highspy.HighsVarType.kInteger))
             h.setOptionValue("output_flag", True)
             self._spent = time.perf_counter() - t0
+        if best is None and partial:
+            best = self._complete(partial, min(t0 + limit, max(deadline, time.perf_counter() + COMPLETE_FLOOR_S)))
+            self._spent = time.perf_counter() - t0
         seconds = self._spent
         if best is not None:
             x = best[1].copy()
@@ -543,6 +553,29 @@ class HighsAdapter:
             return {"lp_bound": lp_bound, "incumbent": None, "fixed_share": len(idx) / max(1, len(int_cols)),
                     "seconds": seconds}
         return None
+
+    def _complete(self, partial: dict[int, float], deadline: float) -> tuple[float, np.ndarray] | None:
+        """A partial start completed: the MIP with the start's integers fixed (what is left is small), solved to
+        COMPLETE_GAP within ``deadline`` (perf_counter seconds); (objective, columns) or None if no plan is found.
+        Done here rather than by HiGHS from the partial start so that a start that cannot be completed is known
+        before the solve, which can then start from the previous plan instead (``planner/session.py``)."""
+        h, n = self.h, len(self.columns)
+        idx = np.array(sorted(partial), dtype=np.int32)
+        vals = np.round(np.array([partial[i] for i in idx], dtype=np.float64))
+        cols = np.arange(n, dtype=np.int32)
+        h.changeColsBounds(len(idx), idx, vals, vals)
+        try:
+            self._time_limit(deadline - time.perf_counter(), continuous=False)
+            h.setOptionValue("mip_rel_gap", COMPLETE_GAP)
+            h.setOptionValue("output_flag", False)
+            h.run()
+            info = h.getInfo()
+            if info.primal_solution_status != FEASIBLE:
+                return None
+            return float(info.objective_function_value), np.array(h.getSolution().col_value)
+        finally:
+            h.changeColsBounds(n, cols, self._lower, self._upper)
+            h.setOptionValue("output_flag", True)
 
     def save_start(self) -> None:
         """Remember the current solution, by variable, as the starting incumbent of a later solve."""
