@@ -15,7 +15,6 @@ from planner.results.emissions import emissions_summary
 from planner.results.marginal import marginal_costs
 from planner.results.plan import (PERFECT_FORESIGHT, Plan, Solution, build_tables, cost_flows, mix_summary,
                                   money_summary, read_solution)
-from planner.results.vintage import space_reach, vintage_tables
 from planner.results.waterfall import waterfall_summary
 from planner.scenario.load import ResolvedScenario
 from planner.scenario.load import load_scenario as _load
@@ -147,8 +146,7 @@ def plan_tables(session: Session, explain: bool = True) -> tuple[Solution, dict[
     with session.timed("extract"):
         sol = read_solution(pm)
         tables = build_tables(c, sol)
-        tables["vintage_costs"], tables["unit_cost_parts"] = vintage_tables(c)
-        tables["space_reach"] = space_reach(c)
+        tables.update(session.unit_tables())
     if explain:
         progress.step("binding constraints and shadow prices")
         with session.timed("explain"):

@@ -257,6 +257,7 @@ class WhatIf:
                 s = self.session = Session(load_scenario(self.scenario_file))
                 self._set_stage("solving the run's own plan")
                 res, _ = s.solve_plan()
+                s.ad.map_uses()  # ready for the first slider move
                 if self.base is None:
                     self.base = self._outcome(_Request(0, {}), res, "first solve", t0)
                 if not req.overrides:

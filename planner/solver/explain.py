@@ -83,11 +83,13 @@ def binding_constraints(ad: HighsAdapter, pm: PlanModel, tol: float = 1e-7) -> p
             if comp is None:
                 continue
             cons = list(comp.values())
-            duals = ad.duals(cons)
+            duals, slacks = ad.duals(cons), ad.slacks(cons)
             for con in cons:
                 dual = duals.get(con, 0.0)
-                slack = _slack(con)
-                if abs(dual) <= tol or slack > 1e-6 * max(1.0, abs(pyo.value(con.upper) if con.has_ub() else 0.0)):
+                if abs(dual) <= tol:
+                    continue
+                slack = slacks[con] if con in slacks else _slack(con)
+                if slack > 1e-6 * max(1.0, abs(pyo.value(con.upper) if con.has_ub() else 0.0)):
                     continue
                 idx = con.index()
                 idx = idx if isinstance(idx, tuple) else (idx,)
