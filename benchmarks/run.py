@@ -220,6 +220,7 @@ def near_optimal(n: int = 10, points: int = 10, rebuilt: int = 3) -> dict:
     return {"load_average_start_end": load, "optimum_s": t1 - t0, "optimum_gap": no.optimum["mip_gap"], "spread_n": n, "spread_s": t2 - t1,
             "spread_statuses": [r["status"] for r in spread], "front_points": points, "front_s": t3 - t2,
             "front_statuses": [r["status"] for r in front], "in_place_solve_s": in_place,
+            "front_ends": [(r["space_share"], r["npv_cost_usd"]) for r in (front[0], front[-1]) if "x" in r],
             "rebuilt": again, "shares": {f: [min(r[f"share_{f}"] for r in spread if "x" in r),
                                               max(r[f"share_{f}"] for r in spread if "x" in r)]
                                           for f in ("ground", "swarm", "module", "station")}}
@@ -587,7 +588,8 @@ def write_docs(r: dict) -> None:
                   f"- {nr['spread_n']} spread-out alternatives at eps = 5 %, in place: **{nr['spread_s']:.1f} s** "
                   f"(target <= 120 s; statuses {', '.join(sorted(set(nr['spread_statuses'])))})",
                   f"- a {nr['front_points']}-point cost/space-share front, in place: **{nr['front_s']:.1f} s** "
-                  f"(target <= 180 s; statuses {', '.join(sorted(set(nr['front_statuses'])))})",
+                  f"(target <= 180 s; statuses {', '.join(sorted(set(nr['front_statuses'])))}), from "
+                  + " to ".join(f"{100 * x:.1f} % space share at ${c / 1e9:,.1f} B" for x, c in nr.get("front_ends", [])),
                   f"- side by side, the first {len(rb)} alternatives: in place "
                   + ", ".join(f"{x:.1f}" for x in nr["in_place_solve_s"]) + " s each (parameters set, rows and "
                   "costs changed in HiGHS, a relax-and-fix start, HiGHS); on a rebuilt model "
