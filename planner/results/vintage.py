@@ -40,9 +40,24 @@ def _financed(c: Coefficients, capex_musd: float, build_year: int, profile, rate
                           build_year + len(profile), "annuity")[0]
 
 
-def _space_rows(c: Coefficients, w: str) -> list[dict]:
-    s = c.scenario
+def _unit_life(c: Coefficients, a: str, key: str, v: int) -> tuple[dict[str, float], float]:
+    """A space unit's whole-life cost by part (PV $M) and its discounted capacity (thousand accelerators x years,
+    before a workload's rate): the same for every workload."""
+    s, d = c.scenario, c.designs[(a, key)]
     base, r = s.money.base_year, s.money.discount_rate
+    df = [discount_factor(v + k, base, r) for k in range(math.ceil(d.life_yr))]
+    financed = _financed(c, 1.0, v, d.capacity_profile, c.archs[a]["rate"])  # per $M of capex
+    capex = {**c.unit_capex(a, key, v), "launch": c.launch_cost_per_unit(a, key, v),
+             # a carbon price on its manufacturing and its share of the launch, paid when built
+             "carbon": emissions.carbon_cost_musd(d.embodied_accelerators_t + d.embodied_spacecraft_t
+                                                  + c.launch_co2_per_unit(a, key, v), c.price(v))}
+    parts = {k: x * financed for k, x in capex.items()}
+    parts["operations"] = sum(x * discount_factor(t, base, r) for _, t, x in c.ops_flows(a, key, v, whole_life=True))
+    return parts, sum(d.accelerators_per_unit / 1000.0 * cap * f for cap, f in zip(d.capacity_profile, df))
+
+
+def _space_rows(c: Coefficients, w: str, lives: dict) -> list[dict]:
+    """``lives``: each unit's _unit_life, filled as met and shared by the workloads."""
     rows = []
     for a, info in c.archs.items():
         if info["kind"] != "space" or a not in c.eligible[w]:
@@ -57,16 +72,10 @@ def _space_rows(c: Coefficients, w: str) -> list[dict]:
             for v in c.unit_vintages[(a, key)]:
                 if not any((k, v) in c.trip_parts for k in c.arch_routes.get(a, [])):
                     continue
-                df = [discount_factor(v + k, base, r) for k in range(math.ceil(d.life_yr))]
-                financed = _financed(c, 1.0, v, d.capacity_profile, info["rate"])  # per $M of capex
-                capex = {**c.unit_capex(a, key, v), "launch": c.launch_cost_per_unit(a, key, v),
-                         # a carbon price on its manufacturing and its share of the launch, paid when built
-                         "carbon": emissions.carbon_cost_musd(d.embodied_accelerators_t + d.embodied_spacecraft_t
-                                                              + c.launch_co2_per_unit(a, key, v), c.price(v))}
-                parts = {k: x * financed for k, x in capex.items()}
-                parts["operations"] = sum(x * discount_factor(t, base, r)
-                                          for _, t, x in c.ops_flows(a, key, v, whole_life=True))
-                flop = sum(d.accelerators_per_unit / 1000.0 * cap * eff * f for cap, f in zip(d.capacity_profile, df))
+                if (a, key, v) not in lives:
+                    lives[(a, key, v)] = _unit_life(c, a, key, v)
+                parts, capacity = lives[(a, key, v)]
+                flop = capacity * eff
                 if flop <= 0:
                     continue
                 per = _usd_per_eflop(sum(parts.values()), flop)
@@ -132,14 +141,14 @@ def _ground_rows(c: Coefficients, w: str) -> list[dict]:
 def vintage_tables(c: Coefficients, workloads: list[str] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """``vintage_costs``, and ``unit_cost_parts``: what each family's cheapest unit of a year pays for, per FLOP
     (of every workload, or of ``workloads``)."""
-    rows, parts = [], []
+    rows, parts, lives = [], [], {}
     for w in c.workloads if workloads is None else workloads:
         ground = _ground_rows(c, w)
         best_ground: dict[int, float] = {}
         for row in ground:
             best_ground[row["vintage"]] = min(best_ground.get(row["vintage"], math.inf), row["usd_per_eflop"])
         best_family: dict[tuple[str, int], dict] = {}
-        for row in ground + _space_rows(c, w):
+        for row in ground + _space_rows(c, w, lives):
             g = best_ground.get(row["vintage"], math.nan)
             row["ground_usd_per_eflop"] = g
             row["space_to_ground"] = row["usd_per_eflop"] / g if math.isfinite(g) and g > 0 else math.nan
