@@ -1,8 +1,8 @@
 """The app's speed (issue 20): the plan view opening on the reference run, a slider re-solve on the reference
 session, the batch view of 500 draws. ``.venv/bin/python benchmarks/app.py [--quick] [--keep=FILE]`` prints the figures
 and writes (or replaces) its section of docs/benchmarks.md; with ``--keep`` each part's figures are saved to FILE as
-it ends and a run again measures only what FILE lacks (``--views``: the views only, ``--no-fast``: no re-solve with
-the analysis's settings).
+it ends and a run again measures only what FILE lacks (``--views``: the views only, the section's re-solve lines kept
+from its previous run and said to be; ``--no-fast``: no re-solve with the analysis's settings).
 
 - plan view: `planner app reports/reference` serves; headless Chromium (Playwright) opens the plan view and the clock
   stops when every chart is drawn and Streamlit has finished the page. The first visitor after the server started,
@@ -10,7 +10,9 @@ the analysis's settings).
 - re-solve: the what-if's own worker (planner/app/whatif.py) on the reference run, per move: the preview (the plan
   shown held and re-costed: what the page shows first), the update of the model in place and the full re-solve, and
   with the plan's tables (what the page redraws).
-- floor: a page of one small Plotly chart, nothing of the planner's: what the browser and Streamlit cost now.
+- floors: a page of one small Plotly chart and a page of five small Altair (Vega-Lite) charts, nothing of the
+  planner's: what the browser, Streamlit and each chart library cost now (the views open with Altair charts; the
+  panels drawn when opened and the compare view keep Plotly).
 - batch view: a results store of 500 draws. A real 500-draw Monte Carlo of the reference takes some 40 minutes on 2
   cores, so the store is synthetic: the columns of data/sweeps/monte_carlo_500.yaml's cases (every catalog value with
   a range, drawn uniformly in it) and outputs made from them; the view reads it with the planner's reader.
@@ -65,9 +67,13 @@ def _stop(proc: subprocess.Popen) -> None:
         proc.wait()
 
 
+DRAWN = ".vega-embed svg, .vega-embed canvas, .js-plotly-plot"  # a drawn Altair (Vega-Lite) or Plotly chart
+
+
 def _drawn(page, charts: int) -> None:
-    """Wait until ``charts`` Plotly charts are drawn and Streamlit has finished the page."""
-    page.wait_for_function(f"document.querySelectorAll('.js-plotly-plot').length >= {charts}", timeout=300_000)
+    """Wait until ``charts`` charts are drawn (Vega-Lite's SVG or canvas, or a Plotly plot) and Streamlit has
+    finished the page."""
+    page.wait_for_function(f"document.querySelectorAll('{DRAWN}').length >= {charts}", timeout=300_000)
     page.wait_for_function("!document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=300_000)
 
 
@@ -108,22 +114,34 @@ def browser_opens(paths: list[Path], view: str, charts: int, visits: int = 4, ex
     return times
 
 
-FLOOR_PAGE = """import plotly.graph_objects as go
+FLOOR_PAGES = {  # name: (script, charts)
+    "plotly": ("""import plotly.graph_objects as go
 import streamlit as st
 
 st.header("floor")
 st.plotly_chart(go.Figure(go.Scatter(x=[1, 2, 3], y=[1, 3, 2])))
-"""
+""", 1),
+    "altair": ("""import altair as alt
+import pandas as pd
+import streamlit as st
+
+st.header("floor")
+for i in range(5):
+    st.altair_chart(alt.Chart(pd.DataFrame({"x": [1, 2, 3], "y": [1, 3, i]})).mark_line().encode(x="x", y="y"),
+                    key=str(i))
+""", 5)}
 
 
-def floor_opens(visits: int = 4) -> list[float]:
-    """The same measure on a page of one small Plotly chart and nothing else: what Streamlit and Plotly cost in
-    this browser on this machine now, whatever the planner does."""
+def floor_opens(kind: str = "plotly", visits: int = 4) -> list[float]:
+    """The same measure on a page of small charts and nothing else (``FLOOR_PAGES[kind]``: one Plotly chart, five
+    Altair charts): what Streamlit and the chart library cost in this browser on this machine now, whatever the
+    planner does."""
     from planner.app import free_port
 
+    text, charts = FLOOR_PAGES[kind]
     with tempfile.TemporaryDirectory() as tmp:
         script = Path(tmp) / "floor.py"
-        script.write_text(FLOOR_PAGE)
+        script.write_text(text)
         port = free_port(8680)
         proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(script), "--server.port", str(port),
                                  "--server.headless", "true", "--browser.gatherUsageStats", "false"],
@@ -134,7 +152,7 @@ def floor_opens(visits: int = 4) -> list[float]:
                     break
             except OSError:
                 time.sleep(0.2)
-        return browser_opens([], "", 1, visits, url=f"http://127.0.0.1:{port}/", proc=proc)["open"]
+        return browser_opens([], "", charts, visits, url=f"http://127.0.0.1:{port}/", proc=proc)["open"]
 
 
 def script_seconds(paths: list[Path], view: str, runs: int = 3) -> list[float]:
@@ -261,7 +279,8 @@ def measure(quick: bool = False, keep: Path | None = None, resolve: bool = True,
         return got["open"], got["panel"], script_seconds(paths, kind.capitalize(), runs=2 if quick else 3)
 
     part(("load_average_start",), load)
-    part(("floor_browser_s",), lambda: floor_opens(visits))
+    part(("floor_browser_s",), lambda: floor_opens("plotly", visits))
+    part(("floor_altair_browser_s",), lambda: floor_opens("altair", visits))
     part(("plan_browser_s", "plan_binding_panel_s", "plan_script_s"), lambda: views("plan", [REFERENCE]))
     with tempfile.TemporaryDirectory() as tmp:
         part(("batch_browser_s", "batch_parallel_panel_s", "batch_script_s"),
@@ -275,23 +294,36 @@ def measure(quick: bool = False, keep: Path | None = None, resolve: bool = True,
     return res
 
 
-def lines(r: dict) -> list[str]:
-    """The section of docs/benchmarks.md."""
-    def warm(xs):
-        return statistics.median(xs[1:]) if len(xs) > 1 else xs[0]
+HEAD = "## 7. The app (planner app)"
+KEPT = ("- slider move", "- slider re-solve", "|")  # a section's re-solve lines, kept by a --views run
 
+
+def warm(xs: list[float]) -> float:
+    """The median of the visits after the first (the server's first visitor)."""
+    return statistics.median(xs[1:]) if len(xs) > 1 else xs[0]
+
+
+def lines(r: dict, old: list[str] | None = None) -> list[str]:
+    """The section of docs/benchmarks.md. Without re-solve figures (a ``--views`` run) the re-solve lines of the
+    previous section (``old``) are kept, and said to be."""
     def s(x):
         return "" if x is None else f"{x:.2f}"
 
-    rv, fast = r["resolve"], r.get("resolve_fast")
-    out = ["## 7. The app (planner app)", "",
-           f"1-minute load average at the start of this section, after the views and at its end: "
-           f"{r['load_average_start']:.1f}, {r['load_average_views']:.1f} and {r['load_average_end']:.1f} (2 cores, "
-           f"shared). Browser times are headless Chromium (software rendering) until every chart the view opens "
-           f"with is drawn and Streamlit has finished the page; the first visitor is the server's first, the other "
-           f"figure the median of the visits after it.", "",
-           f"- floor: a page of one small Plotly chart and nothing else, in the same browser just before: first "
-           f"{r['floor_browser_s'][0]:.1f} s, then **{warm(r['floor_browser_s']):.1f} s**",
+    rv, fast = r.get("resolve"), r.get("resolve_fast")
+    loads = (f"at the start of this section, after the views and at its end: {r['load_average_start']:.1f}, "
+             f"{r['load_average_views']:.1f} and {r['load_average_end']:.1f}" if rv else
+             f"at the start of the views and after them: {r['load_average_start']:.1f} and "
+             f"{r['load_average_views']:.1f}")
+    out = [HEAD, "",
+           f"1-minute load average {loads} (2 cores, shared). Browser times are headless Chromium (software "
+           f"rendering) until every chart the view opens with is drawn and Streamlit has finished the page; the first "
+           f"visitor is the server's first, the other figure the median of the visits after it. The views open with "
+           f"Altair (Vega-Lite) charts; the panels drawn when opened (binding constraints, parallel coordinates) are "
+           f"Plotly.", "",
+           f"- floors, in the same browser just before: a page of one small Plotly chart and nothing else, first "
+           f"{r['floor_browser_s'][0]:.1f} s, then **{warm(r['floor_browser_s']):.1f} s**"
+           + (f"; a page of five small Altair charts, first {r['floor_altair_browser_s'][0]:.1f} s, then "
+              f"**{warm(r['floor_altair_browser_s']):.1f} s**" if "floor_altair_browser_s" in r else ""),
            f"- plan view of the reference (5 charts; the binding constraints' panel is drawn when opened): first "
            f"visitor {r['plan_browser_s'][0]:.1f} s, then **{warm(r['plan_browser_s']):.1f} s** (target <= 3 s); "
            f"the page's script alone {statistics.median(r['plan_script_s']):.2f} s; opening the binding "
@@ -300,18 +332,27 @@ def lines(r: dict) -> list[str]:
            f"takes some 40 minutes; 4 charts, the parallel coordinates drawn when opened): first visitor "
            f"{r['batch_browser_s'][0]:.1f} s, then **{warm(r['batch_browser_s']):.1f} s** (target <= 3 s); the "
            f"script alone {statistics.median(r['batch_script_s']):.2f} s; opening the parallel coordinates (WebGL) "
-           f"{statistics.median(r['batch_parallel_panel_s']):.1f} s",
-           f"- slider move on the reference session (the what-if's worker; first solve of the run's plan "
-           f"{rv['first_solve_s']:.1f} s): the **preview** (the plan shown held, re-costed under the new values, "
-           f"with its tables) **{s(rv['median_preview_s'])} s** median over the {rv['previews']} moves that have "
-           f"one (target <= 1.5 s); the full re-solve after it {rv['median_update_and_resolve_s']:.2f} s, with the "
-           f"plan's tables {rv['median_with_tables_s']:.2f} s" + (
-               f"; with the analysis's settings (space decisions not resolved in dollars) "
-               f"{fast['median_update_and_resolve_s']:.2f} s and {fast['median_with_tables_s']:.2f} s" if fast else ""),
-           "", "Targets (issue 20):", *targets(r), "",
-           "| move | model | preview, s | preview USD per PFLOP/s-day | update + re-solve, s | with tables, s | "
-           "USD per PFLOP/s-day |" + (" fast: update + re-solve, s |" if fast else ""),
-           "|---|---|---|---|---|---|---|" + ("---|" if fast else "")]
+           f"{statistics.median(r['batch_parallel_panel_s']):.1f} s"]
+    if rv is None:
+        kept = [x for x in old or [] if x.startswith(KEPT)]
+        slider = [x for x in kept if x.startswith("- slider move")]
+        return out + slider + ["", "Targets (issue 20):", *targets(r),
+                               *[x for x in kept if x.startswith("- slider re-solve")], ""] + (
+            ["The re-solve figures (the slider line above, its target and the table) are from the previous full run "
+             "of `benchmarks/app.py`, not re-measured by this `--views` run.", ""] if kept else []) + (
+            [x for x in kept if x.startswith("|")] + [""] if kept else [])
+    out += [f"- slider move on the reference session (the what-if's worker; first solve of the run's plan "
+            f"{rv['first_solve_s']:.1f} s): the **preview** (the plan shown held, re-costed under the new values, "
+            f"with its tables) **{s(rv['median_preview_s'])} s** median over the {rv['previews']} moves that have "
+            f"one (target <= 1.5 s); the full re-solve after it {rv['median_update_and_resolve_s']:.2f} s, with the "
+            f"plan's tables {rv['median_with_tables_s']:.2f} s" + (
+                f"; with the analysis's settings (space decisions not resolved in dollars) "
+                f"{fast['median_update_and_resolve_s']:.2f} s and {fast['median_with_tables_s']:.2f} s"
+                if fast else ""),
+            "", "Targets (issue 20):", *targets(r), *resolve_target(rv), "",
+            "| move | model | preview, s | preview USD per PFLOP/s-day | update + re-solve, s | with tables, s | "
+            "USD per PFLOP/s-day |" + (" fast: update + re-solve, s |" if fast else ""),
+            "|---|---|---|---|---|---|---|" + ("---|" if fast else "")]
     for i, a in enumerate(rv["moves"]):
         usd, pusd = a["usd_per_pflop_day"], a["preview_usd_per_pflop_day"]
         preview = s(a["preview_s"]) if a["preview_s"] is not None else f"none: {a['preview_skipped']}"
@@ -323,33 +364,33 @@ def lines(r: dict) -> list[str]:
 
 
 def targets(r: dict) -> list[str]:
-    """Which of issue 20's speed targets these figures meet, and why not where they do not."""
-    def warm(xs):
-        return statistics.median(xs[1:]) if len(xs) > 1 else xs[0]
-
-    floor = warm(r["floor_browser_s"])
+    """Which of issue 20's view targets these figures meet, and why not where they do not."""
+    floors = {"Plotly": "floor_browser_s", "Altair": "floor_altair_browser_s"}
     out = []
     for what, key in (("plan view <= 3 s", "plan_browser_s"), ("batch view of 500 draws <= 3 s", "batch_browser_s")):
         x = warm(r[key])
+        why = ", ".join(f"{n} floor page {warm(r[k]):.1f} s" for n, k in floors.items() if k in r)
         out.append(f"- {what}: **{'met' if x <= 3 else 'not met'}** ({x:.1f} s)" + (
-            "" if x <= 3 else f"; a page of one small chart took {floor:.1f} s in the same browser at this load, so "
-                              f"the view's own share is some {max(0.0, x - floor):.1f} s: Plotly drawing its charts in "
-                              f"software (headless Chromium has no GPU), not the planner's script "
-                              f"({statistics.median(r[key.replace('browser', 'script')]):.2f} s)"))
-    rv = r["resolve"]
+            "" if x <= 3 else f"; in the same browser at this load: {why}; the view's script alone "
+                              f"{statistics.median(r[key.replace('browser', 'script')]):.2f} s: the rest is the "
+                              f"browser drawing the page in software (headless Chromium has no GPU)"))
+    return out
+
+
+def resolve_target(rv: dict) -> list[str]:
+    """Issue 20's re-solve target against these figures."""
     pv, full = rv["median_preview_s"], rv["median_update_and_resolve_s"]
     t = rv.get("timings_s") or {}
     why = ("" if pv is None or pv <= 1.5 else
            f": the preview is the model's update (coefficients {t.get('coefficients', 0):.1f} s on the first solve), "
            f"an LP, and the plan's tables the page draws (on the first solve {t.get('extract', 0):.1f} s, the binding "
            f"constraints and shadow prices {t.get('explain', 0):.1f} s more)")
-    out.append(f"- slider re-solve <= 1.5 s: the preview **{'met' if pv is not None and pv <= 1.5 else 'not met'}**"
-               f" ({'none' if pv is None else f'{pv:.2f} s'}{why}); the full re-solve **not met** ({full:.1f} s): it "
-               f"is the "
-               f"reference's MIP (some 25,000 variables, branch and bound until the gap in dollars resolves the space "
-               f"decisions), which the preview stands in for until it finishes"
-               if full > 1.5 else f"- slider re-solve <= 1.5 s: **met** (full re-solve {full:.2f} s)")
-    return out
+    return [f"- slider re-solve <= 1.5 s: the preview **{'met' if pv is not None and pv <= 1.5 else 'not met'}**"
+            f" ({'none' if pv is None else f'{pv:.2f} s'}{why}); the full re-solve **not met** ({full:.1f} s): it "
+            f"is the "
+            f"reference's MIP (some 25,000 variables, branch and bound until the gap in dollars resolves the space "
+            f"decisions), which the preview stands in for until it finishes"
+            if full > 1.5 else f"- slider re-solve <= 1.5 s: **met** (full re-solve {full:.2f} s)"]
 
 
 def write_section(section: list[str], doc: Path = ROOT / "docs" / "benchmarks.md") -> None:
@@ -365,13 +406,17 @@ def write_section(section: list[str], doc: Path = ROOT / "docs" / "benchmarks.md
     doc.write_text(text.rstrip("\n") + "\n\n" + "\n".join(section) + "\n")
 
 
+def old_section(doc: Path = ROOT / "docs" / "benchmarks.md") -> list[str]:
+    """The app's section of docs/benchmarks.md as it is (empty when there is none)."""
+    text = doc.read_text() if doc.is_file() else ""
+    return text.split(HEAD, 1)[1].split("\n## ", 1)[0].splitlines() if HEAD in text else []
+
+
 if __name__ == "__main__":
     keep = next((Path(a.split("=", 1)[1]) for a in sys.argv if a.startswith("--keep=")), None)
     result = measure(quick="--quick" in sys.argv, keep=keep, resolve="--views" not in sys.argv,
                      fast="--no-fast" not in sys.argv)
-    if "resolve" not in result:
-        print(json.dumps(result, indent=1, default=str))
-        sys.exit(0)
     print(json.dumps(result, indent=1, default=str))
-    write_section(lines(result))
-    print("\n".join(lines(result)))
+    section = lines(result, old_section())
+    write_section(section)
+    print("\n".join(section))

@@ -15,6 +15,7 @@ import pytest
 
 pytest.importorskip("streamlit")
 pytest.importorskip("plotly")
+pytest.importorskip("altair")
 
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
@@ -51,7 +52,21 @@ def no_exception(at: AppTest) -> None:
 
 
 def charts(at: AppTest) -> int:
-    return len(at.get("plotly_chart"))
+    """Charts drawn: Altair (Vega-Lite: the charts a view opens with) and Plotly (drawn when a panel is opened, and
+    the compare view's)."""
+    return len(at.get("vega_lite_chart")) + len(at.get("plotly_chart"))
+
+
+def vega(at: AppTest, title: str) -> tuple[dict, list[pd.DataFrame]]:
+    """The Vega-Lite spec of the chart with that title (its start) as sent to the browser, and its data frames."""
+    from streamlit.dataframe_util import convert_arrow_bytes_to_pandas_df
+
+    for el in at.get("vega_lite_chart"):
+        spec = json.loads(el.proto.spec)
+        name = spec.get("title", "")
+        if (name.get("text", "") if isinstance(name, dict) else name).startswith(title):
+            return spec, [convert_arrow_bytes_to_pandas_df(d.data.data) for d in el.proto.datasets]
+    raise AssertionError(f"no chart titled {title!r}")
 
 
 def text(at: AppTest) -> str:
@@ -66,13 +81,33 @@ def test_plan_view_of_the_reference(monkeypatch):
     at = app(monkeypatch, REFERENCE)
     no_exception(at)
     assert at.sidebar.radio(key="view").value == "Plan"
-    assert charts(at) == 5  # cost per FLOP, build-out, launches, unit cost split, waterfall
-    at.session_state["plan:binding:open"] = True  # the binding constraints' panel, drawn when opened
+    # cost per FLOP, build-out, launches, unit cost split, waterfall: Altair, each with a point selection (a click
+    # narrows its provenance panel) that reruns the page
+    assert len(at.get("vega_lite_chart")) == 5 and not at.get("plotly_chart")
+    assert all(list(el.proto.selection_mode) == ["pick"] for el in at.get("vega_lite_chart"))
+    # what the charts draw is the run's tables: delivered compute by year and family, flights by year
+    fleet = pd.read_csv(REFERENCE / "tables" / "fleet.csv").groupby(["year", "family"])["delivered_eflop_s"].sum()
+    _, (drawn,) = vega(at, "Delivered compute by family")
+    assert drawn.set_index(["year", "family"])["delivered_eflop_s"].sort_index().to_dict() == \
+        pytest.approx(fleet.sort_index().to_dict())
+    flights = pd.read_csv(REFERENCE / "tables" / "launches.csv")["flights"].sum()
+    assert vega(at, "Launches per year")[1][0]["flights"].sum() == pytest.approx(flights)
+    spec, frames = vega(at, "Cost per delivered FLOP")  # log axis, a line per family and the ground's benchmarks
+    assert spec["layer"][0]["encoding"]["y"]["scale"]["type"] == "log"
+    series = set(frames[0]["series"])
+    assert {"ground: new unit (average)", "ground: marginal"} <= series
+    s = json.loads((REFERENCE / "summary.json").read_text())
+    wf = pd.read_csv(REFERENCE / "tables" / "waterfall.csv")
+    delivered = 100 * wf[wf["scope"] == "plan"].sort_values("step")["share_of_peak"].iloc[-1]
+    bars = vega(at, "From installed peak to delivered FLOP")[1][0].set_index("factor")
+    assert bars.loc["installed peak", "end"] == 100 and bars.loc["delivered", "end"] == pytest.approx(delivered)
+    at.session_state["plan:binding:open"] = True  # the binding constraints' panel, drawn when opened (Plotly)
     at.run()
-    assert charts(at) == 6 and any("shadow" in " ".join(map(str, d.value.columns)) for d in at.dataframe)
+    assert charts(at) == 6 and len(at.get("plotly_chart")) == 1
+    assert any("shadow" in " ".join(map(str, d.value.columns)) for d in at.dataframe)
     words = text(at)
     assert "Is compute in space cheaper" in words  # page 1's verdict
-    s = json.loads((REFERENCE / "summary.json").read_text())
+    assert "Download as PNG" in words  # where each chart's PNG comes from
     assert at.metric[0].value == f"${s['usd_per_pflop_day']:,.2f}"
     assert any("Catalog values behind" in e.label for e in at.expander)  # provenance panels
 
@@ -81,8 +116,13 @@ def test_batch_compare_and_hedge_views(monkeypatch, folders):
     at = app(monkeypatch, REFERENCE, folders["run"], folders["sweep"], folders["hedge"], view="Batch")
     no_exception(at)
     assert at.sidebar.radio(key="view").options == ["Plan", "What-if", "Batch", "Compare", "Hedge"]
-    assert charts(at) == 5  # two distributions, P(space) by year, the grid's surface, the draws
-    at.session_state["batch:parallel:open"] = True  # parallel coordinates (WebGL), drawn when opened
+    # two distributions, P(space) by year, the grid's surface, the draws: Altair
+    assert len(at.get("vega_lite_chart")) == 5 and not at.get("plotly_chart")
+    _, (cells, *_) = vega(at, "Plan / ground-only cost per FLOP")  # the grid's 4 cells: the break-even surface
+    grid = pd.read_parquet(folders["sweep"] / "results.parquet")
+    assert sorted(cells["value"]) == pytest.approx(sorted(grid["plan_to_ground"]))
+    assert list(at.get("vega_lite_chart")[-1].proto.selection_mode) == ["draws"]  # a box selects draws
+    at.session_state["batch:parallel:open"] = True  # parallel coordinates (WebGL), drawn when opened (Plotly)
     at.run()
     assert charts(at) == 6 and any("parcoords" in c.proto.spec for c in at.get("plotly_chart"))
     assert "4 draws selected" in text(at)
@@ -361,3 +401,35 @@ def test_parallel_coordinates_put_the_deciding_input_first():
     assert few["measure"].iloc[0] == "|Spearman rho|" and few["value"].iloc[0] == "catalog.x"
     years = batch_charts.space_by_year(ok.assign(first_space_year=[2030] * 60 + [math.nan] * 60))
     assert years.data.set_index("year").loc[2030, "p_space_in_plan"] == 0.5
+
+
+def test_a_box_on_the_scatter_selects_the_draws_inside_it():
+    ok = pd.DataFrame({"case_id": list("abcd"), "usd_per_pflop_day": [8.0, 9.0, 10.0, 11.0],
+                       "space_share": [0.0, 0.02, 0.05, 0.01]})
+    box = {"selection": {batch_charts.DRAWS: {"usd_per_pflop_day": [8.5, 10.5], "space_share_pct": [1.5, 6.0]}}}
+    assert list(batch_charts.selected(ok, box, (8.0, 11.0))["case_id"]) == ["b", "c"]
+    assert list(batch_charts.selected(ok, box, (8.0, 9.5))["case_id"]) == ["b"]  # and the cost range
+    nothing = {"selection": {batch_charts.DRAWS: {}}}  # no box: every draw
+    assert list(batch_charts.selected(ok, nothing, (8.0, 11.0))["case_id"]) == list("abcd")
+    assert list(batch_charts.selected(ok, None, (8.0, 11.0))["case_id"]) == list("abcd")
+
+
+def test_a_click_on_a_chart_picks_the_key_of_its_sources():
+    """Streamlit's event of an Altair point selection: the picked family is the key the provenance panel narrows
+    to; nothing picked, nothing narrowed."""
+    from planner.app import charts as app_charts
+    from planner.app.folders import read_run
+    from planner.app.ui import picked_keys
+
+    assert picked_keys({"selection": {app_charts.PICK: [{"family": "swarm"}]}}) == ["swarm"]
+    assert picked_keys({"selection": {app_charts.PICK: {}}}) == []
+    assert picked_keys(None) == []
+    run = read_run(REFERENCE)
+    for name in app_charts.PLAN_CHARTS:  # each chart's selection is on the column that keys its sources
+        chart = getattr(app_charts, name)(run)
+        spec = chart.figure.to_dict()
+        params = spec.get("params") or [p for layer in spec.get("layer", []) for p in layer.get("params", [])]
+        field = next(p["select"]["fields"][0] for p in params if p["name"] == app_charts.PICK)
+        values = {str(v) for frame in spec["datasets"].values() for row in frame for k, v in row.items()
+                  if k == field}
+        assert set(chart.sources) & values, name

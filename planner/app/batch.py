@@ -1,14 +1,18 @@
 """The batch view's charts, from a sweep's solved cases (``folders.Sweep.solved``): distributions, P(space) by year,
-the break-even surface of a grid, parallel coordinates ordered by sensitivity, and the plans of chosen draws."""
+the break-even surface of a grid, parallel coordinates ordered by sensitivity, and the plans of chosen draws.
+
+The charts the view opens with are Altair (Vega-Lite) charts; the parallel coordinates, drawn only when their panel
+is opened, stay Plotly (Vega-Lite has no parallel-coordinates mark with axis brushing)."""
 
 from __future__ import annotations
 
 import math
 
-import numpy as np
+import altair as alt
 import pandas as pd
 import plotly.graph_objects as go
-from planner.app.charts import FAMILY_COLOURS, Chart, _layout
+
+from planner.app.charts import FAMILY_COLOURS, Chart, _layout, titled
 from planner.batch.sensitivity import DUMMY, MIN_CASES, pawn_indices
 from planner.report.model import UNIT
 
@@ -32,15 +36,25 @@ def inputs(df: pd.DataFrame) -> pd.DataFrame:
 def distribution(ok: pd.DataFrame, column: str, title: str) -> Chart | None:
     if column not in ok or ok[column].notna().sum() == 0:
         return None
-    x = ok[column] * (100 if column == "space_share" else 1)
+    pct = column == "space_share"
+    x = ok[column] * (100 if pct else 1)
     q = x.quantile([0.05, 0.5, 0.95])
-    fig = go.Figure(go.Histogram(x=x, nbinsx=30, marker_color=FAMILY_COLOURS["swarm"]))
-    for p, dash in ((0.05, "dot"), (0.5, "dash"), (0.95, "dot")):
-        fig.add_vline(x=q[p], line_dash=dash, annotation_text=f"{int(p * 100)}%: {q[p]:,.3g}")
-    _layout(fig, title + (" (%)" if column == "space_share" else ""), xaxis_title=title, yaxis_title="draws",
-            showlegend=False)
-    return Chart(f"distribution_{column}", title, fig, ok[["case_id", column]],
-                 f"{len(ok)} solved draws; lines at the 5th, 50th and 95th percentiles.")
+    label = title + (" (%)" if pct else "")
+    drawn = pd.DataFrame({"case_id": ok["case_id"], "x": x}).dropna()
+    bars = alt.Chart(drawn).mark_bar(color=FAMILY_COLOURS["swarm"]).encode(
+        x=alt.X("x:Q", bin=alt.Bin(maxbins=30), title=label), y=alt.Y("count():Q", title="draws"),
+        tooltip=[alt.Tooltip("x:Q", bin=alt.Bin(maxbins=30), title=label), alt.Tooltip("count():Q", title="draws")])
+    rules = pd.DataFrame({"percentile": ["5%", "50%", "95%"], "x": [q[0.05], q[0.5], q[0.95]],
+                          "dash": ["dot", "dash", "dot"], "dy": [4, 20, 4]})
+    rules["text"] = [f"{p}: {v:,.3g}" for p, v in zip(rules["percentile"], rules["x"])]
+    rule = alt.Chart(rules).mark_rule(color="black").encode(
+        x="x:Q", strokeDash=alt.StrokeDash("dash:N", legend=None, scale=alt.Scale(domain=["dot", "dash"],
+                                                                                  range=[[2, 2], [6, 4]])),
+        tooltip=["percentile:N", alt.Tooltip("x:Q", format=",.4g", title=label)])
+    text = [alt.Chart(rules.iloc[[i]]).mark_text(align="left", dx=3, baseline="top", fontSize=11).encode(
+        x="x:Q", y=alt.value(dy), text="text:N") for i, dy in enumerate(rules["dy"])]  # the median's lower
+    return Chart(f"distribution_{column}", title, titled(alt.layer(bars, rule, *text), label),
+                 ok[["case_id", column]], f"{len(ok)} solved draws; lines at the 5th, 50th and 95th percentiles.")
 
 
 def space_by_year(ok: pd.DataFrame) -> Chart | None:
@@ -53,12 +67,13 @@ def space_by_year(ok: pd.DataFrame) -> Chart | None:
     years = list(range(int(first.min()) - 1, int(first.max()) + 2))
     p = [float((first <= y).sum()) / len(ok) for y in years]
     data = pd.DataFrame({"year": years, "p_space_in_plan": p})
-    fig = go.Figure(go.Scatter(x=years, y=[100 * v for v in p], mode="lines+markers", line_shape="hv",
-                               marker_color=FAMILY_COLOURS["swarm"]))
-    _layout(fig, "P(space earns a place in the plan by year)", xaxis_title="year",
-            yaxis_title="% of draws", yaxis_range=[0, 100], showlegend=False)
-    return Chart("p_space_by_year", "P(space) by year", fig, data,
-                 "Share of draws whose optimal plan serves demand from space in that year or before "
+    line = alt.Chart(data.assign(pct=100 * data["p_space_in_plan"])).mark_line(
+        interpolate="step-after", color=FAMILY_COLOURS["swarm"], point=True).encode(
+        x=alt.X("year:Q", axis=alt.Axis(format="d"), scale=alt.Scale(zero=False)),
+        y=alt.Y("pct:Q", title="% of draws", scale=alt.Scale(domain=[0, 100])),
+        tooltip=[alt.Tooltip("year:Q", format="d"), alt.Tooltip("pct:Q", title="% of draws", format=".1f")])
+    return Chart("p_space_by_year", "P(space) by year", titled(line, "P(space earns a place in the plan by year)"),
+                 data, "Share of draws whose optimal plan serves demand from space in that year or before "
                  "(first_space_year of each case).")
 
 
@@ -75,7 +90,8 @@ def beats_ground(ok: pd.DataFrame) -> str:
 
 def break_even(ok: pd.DataFrame, generator: str) -> Chart | None:
     """A two-value grid: the plan over the ground-only plan's cost per FLOP (below 1 space pays), or the space
-    share, on the grid's axes, with the break-even contour."""
+    share, on the grid's axes, the cells where space pays (below 1) outlined: the break-even line runs along
+    their edge."""
     sets = set_columns(ok)
     if generator != "grid" or len(sets) != 2:
         return None
@@ -88,20 +104,34 @@ def break_even(ok: pd.DataFrame, generator: str) -> Chart | None:
                   columns=[v for v in _axis_order(ok, a) if v in t.columns])
     if t.empty:
         return None
-    xs, ys = [str(c) for c in t.columns], [str(i) for i in t.index]
-    fig = go.Figure(go.Heatmap(z=t.values, x=xs, y=ys, colorscale="RdBu_r" if value == "plan_to_ground" else "Blues",
-                               zmid=1.0 if value == "plan_to_ground" else None, texttemplate="%{z:.3f}",
-                               colorbar=dict(title=value)))
-    if value == "plan_to_ground" and np.nanmin(t.values) < 1 < np.nanmax(t.values):
-        fig.add_contour(z=t.values, x=xs, y=ys, showscale=False, contours=dict(start=1, end=1, size=1,
-                        coloring="lines"), line=dict(width=3, color="black"), name="break-even")
-    below = int((ok[value] < 1).sum()) if value == "plan_to_ground" else int((ok[value] > 0).sum())
-    _layout(fig, "Break-even surface: plan / ground-only cost per FLOP (below 1: space pays)"
-            if value == "plan_to_ground" else "Space share of delivered FLOP over the grid",
-            xaxis_title=a[4:], yaxis_title=b[4:])
+    ratio = value == "plan_to_ground"
     data = t.reset_index().melt(id_vars=b, var_name=a, value_name=value)
+    xs, ys = [str(c) for c in t.columns], [str(i) for i in t.index]
+    cells = pd.DataFrame({"x": data[a].map(str), "y": data[b].map(str), "value": data[value]}).dropna()
+    axes = dict(x=alt.X("x:O", title=a[4:], sort=xs), y=alt.Y("y:O", title=b[4:], sort=list(reversed(ys))))
+    lo, hi = float(cells["value"].min()), float(cells["value"].max())
+    if ratio:  # white at 1 (break-even), blue below (space pays), red above, whatever side the cells are on
+        half = max(abs(lo - 1.0), abs(hi - 1.0)) or 1.0
+        scale, dark = alt.Scale(scheme="redblue", reverse=True, domain=[1 - half, 1 + half]), \
+            (cells["value"] - 1.0).abs() > 0.6 * half
+    else:
+        scale, dark = alt.Scale(scheme="blues"), cells["value"] > lo + 0.6 * (hi - lo)
+    cells = cells.assign(ink=dark.map({True: "white", False: "black"}))
+    heat = alt.Chart(cells).mark_rect().encode(
+        **axes, color=alt.Color("value:Q", title=value, scale=scale),
+        tooltip=[alt.Tooltip("x:N", title=a[4:]), alt.Tooltip("y:N", title=b[4:]),
+                 alt.Tooltip("value:Q", title=value, format=".3f")])
+    text = alt.Chart(cells).mark_text(fontSize=11).encode(**axes, text=alt.Text("value:Q", format=".3f"),
+                                                          fill=alt.Fill("ink:N", scale=None))
+    layers = [heat, text]
+    if ratio:  # the break-even line: the cells where space pays (below 1) outlined
+        layers.append(alt.Chart(cells[cells["value"] < 1]).mark_rect(filled=False, stroke="black", strokeWidth=2.5)
+                      .encode(**axes))
+    below = int((ok[value] < 1).sum()) if ratio else int((ok[value] > 0).sum())
+    fig = titled(alt.layer(*layers), "Plan / ground-only cost per FLOP (below 1: space pays)"
+                 if ratio else "Space share of delivered FLOP over the grid")
     return Chart("break_even_surface", "Break-even surface", fig, data,
-                 f"{below} of {len(ok)} cells " + ("below 1 (space pays)." if value == "plan_to_ground"
+                 f"{below} of {len(ok)} cells " + ("below 1 (space pays; outlined in black)." if ratio
                                                    else "with space in the plan."))
 
 
@@ -143,27 +173,40 @@ def parallel(ok: pd.DataFrame, ranked: pd.DataFrame, most: int = 8) -> Chart | N
                  f"Axes ordered by {ranked['measure'].iloc[0]} of cost per FLOP; drag along an axis to filter.")
 
 
+DRAWS = "draws"  # the scatter's interval selection
+
+
 def scatter(ok: pd.DataFrame) -> Chart | None:
     if "space_share" not in ok:
         return None
-    fig = go.Figure(go.Scatter(x=ok["usd_per_pflop_day"], y=100 * ok["space_share"], mode="markers",
-                               customdata=ok[["case_id"]], marker=dict(color=FAMILY_COLOURS["swarm"], size=7),
-                               hovertemplate="%{customdata[0]}: $%{x:,.2f}, space %{y:.2f}%<extra></extra>"))
-    _layout(fig, "Draws: cost per FLOP against space share", xaxis_title=f"USD per {UNIT}",
-            yaxis_title="space share, %", dragmode="select", showlegend=False)
-    return Chart("draws", "Draws", fig, ok[["case_id", "usd_per_pflop_day", "space_share"]],
-                 "One point per solved draw.")
+    drawn = pd.DataFrame({"case_id": ok["case_id"], "usd_per_pflop_day": ok["usd_per_pflop_day"],
+                          "space_share_pct": 100 * ok["space_share"]})
+    box = alt.selection_interval(name=DRAWS, encodings=["x", "y"])
+    points = alt.Chart(drawn).mark_circle(size=45, color=FAMILY_COLOURS["swarm"]).encode(
+        x=alt.X("usd_per_pflop_day:Q", title=f"USD per {UNIT}", scale=alt.Scale(zero=False)),
+        y=alt.Y("space_share_pct:Q", title="space share, %"),
+        opacity=alt.condition(box, alt.value(0.9), alt.value(0.25)),
+        tooltip=["case_id:N", alt.Tooltip("usd_per_pflop_day:Q", title="USD", format="$,.2f"),
+                 alt.Tooltip("space_share_pct:Q", title="space share, %", format=".2f")]).add_params(box)
+    return Chart("draws", "Draws", titled(points, "Draws: cost per FLOP against space share"),
+                 ok[["case_id", "usd_per_pflop_day", "space_share"]], "One point per solved draw.",
+                 selection=(DRAWS,))
 
 
 def selected(ok: pd.DataFrame, state, cost_range: tuple[float, float]) -> pd.DataFrame:
-    """The draws picked in the scatter (its selection state), else all; narrowed to the cost range."""
+    """The draws inside the box drawn on the scatter (its selection state: the box's cost and space share
+    ranges), else all; narrowed to the cost range."""
     sel = (state or {}).get("selection") if isinstance(state, dict) else getattr(state, "selection", None)
-    points = (sel or {}).get("points") if isinstance(sel, dict) else getattr(sel, "points", None)
+    box = (sel or {}).get(DRAWS) if hasattr(sel, "get") else None
     out = ok
-    if points:
-        ids = {p["customdata"][0] for p in points if p.get("customdata")}
-        if ids:
-            out = ok[ok["case_id"].isin(ids)]
+    if box:
+        keep = pd.Series(True, index=ok.index)
+        for col, values in (("usd_per_pflop_day", ok["usd_per_pflop_day"]),
+                            ("space_share_pct", 100 * ok["space_share"])):
+            if box.get(col):
+                lo, hi = sorted(float(v) for v in box[col])
+                keep &= (values >= lo) & (values <= hi)
+        out = ok[keep]
     lo, hi = cost_range
     return out[(out["usd_per_pflop_day"] >= lo - 1e-12) & (out["usd_per_pflop_day"] <= hi + 1e-12)]
 

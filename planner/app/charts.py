@@ -1,4 +1,9 @@
-"""The app's charts: each is a Plotly figure built from a run's tables, with the frame it plots (its CSV download).
+"""The app's charts: each is a figure built from a run's tables, with the frame it plots (its CSV download).
+
+The charts a page draws when it opens are Altair (Vega-Lite) charts: headless Chromium draws a page of them some 2 s
+sooner than one of Plotly charts (docs/benchmarks.md, section 7). A chart drawn only when its panel is opened (the
+binding constraints) and the compare view's keep Plotly. A clickable Altair chart has a point selection named
+``PICK`` on the column that keys its ``sources`` (a family, a vehicle, a part, a factor).
 
 Pure functions of the run's tables (``planner.report.model.Run``): no Streamlit here, so they are tested and timed
 alone. A chart whose tables are missing or empty is None (the page says so).
@@ -8,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import altair as alt
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -19,23 +25,52 @@ LAYOUT = dict(template="plotly_white", height=420, margin=dict(l=60, r=20, t=50,
               legend=dict(orientation="h", yanchor="top", y=-0.18, x=0))  # below the axis title, not on the plot
 
 
+HEIGHT = 320  # px, an Altair chart's height without its legends
+PICK = "pick"  # the point selection of a clickable Altair chart (its values: the keys of the chart's sources)
+
+
 @dataclass
 class Chart:
-    """A figure, the frame it plots, a file name for its downloads and what lies behind each trace (catalog path
-    fragments, for the provenance panel: ``sources[key]``, the key a trace's ``meta``, else its name, else the
-    clicked point's x)."""
+    """A figure (an Altair chart, or a Plotly figure where noted), the frame it plots, a file name for its downloads
+    and what lies behind each series (catalog path fragments, for the provenance panel: ``sources[key]``; the key
+    of a clicked mark is the value of the chart's ``PICK`` selection, of a Plotly trace its ``meta``, else its name,
+    else the clicked point's x). ``selection``: the names of the chart's selection parameters the page reruns on."""
 
     name: str
     title: str
-    figure: go.Figure
+    figure: alt.TopLevelMixin | go.Figure
     data: pd.DataFrame
     caption: str = ""
     sources: dict[str, list[str]] = field(default_factory=dict)
+    selection: tuple[str, ...] = ()
 
 
 def _layout(fig: go.Figure, title: str, **extra) -> go.Figure:
     fig.update_layout(title=title, **{**LAYOUT, **extra})
     return fig
+
+
+def titled(chart, title: str, height: int = HEIGHT, legend: int = 0):
+    """An Altair chart with its title, its width the page's and its legends (``legend`` entries) below the plot.
+    Streamlit's frontend holds the whole chart (title, axes and legends included) to the spec's height: the height
+    given is the plot's and the legend's rows are added to it."""
+    rows = (legend + 1) // 2
+    return chart.properties(title=title, height=height + 22 * rows, autosize=alt.AutoSizeParams(
+        type="fit-x", contains="padding")).configure_legend(orient="bottom", columns=2, labelLimit=320)
+
+
+def pick(field_name: str) -> alt.Parameter:
+    """The click that narrows a chart's provenance panel: the clicked mark's ``field_name`` (one value at a time)."""
+    return alt.selection_point(name=PICK, fields=[field_name], on="click", clear="dblclick")
+
+
+def picked(selection) -> alt.OpacityValue:
+    """Marks of the picked value drawn full, the others faded (all full while nothing is picked)."""
+    return alt.condition(selection, alt.value(1.0), alt.value(0.35))
+
+
+def family_colours(families: list[str]) -> alt.Scale:
+    return alt.Scale(domain=families, range=[FAMILY_COLOURS.get(f, "#999999") for f in families])
 
 
 def _families(frame: pd.DataFrame) -> list[str]:
@@ -58,36 +93,60 @@ def cost_per_flop(run: Run) -> Chart | None:
             .groupby(["family", "vintage"], as_index=False).first())
     data = best[["vintage", "family", "architecture", "design", "usd_per_pflop_day"]].rename(
         columns={"vintage": "year"})
-    fig = go.Figure()
-    for fam in _families(best):
-        d = best[best["family"] == fam].sort_values("vintage")
-        label = f"{fam}: new unit (average)" if fam == "ground" else f"{fam}: cheapest unit"
-        fig.add_scatter(x=d["vintage"], y=d["usd_per_pflop_day"], mode="lines+markers", name=label, meta=fam,
-                        legendgroup=fam, line=dict(color=FAMILY_COLOURS.get(fam)),
-                        customdata=d[["architecture", "design"]], hovertemplate=(
-                            "%{x}: $%{y:,.2f}<br>%{customdata[0]}<br>%{customdata[1]}<extra>" + fam + "</extra>"))
+    fams = _families(best)
+    lines = data.assign(series=data["family"].map(
+        lambda f: f"{f}: new unit (average)" if f == "ground" else f"{f}: cheapest unit"), style="unit")
+    lines["family"] = pd.Categorical(lines["family"], fams)
+    lines = [lines.sort_values(["family", "year"]).assign(family=lambda d: d["family"].astype(str))]
     mc = run.t("marginal_costs")
     if len(mc):
         mc = mc[mc["workload"] == w].sort_values("year")
-        fig.add_scatter(x=mc["year"], y=mc["marginal_usd_per_pflop_day"], mode="lines", name="ground: marginal",
-                        meta="ground", line=dict(color=FAMILY_COLOURS["ground"], dash="dash"))
+        lines.append(pd.DataFrame({"year": mc["year"], "family": "ground", "series": "ground: marginal",
+                                   "style": "marginal", "usd_per_pflop_day": mc["marginal_usd_per_pflop_day"]}))
         if mc["life_marginal_usd_per_pflop_day"].notna().any():
-            fig.add_scatter(x=mc["year"], y=mc["life_marginal_usd_per_pflop_day"], mode="lines",
-                            name="ground: marginal over a space unit's life", meta="ground",
-                            line=dict(color=FAMILY_COLOURS["ground"], dash="dot"))
+            lines.append(pd.DataFrame({"year": mc["year"], "family": "ground", "style": "life",
+                                       "series": "ground: marginal over a space unit's life",
+                                       "usd_per_pflop_day": mc["life_marginal_usd_per_pflop_day"]}))
         data = data.merge(mc[["year", "marginal_usd_per_pflop_day", "life_marginal_usd_per_pflop_day", "decides"]],
                           on="year", how="left")
-    _layout(fig, f"Cost per delivered FLOP of a unit built each year ({w})", xaxis_title="year built",
-            yaxis=dict(type="log", tickformat="$,.0f", title=f"USD per {UNIT} (log scale)"))
+    plotted = pd.concat(lines, ignore_index=True).dropna(subset=["usd_per_pflop_day"])
+    plotted = plotted[plotted["usd_per_pflop_day"] > 0].fillna({"architecture": "", "design": ""})  # log axis
+    series = list(dict.fromkeys(plotted["series"]))
+    colour = {s: FAMILY_COLOURS.get(f, "#999999") for s, f in zip(plotted["series"], plotted["family"])}
+    sel = pick("family")
+    base = alt.Chart(plotted).encode(
+        x=alt.X("year:Q", title="year built", axis=alt.Axis(format="d"), scale=alt.Scale(zero=False)),
+        y=alt.Y("usd_per_pflop_day:Q", title=f"USD per {UNIT} (log scale)",
+                scale=alt.Scale(type="log"), axis=alt.Axis(format="$,.2~f")),
+        color=alt.Color("series:N", title=None, scale=alt.Scale(domain=series, range=[colour[s] for s in series])),
+        detail="series:N")
+    line = base.mark_line().encode(strokeDash=alt.StrokeDash(
+        "style:N", legend=None, scale=alt.Scale(domain=["unit", "marginal", "life"], range=[[1, 0], [6, 4], [2, 2]])))
+    points = base.mark_point(filled=True, size=45).encode(
+        opacity=picked(sel), tooltip=[alt.Tooltip("series:N"), alt.Tooltip("year:Q", format="d"),
+                                      alt.Tooltip("usd_per_pflop_day:Q", title="USD", format="$,.2f"),
+                                      "architecture:N", "design:N"]).add_params(sel)
+    fig = titled(alt.layer(line, points), f"Cost per delivered FLOP of a unit built each year ({w})",
+                 legend=len(series))
     return Chart("cost_per_flop", "Space against ground, per year", fig, data,
                  "Full-life cost per delivered FLOP of the cheapest unit of each family built that year, against the "
-                 "ground's average (a new ground unit) and marginal (the demand row's shadow price) benchmarks.",
+                 "ground's average (a new ground unit) and marginal (the demand row's shadow price; dashed, dotted "
+                 "over a space unit's life) benchmarks.",
                  sources={"ground": ["ground_regions", "accelerators"],
                           **{f: ["platforms", "components", "launch_vehicles", "accelerators", "sites"]
-                             for f in ("swarm", "module", "station")}})
+                             for f in ("swarm", "module", "station")}}, selection=(PICK,))
 
 
 # ------------------------------------------------------------------------------- build-out and launches
+
+
+def _stacked_bars(frame: pd.DataFrame, x: str, y: str, key: str, y_title: str, colour: alt.Color,
+                  tooltip: list) -> alt.Chart:
+    """Bars of ``y`` by year stacked by ``key`` (in the colour scale's order), a click picks a ``key``."""
+    sel = pick(key)
+    return alt.Chart(frame).mark_bar().encode(
+        x=alt.X(f"{x}:O", title=x), y=alt.Y(f"{y}:Q", title=y_title, stack="zero"), color=colour,
+        order=alt.Order("stack_order:Q"), opacity=picked(sel), tooltip=tooltip).add_params(sel)
 
 
 def buildout(run: Run) -> Chart | None:
@@ -96,15 +155,17 @@ def buildout(run: Run) -> Chart | None:
         return None
     data = fleet.groupby(["year", "family"], as_index=False)[["delivered_eflop_s", "units_in_service",
                                                              "it_mw"]].sum()
-    fig = go.Figure()
-    for fam in _families(data):
-        d = data[data["family"] == fam]
-        fig.add_bar(x=d["year"], y=d["delivered_eflop_s"], name=fam, marker_color=FAMILY_COLOURS.get(fam))
-    _layout(fig, "Delivered compute by family", barmode="stack", xaxis_title="year", yaxis_title="EFLOP/s delivered")
-    return Chart("buildout", "Build-out by family", fig, data,
+    fams = _families(data)
+    bars = _stacked_bars(
+        data.assign(stack_order=data["family"].map(fams.index)), "year", "delivered_eflop_s", "family",
+        "EFLOP/s delivered", alt.Color("family:N", title=None, scale=family_colours(fams)),
+        ["year:O", "family:N", alt.Tooltip("delivered_eflop_s:Q", title="EFLOP/s delivered", format=",.3f"),
+         alt.Tooltip("units_in_service:Q", title="units in service", format=",.0f"),
+         alt.Tooltip("it_mw:Q", title="IT MW", format=",.1f")])
+    return Chart("buildout", "Build-out by family", titled(bars, "Delivered compute by family", legend=len(fams)), data,
                  "Sustained EFLOP/s each family delivers each year (tables/fleet.csv).",
                  sources={"ground": ["ground_regions"], "swarm": ["platforms", "sites"],
-                          "module": ["platforms", "sites"], "station": ["platforms", "sites"]})
+                          "module": ["platforms", "sites"], "station": ["platforms", "sites"]}, selection=(PICK,))
 
 
 def launches(run: Run) -> Chart | None:
@@ -113,13 +174,16 @@ def launches(run: Run) -> Chart | None:
         return None
     data = la.groupby(["year", "vehicle"], as_index=False)[["flights", "trips", "mass_launched_kg", "cost_usd",
                                                             "cadence_cap"]].sum()
-    fig = go.Figure()
-    for v in sorted(data["vehicle"].unique()):
-        d = data[data["vehicle"] == v]
-        fig.add_bar(x=d["year"], y=d["flights"], name=v)
-    _layout(fig, "Launches per year", barmode="stack", xaxis_title="year", yaxis_title="flights (tankers included)")
-    return Chart("launches", "Launches per year", fig, data, "Flights per year and vehicle (tables/launches.csv).",
-                 sources={v: [f"launch_vehicles.{v}"] for v in data["vehicle"].unique()})
+    vehicles = sorted(data["vehicle"].unique())
+    bars = _stacked_bars(
+        data.assign(stack_order=data["vehicle"].map(vehicles.index)), "year", "flights", "vehicle",
+        "flights (tankers included)", alt.Color("vehicle:N", title=None, scale=alt.Scale(domain=vehicles)),
+        ["year:O", "vehicle:N", alt.Tooltip("flights:Q", format=",.0f"), alt.Tooltip("trips:Q", format=",.0f"),
+         alt.Tooltip("mass_launched_kg:Q", title="mass launched, kg", format=",.0f"),
+         alt.Tooltip("cost_usd:Q", title="cost, USD", format="$,.3s")])
+    return Chart("launches", "Launches per year", titled(bars, "Launches per year", legend=len(vehicles)), data,
+                 "Flights per year and vehicle (tables/launches.csv).",
+                 sources={v: [f"launch_vehicles.{v}"] for v in data["vehicle"].unique()}, selection=(PICK,))
 
 
 # ------------------------------------------------------------------------------- what a unit pays for
@@ -160,18 +224,25 @@ def unit_cost_split(run: Run, year: int | None = None) -> Chart | None:
     keep = p.merge(best[["family", "architecture", "design"]], on=["family", "architecture", "design"])
     data = keep[["family", "architecture", "design", "part", "usd_per_pflop_day"]].assign(year=year)
     fams = _families(data)
-    fig = go.Figure()
-    for part in data.groupby("part")["usd_per_pflop_day"].sum().sort_values(ascending=False).index:
-        d = data[data["part"] == part].set_index("family").reindex(fams)
-        fig.add_bar(y=fams, x=d["usd_per_pflop_day"], name=PART_LABELS.get(part, part), orientation="h",
-                    customdata=[part] * len(fams), hovertemplate="%{y}: $%{x:,.2f}<extra>%{customdata}</extra>")
-    _layout(fig, f"What the cheapest unit built in {year} pays for ({w})", barmode="stack",
-            xaxis_title=f"USD per delivered {UNIT}", height=380 + 40 * len(fams),
-            legend=dict(orientation="v", yanchor="top", y=1.0, x=1.02))
+    order = list(data.groupby("part")["usd_per_pflop_day"].sum().sort_values(ascending=False).index)
+    labels = [PART_LABELS.get(x, x) for x in order]
+    plotted = data.assign(part_label=data["part"].map(lambda x: PART_LABELS.get(x, x)),
+                          stack_order=data["part"].map(order.index))
+    sel = pick("part_label")
+    bars = alt.Chart(plotted).mark_bar().encode(
+        y=alt.Y("family:N", title=None, sort=fams),
+        x=alt.X("usd_per_pflop_day:Q", title=f"USD per delivered {UNIT}", stack="zero"),
+        color=alt.Color("part_label:N", title=None, scale=alt.Scale(domain=labels),
+                        legend=alt.Legend(orient="right", columns=1)),
+        order=alt.Order("stack_order:Q"), opacity=picked(sel),
+        tooltip=["family:N", alt.Tooltip("part_label:N", title="pays for"),
+                 alt.Tooltip("usd_per_pflop_day:Q", title="USD", format="$,.2f"), "architecture:N", "design:N"],
+    ).add_params(sel)
+    fig = titled(bars, f"What the cheapest unit built in {year} pays for ({w})", height=max(300, 160 + 70 * len(fams)))
     return Chart("unit_cost_split", "Unit cost split", fig, data,
                  "Capital financed over the unit's life, launch, operations and energy per delivered FLOP of the "
                  "cheapest unit of each family (tables/unit_cost_parts.csv).",
-                 sources={PART_LABELS.get(k, k): v for k, v in PART_SOURCES.items()})
+                 sources={PART_LABELS.get(k, k): v for k, v in PART_SOURCES.items()}, selection=(PICK,))
 
 
 # ------------------------------------------------------------------------------- waterfall
@@ -201,17 +272,33 @@ def waterfall(run: Run, scope: str = "plan") -> Chart | None:
     d = wf[wf["scope"] == scope].sort_values("step")
     if d.empty:
         return None
-    shares = [1.0] + list(d["share_of_peak"])
-    steps = [-(a - b) for a, b in zip(shares[:-1], shares[1:])]
-    fig = go.Figure(go.Waterfall(
-        x=["installed peak"] + list(d["factor"]) + ["delivered"], y=[100.0] + [100 * s for s in steps] + [0],
-        measure=["absolute"] + ["relative"] * len(steps) + ["total"], text=[""] + [f"x{m:.3f}" for m in
-                                                                               d["multiplier"]] + [""],
-        hovertext=[""] + list(d["explanation"]) + [""], connector=dict(line=dict(color="#999"))))
-    _layout(fig, f"From installed peak to delivered FLOP ({scope})", yaxis_title="% of installed peak FLOP",
-            showlegend=False)
+    # bars from start to end, like Vega-Lite's waterfall example: the installed peak, each factor's loss (or gain)
+    # from the share left before it to the share left after it, the delivered share
+    shares = [1.0] + [float(x) for x in d["share_of_peak"]]
+    plotted = pd.DataFrame({
+        "factor": ["installed peak"] + list(d["factor"]) + ["delivered"],
+        "start": [0.0] + [100 * x for x in shares[:-1]] + [0.0],
+        "end": [100.0] + [100 * x for x in shares[1:]] + [100 * shares[-1]],
+        "kind": ["total"] + ["loss" if b < a else "gain" for a, b in zip(shares[:-1], shares[1:])] + ["total"],
+        "label": [""] + [f"x{m:.3f}" for m in d["multiplier"]] + [f"{100 * shares[-1]:.1f}%"],
+        "explanation": [""] + [str(x) for x in d["explanation"]] + [""]})
+    plotted["change"] = plotted["end"] - plotted["start"]
+    plotted["top"] = plotted[["start", "end"]].max(axis=1)
+    sel = pick("factor")
+    x = alt.X("factor:N", title=None, sort=list(plotted["factor"]),
+              axis=alt.Axis(labelAngle=-35, labelLimit=140, labelOverlap=False))
+    bars = alt.Chart(plotted).mark_bar(size=28).encode(
+        x=x, y=alt.Y("start:Q", title="% of installed peak FLOP"), y2="end:Q",
+        color=alt.Color("kind:N", legend=None, scale=alt.Scale(domain=["total", "loss", "gain"],
+                                                               range=["#1f77b4", "#d62728", "#2ca02c"])),
+        opacity=picked(sel),
+        tooltip=["factor:N", alt.Tooltip("change:Q", title="change, % of peak", format="+.2f"),
+                 alt.Tooltip("end:Q", title="left, % of peak", format=".2f"), "label:N", "explanation:N"],
+    ).add_params(sel)
+    text = alt.Chart(plotted).mark_text(dy=-8, fontSize=11).encode(x=x, y=alt.Y("top:Q"), text="label:N")
+    fig = titled(alt.layer(bars, text), f"From installed peak to delivered FLOP ({scope})")
     return Chart("waterfall", "Waterfall", fig, d, "Each factor's share of the installed peak FLOP lost "
-                 "(tables/waterfall.csv; the hover says why).", sources=WATERFALL_SOURCES)
+                 "(tables/waterfall.csv; the hover says why).", sources=WATERFALL_SOURCES, selection=(PICK,))
 
 
 # ------------------------------------------------------------------------------- binding constraints

@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 import pandas as pd
+import plotly.graph_objects as go
 import streamlit as st
 
 from planner.app import charts, knobs
@@ -103,16 +104,38 @@ def table(frame: pd.DataFrame, name: str, key: str, height: int | None = None,
 
 
 def show_chart(chart: charts.Chart | None, key: str, missing: str = "not in this folder") -> list[str]:
-    """A chart with its caption and downloads (PNG from the chart's camera button, CSV of its data below);
-    returns the names of the traces of the points the reader clicked."""
+    """A chart with its caption and downloads (PNG from the chart's toolbar, CSV of its data below); returns the
+    keys (in ``chart.sources``) of what the reader clicked: the picked value of an Altair chart's ``PICK``
+    selection, or the trace (its meta, else its name, else the point's x) of a clicked Plotly point."""
     if chart is None:
         st.info(missing)
         return []
-    config = {"displaylogo": False, "toImageButtonOptions": {"format": "png", "filename": chart.name, "scale": 2}}
-    event = st.plotly_chart(chart.figure, width="stretch", key=f"chart:{key}", on_select="rerun",
-                            selection_mode="points", config=config)
-    st.caption(chart.caption + " PNG: the camera button on the chart; CSV: the button below.")
+    if isinstance(chart.figure, go.Figure):  # drawn only when its panel is opened, or the compare view's
+        config = {"displaylogo": False, "toImageButtonOptions": {"format": "png", "filename": chart.name, "scale": 2}}
+        event = st.plotly_chart(chart.figure, width="stretch", key=f"chart:{key}", on_select="rerun",
+                                selection_mode="points", config=config)
+        st.caption(chart.caption + " PNG: the camera button on the chart; CSV: the button below.")
+        csv_button(chart.data, chart.name, key, "CSV of this chart")
+        return _plotly_picked(chart, event)
+    event = st.altair_chart(chart.figure, width="stretch", key=f"chart:{key}",
+                            **({"on_select": "rerun", "selection_mode": list(chart.selection)}
+                               if chart.selection else {}))
+    st.caption(chart.caption + " PNG: *Download as PNG* in the chart's toolbar (top right, under the pointer); "
+               "CSV: the button below.")
     csv_button(chart.data, chart.name, key, "CSV of this chart")
+    return picked_keys(event) if chart.selection else []
+
+
+def picked_keys(event) -> list[str]:
+    """The values picked in an Altair chart's ``PICK`` point selection (Streamlit's event: ``{"selection": {PICK:
+    [{field: value}, ...]}}``, an empty dict while nothing is picked)."""
+    selection = (event.get("selection") if isinstance(event, dict) else None) or {}
+    rows = selection.get(charts.PICK) or []
+    return [str(v) for row in (rows if isinstance(rows, list) else [rows]) if isinstance(row, dict)
+            for k, v in row.items() if not str(k).startswith("_")]
+
+
+def _plotly_picked(chart: charts.Chart, event) -> list[str]:
     points = ((event or {}).get("selection") or {}).get("points") or [] if isinstance(event, dict) else \
         getattr(getattr(event, "selection", None), "points", []) or []
     names = []
@@ -530,7 +553,8 @@ def batch_view(folders: list[Folder]) -> None:
     lazily("parallel coordinates of every draw, most decisive input first (drawn when opened)", "batch:parallel",
            lambda: show_chart(page["parallel"], "batch:parallel", "no swept values in these results"))
     st.subheader("Plans of a group of draws")
-    st.caption("Select draws with the box or lasso tool in the scatter (or narrow by cost per FLOP below); their "
+    st.caption("Select draws by dragging a box on the scatter (a double click clears it; or narrow by cost per FLOP "
+               "below); their "
                f"plans are listed underneath (the table shows each draw's {OVERRIDES_SHOWN} most decisive values, "
                "its CSV all of them).")
     show_chart(page["scatter"], "batch:scatter")
