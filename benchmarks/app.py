@@ -11,8 +11,8 @@ from its previous run and said to be; ``--no-fast``: no re-solve with the analys
   shown held and re-costed: what the page shows first), the update of the model in place and the full re-solve, and
   with the plan's tables (what the page redraws).
 - floors: a page of one small Plotly chart and a page of five small Altair (Vega-Lite) charts, nothing of the
-  planner's: what the browser, Streamlit and each chart library cost now (the views open with Altair charts; the
-  panels drawn when opened and the compare view keep Plotly).
+  planner's: what the browser, Streamlit and each chart library cost now (the app's charts are Altair, but the
+  parallel coordinates: Plotly, drawn when their panel is opened).
 - batch view: a results store of 500 draws. A real 500-draw Monte Carlo of the reference takes some 40 minutes on 2
   cores, so the store is synthetic: the columns of data/sweeps/monte_carlo_500.yaml's cases (every catalog value with
   a range, drawn uniformly in it) and outputs made from them; the view reads it with the planner's reader.
@@ -317,9 +317,8 @@ def lines(r: dict, old: list[str] | None = None) -> list[str]:
     out = [HEAD, "",
            f"1-minute load average {loads} (2 cores, shared). Browser times are headless Chromium (software "
            f"rendering) until every chart the view opens with is drawn and Streamlit has finished the page; the first "
-           f"visitor is the server's first, the other figure the median of the visits after it. The views open with "
-           f"Altair (Vega-Lite) charts; the panels drawn when opened (binding constraints, parallel coordinates) are "
-           f"Plotly.", "",
+           f"visitor is the server's first, the other figure the median of the visits after it. The app's charts are "
+           f"Altair (Vega-Lite), but the parallel coordinates (Plotly, drawn when their panel is opened).", "",
            f"- floors, in the same browser just before: a page of one small Plotly chart and nothing else, first "
            f"{r['floor_browser_s'][0]:.1f} s, then **{warm(r['floor_browser_s']):.1f} s**"
            + (f"; a page of five small Altair charts, first {r['floor_altair_browser_s'][0]:.1f} s, then "

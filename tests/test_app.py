@@ -52,8 +52,7 @@ def no_exception(at: AppTest) -> None:
 
 
 def charts(at: AppTest) -> int:
-    """Charts drawn: Altair (Vega-Lite: the charts a view opens with) and Plotly (drawn when a panel is opened, and
-    the compare view's)."""
+    """Charts drawn: Altair (Vega-Lite) and Plotly (the parallel coordinates, drawn when their panel is opened)."""
     return len(at.get("vega_lite_chart")) + len(at.get("plotly_chart"))
 
 
@@ -101,10 +100,12 @@ def test_plan_view_of_the_reference(monkeypatch):
     delivered = 100 * wf[wf["scope"] == "plan"].sort_values("step")["share_of_peak"].iloc[-1]
     bars = vega(at, "From installed peak to delivered FLOP")[1][0].set_index("factor")
     assert bars.loc["installed peak", "end"] == 100 and bars.loc["delivered", "end"] == pytest.approx(delivered)
-    at.session_state["plan:binding:open"] = True  # the binding constraints' panel, drawn when opened (Plotly)
+    at.session_state["plan:binding:open"] = True  # the binding constraints' panel, drawn when opened
     at.run()
-    assert charts(at) == 6 and len(at.get("plotly_chart")) == 1
-    assert any("shadow" in " ".join(map(str, d.value.columns)) for d in at.dataframe)
+    assert charts(at) == 6 and not at.get("plotly_chart")
+    caps = vega(at, "Binding caps")[1][0]
+    table = next(d.value for d in at.dataframe if "shadow_price" in d.value.columns)
+    assert list(caps["shadow_price"]) == list(table["shadow_price"].head(len(caps)))  # largest first, as the table
     words = text(at)
     assert "Is compute in space cheaper" in words  # page 1's verdict
     assert "Download as PNG" in words  # where each chart's PNG comes from
@@ -128,7 +129,10 @@ def test_batch_compare_and_hedge_views(monkeypatch, folders):
     assert "4 draws selected" in text(at)
     at.sidebar.radio(key="view").set_value("Compare").run()
     no_exception(at)
-    assert charts(at) == 2 and len(at.dataframe) >= 3
+    assert len(at.get("vega_lite_chart")) == 2 and len(at.dataframe) >= 3
+    costs = vega(at, "Cost per delivered FLOP by run")[1][0]
+    assert costs[costs["plan of"] == "plan"]["usd_per_pflop_day"].tolist() == pytest.approx(
+        [json.loads((f / "summary.json").read_text())["usd_per_pflop_day"] for f in (REFERENCE, folders["run"])])
     at.sidebar.radio(key="view").set_value("Hedge").run()
     no_exception(at)
     assert "Hedge: demo" in [h.value for h in at.header]

@@ -3,8 +3,9 @@
 `planner app` serves a small run, a small sweep and a hedge folder on a free loopback port; each view is loaded and
 photographed (tests/artifacts/, ignored by git); on the what-if view one slider is moved with the keyboard, the
 page waits for the re-solve and reads the new figure: the cost per FLOP shown and the cost chart's data change, and
-the new cost is the one `planner run --set` gives with the same values. Skipped, with the reason, when there is no
-Chromium or no Playwright; .ci/run installs Chromium where apt can.
+the new cost is the one `planner run --set` gives with the same values. A click on a chart's mark narrows its
+provenance panel, a chart downloads as PNG from its toolbar, and a box dragged on the batch view's scatter selects
+draws. Skipped, with the reason, when there is no Chromium or no Playwright; .ci/run installs Chromium where apt can.
 """
 
 from __future__ import annotations
@@ -187,3 +188,26 @@ def test_a_chart_downloads_as_png_from_its_toolbar_in_chromium(page, server):
     with page.expect_download() as dl:
         button.click()
     assert Path(dl.value.path()).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+BOX_JS = """() => { const e = Array.from(document.querySelectorAll('.vega-embed')).pop();
+  const pts = Array.from(e.querySelectorAll('.role-mark.mark-symbol path')).map(p => p.getBoundingClientRect())
+    .map(r => ({x: r.left + r.width / 2, y: r.top + r.height / 2}));
+  const p = pts[0], box = {x0: p.x - 10, y0: p.y - 10, x1: p.x + 10, y1: p.y + 10};
+  box.inside = pts.filter(q => q.x >= box.x0 && q.x <= box.x1 && q.y >= box.y0 && q.y <= box.y1).length;
+  box.all = pts.length; return box }"""
+
+
+def test_a_box_on_the_draws_selects_their_plans_in_chromium(page, server):
+    """Drag a box around one point of the batch view's scatter: the table of plans lists the draws inside it."""
+    load(page, server, "batch", 5)
+    page.locator(".vega-embed").last.scroll_into_view_if_needed()
+    box = page.evaluate(BOX_JS)
+    assert box["all"] == 4 and 1 <= box["inside"] < 4
+    page.mouse.move(box["x1"], box["y1"])  # from the box's lower right corner (inside the plot: a point may lie on
+    page.mouse.down()  # its top edge) to its upper left one
+    page.mouse.move((box["x0"] + box["x1"]) / 2, (box["y0"] + box["y1"]) / 2, steps=4)
+    page.mouse.move(box["x0"], box["y0"], steps=4)
+    page.mouse.up()
+    page.wait_for_selector(f"text={box['inside']} draws selected", timeout=60_000)
+    page.screenshot(path=str(ARTIFACTS / "app_batch_box.png"), full_page=True)

@@ -1,5 +1,5 @@
 """What the package declares: every third-party module it imports is a dependency (Dask only in the cluster
-extra, mpi-sppy and mpi4py only in the mpi extra, Streamlit and Plotly only in the app extra), and every
+extra, mpi-sppy and mpi4py only in the mpi extra, Streamlit, Altair and Plotly only in the app extra), and every
 package-data entry names files that exist."""
 
 from __future__ import annotations
@@ -19,9 +19,9 @@ DISTRIBUTION = {"PIL": "pillow", "yaml": "pyyaml", "fpdf": "fpdf2", "pyomo": "py
                 "matplotlib": "matplotlib", "pyarrow": "pyarrow", "scipy": "scipy", "SALib": "salib",
                 "click": "click", "dask": "dask", "distributed": "dask", "pydantic_core": "pydantic",
                 "annotated_types": "annotated-types", "mpisppy": "mpi-sppy", "mpi4py": "mpi4py",
-                "streamlit": "streamlit", "plotly": "plotly"}
+                "streamlit": "streamlit", "plotly": "plotly", "altair": "altair"}
 EXTRA = {"dask": "cluster", "distributed": "cluster", "mpisppy": "mpi", "mpi4py": "mpi", "streamlit": "app",
-         "plotly": "app"}  # modules of an extra
+         "plotly": "app", "altair": "app"}  # modules of an extra
 
 
 def _name(requirement: str) -> str:
@@ -53,8 +53,8 @@ def test_every_imported_module_is_declared():
         assert wanted in where, f"planner imports {module} but pyproject.toml does not declare {wanted}"
     assert "dask" not in required, "Dask is the cluster extra, not a dependency of every install"
     assert "mpi-sppy" not in required, "mpi-sppy is the mpi extra (planner hedge), not a dependency of every install"
-    assert not {"streamlit", "plotly"} & required, "Streamlit and Plotly are the app extra (planner app), not a " \
-        "dependency of every install"
+    assert not {"streamlit", "plotly", "altair"} & required, "Streamlit, Altair and Plotly are the app extra " \
+        "(planner app), not a dependency of every install"
 
 
 def test_package_data_names_files_that_exist():

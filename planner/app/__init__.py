@@ -1,4 +1,5 @@
-"""``planner app``: a local web app over run, sweep, comparison and hedge folders (Streamlit with Plotly).
+"""``planner app``: a local web app over run, sweep, comparison and hedge folders (Streamlit with Altair
+(Vega-Lite) charts; Plotly for the parallel coordinates).
 
 Install with the ``planner[app]`` extra. ``serve`` runs ``planner/app/main.py`` under Streamlit on 127.0.0.1 with
 the folders to open in ``PLANNER_APP_PATHS``; the pages are in ``ui.py``.

@@ -12,7 +12,7 @@ import altair as alt
 import pandas as pd
 import plotly.graph_objects as go
 
-from planner.app.charts import FAMILY_COLOURS, Chart, _layout, titled
+from planner.app.charts import FAMILY_COLOURS, Chart, titled
 from planner.batch.sensitivity import DUMMY, MIN_CASES, pawn_indices
 from planner.report.model import UNIT
 
@@ -166,8 +166,8 @@ def parallel(ok: pd.DataFrame, ranked: pd.DataFrame, most: int = 8) -> Chart | N
             dims.append(dict(label=label, values=ok[col]))
     fig = go.Figure(go.Parcoords(dimensions=dims, line=dict(color=ok["usd_per_pflop_day"], colorscale="Viridis",
                                                             showscale=True)))
-    _layout(fig, "Inputs against outputs, the most decisive input first", height=420,
-            margin=dict(l=80, r=80, t=80, b=40))
+    fig.update_layout(title="Inputs against outputs, the most decisive input first", template="plotly_white",
+                      height=420, margin=dict(l=80, r=80, t=80, b=40))
     data = pd.concat([ok[["case_id"]], x[names], ok[[c for c in OUTPUTS if c in ok]]], axis=1)
     return Chart("parallel_coordinates", "Parallel coordinates", fig, data,
                  f"Axes ordered by {ranked['measure'].iloc[0]} of cost per FLOP; drag along an axis to filter.")

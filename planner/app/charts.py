@@ -1,9 +1,9 @@
 """The app's charts: each is a figure built from a run's tables, with the frame it plots (its CSV download).
 
-The charts a page draws when it opens are Altair (Vega-Lite) charts: headless Chromium draws a page of them some 2 s
-sooner than one of Plotly charts (docs/benchmarks.md, section 7). A chart drawn only when its panel is opened (the
-binding constraints) and the compare view's keep Plotly. A clickable Altair chart has a point selection named
-``PICK`` on the column that keys its ``sources`` (a family, a vehicle, a part, a factor).
+The charts are Altair (Vega-Lite) charts: headless Chromium draws a page of them some 2 s sooner than one of Plotly
+charts (docs/benchmarks.md, section 7); the one Plotly figure left is the batch view's parallel coordinates
+(``batch.parallel``, drawn when its panel is opened). A clickable chart has a point selection named ``PICK`` on the
+column that keys its ``sources`` (a family, a vehicle, a part, a factor).
 
 Pure functions of the run's tables (``planner.report.model.Run``): no Streamlit here, so they are tested and timed
 alone. A chart whose tables are missing or empty is None (the page says so).
@@ -11,30 +11,30 @@ alone. A chart whose tables are missing or empty is None (the page says so).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import altair as alt
 import pandas as pd
-import plotly.graph_objects as go
 
 from planner.report.model import PART_LABELS, UNIT, Run, binding_caps, main_workload
 from planner.results.plan import FAMILY_ORDER
 
+if TYPE_CHECKING:
+    import plotly.graph_objects as go
+
 FAMILY_COLOURS = {"ground": "#4d4d4d", "swarm": "#1f77b4", "module": "#ff7f0e", "station": "#2ca02c"}
-LAYOUT = dict(template="plotly_white", height=420, margin=dict(l=60, r=20, t=50, b=40), clickmode="event+select",
-              legend=dict(orientation="h", yanchor="top", y=-0.18, x=0))  # below the axis title, not on the plot
-
-
 HEIGHT = 320  # px, an Altair chart's height without its legends
 PICK = "pick"  # the point selection of a clickable Altair chart (its values: the keys of the chart's sources)
 
 
 @dataclass
 class Chart:
-    """A figure (an Altair chart, or a Plotly figure where noted), the frame it plots, a file name for its downloads
-    and what lies behind each series (catalog path fragments, for the provenance panel: ``sources[key]``; the key
-    of a clicked mark is the value of the chart's ``PICK`` selection, of a Plotly trace its ``meta``, else its name,
-    else the clicked point's x). ``selection``: the names of the chart's selection parameters the page reruns on."""
+    """A figure (an Altair chart; a Plotly figure for the parallel coordinates), the frame it plots, a file name for
+    its downloads and what lies behind each series (catalog path fragments, for the provenance panel:
+    ``sources[key]``, the key of a clicked mark the value of the chart's ``PICK`` selection). ``selection``: the
+    names of the chart's selection parameters the page reruns on."""
 
     name: str
     title: str
@@ -45,15 +45,10 @@ class Chart:
     selection: tuple[str, ...] = ()
 
 
-def _layout(fig: go.Figure, title: str, **extra) -> go.Figure:
-    fig.update_layout(title=title, **{**LAYOUT, **extra})
-    return fig
-
-
 def titled(chart, title: str, height: int = HEIGHT, legend: int = 0):
     """An Altair chart with its title, its width the page's and its legends (``legend`` entries) below the plot.
-    Streamlit's frontend holds the whole chart (title, axes and legends included) to the spec's height: the height
-    given is the plot's and the legend's rows are added to it."""
+    Streamlit's frontend holds the whole chart (title, axes and legends included) to the spec's height: ``height``
+    is the plot's with its title and axes, and each row of the legend adds to it."""
     rows = (legend + 1) // 2
     return chart.properties(title=title, height=height + 22 * rows, autosize=alt.AutoSizeParams(
         type="fit-x", contains="padding")).configure_legend(orient="bottom", columns=2, labelLimit=320)
@@ -324,13 +319,20 @@ def binding(run: Run, top: int = 15) -> tuple[Chart | None, pd.DataFrame]:
     table = used[["constraint", "index", "meaning", "shadow_price", "unit", "slack"]].reset_index(drop=True)
     if table.empty:
         return None, table
-    d = table.head(top).iloc[::-1]
-    fig = go.Figure(go.Bar(x=d["shadow_price"].abs(), y=_short_labels(d["meaning"]), orientation="h",
-                           customdata=d[["unit"]], hovertemplate="%{x:,.3g} %{customdata[0]}<extra></extra>"))
-    _layout(fig, "Binding caps, largest shadow prices first", xaxis_type="log",
-            xaxis_title="|shadow price| (present value, per unit of the cap)", height=140 + 28 * len(d),
-            margin=dict(l=440, r=20, t=50, b=50), showlegend=False)
-    return Chart("binding_constraints", "Binding constraints", fig, table,
+    d = table.head(top)
+    drawn = pd.DataFrame({"cap": _short_labels(d["meaning"]), "shadow_price_abs": d["shadow_price"].abs(),
+                          "shadow_price": d["shadow_price"], "unit": d["unit"], "meaning": d["meaning"]})
+    drawn = drawn[drawn["shadow_price_abs"] > 0]  # a log axis: the bars start at the power of ten below the least
+    if drawn.empty:
+        return None, table
+    drawn = drawn.assign(base=10.0 ** math.floor(math.log10(drawn["shadow_price_abs"].min())))
+    bars = alt.Chart(drawn).mark_bar(color=FAMILY_COLOURS["swarm"]).encode(
+        y=alt.Y("cap:N", title=None, sort=list(drawn["cap"]), axis=alt.Axis(labelLimit=420)),
+        x=alt.X("shadow_price_abs:Q", title="|shadow price| (present value, per unit of the cap)",
+                scale=alt.Scale(type="log")), x2="base:Q",
+        tooltip=["meaning:N", alt.Tooltip("shadow_price:Q", format=",.3g"), "unit:N"])
+    return Chart("binding_constraints", "Binding constraints",
+                 titled(bars, "Binding caps, largest shadow prices first", height=90 + 24 * len(drawn)), table,
                  "Shadow prices of the LP with the plan's integer decisions fixed (tables/constraints.csv)."), table
 
 
@@ -348,11 +350,15 @@ def compare_cost(runs: list[Run]) -> Chart | None:
     data = pd.DataFrame({"run": labels(runs), "plan": [r.summary.get("usd_per_pflop_day") for r in runs],
                          "ground only": [(r.summary.get("ground_only") or {}).get("usd_per_pflop_day")
                                          for r in runs]})
-    fig = go.Figure()
-    fig.add_bar(x=data["run"], y=data["plan"], name="plan", marker_color=FAMILY_COLOURS["swarm"])
-    fig.add_bar(x=data["run"], y=data["ground only"], name="ground only", marker_color=FAMILY_COLOURS["ground"])
-    _layout(fig, "Cost per delivered FLOP by run", barmode="group", yaxis_title=f"USD per {UNIT}")
-    return Chart("compare_cost", "Cost per FLOP", fig, data, "Each plan and its ground-only comparison.")
+    long = data.melt(id_vars="run", var_name="plan of", value_name="usd_per_pflop_day").dropna()
+    bars = alt.Chart(long).mark_bar().encode(
+        x=alt.X("run:N", title=None, sort=list(data["run"])), xOffset=alt.XOffset("plan of:N", sort=["plan"]),
+        y=alt.Y("usd_per_pflop_day:Q", title=f"USD per {UNIT}"),
+        color=alt.Color("plan of:N", title=None, scale=alt.Scale(domain=["plan", "ground only"], range=[
+            FAMILY_COLOURS["swarm"], FAMILY_COLOURS["ground"]])),
+        tooltip=["run:N", "plan of:N", alt.Tooltip("usd_per_pflop_day:Q", title="USD", format="$,.2f")])
+    return Chart("compare_cost", "Cost per FLOP", titled(bars, "Cost per delivered FLOP by run", legend=2), data,
+                 "Each plan and its ground-only comparison.")
 
 
 def compare_mix(runs: list[Run]) -> Chart | None:
@@ -362,10 +368,13 @@ def compare_mix(runs: list[Run]) -> Chart | None:
         return None
     shares = pd.DataFrame([r.summary.get("delivered_share_by_family") or {} for r in runs]).fillna(0.0)
     shares.insert(0, "run", labels(runs))
-    fig = go.Figure()
-    for fam in [f for f in FAMILY_ORDER if f in shares]:
-        fig.add_bar(y=shares["run"], x=100 * shares[fam], name=fam, orientation="h",
-                    marker_color=FAMILY_COLOURS.get(fam))
-    _layout(fig, "Share of delivered FLOP by family", barmode="stack", xaxis_title="%",
-            height=160 + 40 * len(runs))
-    return Chart("compare_mix", "Mix", fig, shares, "Share of delivered FLOP by family in each plan.")
+    fams = [f for f in FAMILY_ORDER if f in shares]
+    long = shares.melt(id_vars="run", value_vars=fams, var_name="family", value_name="share")
+    long = long.assign(pct=100 * long["share"], stack_order=long["family"].map(fams.index))
+    bars = alt.Chart(long).mark_bar().encode(
+        y=alt.Y("run:N", title=None, sort=list(shares["run"])), x=alt.X("pct:Q", title="%", stack="zero"),
+        color=alt.Color("family:N", title=None, scale=family_colours(fams)), order=alt.Order("stack_order:Q"),
+        tooltip=["run:N", "family:N", alt.Tooltip("pct:Q", title="%", format=".2f")])
+    return Chart("compare_mix", "Mix", titled(bars, "Share of delivered FLOP by family",
+                                              height=100 + 40 * len(runs), legend=len(fams)), shares,
+                 "Share of delivered FLOP by family in each plan.")

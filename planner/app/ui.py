@@ -14,8 +14,8 @@ import sys
 import time
 from pathlib import Path
 
+import altair as alt
 import pandas as pd
-import plotly.graph_objects as go
 import streamlit as st
 
 from planner.app import charts, knobs
@@ -105,18 +105,16 @@ def table(frame: pd.DataFrame, name: str, key: str, height: int | None = None,
 
 def show_chart(chart: charts.Chart | None, key: str, missing: str = "not in this folder") -> list[str]:
     """A chart with its caption and downloads (PNG from the chart's toolbar, CSV of its data below); returns the
-    keys (in ``chart.sources``) of what the reader clicked: the picked value of an Altair chart's ``PICK``
-    selection, or the trace (its meta, else its name, else the point's x) of a clicked Plotly point."""
+    keys (in ``chart.sources``) of what the reader clicked: the picked values of the chart's ``PICK`` selection."""
     if chart is None:
         st.info(missing)
         return []
-    if isinstance(chart.figure, go.Figure):  # drawn only when its panel is opened, or the compare view's
+    if not isinstance(chart.figure, alt.TopLevelMixin):  # Plotly: the parallel coordinates, drawn when opened
         config = {"displaylogo": False, "toImageButtonOptions": {"format": "png", "filename": chart.name, "scale": 2}}
-        event = st.plotly_chart(chart.figure, width="stretch", key=f"chart:{key}", on_select="rerun",
-                                selection_mode="points", config=config)
+        st.plotly_chart(chart.figure, width="stretch", key=f"chart:{key}", config=config)
         st.caption(chart.caption + " PNG: the camera button on the chart; CSV: the button below.")
         csv_button(chart.data, chart.name, key, "CSV of this chart")
-        return _plotly_picked(chart, event)
+        return []
     event = st.altair_chart(chart.figure, width="stretch", key=f"chart:{key}",
                             **({"on_select": "rerun", "selection_mode": list(chart.selection)}
                                if chart.selection else {}))
@@ -133,21 +131,6 @@ def picked_keys(event) -> list[str]:
     rows = selection.get(charts.PICK) or []
     return [str(v) for row in (rows if isinstance(rows, list) else [rows]) if isinstance(row, dict)
             for k, v in row.items() if not str(k).startswith("_")]
-
-
-def _plotly_picked(chart: charts.Chart, event) -> list[str]:
-    points = ((event or {}).get("selection") or {}).get("points") or [] if isinstance(event, dict) else \
-        getattr(getattr(event, "selection", None), "points", []) or []
-    names = []
-    for p in points:  # a point's key in chart.sources: its trace's meta (e.g. a family), its trace's name, its x
-        i = p.get("curve_number")
-        trace = chart.figure.data[i] if i is not None and i < len(chart.figure.data) else None
-        keys = [str(k) for k in (getattr(trace, "meta", None), getattr(trace, "name", None), p.get("x"))
-                if isinstance(k, (str, int, float))]
-        known = [k for k in keys if k in chart.sources]
-        if known or keys:
-            names.append((known or keys)[0])
-    return names
 
 
 def provenance(run: Run, chart: charts.Chart | None, picked: list[str], key: str) -> None:
