@@ -318,7 +318,7 @@ def lines(r: dict, old: list[str] | None = None) -> list[str]:
            f"1-minute load average {loads} (2 cores, shared). Browser times are headless Chromium (software "
            f"rendering) until every chart the view opens with is drawn and Streamlit has finished the page; the first "
            f"visitor is the server's first, the other figure the median of the visits after it. The app's charts are "
-           f"Altair (Vega-Lite), but the parallel coordinates (Plotly, drawn when their panel is opened).", "",
+           f"Altair (Vega-Lite) except the parallel coordinates (Plotly, drawn when their panel is opened).", "",
            f"- floors, in the same browser just before: a page of one small Plotly chart and nothing else, first "
            f"{r['floor_browser_s'][0]:.1f} s, then **{warm(r['floor_browser_s']):.1f} s**"
            + (f"; a page of five small Altair charts, first {r['floor_altair_browser_s'][0]:.1f} s, then "
