@@ -110,7 +110,12 @@ def test_plan_view_of_the_reference(monkeypatch):
     assert "Is compute in space cheaper" in words  # page 1's verdict
     assert "Download as PNG" in words  # where each chart's PNG comes from
     assert at.metric[0].value == f"${s['usd_per_pflop_day']:,.2f}"
-    assert any("Catalog values behind" in e.label for e in at.expander)  # provenance panels
+    assert any("Catalog values behind" in e.label for e in at.expander)  # provenance panels, drawn when opened
+    assert not any("catalog value" in d.value.columns for d in at.dataframe)
+    at.session_state["prov:plan:buildout:open"] = True
+    at.run()
+    shown = next(d.value for d in at.dataframe if "catalog value" in d.value.columns)
+    assert len(shown) and shown["catalog value"].str.startswith(("ground_regions", "platforms", "sites")).all()
 
 
 def test_batch_compare_and_hedge_views(monkeypatch, folders):

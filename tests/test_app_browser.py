@@ -175,6 +175,8 @@ def test_clicking_a_line_narrows_the_provenance_to_it_in_chromium(page, server):
     page.wait_for_timeout(300)
     page.mouse.click(point["x"], point["y"])
     page.wait_for_selector(f"text=Catalog values behind: {point['key']}", timeout=60_000)
+    panel = page.locator("[data-testid='stExpander']", has_text=f"Catalog values behind: {point['key']}")
+    panel.locator("[data-testid='stDataFrame']").wait_for(timeout=60_000)  # opened, its table drawn
     page.screenshot(path=str(ARTIFACTS / "app_provenance_click.png"), full_page=True)
 
 

@@ -113,10 +113,13 @@ def cost_per_flop(run: Run) -> Chart | None:
         x=alt.X("year:Q", title="year built", axis=alt.Axis(format="d"), scale=alt.Scale(zero=False)),
         y=alt.Y("usd_per_pflop_day:Q", title=f"USD per {UNIT} (log scale)",
                 scale=alt.Scale(type="log"), axis=alt.Axis(format="$,.2~f")),
-        color=alt.Color("series:N", title=None, scale=alt.Scale(domain=series, range=[colour[s] for s in series])),
+        color=alt.Color("series:N", title=None, scale=alt.Scale(domain=series, range=[colour[s] for s in series]),
+                        legend=alt.Legend(symbolType="stroke", symbolStrokeWidth=2)),
         detail="series:N")
-    line = base.mark_line().encode(strokeDash=alt.StrokeDash(
-        "style:N", legend=None, scale=alt.Scale(domain=["unit", "marginal", "life"], range=[[1, 0], [6, 4], [2, 2]])))
+    dash = {"unit": [1, 0], "marginal": [6, 4], "life": [2, 2]}
+    style = dict(zip(plotted["series"], plotted["style"]))
+    line = base.mark_line().encode(strokeDash=alt.StrokeDash(  # on the series too: one legend, dashes shown
+        "series:N", title=None, scale=alt.Scale(domain=series, range=[dash[style[s]] for s in series])))
     points = base.mark_point(filled=True, size=45).encode(
         opacity=picked(sel), tooltip=[alt.Tooltip("series:N"), alt.Tooltip("year:Q", format="d"),
                                       alt.Tooltip("usd_per_pflop_day:Q", title="USD", format="$,.2f"),

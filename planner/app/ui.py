@@ -135,7 +135,7 @@ def picked_keys(event) -> list[str]:
 
 def provenance(run: Run, chart: charts.Chart | None, picked: list[str], key: str) -> None:
     """The catalog values (from the run's resolved catalog) and their sources behind a chart, narrowed to the
-    traces of the points clicked."""
+    series clicked, in a panel drawn when it is opened (a click opens it)."""
     if chart is None or not chart.sources:
         return
     rows = catalog_rows(run.scenario)
@@ -151,11 +151,17 @@ def provenance(run: Run, chart: charts.Chart | None, picked: list[str], key: str
                             if x) or s)})
     title = (f"Catalog values behind: {', '.join(names)}" if picked and names != list(chart.sources) else
              "Catalog values behind this figure (click a bar or line to narrow)")
-    with st.expander(f"{title} ({len(shown)} values)", expanded=bool(picked)):
+
+    def draw() -> None:
         if shown.empty:
             st.write("No catalog value: this part comes from the scenario (e.g. a workload's software efficiency).")
         else:
             table(shown, f"{chart.name}_sources", f"prov:{key}", height=min(400, 38 + 35 * len(shown)))
+
+    if picked and st.session_state.get(f"prov:{key}:picked") != picked:  # a new click opens the panel
+        st.session_state[f"prov:{key}:open"] = True
+    st.session_state[f"prov:{key}:picked"] = picked
+    lazily(f"{title} ({len(shown)} values)", f"prov:{key}", draw)  # the tables of closed panels cost the page ~1 s
 
 
 def lazily(label: str, key: str, draw) -> None:
