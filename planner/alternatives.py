@@ -26,6 +26,7 @@ closes (upper bound 0) the serve columns of the architectures whose round trip e
 
 from __future__ import annotations
 
+import json
 import math
 import time
 from collections import defaultdict
@@ -404,7 +405,6 @@ def run_scenario(run_dir: str | Path, overrides: dict | None = None) -> Resolved
     if not path.is_file() or not (d / "summary.json").is_file():
         raise InputError(problem(str(d), "scenario.resolved.yaml",
                                  "not a run folder with a model (write one with planner run)"))
-    import json
     try:
         status = json.loads((d / "summary.json").read_text()).get("status")
     except ValueError as exc:
@@ -463,9 +463,10 @@ def _agreement(flags: list[bool]) -> str:
     return "all" if all(flags) else "none" if not any(flags) else "some"
 
 
-def write_folder(out: Path, kind: str, files: dict[str, Any]) -> Path:
+def write_folder(out: Path, kind: str, files: dict[str, Any], run_dir: Path) -> Path:
     """Write a folder of outputs atomically (``planner/outdir.py``: only a folder of this kind the planner wrote is
-    replaced; anything else is refused, exit 2, untouched)."""
+    replaced; anything else is refused, exit 2, untouched). Its marker names the scenario of the run it was made
+    from, so that a report of the run solved again with other numbers leaves it out (``planner/report``)."""
 
     def write(tmp: Path) -> None:
         for rel, content in files.items():
@@ -476,7 +477,8 @@ def write_folder(out: Path, kind: str, files: dict[str, Any]) -> Path:
             else:
                 p.write_text(content)
 
-    return outdir.replace(out, kind, write, "--out")
+    summary = json.loads((Path(run_dir) / "summary.json").read_text())
+    return outdir.replace(out, kind, write, "--out", {"run_scenario_sha256": summary.get("scenario_sha256")})
 
 
 def plan_files(rows: list[dict]) -> dict[str, pd.DataFrame]:
@@ -527,7 +529,8 @@ def run_alternatives(run_dir: str | Path, eps: tuple[float, ...] = EPS_DEFAULT, 
     rows += spread(no, n, spread_eps, start=[r for r in rows if r.get("eps") == spread_eps])
     table = frame(rows)
     progress.step(f"alternatives: {len(rows) - 1} plans in {time.perf_counter() - t0:.1f} s; writing {target}")
-    return write_folder(target, "alternatives", {"alternatives.csv": table, "robust.csv": robust(rows), **plan_files(rows)}), table
+    return write_folder(target, "alternatives", {"alternatives.csv": table, "robust.csv": robust(rows),
+                                                 **plan_files(rows)}, run_dir), table
 
 
 def run_pareto(run_dir: str | Path, objectives: str = "cost,space_share", points: int = 10,
@@ -548,4 +551,4 @@ def run_pareto(run_dir: str | Path, objectives: str = "cost,space_share", points
         no = no or session_of(run_dir, gap, time_limit_s, threads)
         rows = front(no, objective, points)
     table = frame(rows, ("front", "measure", "bound", "latency_ms", "scenario_limit"))
-    return write_folder(target, "pareto", {"front.csv": table, **plan_files(rows)}), table
+    return write_folder(target, "pareto", {"front.csv": table, **plan_files(rows)}, run_dir), table

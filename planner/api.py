@@ -139,15 +139,16 @@ def explain_no_plan(session: Session, res: SolveResult) -> tuple[list[str], dict
     return reasons, iis, elastic
 
 
-def plan_tables(session: Session, explain: bool = True) -> tuple[Solution, dict[str, Any]]:
-    """The session's current plan and its tables (with ``explain``: binding constraints, shadow prices and the
-    ground's marginal cost)."""
+def plan_tables(session: Session, explain: bool = True, units: bool = True) -> tuple[Solution, dict[str, Any]]:
+    """The session's current plan and its tables (with ``units``: each unit's cost per FLOP and its split; with
+    ``explain`` too: binding constraints, shadow prices and the ground's marginal cost)."""
     c, pm = session.coef, session.pm
     with session.timed("extract"):
         sol = read_solution(pm)
         tables = build_tables(c, sol)
-        tables.update(session.unit_tables())
-    if explain:
+        if units:
+            tables.update(session.unit_tables())
+    if explain and units:
         progress.step("binding constraints and shadow prices")
         with session.timed("explain"):
             tables["constraints"] = binding_constraints(session.ad, pm)

@@ -17,7 +17,8 @@ API (every output folder, present and future, goes through it):
 
 - ``check(path, kind)``: raise OutputError (exit 2) unless ``path`` may be written as a ``kind`` folder;
 - ``replace(path, kind, write)``: write a whole folder atomically (``write(tmp)`` fills a temporary sibling, which
-  is then swapped in; readers see the old folder or the new one, never half);
+  is then swapped in; readers see the old folder or the new one, never half); what the old folder holds and the new
+  one does not write (a file of the user's, a run's alternatives and fronts) is moved into the new one;
 - ``writing(path, kind)``: a context for folders written in place, file by file (sweeps, comparisons, re-rendered
   reports): checked, locked, created and marked;
 - ``lock(path)``: one writer at a time (a sibling ``.NAME.planner-lock`` file holding the writer's pid); a second
@@ -169,10 +170,16 @@ def child(parent: str | Path, name: str, what: str = "name") -> Path:
     return Path(parent) / name
 
 
-def _mark(folder: Path, kind: str, complete: bool = True) -> None:
-    """The marker: the kind, the version, and whether the planner finished writing the folder."""
-    atomic_write(folder / MARKER, json.dumps({"kind": kind, "planner_version": __version__,
-                                              "complete": complete}) + "\n")
+def _mark(folder: Path, kind: str, complete: bool = True, about: dict | None = None) -> None:
+    """The marker: the kind, the version, whether the planner finished writing the folder, and ``about`` (what the
+    folder was made from, e.g. the run a front belongs to)."""
+    atomic_write(folder / MARKER, json.dumps({"kind": kind, "planner_version": __version__, "complete": complete,
+                                              **(about or {})}) + "\n")
+
+
+def about(path: str | Path) -> dict:
+    """The marker of a planner folder (kind, version, what it was made from); {} without one."""
+    return _marker(Path(path))
 
 
 def _prepare_parent(path: Path, option: str | None) -> None:
@@ -260,12 +267,21 @@ def writing(path: str | Path, kind: str, option: str | None = None, must_exist: 
             path.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise _fail(path, f"cannot be created ({exc.strerror or exc})", option) from None
-        _mark(path, kind, complete=False)
+        before = _entries(path)
+        made = {k: v for k, v in _marker(path).items() if k not in ("kind", "planner_version", "complete")}
+        _mark(path, kind, complete=False, about=made)
         yield path
-        _mark(path, kind)
+        if "entries" in made:  # what the block created is the planner's too
+            made["entries"] = sorted(set(made["entries"]) | (_entries(path) - before))
+        _mark(path, kind, about=made)
 
 
-def replace(path: str | Path, kind: str, write: Callable[[Path], None], option: str | None = None) -> Path:
+def _entries(folder: Path) -> set[str]:
+    return {p.name for p in folder.iterdir() if p.name != MARKER}
+
+
+def replace(path: str | Path, kind: str, write: Callable[[Path], None], option: str | None = None,
+            made_from: dict | None = None) -> Path:
     """Write a whole ``kind`` folder atomically: ``write(tmp)`` fills a temporary sibling, which replaces the
     previous folder of that kind in one rename (on any failure the previous folder stays as it was). An empty
     folder is written into instead (moved into, file by file, the marker last), never replaced."""
@@ -275,7 +291,7 @@ def replace(path: str | Path, kind: str, write: Callable[[Path], None], option: 
     with lock(path, option):
         check(given, kind, option)
         if path.is_dir() and not any(path.iterdir()):
-            _fill_empty(path, kind, write)
+            _fill_empty(path, kind, write, made_from)
             return given
         try:
             tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent))
@@ -285,7 +301,7 @@ def replace(path: str | Path, kind: str, write: Callable[[Path], None], option: 
         old = None
         try:
             write(tmp)
-            _mark(tmp, kind)
+            _mark(tmp, kind, about={**(made_from or {}), "entries": sorted(_entries(tmp))})
             if path.exists():
                 old = path.parent / f".{path.name}.old.{os.getpid()}"
                 os.replace(path, old)
@@ -298,19 +314,36 @@ def replace(path: str | Path, kind: str, write: Callable[[Path], None], option: 
             shutil.rmtree(tmp, ignore_errors=True)
             raise
         finally:
-            if old is not None:
+            if old is not None and _carry_over(old, path):
                 shutil.rmtree(old, ignore_errors=True)
     return given
 
 
-def _fill_empty(path: Path, kind: str, write: Callable[[Path], None]) -> None:
+def _carry_over(old: Path, new: Path) -> bool:
+    """Move into the new folder what the old one holds, the planner did not write there (its marker lists what it
+    wrote; a folder from before the list: nothing is taken as its own) and the new one does not have: a file of the
+    user's, the alternatives and fronts that later commands wrote into a run folder. A folder is replaced, not what
+    others put in it. False (the old folder is then left where it is, and logged) if something could not be moved."""
+    ours = set(_marker(old).get("entries") or ()) | {MARKER}
+    try:
+        for entry in sorted(old.iterdir()):
+            if entry.name not in ours and not os.path.lexists(new / entry.name):
+                os.replace(entry, new / entry.name)
+        return True
+    except OSError as exc:
+        log.warning("kept %s: could not move all of it into %s (%s)", old, new, exc)
+        return False
+
+
+def _fill_empty(path: Path, kind: str, write: Callable[[Path], None], made_from: dict | None) -> None:
     tmp = Path(tempfile.mkdtemp(prefix=".planner.", suffix=".tmp", dir=path))
     try:
         _mark(path, kind, complete=False)
         write(tmp)
+        entries = sorted(_entries(tmp))
         for p in sorted(tmp.iterdir()):
             os.replace(p, path / p.name)
-        _mark(path, kind)
+        _mark(path, kind, about={**(made_from or {}), "entries": entries})
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 

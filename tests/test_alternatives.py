@@ -21,6 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from planner import alternatives as alt
+from planner import outdir
 from planner.api import load_scenario
 from planner.model.coefficients import compute
 from planner.session import Session
@@ -210,19 +211,23 @@ def test_outputs_in_a_folder_and_a_foreign_folder_refused(tmp_path):
     no = near_optimal()
     rows = [no.optimum] + alt.directed(no, (0.05,))
     files = {"alternatives.csv": alt.frame(rows), "robust.csv": alt.robust(rows), **alt.plan_files(rows)}
-    out = alt.write_folder(tmp_path / "alternatives", "alternatives", files)
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "summary.json").write_text('{"scenario_sha256": "ab"}')
+    out = alt.write_folder(tmp_path / "alternatives", "alternatives", files, run)
     assert (out / "alternatives.csv").is_file() and (out / "plans" / "optimum" / "tables" / "designs.csv").is_file()
     robust = alt.robust(rows)
     assert set(robust["agreement"]) <= {"all", "none", "some"} and len(robust)
-    alt.write_folder(out, "alternatives", {"alternatives.csv": alt.frame(rows)})  # its own folder: replaced
-    assert not (out / "robust.csv").exists()
+    assert outdir.about(out)["run_scenario_sha256"] == "ab"
+    alt.write_folder(out, "alternatives", {"alternatives.csv": alt.frame(rows)}, run)  # its own folder: replaced
+    assert not (out / "robust.csv").exists()  # the planner wrote it there: not kept
     foreign = tmp_path / "mine"
     foreign.mkdir()
     (foreign / "keep.txt").write_text("x")
     with pytest.raises(alt.InputError):
-        alt.write_folder(foreign, "alternatives", {"alternatives.csv": alt.frame(rows)})
+        alt.write_folder(foreign, "alternatives", {"alternatives.csv": alt.frame(rows)}, run)
     with pytest.raises(alt.InputError):  # a planner folder of another kind
-        alt.write_folder(out, "pareto", {"front.csv": alt.frame(rows)})
+        alt.write_folder(out, "pareto", {"front.csv": alt.frame(rows)}, run)
     assert (foreign / "keep.txt").read_text() == "x" and (out / "alternatives.csv").is_file()
 
 

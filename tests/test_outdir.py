@@ -96,9 +96,10 @@ def test_api_write_refuses_a_user_folder(tmp_path):
     assert snapshot(docs) == before
     out = planner.write_run(plan, tmp_path / "new")  # a new folder, then the same folder again: replaced
     assert outdir.marker_kind(out) == "run" and outdir.owned(out, "run")
-    (out / "stale.txt").write_text("x")
+    (out / "notes.txt").write_text("x")  # the user's: kept (see test_a_run_solved_again_keeps_...)
+    (out / "tables" / "costs.csv").unlink()  # the planner's: written again
     planner.write_run(plan, out)
-    assert not (out / "stale.txt").exists()
+    assert (out / "notes.txt").read_text() == "x" and (out / "tables" / "costs.csv").is_file()
 
 
 def test_an_empty_folder_is_written_into_not_replaced(capsys, tmp_path):
@@ -210,3 +211,26 @@ def test_a_file_of_the_users_where_the_lock_goes_is_left_alone(tmp_path):
     with outdir.lock(tmp_path / "run"):
         assert mine.read_text().strip() == str(os.getpid())
     assert not mine.exists()
+
+
+def test_a_run_solved_again_keeps_what_the_run_does_not_write(capsys, tmp_path):
+    """A run folder is replaced whole, but not what is in it that the run does not write: a file of the user's and
+    the alternatives that later commands wrote stay, byte for byte. Alternatives made from another scenario stay
+    too, and the report leaves them out and says so."""
+    out = tmp_path / "run"
+    rc, _, err = cli(capsys, "run", STARCLOUD, "--out", out, "--no-report")
+    assert rc == EXIT_OK, err
+    (out / "notes.txt").write_text("my notes")
+    alts = out / "alternatives"
+    alts.mkdir()
+    (alts / "alternatives.csv").write_text("plan,kind\noptimum,optimum\n")
+    (alts / outdir.MARKER).write_text(json.dumps({"kind": "alternatives", "planner_version": "0", "complete": True,
+                                                  "run_scenario_sha256": "another scenario"}))
+    before = snapshot(alts)["files"]
+    rc, _, err = cli(capsys, "run", STARCLOUD, "--out", out)
+    assert rc == EXIT_OK, err
+    assert (out / "notes.txt").read_text() == "my notes"
+    assert snapshot(alts)["files"] == before
+    assert not [p for p in tmp_path.iterdir() if p.name != "run"], "the replaced folder was left behind"
+    report = (out / "report.md").read_text()
+    assert "Left out: alternatives, made from this folder's run before it was solved again" in report

@@ -297,8 +297,8 @@ class WhatIf:
         if not why:
             with s.holding(plan):
                 res = s.ad.solve()
-                if res.has_solution:
-                    out = self._outcome(req, res, "preview", t0)
+                if res.has_solution:  # the plan's own tables: the units' costs come with the re-solve
+                    out = self._outcome(req, res, "preview", t0, units=False)
                 else:
                     why = (f"today's plan cannot be carried out under the new values (its units, trips and site "
                            f"openings held, the model is {res.status})")
@@ -309,13 +309,14 @@ class WhatIf:
             self._previews[req.id] = out
             self._cv.notify_all()
 
-    def _outcome(self, req: _Request, res, how: str, t0: float) -> Outcome:
-        """The plan of the session's last solve (its tables and summary), or why there is none."""
+    def _outcome(self, req: _Request, res, how: str, t0: float, units: bool = True) -> Outcome:
+        """The plan of the session's last solve (its tables and summary; ``units``: with each unit's cost per FLOP,
+        its split and the binding constraints), or why there is none."""
         s = self.session
         out = Outcome(req.id, req.overrides, res.status, how=how, solve_seconds=time.perf_counter() - t0)
         if res.has_solution:
             self._set_stage("reading the plan")
-            sol, out.tables = plan_tables(s, self.explain)
+            sol, out.tables = plan_tables(s, self.explain, units)
             out.summary = plan_summary(s, res, sol, out.tables, {}, t0, [])
         else:
             self._set_stage("explaining why there is no plan")

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from planner import outdir
 from planner.report import figures as fig
 from planner.report.model import Run, Section, arch_short_names, money, pct
 
@@ -24,14 +25,26 @@ def _read(path: Path) -> pd.DataFrame:
         return pd.DataFrame()
 
 
+def _of_another_run(run: Run, folder: Path) -> bool:
+    """Whether an alternatives or front folder was made from another scenario than the run's (the run was solved
+    again with other numbers after it: ``planner run`` keeps it in the folder, the report leaves it out)."""
+    made_from = outdir.about(folder).get("run_scenario_sha256")
+    return made_from is not None and made_from != run.summary.get("scenario_sha256")
+
+
 def near_optimal_section(run: Run, figdir: Path) -> Section | None:
-    """None when the run folder has neither alternatives nor a front."""
-    alts = _read(run.dir / "alternatives" / "alternatives.csv")
-    fronts = {p.parent.name: _read(p) for p in sorted((run.dir / "pareto").glob("*/front.csv"))}
+    """None when the run folder has neither alternatives nor a front of this run's scenario."""
+    folders = [run.dir / "alternatives"] + sorted(p.parent for p in (run.dir / "pareto").glob("*/front.csv"))
+    stale = [f for f in folders if f.is_dir() and _of_another_run(run, f)]
+    alts = pd.DataFrame() if run.dir / "alternatives" in stale else _read(run.dir / "alternatives" / "alternatives.csv")
+    fronts = {p.name: _read(p / "front.csv") for p in folders[1:] if p not in stale}
     fronts = {k: f for k, f in fronts.items() if len(f)}
-    if alts.empty and not fronts:
+    if alts.empty and not fronts and not stale:
         return None
     sec = Section("15. Other plans almost as cheap")
+    if stale:
+        sec.p(f"Left out: {', '.join(str(f.relative_to(run.dir)) for f in stale)}, made from this folder's run before "
+              f"it was solved again with other numbers (run planner alternatives or planner pareto again).")
     if len(alts):
         _alternatives(sec, run, alts, _read(run.dir / "alternatives" / "robust.csv"), figdir)
     for name, f in fronts.items():
