@@ -217,6 +217,8 @@ def test_the_preview_is_the_fixed_plan_evaluation_of_the_plan_shown_then_the_re_
         r = w.submit(ov)
         pv, final = w.wait_preview(r, 120), w.wait(r, 120)
         assert pv.how == "preview" and pv.status == "optimal" and final.how == "update"
+        # the preview has the plan's own tables; the units' costs under the new values come with the re-solve
+        assert "vintage_costs" not in pv.tables and len(final.tables["vintage_costs"])
         plan, sizes = read_decisions(base.tables["decisions"])
         held, _ = read_decisions(pv.tables["decisions"])
         assert {k: v for k, v in held.units.items() if v > 0.5} == {k: v for k, v in plan.units.items() if v > 0.5}

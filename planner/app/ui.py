@@ -193,12 +193,14 @@ def headline(s: dict, base: dict | None = None) -> None:
                 delta("launch_flights", lambda d: f"{d:+,.0f}"), delta_color="off")
 
 
-def plan_charts(run: Run, key: str, with_provenance: bool, cached: bool = True) -> None:
-    """The plan's figures: space against ground per year, build-out, launches, unit cost split, waterfall."""
+def plan_charts(run: Run, key: str, with_provenance: bool, cached: bool = True,
+                no_units: str = "not in this folder") -> None:
+    """The plan's figures: space against ground per year, build-out, launches, unit cost split, waterfall.
+    ``no_units``: what the two charts of the units' costs say where the run has no such table."""
     left, right = st.columns(2)
     with left:
         ch = chart_of(run, "cost_per_flop", cached=cached)
-        picked = show_chart(ch, f"{key}:cost")
+        picked = show_chart(ch, f"{key}:cost", no_units)
         if with_provenance:
             provenance(run, ch, picked, f"{key}:cost")
     with right:
@@ -218,7 +220,7 @@ def plan_charts(run: Run, key: str, with_provenance: bool, cached: bool = True) 
         if years:
             year = st.select_slider("units built in", years, value=_first_year(run, years), key=f"{key}:year")
         ch = chart_of(run, "unit_cost_split", year, cached=cached)
-        picked = show_chart(ch, f"{key}:parts")
+        picked = show_chart(ch, f"{key}:parts", no_units)
         if with_provenance:
             provenance(run, ch, picked, f"{key}:parts")
     scopes = charts.waterfall_scopes(run)
@@ -407,7 +409,8 @@ def whatif_view(folders: list[Folder]) -> None:
         headline(out.summary, base.summary if base is not None and base.has_plan and ov else None)
         what = Run(dir=folder.path, summary=out.summary, explanations={}, scenario=run.scenario,
                    tables=out.tables, analysis={})
-        plan_charts(what, key, with_provenance=False, cached=False)
+        plan_charts(what, key, with_provenance=False, cached=False,
+                    no_units="each unit's cost under the new values: with the full re-solve")
 
     out = _wait(w, request, lambda pv: draw(pv, "whatif:preview"))
     if out is None:
