@@ -322,10 +322,15 @@ def _run_into(capsys, out: Path) -> tuple[int, str]:
 def test_rerun_replaces_the_folder_without_leftovers(capsys, tmp_path):
     out = tmp_path / "x"
     assert _run_into(capsys, out)[0] == EXIT_OK
-    (out / "stale_marker.txt").write_text("from the first run")
+    # a file the first run wrote and the second does not (its marker lists it as the planner's), and one of the user's
+    marker = json.loads((out / ".planner-output").read_text())
+    (out / ".planner-output").write_text(json.dumps({**marker, "entries": marker["entries"] + ["old_table.csv"]}))
+    (out / "old_table.csv").write_text("from the first run")
+    (out / "my_notes.txt").write_text("mine")
     rc, err = _run_into(capsys, out)
     assert rc == EXIT_OK, err
-    assert not (out / "stale_marker.txt").exists(), "the folder was merged into, not replaced"
+    assert not (out / "old_table.csv").exists(), "the folder was merged into, not replaced"
+    assert (out / "my_notes.txt").read_text() == "mine", "a file the planner did not write was deleted"
     assert (out / "summary.json").is_file() and len(list((out / "tables").glob("*.csv"))) == len(TABLES)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["x"], "temporary or old folders left behind"
 
