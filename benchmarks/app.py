@@ -341,8 +341,8 @@ def lines(r: dict, old: list[str] | None = None) -> list[str]:
              "of `benchmarks/app.py`, not re-measured by this `--views` run.", ""] if kept else []) + (
             [x for x in kept if x.startswith("|")] + [""] if kept else [])
     out += [f"- slider move on the reference session (the what-if's worker; first solve of the run's plan "
-            f"{rv['first_solve_s']:.1f} s): the **preview** (the plan shown held, re-costed under the new values, "
-            f"with its tables) **{s(rv['median_preview_s'])} s** median over the {rv['previews']} moves that have "
+            f"{rv['first_solve_s']:.1f} s): the **preview** (the plan shown held, re-costed under the new values, with "
+            f"its own tables; each unit's cost under the new values comes with the re-solve) **{s(rv['median_preview_s'])} s** median over the {rv['previews']} moves that have "
             f"one (target <= 1.5 s); the full re-solve after it {rv['median_update_and_resolve_s']:.2f} s, with the "
             f"plan's tables {rv['median_with_tables_s']:.2f} s" + (
                 f"; with the analysis's settings (space decisions not resolved in dollars) "
