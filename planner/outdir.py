@@ -17,8 +17,9 @@ API (every output folder, present and future, goes through it):
 
 - ``check(path, kind)``: raise OutputError (exit 2) unless ``path`` may be written as a ``kind`` folder;
 - ``replace(path, kind, write)``: write a whole folder atomically (``write(tmp)`` fills a temporary sibling, which
-  is then swapped in; readers see the old folder or the new one, never half); what the old folder holds and the new
-  one does not write (a file of the user's, a run's alternatives and fronts) is moved into the new one;
+  is then swapped in; readers see the old folder or the new one, never half); the marker lists what the planner
+  wrote there, and what else the old folder holds (a file of the user's, a run's alternatives and fronts) is moved
+  into the new one;
 - ``writing(path, kind)``: a context for folders written in place, file by file (sweeps, comparisons, re-rendered
   reports): checked, locked, created and marked;
 - ``lock(path)``: one writer at a time (a sibling ``.NAME.planner-lock`` file holding the writer's pid); a second
