@@ -281,6 +281,11 @@ def _entries(folder: Path) -> set[str]:
     return {p.name for p in folder.iterdir() if p.name != MARKER}
 
 
+def _mark_written(folder: Path, kind: str, made_from: dict | None, entries: set[str]) -> None:
+    """The marker of a folder the planner wrote whole: what it was made from and the entries it wrote (_carry_over)."""
+    _mark(folder, kind, about={**(made_from or {}), "entries": sorted(entries)})
+
+
 def replace(path: str | Path, kind: str, write: Callable[[Path], None], option: str | None = None,
             made_from: dict | None = None) -> Path:
     """Write a whole ``kind`` folder atomically: ``write(tmp)`` fills a temporary sibling, which replaces the
@@ -302,7 +307,7 @@ def replace(path: str | Path, kind: str, write: Callable[[Path], None], option: 
         old = None
         try:
             write(tmp)
-            _mark(tmp, kind, about={**(made_from or {}), "entries": sorted(_entries(tmp))})
+            _mark_written(tmp, kind, made_from, _entries(tmp))
             if path.exists():
                 old = path.parent / f".{path.name}.old.{os.getpid()}"
                 os.replace(path, old)
@@ -341,10 +346,10 @@ def _fill_empty(path: Path, kind: str, write: Callable[[Path], None], made_from:
     try:
         _mark(path, kind, complete=False)
         write(tmp)
-        entries = sorted(_entries(tmp))
+        entries = _entries(tmp)
         for p in sorted(tmp.iterdir()):
             os.replace(p, path / p.name)
-        _mark(path, kind, about={**(made_from or {}), "entries": entries})
+        _mark_written(path, kind, made_from, entries)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 

@@ -78,12 +78,11 @@ def binding_constraints(ad: HighsAdapter, pm: PlanModel, tol: float = 1e-7) -> p
         res = ad.solve()
         if not res.has_solution:
             return pd.DataFrame(columns=list(TABLES["constraints"][1]))
-        for family, (template, unit) in MEANINGS.items():
-            comp = getattr(m, family, None)
-            if comp is None:
-                continue
-            cons = list(comp.values())
-            duals, slacks = ad.duals(cons), ad.slacks(cons)
+        families = {f: list(getattr(m, f).values()) for f in MEANINGS if getattr(m, f, None) is not None}
+        every = [con for cons in families.values() for con in cons]
+        duals, slacks = ad.duals(every), ad.slacks(every)  # one read of HiGHS's solution and rows for them all
+        for family, cons in families.items():
+            template, unit = MEANINGS[family]
             for con in cons:
                 dual = duals.get(con, 0.0)
                 if abs(dual) <= tol:
