@@ -17,9 +17,9 @@ API (every output folder, present and future, goes through it):
 
 - ``check(path, kind)``: raise OutputError (exit 2) unless ``path`` may be written as a ``kind`` folder;
 - ``replace(path, kind, write)``: write a whole folder atomically (``write(tmp)`` fills a temporary sibling, which
-  is then swapped in; readers see the old folder or the new one, never half); the marker lists what the planner
-  wrote there, and what else the old folder holds (a file of the user's, a run's alternatives and fronts) is moved
-  into the new one;
+  is then swapped in; readers see the old folder or the new one, never half); the marker lists every path the
+  planner wrote there, and what else the old folder holds, at any depth (a file of the user's, a run's alternatives
+  and fronts) is moved into the new one;
 - ``writing(path, kind)``: a context for folders written in place, file by file (sweeps, comparisons, re-rendered
   reports): checked, locked, created and marked;
 - ``lock(path)``: one writer at a time (a sibling ``.NAME.planner-lock`` file holding the writer's pid); a second
@@ -268,22 +268,29 @@ def writing(path: str | Path, kind: str, option: str | None = None, must_exist: 
             path.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise _fail(path, f"cannot be created ({exc.strerror or exc})", option) from None
-        before = _entries(path)
+        before = _written(path)
         made = {k: v for k, v in _marker(path).items() if k not in ("kind", "planner_version", "complete")}
         _mark(path, kind, complete=False, about=made)
         yield path
-        if "entries" in made:  # what the block created is the planner's too
-            made["entries"] = sorted(set(made["entries"]) | (_entries(path) - before))
+        if "written" in made:  # what the block created is the planner's too
+            made["written"] = sorted(set(made["written"]) | (_written(path) - before))
         _mark(path, kind, about=made)
 
 
-def _entries(folder: Path) -> set[str]:
-    return {p.name for p in folder.iterdir() if p.name != MARKER}
+def _written(folder: Path) -> set[str]:
+    """Every path under ``folder`` (files and folders, relative, '/'-separated; links not followed), but the
+    marker."""
+    found = set()
+    for top, dirs, files in os.walk(folder):
+        rel = Path(top).relative_to(folder)
+        found.update((rel / name).as_posix() for name in dirs + files)
+    return found - {MARKER}
 
 
-def _mark_written(folder: Path, kind: str, made_from: dict | None, entries: set[str]) -> None:
-    """The marker of a folder the planner wrote whole: what it was made from and the entries it wrote (_carry_over)."""
-    _mark(folder, kind, about={**(made_from or {}), "entries": sorted(entries)})
+def _mark_written(folder: Path, kind: str, made_from: dict | None, written: set[str]) -> None:
+    """The marker of a folder the planner wrote whole: what it was made from and every path it wrote
+    (_carry_over)."""
+    _mark(folder, kind, about={**(made_from or {}), "written": sorted(written)})
 
 
 def replace(path: str | Path, kind: str, write: Callable[[Path], None], option: str | None = None,
@@ -307,7 +314,7 @@ def replace(path: str | Path, kind: str, write: Callable[[Path], None], option: 
         old = None
         try:
             write(tmp)
-            _mark_written(tmp, kind, made_from, _entries(tmp))
+            _mark_written(tmp, kind, made_from, _written(tmp))
             if path.exists():
                 old = path.parent / f".{path.name}.old.{os.getpid()}"
                 os.replace(path, old)
@@ -326,19 +333,44 @@ def replace(path: str | Path, kind: str, write: Callable[[Path], None], option: 
 
 
 def _carry_over(old: Path, new: Path) -> bool:
-    """Move into the new folder what the old one holds, the planner did not write there (its marker lists what it
-    wrote; a folder from before the list: nothing is taken as its own) and the new one does not have: a file of the
-    user's, the alternatives and fronts that later commands wrote into a run folder. A folder is replaced, not what
-    others put in it. False (the old folder is then left where it is, and logged) if something could not be moved."""
-    ours = set(_marker(old).get("entries") or ()) | {MARKER}
+    """Move into the new folder what the old one holds that the planner did not write there, at any depth: a file
+    of the user's (also one inside the planner's own subfolders), the alternatives and fronts that later commands
+    wrote into a run folder. A folder is replaced, not what others put in it.
+
+    The old marker says what the planner wrote: ``written`` lists every path; a marker from before that list names
+    top-level ``entries``, each the planner's whole; an older one names nothing, and what the new folder also has is
+    taken as the planner's. False (the old folder is then left where it is, and logged) if something could not be
+    moved, or if the new folder now writes a path where the old one holds a file that is not the planner's."""
+    mark = _marker(old)
+    written, whole = set(mark.get("written") or ()), set(mark.get("entries") or ()) | {MARKER}
+    listed = bool(written or mark.get("entries"))
+    kept = []
+
+    def walk(src: Path, dst: Path, rel: str) -> None:
+        for entry in sorted(src.iterdir()):
+            r = rel + entry.name
+            target = dst / entry.name
+            folder = entry.is_dir() and not entry.is_symlink()
+            if (not rel and entry.name in whole) or (r in written and not folder):
+                continue  # the planner's: replaced
+            if folder and (r in written or (target.is_dir() and not target.is_symlink())):
+                walk(entry, target, r + "/")  # a folder of the planner's, or in both: what is inside decides
+            elif not os.path.lexists(target):
+                dst.mkdir(parents=True, exist_ok=True)
+                os.replace(entry, target)
+            elif listed:  # not the planner's, and the new folder has the same path: keep the old folder
+                kept.append(r)
+
     try:
-        for entry in sorted(old.iterdir()):
-            if entry.name not in ours and not os.path.lexists(new / entry.name):
-                os.replace(entry, new / entry.name)
-        return True
+        walk(old, new, "")
     except OSError as exc:
         log.warning("kept %s: could not move all of it into %s (%s)", old, new, exc)
         return False
+    if kept:
+        log.warning("kept %s: it holds %s, which the planner did not write and the new folder now has",
+                    old, ", ".join(kept[:3]))
+        return False
+    return True
 
 
 def _fill_empty(path: Path, kind: str, write: Callable[[Path], None], made_from: dict | None) -> None:
@@ -346,10 +378,10 @@ def _fill_empty(path: Path, kind: str, write: Callable[[Path], None], made_from:
     try:
         _mark(path, kind, complete=False)
         write(tmp)
-        entries = _entries(tmp)
+        written = _written(tmp)
         for p in sorted(tmp.iterdir()):
             os.replace(p, path / p.name)
-        _mark_written(path, kind, made_from, entries)
+        _mark_written(path, kind, made_from, written)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 

@@ -324,7 +324,7 @@ def test_rerun_replaces_the_folder_without_leftovers(capsys, tmp_path):
     assert _run_into(capsys, out)[0] == EXIT_OK
     # a file the first run wrote and the second does not (its marker lists it as the planner's), and one of the user's
     marker = json.loads((out / ".planner-output").read_text())
-    (out / ".planner-output").write_text(json.dumps({**marker, "entries": marker["entries"] + ["old_table.csv"]}))
+    (out / ".planner-output").write_text(json.dumps({**marker, "written": marker["written"] + ["old_table.csv"]}))
     (out / "old_table.csv").write_text("from the first run")
     (out / "my_notes.txt").write_text("mine")
     rc, err = _run_into(capsys, out)

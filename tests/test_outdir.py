@@ -234,3 +234,56 @@ def test_a_run_solved_again_keeps_what_the_run_does_not_write(capsys, tmp_path):
     assert not [p for p in tmp_path.iterdir() if p.name != "run"], "the replaced folder was left behind"
     report = (out / "report.md").read_text()
     assert "Left out: alternatives, made from this folder's run before it was solved again" in report
+
+
+def _writer(files: dict[str, str]):
+    def write(tmp: Path) -> None:
+        for rel, text in files.items():
+            (tmp / rel).parent.mkdir(parents=True, exist_ok=True)
+            (tmp / rel).write_text(text)
+        (tmp / "summary.json").write_text("{}")
+    return write
+
+
+def test_a_file_of_the_users_inside_the_planners_subfolders_survives_a_rewrite(tmp_path):
+    """The marker lists every path the planner wrote; a re-write drops the planner's old files that it no longer
+    writes, at any depth, and keeps the user's, at any depth."""
+    out = tmp_path / "run"
+    outdir.replace(out, "run", _writer({"tables/a.csv": "1", "tables/b.csv": "1", "analysis/groups.csv": "1"}))
+    assert {"tables/a.csv", "tables/b.csv", "analysis", "analysis/groups.csv"} <= \
+        set(json.loads((out / outdir.MARKER).read_text())["written"])
+    (out / "tables" / "mine.csv").write_text("mine")
+    (out / "analysis" / "deep").mkdir()
+    (out / "analysis" / "deep" / "notes.txt").write_text("notes")
+    outdir.replace(out, "run", _writer({"tables/a.csv": "2"}))
+    assert (out / "tables" / "a.csv").read_text() == "2"
+    assert not (out / "tables" / "b.csv").exists() and not (out / "analysis" / "groups.csv").exists()
+    assert (out / "tables" / "mine.csv").read_text() == "mine"
+    assert (out / "analysis" / "deep" / "notes.txt").read_text() == "notes"
+    assert [p.name for p in tmp_path.iterdir()] == ["run"], "the replaced folder was left behind"
+    # the user's files are still the user's: a third write keeps them again
+    outdir.replace(out, "run", _writer({"tables/a.csv": "3"}))
+    assert (out / "tables" / "mine.csv").read_text() == "mine"
+
+
+def test_a_users_file_where_the_planner_now_writes_is_kept_in_the_old_folder(tmp_path, caplog):
+    out = tmp_path / "run"
+    outdir.replace(out, "run", _writer({"tables/a.csv": "1"}))
+    (out / "tables" / "c.csv").write_text("mine")
+    outdir.replace(out, "run", _writer({"tables/a.csv": "2", "tables/c.csv": "planner"}))
+    assert (out / "tables" / "c.csv").read_text() == "planner"
+    kept = [p for p in tmp_path.iterdir() if p.name != "run"]
+    assert len(kept) == 1 and (kept[0] / "tables" / "c.csv").read_text() == "mine"
+    assert "tables/c.csv" in caplog.text and str(kept[0]) in caplog.text
+
+
+def test_a_marker_listing_top_level_entries_keeps_its_meaning(tmp_path):
+    """A marker written before the full list names top-level entries, each the planner's whole."""
+    out = tmp_path / "run"
+    outdir.replace(out, "run", _writer({"tables/a.csv": "1", "tables/b.csv": "1"}))
+    mark = json.loads((out / outdir.MARKER).read_text())
+    del mark["written"]
+    (out / outdir.MARKER).write_text(json.dumps({**mark, "entries": ["summary.json", "tables"]}))
+    (out / "notes.txt").write_text("mine")
+    outdir.replace(out, "run", _writer({"tables/a.csv": "2"}))
+    assert not (out / "tables" / "b.csv").exists() and (out / "notes.txt").read_text() == "mine"
