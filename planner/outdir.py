@@ -338,12 +338,15 @@ def _carry_over(old: Path, new: Path) -> bool:
     wrote into a run folder. A folder is replaced, not what others put in it.
 
     The old marker says what the planner wrote: ``written`` lists every path; a marker from before that list names
-    top-level ``entries``, each the planner's whole; an older one names nothing, and what the new folder also has is
-    taken as the planner's. False (the old folder is then left where it is, and logged) if something could not be
+    top-level ``entries``, each the planner's whole; an older one names nothing, and what the new folder also has at
+    its top is taken as the planner's, whole. False (the old folder is then left where it is, and logged) if something could not be
     moved, or if the new folder now writes a path where the old one holds a file that is not the planner's."""
     mark = _marker(old)
-    written, whole = set(mark.get("written") or ()), set(mark.get("entries") or ()) | {MARKER}
-    listed = bool(written or mark.get("entries"))
+    written, whole = set(mark.get("written") or ()), set(mark.get("entries") or ())
+    listed = bool(written or whole)
+    if not listed:  # an unlisted folder: what the new one also has at the top is taken as the planner's, whole
+        whole = {p.name for p in new.iterdir()}
+    whole.add(MARKER)
     kept = []
 
     def walk(src: Path, dst: Path, rel: str) -> None:

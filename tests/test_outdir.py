@@ -287,3 +287,16 @@ def test_a_marker_listing_top_level_entries_keeps_its_meaning(tmp_path):
     (out / "notes.txt").write_text("mine")
     outdir.replace(out, "run", _writer({"tables/a.csv": "2"}))
     assert not (out / "tables" / "b.csv").exists() and (out / "notes.txt").read_text() == "mine"
+
+
+def test_an_unlisted_folder_keeps_only_what_the_new_one_does_not_have_at_its_top(tmp_path):
+    """A marker with no list (a folder from before it): a top-level entry the new folder also has is the planner's,
+    whole, so the old run's deeper outputs do not mix into the new run's folders."""
+    out = tmp_path / "run"
+    outdir.replace(out, "run", _writer({"analysis/groups.csv": "old run", "alternatives/a.csv": "later command"}))
+    mark = json.loads((out / outdir.MARKER).read_text())
+    del mark["written"]
+    (out / outdir.MARKER).write_text(json.dumps(mark))
+    outdir.replace(out, "run", _writer({"analysis/quick.csv": "new run"}))
+    assert not (out / "analysis" / "groups.csv").exists()
+    assert (out / "alternatives" / "a.csv").read_text() == "later command"
