@@ -339,8 +339,9 @@ def _carry_over(old: Path, new: Path) -> bool:
 
     The old marker says what the planner wrote: ``written`` lists every path; a marker from before that list names
     top-level ``entries``, each the planner's whole; an older one names nothing, and what the new folder also has at
-    its top is taken as the planner's, whole. False (the old folder is then left where it is, and logged) if something could not be
-    moved, or if the new folder now writes a path where the old one holds a file that is not the planner's."""
+    its top is taken as the planner's, whole. False (the old folder is then left where it is, and logged) if
+    something could not be moved, or if the new folder now writes a path where the old one holds a file that is not
+    the planner's."""
     mark = _marker(old)
     written, whole = set(mark.get("written") or ()), set(mark.get("entries") or ())
     listed = bool(written or whole)
