@@ -335,46 +335,61 @@ def replace(path: str | Path, kind: str, write: Callable[[Path], None], option: 
 def _carry_over(old: Path, new: Path) -> bool:
     """Move into the new folder what the old one holds that the planner did not write there, at any depth: a file
     of the user's (also one inside the planner's own subfolders), the alternatives and fronts that later commands
-    wrote into a run folder. A folder is replaced, not what others put in it.
+    wrote into a run folder. A folder is replaced, not what others put in it. True when the old folder may go.
 
-    The old marker says what the planner wrote: ``written`` lists every path; a marker from before that list names
-    top-level ``entries``, each the planner's whole; an older one names nothing, and what the new folder also has at
-    its top is taken as the planner's, whole. False (the old folder is then left where it is, and logged) if
-    something could not be moved, or if the new folder now writes a path where the old one holds a file that is not
-    the planner's."""
+    The old marker says what the planner wrote: ``written`` lists every path. A marker from before that list names
+    top-level ``entries``, and an older one names nothing (then what the new folder also has at its top is taken as
+    the planner's): inside such an entry the planner cannot tell its files from the user's, so if it holds a path
+    the new folder does not have, the old folder is kept. It is kept too (False, and logged, never deleted) if the
+    new folder writes a path where the old one holds a file that is not the planner's, or if something could not be
+    moved. The planner's files of the old run that the new one does not make are logged by name."""
     mark = _marker(old)
     written, whole = set(mark.get("written") or ()), set(mark.get("entries") or ())
     listed = bool(written or whole)
-    if not listed:  # an unlisted folder: what the new one also has at the top is taken as the planner's, whole
+    if not listed:
         whole = {p.name for p in new.iterdir()}
     whole.add(MARKER)
-    kept = []
+    clash, unsure, dropped = [], [], []
 
     def walk(src: Path, dst: Path, rel: str) -> None:
         for entry in sorted(src.iterdir()):
-            r = rel + entry.name
-            target = dst / entry.name
+            r, target = rel + entry.name, dst / entry.name
             folder = entry.is_dir() and not entry.is_symlink()
-            if (not rel and entry.name in whole) or (r in written and not folder):
-                continue  # the planner's: replaced
-            if folder and (r in written or (target.is_dir() and not target.is_symlink())):
+            if not rel and entry.name in whole:  # the planner's whole (an old marker): replaced, unless it may hide
+                if folder and target.is_dir() and _written(entry) - _written(target):  # a file of the user's
+                    unsure.append(r)
+                elif not os.path.lexists(target) and entry.name != MARKER:
+                    dropped.append(r)
+            elif r in written and not folder:  # the planner's: replaced
+                if not os.path.lexists(target):
+                    dropped.append(r)
+            elif folder and (r in written or (target.is_dir() and not target.is_symlink())):
                 walk(entry, target, r + "/")  # a folder of the planner's, or in both: what is inside decides
             elif not os.path.lexists(target):
                 dst.mkdir(parents=True, exist_ok=True)
                 os.replace(entry, target)
-            elif listed:  # not the planner's, and the new folder has the same path: keep the old folder
-                kept.append(r)
+            elif listed:
+                clash.append(r)
 
     try:
         walk(old, new, "")
     except OSError as exc:
-        log.warning("kept %s: could not move all of it into %s (%s)", old, new, exc)
+        log.warning("kept the old folder %s: could not move all of it into %s (%s)", old, new, exc)
         return False
-    if kept:
-        log.warning("kept %s: it holds %s, which the planner did not write and the new folder now has",
-                    old, ", ".join(kept[:3]))
+    if clash or unsure:
+        why = (f"{_some(clash)}, which the planner did not write, is a path the new run writes too" if clash else
+               f"{_some(unsure)} holds files the new run does not make, written before the planner listed its files: "
+               f"they may be yours")
+        log.warning("kept the old folder %s: %s", old, why)
         return False
+    if dropped:
+        log.warning("%s: %d file(s) of the earlier run are not made by this one and are gone: %s", new, len(dropped),
+                    _some(dropped))
     return True
+
+
+def _some(paths: list[str], n: int = 3) -> str:
+    return ", ".join(paths[:n]) + (f" and {len(paths) - n} more" if len(paths) > n else "")
 
 
 def _fill_empty(path: Path, kind: str, write: Callable[[Path], None], made_from: dict | None) -> None:

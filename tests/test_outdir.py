@@ -277,26 +277,43 @@ def test_a_users_file_where_the_planner_now_writes_is_kept_in_the_old_folder(tmp
     assert "tables/c.csv" in caplog.text and str(kept[0]) in caplog.text
 
 
-def test_a_marker_listing_top_level_entries_keeps_its_meaning(tmp_path):
-    """A marker written before the full list names top-level entries, each the planner's whole."""
+def test_a_marker_listing_top_level_entries_keeps_its_meaning(tmp_path, caplog):
+    """A marker written before the full list names top-level entries, each the planner's whole: replaced when the new
+    run has all they hold; a file of the user's next to them is carried over."""
     out = tmp_path / "run"
-    outdir.replace(out, "run", _writer({"tables/a.csv": "1", "tables/b.csv": "1"}))
+    outdir.replace(out, "run", _writer({"tables/a.csv": "1"}))
     mark = json.loads((out / outdir.MARKER).read_text())
     del mark["written"]
     (out / outdir.MARKER).write_text(json.dumps({**mark, "entries": ["summary.json", "tables"]}))
     (out / "notes.txt").write_text("mine")
     outdir.replace(out, "run", _writer({"tables/a.csv": "2"}))
-    assert not (out / "tables" / "b.csv").exists() and (out / "notes.txt").read_text() == "mine"
+    assert (out / "tables" / "a.csv").read_text() == "2" and (out / "notes.txt").read_text() == "mine"
+    assert [p.name for p in tmp_path.iterdir()] == ["run"] and "kept" not in caplog.text
 
 
-def test_an_unlisted_folder_keeps_only_what_the_new_one_does_not_have_at_its_top(tmp_path):
-    """A marker with no list (a folder from before it): a top-level entry the new folder also has is the planner's,
-    whole, so the old run's deeper outputs do not mix into the new run's folders."""
+@pytest.mark.parametrize("marker", ["entries", "none"])
+def test_an_old_marker_cannot_tell_a_users_file_inside_its_folders_so_the_old_folder_is_kept(tmp_path, caplog,
+                                                                                             marker):
+    """Inside a folder an old marker names whole (or, with no list, one the new folder also has), the planner cannot
+    tell its files from the user's: if it holds a path the new run does not make, the old folder is kept (logged, by
+    name) and nothing of the old run mixes into the new one; what is outside such folders is carried over."""
     out = tmp_path / "run"
     outdir.replace(out, "run", _writer({"analysis/groups.csv": "old run", "alternatives/a.csv": "later command"}))
     mark = json.loads((out / outdir.MARKER).read_text())
     del mark["written"]
+    if marker == "entries":
+        mark["entries"] = ["summary.json", "analysis"]
     (out / outdir.MARKER).write_text(json.dumps(mark))
     outdir.replace(out, "run", _writer({"analysis/quick.csv": "new run"}))
     assert not (out / "analysis" / "groups.csv").exists()
     assert (out / "alternatives" / "a.csv").read_text() == "later command"
+    kept = [p for p in tmp_path.iterdir() if p.name != "run"]
+    assert len(kept) == 1 and (kept[0] / "analysis" / "groups.csv").read_text() == "old run"
+    assert f"kept the old folder {kept[0]}" in caplog.text and "analysis" in caplog.text
+
+
+def test_the_planners_files_a_rewrite_no_longer_makes_are_named(tmp_path, caplog):
+    out = tmp_path / "run"
+    outdir.replace(out, "run", _writer({"analysis/groups.csv": "1", "analysis/x.csv": "1"}))
+    outdir.replace(out, "run", _writer({"analysis/x.csv": "2"}))
+    assert "1 file(s) of the earlier run are not made by this one and are gone: analysis/groups.csv" in caplog.text

@@ -136,7 +136,7 @@ def test_what_the_plan_does_not_model_names_each_risk_with_its_direction():
                        "architectures": {"architecture": ["ground_campus@us_grid", "station_module@eml1"],
                                          "family": ["ground", "station"], "npv_cost_usd": [463e9, 3.9e9]}})
     sec = rm.not_modelled_section(run)
-    assert sec.title == "13. What this plan does not model"
+    assert sec.title == "14. What this plan does not model"
     frame = next(b for b in sec.blocks if isinstance(b, rm.Table)).frame.set_index("what")
     assert list(frame.index) == ["Tail risk", "Regulation", "Spectrum", "Export control", "Financing detail"]
     assert frame.loc["Tail risk", "would move the answer"].startswith("Against space")
@@ -145,3 +145,14 @@ def test_what_the_plan_does_not_model_names_each_risk_with_its_direction():
     # one point more on a 10 % rate over five years: annuity 0.2706 / 0.2638 = +2.6 %
     assert "(10% now) raises a space unit's capital charge by about 2.6%" in \
         frame.loc["Financing detail", "would move the answer"], frame.loc["Financing detail", "would move the answer"]
+
+
+def test_a_worlds_unmet_demand_is_never_shown_as_zero():
+    """A world that leaves a little demand unserved says so, not '0.0% cannot be served' next to a served share of
+    100 % (found reading the committed worlds comparison: chip_stall leaves the off-world demand of 2031-2034,
+    3.09 of 244,214 EFLOP/s-years, unserved)."""
+    from planner.report.sensitivity import share_text
+
+    assert share_text(3.0935, 3.0935 + 244211.43) == "under 0.1%"
+    assert share_text(3.5, 100.0) == "3.5%" and share_text(0.0, 100.0) == "0.0%" and share_text(0.0, 0.0) == "n/a"
+    assert share_text(0.05, 100.0) == "0.1%"  # rounds to a figure that is not zero: shown as it is

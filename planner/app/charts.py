@@ -173,6 +173,10 @@ def launches(run: Run) -> Chart | None:
     data = la.groupby(["year", "vehicle"], as_index=False)[["flights", "trips", "mass_launched_kg", "cost_usd",
                                                             "cadence_cap"]].sum()
     vehicles = sorted(data["vehicle"].unique())
+    # every year of the span, flown or not, so the years stand evenly spaced on the axis
+    span = pd.MultiIndex.from_product([range(int(data["year"].min()), int(data["year"].max()) + 1), vehicles],
+                                      names=["year", "vehicle"])
+    data = data.set_index(["year", "vehicle"]).reindex(span, fill_value=0).reset_index()
     bars = _stacked_bars(
         data.assign(stack_order=data["vehicle"].map(vehicles.index)), "year", "flights", "vehicle",
         "flights (tankers included)", alt.Color("vehicle:N", title=None, scale=alt.Scale(domain=vehicles)),
@@ -230,7 +234,8 @@ def unit_cost_split(run: Run, year: int | None = None) -> Chart | None:
     bars = alt.Chart(plotted).mark_bar().encode(
         y=alt.Y("family:N", title=None, sort=fams),
         x=alt.X("usd_per_pflop_day:Q", title=f"USD per delivered {UNIT}", stack="zero"),
-        color=alt.Color("part_label:N", title=None, scale=alt.Scale(domain=labels),
+        color=alt.Color("part_label:N", title=None,  # more parts than 10 colours: 20, so no two parts share one
+                        scale=alt.Scale(domain=labels, scheme="category20" if len(labels) > 10 else "tableau10"),
                         legend=alt.Legend(orient="right", columns=1)),
         order=alt.Order("stack_order:Q"), opacity=picked(sel),
         tooltip=["family:N", alt.Tooltip("part_label:N", title="pays for"),

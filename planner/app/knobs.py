@@ -71,10 +71,22 @@ def decisive_knobs(decisive: pd.DataFrame, top: int = 5) -> list[Knob]:
     for path in decisive["path"].astype(str):
         if any(fnmatch.fnmatchcase(path, pat) for pat in named):
             continue
-        out.append(Knob(f"value:{path}", path, "value", (path,)))
+        out.append(Knob(f"value:{path}", path_label(path), "value", (path,)))
         if len(out) == top:
             break
     return out
+
+
+UNIT_WORDS = {"usd": "USD", "musd": "$M", "w": "W", "kw": "kW", "kwh": "kWh", "kg": "kg", "t": "t", "yr": "year",
+              "pct": "%", "krad": "krad", "mm": "mm", "k": "K"}
+
+
+def path_label(path: str) -> str:
+    """A slider's words for a catalog path: ``components.solar_array.cost_usd_per_w`` -> 'solar array: cost USD per W'
+    (the whole path is in its help)."""
+    *_, entry, field = (["", ""] + path.split("."))
+    words = " ".join(UNIT_WORDS.get(w, w) for w in field.split("_"))
+    return f"{entry.replace('_', ' ')}: {words}" if entry else words
 
 
 def available(rs: ResolvedScenario, knobs: list[Knob] | tuple[Knob, ...]) -> list[Knob]:

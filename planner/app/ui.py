@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 import time
 from pathlib import Path
@@ -37,9 +38,21 @@ def given_paths() -> list[str]:
     return sys.argv[1:] or ["reports"]
 
 
-def md(text: str) -> None:
-    """Markdown with dollar signs kept as dollars (Streamlit reads $...$ as mathematics)."""
-    st.markdown(text.replace("$", "\\$"))
+IMAGE = re.compile(r"!\[([^\]]*)\]\(([^)\s]+)\)")  # a Markdown image: ![alt](path)
+
+
+def md(text: str, base: Path | None = None) -> None:
+    """Markdown with dollar signs kept as dollars (Streamlit reads $...$ as mathematics). With ``base`` (the folder
+    a report file sits in), its images at relative paths are drawn from that folder: a browser cannot load them."""
+    at = 0
+    for hit in IMAGE.finditer(text) if base is not None else ():
+        path = base / hit.group(2)
+        if "://" in hit.group(2) or not path.is_file():
+            continue
+        st.markdown(text[at:hit.start()].replace("$", "\\$"))
+        st.image(str(path), caption=hit.group(1) or None)
+        at = hit.end()
+    st.markdown(text[at:].replace("$", "\\$"))
 
 
 # ------------------------------------------------------------------------------------------- reading, cached
@@ -176,21 +189,23 @@ def lazily(label: str, key: str, draw) -> None:
 
 def headline(s: dict, base: dict | None = None) -> None:
     """The plan's cost per FLOP, space share, NPV cost and flights (with changes against ``base``)."""
-    def delta(k: str, f):
-        if not base or s.get(k) is None or base.get(k) is None:
+    def delta(k: str, f, shown: float):
+        """The change against the base, or none where it is below ``shown``, the smallest change the text shows
+        (a '+0.00' would carry an arrow for no change)."""
+        if not base or s.get(k) is None or base.get(k) is None or abs(s[k] - base[k]) < shown:
             return None
         return f(s[k] - base[k])
 
     c = st.columns(4)
     usd = s.get("usd_per_pflop_day")
     c[0].metric(f"cost per delivered {UNIT}", "undefined" if usd is None else f"${usd:,.2f}",
-                delta(("usd_per_pflop_day"), lambda d: f"{d:+,.2f} $"), delta_color="inverse")
+                delta("usd_per_pflop_day", lambda d: f"{d:+,.3f} $", 5e-4), delta_color="inverse")
     c[1].metric("space share of delivered FLOP", pct(s.get("space_share"), 2),
-                delta("space_share", lambda d: f"{100 * d:+.2f} pts"))
-    c[2].metric("NPV cost", money(s.get("npv_cost_usd")), delta("npv_cost_usd", lambda d: money(d)),
+                delta("space_share", lambda d: f"{100 * d:+.3f} pts", 5e-6))
+    c[2].metric("NPV cost", money(s.get("npv_cost_usd")), delta("npv_cost_usd", lambda d: money(d), 5e4),
                 delta_color="inverse")
     c[3].metric("launch flights", f"{s.get('launch_flights', 0):,.0f}",
-                delta("launch_flights", lambda d: f"{d:+,.0f}"), delta_color="off")
+                delta("launch_flights", lambda d: f"{d:+,.0f}", 0.5), delta_color="off")
 
 
 def plan_charts(run: Run, key: str, with_provenance: bool, cached: bool = True,
@@ -584,14 +599,25 @@ def compare_view(folders: list[Folder]) -> None:
     for f in (f for f in folders if f.kind == "compare"):
         with st.expander(f"comparison report {f.path}"):
             try:
-                md((f.path / "report.md").read_text(encoding="utf-8"))
+                md((f.path / "report.md").read_text(encoding="utf-8"), f.path)
             except (OSError, UnicodeDecodeError) as exc:
                 st.error(f"{f.path / 'report.md'}: unreadable ({exc})")
 
 
-HEDGE_FIGURES = (("expected_usd_per_pflop_day", f"expected cost per {UNIT}", lambda x: f"${x:,.2f}"),
-                 ("expected_cost_usd", "expected cost", money), ("vss_usd", "value of the stochastic solution", money),
-                 ("evpi_usd", "expected value of perfect information", money), ("cvar_usd", "CVaR of cost", money))
+HEDGE_FIGURES = (  # summary.json field, short label (five to a row), format, what it means
+    ("expected_usd_per_pflop_day", "expected $ per PFLOP/s-day", lambda x: f"${x:,.2f}",
+     f"The hedge's expected cost per delivered {UNIT} over the scenarios, by their probabilities."),
+    ("expected_cost_usd", "expected cost", money,
+     "Present-value cost of the hedge, expected over the scenarios: the first-stage commitment and each scenario's "
+     "recourse, unmet demand at its penalty included."),
+    ("vss_usd", "VSS", money, "Value of the stochastic solution: what the hedge saves in expectation against "
+     "committing to the deterministic plan of the expected-value scenario."),
+    ("evpi_usd", "EVPI", money, "Expected value of perfect information: what knowing the scenario in advance would "
+     "save in expectation against the hedge."),
+    ("cvar_usd", "CVaR of cost", money, "Conditional value at risk: the expected cost over the worst scenarios "
+     "(the tail at the hedge's risk level), unmet demand at its penalty included, so a scenario the commitment "
+     "cannot serve weighs in at that penalty (scenarios.csv)."),
+)
 
 
 def hedge_view(folders: list[Folder]) -> None:
@@ -606,10 +632,10 @@ def hedge_view(folders: list[Folder]) -> None:
     if h.problem:
         st.warning(h.problem)
     if h.summary is not None:
-        shown = [(label, f(h.summary[k])) for k, label, f in HEDGE_FIGURES
+        shown = [(label, f(h.summary[k]), meaning) for k, label, f, meaning in HEDGE_FIGURES
                  if isinstance(h.summary.get(k), (int, float))]
-        for col, (label, value) in zip(st.columns(max(1, len(shown))), shown):
-            col.metric(label, value)
+        for col, (label, value, meaning) in zip(st.columns(max(1, len(shown))), shown):
+            col.metric(label, value, help=meaning)
         flat = {k: v for k, v in h.summary.items() if isinstance(v, (int, float, str, bool)) or v is None}
         if flat:
             with st.expander(f"summary.json: {len(flat)} fields"):
@@ -633,7 +659,7 @@ def hedge_view(folders: list[Folder]) -> None:
         st.image(str(img), caption=str(img.relative_to(folder.path)))
     for text in h.texts:
         with st.expander(str(text.relative_to(folder.path))):
-            md(text.read_text(encoding="utf-8", errors="replace"))
+            md(text.read_text(encoding="utf-8", errors="replace"), text.parent)
 
 
 # ------------------------------------------------------------------------------------------- the app

@@ -41,7 +41,7 @@ def near_optimal_section(run: Run, figdir: Path) -> Section | None:
     fronts = {k: f for k, f in fronts.items() if len(f)}
     if alts.empty and not fronts and not stale:
         return None
-    sec = Section("15. Other plans almost as cheap")
+    sec = Section("16. Other plans almost as cheap")
     if stale:
         sec.p(f"Left out: {', '.join(str(f.relative_to(run.dir)) for f in stale)}, made from this folder's run before "
               f"it was solved again with other numbers (run planner alternatives or planner pareto again).")

@@ -1923,7 +1923,7 @@ def not_modelled_section(run: Run) -> Section:
     """What the plan leaves out entirely, each with the way it would move the answer and a rough size: from this
     run's own numbers where they give one, else from the cited public record."""
     s = run.summary
-    sec = Section("13. What this plan does not model")
+    sec = Section("14. What this plan does not model")
     sec.p("The plan prices what the catalog can price. These risks and rules are outside it; none is in the cost "
           "per FLOP above. Each says which way it would move the answer (space against ground) and roughly how "
           "far.")
@@ -2014,7 +2014,7 @@ def _formulation() -> list[tuple[Any, str, str]]:
 
 def method_section(run: Run) -> Section:
     s = run.summary
-    sec = Section("14. Method")
+    sec = Section("15. Method")
     sec.p("A mixed-integer linear program (Pyomo, solved with HiGHS) chooses, for every year of the horizon, the "
           "integer number of units of each architecture and design (accelerator x radiator temperature x "
           "shielding), the integer launches per route, the opening of site cores (binary), ground facility MW and "

@@ -227,6 +227,13 @@ def _max_single_share(da: pd.DataFrame, base: float | None) -> float:
 # ------------------------------------------------------------------------------------------- worlds (compare)
 
 
+def share_text(part: float, whole: float) -> str:
+    """``part`` of ``whole`` as a percentage, never '0.0%' for a part that is not nothing ('under 0.1%')."""
+    if whole <= 0:
+        return "n/a"
+    return "under 0.1%" if 0 < part / whole < 5e-4 else pct(part / whole)
+
+
 def world_verdict(run: Run) -> dict:
     """One world's answer: space's share, the cheapest space unit against the ground, and the verdict."""
     s = run.summary
@@ -245,15 +252,17 @@ def world_verdict(run: Run) -> dict:
     unmet, alloc = run.t("unmet"), run.t("allocation")
     left = float(unmet["eflop_s"].sum()) if len(unmet) else 0.0
     served = float(alloc["eflop_s"].sum()) if len(alloc) else 0.0
+    unmet_share = share_text(left, left + served)
+    whose = ", ".join(sorted(unmet.loc[unmet["eflop_s"] > 0, "workload"].astype(str).unique())) if left > 0 else ""
     return {"world": s.get("scenario"), "space share": pct(s.get("space_share")),
-            "demand unmet": pct(left / (left + served)) if left + served > 0 else "n/a",
+            "demand unmet": unmet_share,
             f"plan cost, $/{UNIT}": f"{s['usd_per_pflop_day']:,.2f}" if _ok(s.get("usd_per_pflop_day")) else "n/a",
             "space unit / ground, built within 2-3 years": f"{ratio(r_window)} (by {window})",
             "space unit / ground, built in the last year": f"{ratio(r_last)} ({last})",
             "verdict": ("space carries part of the plan" if share >= 0.10 else "space marginal" if share >= 0.005
                         else "ground only") + ("; a space unit is cheaper within 2-3 years" if soon else
                                                "; no space unit is cheaper within 2-3 years")
-            + (f"; {pct(left / (left + served))} of the demand cannot be served at all" if left > 0 else "")}
+            + (f"; {unmet_share} of the demand ({whose}) cannot be served at all" if left > 0 else "")}
 
 
 def worlds_table(runs: list[Run]) -> pd.DataFrame:
