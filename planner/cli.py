@@ -290,6 +290,9 @@ def run(scenario: Path = typer.Argument(..., help="Scenario YAML file."),
 
             say("writing report.md and report.pdf")
             render_run(path)
+        lost = outdir.gone(path)
+        if lost:
+            _echo_err(f"note: {lost}")
     s = plan.summary
     if plan.status == "infeasible":
         reasons = plan.explanations.get("infeasible", [])

@@ -342,7 +342,7 @@ def _carry_over(old: Path, new: Path) -> bool:
     the planner's): inside such an entry the planner cannot tell its files from the user's, so if it holds a path
     the new folder does not have, the old folder is kept. It is kept too (False, and logged, never deleted) if the
     new folder writes a path where the old one holds a file that is not the planner's, or if something could not be
-    moved. The planner's files of the old run that the new one does not make are logged by name."""
+    moved. The planner's files of the old run that the new one does not make are kept for ``gone``."""
     mark = _marker(old)
     written, whole = set(mark.get("written") or ()), set(mark.get("entries") or ())
     listed = bool(written or whole)
@@ -382,10 +382,21 @@ def _carry_over(old: Path, new: Path) -> bool:
                f"they may be yours")
         log.warning("kept the old folder %s: %s", old, why)
         return False
-    if dropped:
-        log.warning("%s: %d file(s) of the earlier run are not made by this one and are gone: %s", new, len(dropped),
-                    _some(dropped))
+    _DROPPED[str(new)] = dropped
     return True
+
+
+_DROPPED: dict[str, list[str]] = {}  # folder -> the planner's files of its earlier version its last replace left out
+
+
+def gone(path: str | Path) -> str | None:
+    """What a re-written folder lost of the planner's own earlier output, in one line (None if nothing): the files
+    its last ``replace`` left out that are still not there, so after the command's later steps (a run's report,
+    written after it) have run."""
+    p = Path(os.path.abspath(path))
+    left = [r for r in _DROPPED.pop(str(p), []) if not os.path.lexists(p / r)]
+    return (f"{p}: {len(left)} file(s) the planner wrote in its earlier run are not made by this one and are gone: "
+            f"{_some(left)}") if left else None
 
 
 def _some(paths: list[str], n: int = 3) -> str:

@@ -312,8 +312,21 @@ def test_an_old_marker_cannot_tell_a_users_file_inside_its_folders_so_the_old_fo
     assert f"kept the old folder {kept[0]}" in caplog.text and "analysis" in caplog.text
 
 
-def test_the_planners_files_a_rewrite_no_longer_makes_are_named(tmp_path, caplog):
+def test_the_planners_files_a_rewrite_no_longer_makes_are_named_once_the_command_is_done(tmp_path):
+    """A re-run names the planner's files of the earlier run it did not make again, counted after its later steps
+    (a run's report is written into the folder after it is replaced), once."""
     out = tmp_path / "run"
+
+    def report() -> None:  # as planner report writes a run's report: in place, after the folder
+        with outdir.writing(out, "run"):
+            (out / "figures").mkdir(exist_ok=True)
+            (out / "figures" / "a.png").write_text("figure")
+
     outdir.replace(out, "run", _writer({"analysis/groups.csv": "1", "analysis/x.csv": "1"}))
+    report()
+    assert outdir.gone(out) is None  # nothing was there before
     outdir.replace(out, "run", _writer({"analysis/x.csv": "2"}))
-    assert "1 file(s) of the earlier run are not made by this one and are gone: analysis/groups.csv" in caplog.text
+    report()
+    assert outdir.gone(out) == (f"{out}: 1 file(s) the planner wrote in its earlier run are not made by this one and "
+                                f"are gone: analysis/groups.csv")
+    assert outdir.gone(out) is None  # said once
