@@ -605,7 +605,7 @@ def compare_view(folders: list[Folder]) -> None:
 
 
 HEDGE_FIGURES = (  # summary.json field, short label (five to a row), format, what it means
-    ("expected_usd_per_pflop_day", "expected $ per PFLOP/s-day", lambda x: f"${x:,.2f}",
+    ("expected_usd_per_pflop_day", "expected $/PFLOP/s-day", lambda x: f"${x:,.2f}",
      f"The hedge's expected cost per delivered {UNIT} over the scenarios, by their probabilities."),
     ("expected_cost_usd", "expected cost", money,
      "Present-value cost of the hedge, expected over the scenarios: the first-stage commitment and each scenario's "
