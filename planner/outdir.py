@@ -356,7 +356,7 @@ def _carry_over(old: Path, new: Path) -> bool:
             r, target = rel + entry.name, dst / entry.name
             folder = entry.is_dir() and not entry.is_symlink()
             if not rel and entry.name in whole:  # the planner's whole (an old marker): replaced, unless it may hide
-                if folder and target.is_dir() and _written(entry) - _written(target):  # a file of the user's
+                if folder and (not target.is_dir() or _written(entry) - _written(target)):  # a file of the user's
                     unsure.append(r)
                 elif not os.path.lexists(target) and entry.name != MARKER:
                     dropped.append(r)

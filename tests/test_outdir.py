@@ -330,3 +330,14 @@ def test_the_planners_files_a_rewrite_no_longer_makes_are_named_once_the_command
     assert outdir.gone(out) == (f"{out}: 1 file(s) the planner wrote in its earlier run are not made by this one and "
                                 f"are gone: analysis/groups.csv")
     assert outdir.gone(out) is None  # said once
+
+
+def test_an_old_markers_folder_the_new_run_does_not_make_at_all_is_kept(tmp_path, caplog):
+    out = tmp_path / "run"
+    outdir.replace(out, "run", _writer({"analysis/groups.csv": "old run"}))
+    mark = json.loads((out / outdir.MARKER).read_text())
+    del mark["written"]
+    (out / outdir.MARKER).write_text(json.dumps({**mark, "entries": ["summary.json", "analysis"]}))
+    outdir.replace(out, "run", _writer({}))  # e.g. --analysis off
+    kept = [p for p in tmp_path.iterdir() if p.name != "run"]
+    assert len(kept) == 1 and (kept[0] / "analysis" / "groups.csv").read_text() == "old run"
