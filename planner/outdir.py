@@ -268,11 +268,13 @@ def writing(path: str | Path, kind: str, option: str | None = None, must_exist: 
             path.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise _fail(path, f"cannot be created ({exc.strerror or exc})", option) from None
-        before = _written(path)
         made = {k: v for k, v in _marker(path).items() if k not in ("kind", "planner_version", "complete")}
+        # a folder that lists what the planner wrote (a run's): what the block creates is the planner's too (a
+        # sweep's thousands of case files are not walked)
+        before = _written(path) if "written" in made else None
         _mark(path, kind, complete=False, about=made)
         yield path
-        if "written" in made:  # what the block created is the planner's too
+        if before is not None:
             made["written"] = sorted(set(made["written"]) | (_written(path) - before))
         _mark(path, kind, about=made)
 

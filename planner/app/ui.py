@@ -44,15 +44,18 @@ IMAGE = re.compile(r"!\[([^\]]*)\]\(([^)\s]+)\)")  # a Markdown image: ![alt](pa
 def md(text: str, base: Path | None = None) -> None:
     """Markdown with dollar signs kept as dollars (Streamlit reads $...$ as mathematics). With ``base`` (the folder
     a report file sits in), its images at relative paths are drawn from that folder: a browser cannot load them."""
+    def dollars(part: str) -> None:
+        st.markdown(part.replace("$", "\\$"))
+
     at = 0
     for hit in IMAGE.finditer(text) if base is not None else ():
         path = base / hit.group(2)
         if "://" in hit.group(2) or not path.is_file():
             continue
-        st.markdown(text[at:hit.start()].replace("$", "\\$"))
+        dollars(text[at:hit.start()])
         st.image(str(path), caption=hit.group(1) or None)
         at = hit.end()
-    st.markdown(text[at:].replace("$", "\\$"))
+    dollars(text[at:])
 
 
 # ------------------------------------------------------------------------------------------- reading, cached
